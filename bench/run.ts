@@ -1,0 +1,22 @@
+/**
+ * `npm run bench [-- name …]`: runs the benchmarks (all, or the named ones) and prints a table.
+ * Each bench module exports `run(): Promise<void>` and prints its own figures; medians of several
+ * runs, with a peer measured in the same run where one exists (these machines are noisy).
+ */
+type Bench = { run(): Promise<void> };
+
+const BENCHES: Record<string, () => Bench> = {
+};
+
+async function main(): Promise<void> {
+  const want = process.argv.slice(2);
+  const names = want.length ? want : Object.keys(BENCHES);
+  for (const n of names) {
+    const b = BENCHES[n];
+    if (!b) { console.error(`unknown bench "${n}"; known: ${Object.keys(BENCHES).join(', ')}`); process.exitCode = 2; return; }
+    console.log(`\n=== ${n} ===`);
+    await b().run();
+  }
+}
+
+main().catch((e) => { console.error(e); process.exitCode = 1; });

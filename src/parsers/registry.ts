@@ -1,0 +1,126 @@
+/**
+ * All vendor parsers behind one entry point. Adding a vendor = one file + one line in PARSERS.
+ *
+ * Auto-detection asks each parser's cheap `detect` in order; the parser that matched the previous line
+ * from the same sender is asked first, since a stream almost always comes from one kind of box.
+ */
+import type { GwEvent } from '../event';
+import { parseHeader, SyslogHeader } from '../syslog/header';
+import { defaultTimezone } from '../syslog/time';
+import { netfilter } from './netfilter';
+import type { ParseContext, VendorParser } from './types';
+
+/** Order matters only for speed and for formats that could look alike: most specific first. */
+export const PARSERS: VendorParser[] = [
+  netfilter,
+];
+
+export function parserById(id: string): VendorParser | undefined {
+  return PARSERS.find((p) => p.id === id);
+}
+
+export interface LineParserOptions {
+  /** 'auto' or a parser id. */
+  format?: string;
+  /** Timezone for zoneless timestamps. */
+  tz?: string;
+  /** Reference time for a missing year; default: the receive time of each line. */
+  refMs?: number;
+  /** Keep the raw line in event.original. */
+  keepOriginal?: boolean;
+  /** Lines longer than this are refused (counted as too long). */
+  maxLength?: number;
+}
+
+export interface ParseStats {
+  lines: number;
+  events: number;
+  unrecognised: number;
+  /** Lines that made a parser throw: a bug or hostile input; counted, never fatal. */
+  errors: number;
+  tooLong: number;
+  lastError?: string;
+  byFormat: Record<string, number>;
+}
+
+export const DEFAULT_MAX_LENGTH = 64 * 1024;
+
+export class LineParser {
+  readonly stats: ParseStats = { lines: 0, events: 0, unrecognised: 0, errors: 0, tooLong: 0, byFormat: {} };
+  private readonly forced?: VendorParser;
+  private readonly tz: string;
+  private readonly refMs?: number;
+  private readonly keepOriginal: boolean;
+  private readonly maxLength: number;
+  private last: VendorParser | undefined;
+  private readonly ctx: ParseContext;
+
+  constructor(opts: LineParserOptions = {}) {
+    const fmt = opts.format ?? 'auto';
+    if (fmt !== 'auto') {
+      const p = parserById(fmt);
+      if (!p) throw new Error(`unknown format "${fmt}"; known: auto, ${PARSERS.map((x) => x.id).join(', ')}`);
+      this.forced = p;
+    }
+    this.tz = opts.tz ?? defaultTimezone();
+    this.refMs = opts.refMs;
+    this.keepOriginal = opts.keepOriginal ?? false;
+    this.maxLength = opts.maxLength ?? DEFAULT_MAX_LENGTH;
+    this.ctx = { tz: this.tz, refMs: 0, receivedMs: 0 };
+  }
+
+  /** Parse one line. Returns the event or null (not a network event / not recognised). Never throws. */
+  parse(rawLine: string, receivedMs = Date.now()): GwEvent | null {
+    this.stats.lines++;
+    let line = rawLine;
+    if (line.length > this.maxLength) {
+      this.stats.tooLong++;
+      this.stats.unrecognised++;
+      return null;
+    }
+    // Trailing CR/LF and NULs from careless senders.
+    let end = line.length;
+    while (end > 0) {
+      const c = line.charCodeAt(end - 1);
+      if (c === 10 || c === 13 || c === 0) end--;
+      else break;
+    }
+    if (end !== line.length) line = line.slice(0, end);
+    try {
+      const ctx = this.ctx;
+      ctx.receivedMs = receivedMs;
+      ctx.refMs = this.refMs ?? receivedMs;
+      const h = parseHeader(line, { tz: this.tz, refMs: ctx.refMs });
+      const ev = this.dispatch(h, ctx);
+      if (ev) {
+        if (this.keepOriginal) ev.event.original = line;
+        this.stats.events++;
+        this.stats.byFormat[ev.event.dataset] = (this.stats.byFormat[ev.event.dataset] ?? 0) + 1;
+        return ev;
+      }
+    } catch (err) {
+      this.stats.errors++;
+      this.stats.lastError = (err as Error)?.message ?? String(err);
+    }
+    this.stats.unrecognised++;
+    return null;
+  }
+
+  private dispatch(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+    if (this.forced) return this.forced.detect(h) ? this.forced.parse(h, ctx) : null;
+    const last = this.last;
+    if (last && last.detect(h)) {
+      const ev = last.parse(h, ctx);
+      if (ev) return ev;
+    }
+    for (const p of PARSERS) {
+      if (p === last || !p.detect(h)) continue;
+      const ev = p.parse(h, ctx);
+      if (ev) {
+        this.last = p;
+        return ev;
+      }
+    }
+    return null;
+  }
+}

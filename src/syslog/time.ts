@@ -1,0 +1,200 @@
+/**
+ * Timestamps in logs: RFC 3164 has no year and no zone, RFC 5424 and most vendors' ISO forms do.
+ *
+ * How a zoneless time is read (documented in docs/timestamps.md):
+ *  - it is wall-clock time in the site's timezone (the gatewatch-site config node, `--tz` on the
+ *    command line; default: the timezone of the machine gatewatch runs on);
+ *  - a missing year is the one that puts the time nearest to the reference time ("now" for live
+ *    syslog, `--year`/the newest file time for replays), allowing at most 31 days into the future:
+ *    a "Dec 31" line read on Jan 2 belongs to last year.
+ */
+
+const MONTHS: Record<string, number> = {
+  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
+};
+
+export function monthIndex(s: string, at: number): number {
+  if (at + 3 > s.length) return -1;
+  const a = s.charCodeAt(at) | 32, b = s.charCodeAt(at + 1) | 32, c = s.charCodeAt(at + 2) | 32;
+  const m = MONTHS[String.fromCharCode(a, b, c)];
+  return m === undefined ? -1 : m;
+}
+
+const offsetCache = new Map<string, number>();
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
+      hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+/** Offset of `tz` from UTC in minutes at the UTC instant `utcMs`. */
+export function zoneOffsetMinutes(tz: string, utcMs: number): number {
+  if (tz === 'UTC' || tz === 'Etc/UTC') return 0;
+  const parts = formatterFor(tz).formatToParts(new Date(utcMs));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60000);
+}
+
+/** Wall-clock time in `tz` to a UTC epoch in ms. The offset is cached per zone and hour. */
+export function zonedToUtc(tz: string, y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
+  const naive = Date.UTC(y, mo, d, h, mi, s, ms);
+  if (tz === 'UTC' || tz === 'Etc/UTC') return naive;
+  const key = `${tz}|${Math.floor(naive / 3600000)}`;
+  let off = offsetCache.get(key);
+  if (off === undefined) {
+    // Two passes settle the offset across a DST change.
+    off = zoneOffsetMinutes(tz, naive);
+    off = zoneOffsetMinutes(tz, naive - off * 60000);
+    if (offsetCache.size > 10000) offsetCache.clear();
+    offsetCache.set(key, off);
+  }
+  return naive - off * 60000;
+}
+
+const YEAR_MS = 366 * 86400000;
+const FUTURE_ALLOWANCE_MS = 31 * 86400000;
+
+/** Pick the year for a yearless month/day so that the result is nearest `refMs` without being > 31 days ahead. */
+export function inferYear(mo: number, d: number, h: number, mi: number, s: number, refMs: number, tz: string): number {
+  const refYear = new Date(refMs).getUTCFullYear();
+  for (const y of [refYear, refYear - 1, refYear + 1]) {
+    const t = zonedToUtc(tz, y, mo, d, h, mi, s, 0);
+    if (t <= refMs + FUTURE_ALLOWANCE_MS && t > refMs + FUTURE_ALLOWANCE_MS - YEAR_MS) return y;
+  }
+  return refYear;
+}
+
+export function defaultTimezone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+export function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function digits(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(at + i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * Parse an ISO 8601 / RFC 3339 timestamp at `at` ("2026-11-23T10:00:01.123+01:00", "2026-11-23 10:00:01",
+ * "2026-11-23T10:00:01+0100"). Returns [epochMs, endIndex, hadZone] or null.
+ */
+export function parseIsoAt(s: string, at: number, tz: string): [number, number, boolean] | null {
+  const y = digits(s, at, 4);
+  if (y < 0 || s.charCodeAt(at + 4) !== 45) return null;
+  const mo = digits(s, at + 5, 2), d = digits(s, at + 8, 2);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || s.charCodeAt(at + 7) !== 45) return null;
+  const sep = s.charCodeAt(at + 10);
+  if (sep !== 84 && sep !== 32 && sep !== 116) return null;
+  const h = digits(s, at + 11, 2), mi = digits(s, at + 14, 2), sec = digits(s, at + 17, 2);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return null;
+  if (s.charCodeAt(at + 13) !== 58 || s.charCodeAt(at + 16) !== 58) return null;
+  let i = at + 19;
+  let ms = 0;
+  if (s.charCodeAt(i) === 46 || s.charCodeAt(i) === 44) {
+    i++;
+    let scale = 100, n = 0;
+    while (i < s.length) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      if (n++ < 3) { ms += c * scale; scale /= 10; }
+      i++;
+    }
+  }
+  const z = s.charCodeAt(i);
+  if (z === 90 || z === 122) {
+    return [Date.UTC(y, mo - 1, d, h, mi, sec, ms), i + 1, true];
+  }
+  if (z === 43 || z === 45) {
+    const oh = digits(s, i + 1, 2);
+    let om = -1, end = -1;
+    if (oh >= 0) {
+      if (s.charCodeAt(i + 3) === 58) { om = digits(s, i + 4, 2); end = i + 6; }
+      else { om = digits(s, i + 3, 2); end = i + 5; if (om < 0) { om = 0; end = i + 3; } }
+    }
+    if (oh >= 0 && om >= 0) {
+      const off = (oh * 60 + om) * (z === 45 ? -1 : 1);
+      return [Date.UTC(y, mo - 1, d, h, mi, sec, ms) - off * 60000, end, true];
+    }
+  }
+  return [zonedToUtc(tz, y, mo - 1, d, h, mi, sec, ms), i, false];
+}
+
+/**
+ * Parse a BSD timestamp at `at`: "Nov 23 10:00:01", "Nov  3 10:00:01", "Nov 3 10:00:01.123",
+ * "Nov 23 2026 10:00:01" (Cisco), "Nov 23 10:00:01 2026". Returns [epochMs, endIndex] or null.
+ */
+export function parseBsdAt(s: string, at: number, tz: string, refMs: number): [number, number] | null {
+  const mo = monthIndex(s, at);
+  if (mo < 0 || s.charCodeAt(at + 3) !== 32) return null;
+  let i = at + 4;
+  if (s.charCodeAt(i) === 32) i++;
+  let d = digits(s, i, 2);
+  if (d >= 0) i += 2;
+  else { d = digits(s, i, 1); if (d < 0) return null; i += 1; }
+  if (d < 1 || d > 31 || s.charCodeAt(i) !== 32) return null;
+  i++;
+  let year = -1;
+  // Cisco style: year before the time.
+  if (s.charCodeAt(i + 4) === 32) {
+    const yy = digits(s, i, 4);
+    if (yy >= 1970) { year = yy; i += 5; }
+  }
+  const h = digits(s, i, 2), mi = digits(s, i + 3, 2), sec = digits(s, i + 6, 2);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return null;
+  if (s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 58) return null;
+  i += 8;
+  let ms = 0;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    let scale = 100, n = 0;
+    while (i < s.length) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      if (n++ < 3) { ms += c * scale; scale /= 10; }
+      i++;
+    }
+  }
+  if (year < 0 && s.charCodeAt(i) === 32) {
+    const yy = digits(s, i + 1, 4);
+    const after = s.charCodeAt(i + 5);
+    if (yy >= 1970 && yy < 2200 && (Number.isNaN(after) || after === 32 || after === 58)) { year = yy; i += 5; }
+  }
+  if (year < 0) year = inferYear(mo, d, h, mi, sec, refMs, tz);
+  return [zonedToUtc(tz, year, mo, d, h, mi, sec, ms), i];
+}
+
+let lastMs = NaN;
+let lastIso = '';
+/** toISOString with a one-entry cache: consecutive log lines usually share their timestamp. */
+export function isoOf(ms: number): string {
+  if (ms === lastMs) return lastIso;
+  lastMs = ms;
+  lastIso = new Date(ms).toISOString();
+  return lastIso;
+}

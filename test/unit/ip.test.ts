@@ -1,0 +1,33 @@
+import { expect } from 'chai';
+import { canonicalIp, parseCidr, cidrContains, parseIPv4 } from '../../src/net/ip';
+
+describe('ip helpers', () => {
+  it('parses IPv4 strictly', () => {
+    expect(parseIPv4('192.0.2.1')).to.equal(0xc0000201);
+    for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1..2.3', '', 'a.b.c.d', '1.2.3.4 ']) {
+      expect(parseIPv4(bad), bad).to.equal(-1);
+    }
+  });
+  it('canonicalises IPv6 per RFC 5952', () => {
+    expect(canonicalIp('2001:0DB8:0000:0000:0000:0000:0000:0001')).to.equal('2001:db8::1');
+    expect(canonicalIp('2001:db8:0:0:1:0:0:1')).to.equal('2001:db8::1:0:0:1');
+    expect(canonicalIp('::')).to.equal('::');
+    expect(canonicalIp('::1')).to.equal('::1');
+    expect(canonicalIp('fe80::1%eth0')).to.equal('fe80::1');
+    expect(canonicalIp('::ffff:192.0.2.1')).to.equal('::ffff:192.0.2.1');
+    expect(canonicalIp('[2001:db8::5]')).to.equal('2001:db8::5');
+    for (const bad of ['2001:db8::1::2', ':::', '12345::', '2001:db8:1:2:3:4:5:6:7', 'g::1', '1:2:3:4:5:6:7']) {
+      expect(canonicalIp(bad), bad).to.equal(undefined);
+    }
+  });
+  it('matches CIDRs', () => {
+    const c = parseCidr('10.1.2.3/8')!;
+    expect(c.text).to.equal('10.0.0.0/8');
+    expect(cidrContains(c, '10.255.0.1')).to.equal(true);
+    expect(cidrContains(c, '11.0.0.1')).to.equal(false);
+    const v6 = parseCidr('2001:db8::/32')!;
+    expect(cidrContains(v6, '2001:db8:ffff::1')).to.equal(true);
+    expect(cidrContains(v6, '10.0.0.1')).to.equal(false);
+    expect(parseCidr('10.0.0.0/33')).to.equal(null);
+  });
+});
