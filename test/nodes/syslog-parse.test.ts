@@ -1,0 +1,169 @@
+/**
+ * gatewatch-syslog and gatewatch-parse in a real Node-RED runtime (node-red-node-test-helper),
+ * fed over real UDP and TCP sockets on loopback.
+ */
+import { expect } from 'chai';
+import helper = require('node-red-node-test-helper');
+import syslogNode = require('../../nodes/gatewatch-syslog/gatewatch-syslog');
+import parseNode = require('../../nodes/gatewatch-parse/gatewatch-parse');
+import { freePort, sendTcp, sendUdp, waitFor } from '../helpers/net';
+
+helper.init(require.resolve('node-red'));
+
+const LINE = '<4>Nov 23 10:15:01 OpenWrt kernel: [1.0] DROP(src wan)IN=eth1 OUT= MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:08:00 SRC=203.0.113.5 DST=198.51.100.2 LEN=40 TOS=0x00 PREC=0x00 TTL=241 ID=1 PROTO=TCP SPT=51515 DPT=23 WINDOW=1024 RES=0x00 SYN URGP=0';
+
+type AnyMsg = Record<string, any>;
+
+function flow(port: number, extra: Record<string, unknown> = {}): any[] {
+  return [
+    { id: 'tab', type: 'tab' },
+    { id: 's', z: 'tab', type: 'gatewatch-syslog', port, udp: true, tcp: true, host: '127.0.0.1', maxSize: 1024, allow: '', ...extra, wires: [['p', 'raw']] },
+    { id: 'p', z: 'tab', type: 'gatewatch-parse', format: 'auto', tz: 'UTC', wires: [['ev'], ['other']] },
+    { id: 'raw', z: 'tab', type: 'helper' },
+    { id: 'ev', z: 'tab', type: 'helper' },
+    { id: 'other', z: 'tab', type: 'helper' },
+    { id: 'c', z: 'tab', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', z: 'tab', type: 'helper' },
+  ];
+}
+
+describe('gatewatch-syslog + gatewatch-parse nodes', function () {
+  this.timeout(15000);
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+  beforeEach(() => helper.startServer());
+
+  it('receives UDP datagrams and TCP streams (LF and octet-counted) and parses them', async () => {
+    const port = await freePort();
+    await helper.load([syslogNode, parseNode], flow(port));
+    const raw: AnyMsg[] = [], events: AnyMsg[] = [], other: AnyMsg[] = [];
+    helper.getNode('raw').on('input', (m: AnyMsg) => raw.push(m));
+    helper.getNode('ev').on('input', (m: AnyMsg) => events.push(m));
+    helper.getNode('other').on('input', (m: AnyMsg) => other.push(m));
+    await waitFor(() => (helper.getNode('s') as any).status.called, 3000, 'listening');
+    await new Promise((r) => setTimeout(r, 100));
+    await sendUdp(port, [LINE, '<13>Nov 23 10:00:00 host sshd[1]: Accepted password for bob']);
+    const octet = `<4>Nov 23 10:15:02 OpenWrt kernel: DROP IN=eth1 OUT= SRC=203.0.113.6 DST=198.51.100.2 LEN=40 PROTO=UDP SPT=1 DPT=161 LEN=20`;
+    await sendTcp(port, `${LINE}\n${Buffer.byteLength(octet)} ${octet}`.replace(LINE + '\n', LINE + '\n'));
+    await waitFor(() => raw.length >= 4, 5000, '4 raw lines');
+    await waitFor(() => events.length >= 3 && other.length >= 1, 5000, 'parsed output');
+    expect(raw[0]!.payload).to.equal(LINE);
+    expect(raw[0]!.syslog).to.include({ hostname: 'OpenWrt', appName: 'kernel', facility: 0, severity: 4 });
+    expect(raw[0]!.remote).to.include({ address: '127.0.0.1', transport: 'udp' });
+    const ev = events[0]!.payload;
+    expect(ev.source.ip).to.equal('203.0.113.5');
+    expect(ev.destination.port).to.equal(23);
+    expect(ev.event.action).to.equal('deny');
+    expect(ev.gatewatch.reporter).to.equal('127.0.0.1');
+    expect(other[0]!.payload).to.contain('sshd');
+    const tcpEvents = events.filter((m) => m.remote?.transport === 'tcp').map((m) => m.payload.source.ip).sort();
+    expect(tcpEvents).to.deep.equal(['203.0.113.5', '203.0.113.6']);
+  });
+
+  it('drops and counts senders outside the allowlist', async () => {
+    const port = await freePort();
+    await helper.load([syslogNode, parseNode], flow(port, { allow: '192.0.2.1, 10.0.0.0/8' }));
+    const raw: AnyMsg[] = [];
+    helper.getNode('raw').on('input', (m: AnyMsg) => raw.push(m));
+    await new Promise((r) => setTimeout(r, 200));
+    await sendUdp(port, [LINE, LINE]);
+    await sendTcp(port, LINE + '\n');
+    await waitFor(() => {
+      const calls = (helper.getNode('s') as any).status.getCalls().map((c: any) => c.args[0].text as string);
+      return calls.some((t: string) => /3 refused/.test(t));
+    }, 5000, 'refused count in status');
+    expect(raw).to.have.length(0);
+  });
+
+  it('survives binary, oversize and invalid UTF-8 input, counting it', async () => {
+    const port = await freePort();
+    await helper.load([syslogNode, parseNode], flow(port));
+    const raw: AnyMsg[] = [], events: AnyMsg[] = [], other: AnyMsg[] = [];
+    helper.getNode('raw').on('input', (m: AnyMsg) => raw.push(m));
+    helper.getNode('ev').on('input', (m: AnyMsg) => events.push(m));
+    helper.getNode('other').on('input', (m: AnyMsg) => other.push(m));
+    await new Promise((r) => setTimeout(r, 200));
+    const binary = Buffer.from(Array.from({ length: 900 }, (_, i) => (i * 37 + 11) % 256));
+    const badUtf8 = Buffer.concat([Buffer.from('<4>Nov 23 10:00:00 h kernel: DROP IN=eth0 OUT= SRC=203.0.113.9 DST=198.51.100.2 PROTO=TCP SPT=1 DPT=2 '), Buffer.from([0xc3, 0x28, 0xff, 0xfe])]);
+    await sendUdp(port, [binary, badUtf8, Buffer.alloc(60000, 0x41)]);
+    await sendTcp(port, Buffer.concat([Buffer.alloc(1024 * 1024, 0x42), Buffer.from('\n' + LINE + '\n')]));
+    await waitFor(() => events.length >= 2, 8000, 'events after garbage');
+    expect(events.map((m) => m.payload.source.ip)).to.include.members(['203.0.113.9', '203.0.113.5']);
+    const statusTexts = (helper.getNode('s') as any).status.getCalls().map((c: any) => String(c.args[0].text));
+    await waitFor(() => (helper.getNode('s') as any).status.getCalls().some((c: any) => /cut/.test(String(c.args[0].text))), 3000, 'cut count');
+    expect(statusTexts.length).to.be.greaterThan(0);
+    expect(raw.every((m) => typeof m.payload === 'string' && m.payload.length <= 1024)).to.equal(true);
+  });
+
+  it('keeps up with a flood of datagrams and still answers afterwards', async () => {
+    const port = await freePort();
+    await helper.load([syslogNode, parseNode], flow(port));
+    let events = 0;
+    helper.getNode('ev').on('input', () => { events++; });
+    await new Promise((r) => setTimeout(r, 200));
+    const burst: string[] = [];
+    for (let i = 0; i < 20000; i++) burst.push(LINE.replace('SPT=51515', `SPT=${1024 + (i % 60000)}`));
+    const t0 = Date.now();
+    await sendUdp(port, burst);
+    // Some datagrams may be lost by the kernel under a flood (UDP), but the runtime must keep going.
+    await waitFor(() => events >= 5000, 15000, 'a large share of the flood');
+    const before = events;
+    await sendTcp(port, LINE + '\n');
+    await waitFor(() => events > before, 10000, 'a line after the flood');
+    expect(Date.now() - t0).to.be.lessThan(20000);
+  });
+
+  it('frees its ports on redeploy (no EADDRINUSE)', async () => {
+    const port = await freePort();
+    await helper.load([syslogNode, parseNode], flow(port));
+    for (let i = 0; i < 3; i++) {
+      await helper.setFlows(flow(port, { name: `round ${i}` }), 'full');
+    }
+    const raw: AnyMsg[] = [];
+    helper.getNode('raw').on('input', (m: AnyMsg) => raw.push(m));
+    await new Promise((r) => setTimeout(r, 300));
+    await sendUdp(port, [LINE]);
+    await sendTcp(port, LINE + '\n');
+    await waitFor(() => raw.length >= 2, 5000, 'lines after redeploy');
+    const errors = (helper.getNode('s') as any).error.getCalls();
+    expect(errors, 'no bind errors').to.have.length(0);
+  });
+
+  it('reports a port already in use clearly instead of crashing', async () => {
+    const port = await freePort();
+    const net = await import('node:net');
+    const blocker = net.createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    try {
+      await helper.load([syslogNode, parseNode], flow(port));
+      const s = helper.getNode('s') as any;
+      await waitFor(() => s.error.called, 3000, 'error');
+      expect(String(s.error.firstCall.args[0])).to.contain('gatewatch-syslog.errors.inUse');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('parse: sends non-text payloads to Catch nodes and keeps going', async () => {
+    await helper.load([syslogNode, parseNode], <any[]>[
+      { id: 'tab', type: 'tab' },
+      { id: 'p', z: 'tab', type: 'gatewatch-parse', format: 'auto', tz: 'UTC', wires: [['ev'], ['other']] },
+      { id: 'ev', z: 'tab', type: 'helper' },
+      { id: 'other', z: 'tab', type: 'helper' },
+      { id: 'c', z: 'tab', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', z: 'tab', type: 'helper' },
+    ]);
+    const caught: AnyMsg[] = [], events: AnyMsg[] = [];
+    helper.getNode('caught').on('input', (m: AnyMsg) => caught.push(m));
+    helper.getNode('ev').on('input', (m: AnyMsg) => events.push(m));
+    const p = helper.getNode('p');
+    p.receive({ payload: { not: 'text' } } as any);
+    p.receive({ payload: Buffer.from(LINE) } as any);
+    p.receive({ payload: `${LINE}\n${LINE.replace('203.0.113.5', '203.0.113.7')}\n` } as any);
+    await waitFor(() => caught.length === 1 && events.length === 3, 3000, 'catch + events');
+    expect(caught[0]!.error.message).to.contain('gatewatch-parse.errors.notText');
+    expect(events.map((m) => m.payload.source.ip)).to.deep.equal(['203.0.113.5', '203.0.113.5', '203.0.113.7']);
+  });
+});
