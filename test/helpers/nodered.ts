@@ -1,0 +1,68 @@
+/**
+ * Spawn a real Node-RED (the one in node_modules) with this pack from the working tree, in a temporary
+ * user directory, for end-to-end and browser tests.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './net';
+import { ROOT } from './fixtures';
+
+export interface RunningRed {
+  url: string;
+  port: number;
+  userDir: string;
+  proc: ChildProcess;
+  log: () => string;
+  stop(): Promise<void>;
+  /** Kill and start again with the same user dir (flows and context kept). */
+  restart(): Promise<void>;
+}
+
+export async function startNodeRed(flows: unknown[], opts: { keepDir?: boolean; env?: Record<string, string> } = {}): Promise<RunningRed> {
+  const userDir = mkdtempSync(join(tmpdir(), 'gw-e2e-'));
+  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flows, null, 2));
+  const port = await freePort();
+  let out = '';
+  let proc: ChildProcess;
+  const launch = async () => {
+    proc = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', join(ROOT, 'scripts', 'settings.js')], {
+      env: { ...process.env, GATEWATCH_UI_PORT: String(port), GATEWATCH_UI_HOST: '127.0.0.1', GATEWATCH_CREDENTIAL_SECRET: 'e2e-test-secret', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stdout!.on('data', (d) => { out += d.toString(); });
+    proc.stderr!.on('data', (d) => { out += d.toString(); });
+    const end = Date.now() + 30000;
+    while (!/Started flows|Waiting for missing types|Error loading flows/.test(out)) {
+      if (proc.exitCode !== null) throw new Error(`node-red exited early:\n${out}`);
+      if (Date.now() > end) throw new Error(`node-red did not start in time:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await launch();
+  const stopProc = async () => {
+    if (proc.exitCode === null) {
+      proc.kill('SIGTERM');
+      const end = Date.now() + 10000;
+      while (proc.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    }
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    userDir,
+    get proc() { return proc; },
+    log: () => out,
+    async stop() {
+      await stopProc();
+      if (!opts.keepDir) rmSync(userDir, { recursive: true, force: true });
+    },
+    async restart() {
+      await stopProc();
+      out += '\n--- restart ---\n';
+      await launch();
+    },
+  };
+}
