@@ -6,6 +6,7 @@
 type Bench = { run(): Promise<void> };
 
 const BENCHES: Record<string, () => Bench> = {
+  parse: () => require('./parse'),
 };
 
 async function main(): Promise<void> {

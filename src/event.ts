@@ -119,11 +119,19 @@ export function ianaNumber(transport: string | undefined): string | undefined {
   return transport === undefined ? undefined : IANA[transport];
 }
 
+// Shared, frozen arrays for the fixed ECS categorisation: one allocation per process, not per event.
+const CATEGORY: ['network'] = Object.freeze(['network']) as unknown as ['network'];
+const TYPE_ALLOWED = Object.freeze(['connection', 'allowed']) as unknown as string[];
+const TYPE_DENIED = Object.freeze(['connection', 'denied']) as unknown as string[];
+
 /** A new event with the fixed parts filled in; parsers set the rest. */
 export function newEvent(dataset: string, vendor: string, product: string, timestamp: string, action: Action): GwEvent {
   return {
     '@timestamp': timestamp,
-    event: { kind: 'event', category: ['network'], type: ['connection'], action, dataset },
+    event: {
+      kind: 'event', category: CATEGORY, type: action === 'deny' ? TYPE_DENIED : TYPE_ALLOWED, action,
+      outcome: action === 'deny' ? 'failure' : 'success', dataset,
+    },
     observer: { vendor, product, type: 'firewall' },
     source: {},
     destination: {},
@@ -131,9 +139,17 @@ export function newEvent(dataset: string, vendor: string, product: string, times
   };
 }
 
+const transportCache = new Map<string, string | undefined>();
+
 /** Set network.transport and network.iana_number together. */
 export function setTransport(ev: GwEvent, raw: string | undefined): void {
-  const t = normaliseTransport(raw);
+  if (raw === undefined) return;
+  let t = transportCache.get(raw);
+  if (t === undefined && !transportCache.has(raw)) {
+    t = normaliseTransport(raw);
+    if (transportCache.size > 512) transportCache.clear();
+    transportCache.set(raw, t);
+  }
   if (t === undefined) return;
   ev.network.transport = t;
   const n = IANA[t];
@@ -143,6 +159,6 @@ export function setTransport(ev: GwEvent, raw: string | undefined): void {
 /** Common ECS event.type for an allow/deny. */
 export function markAction(ev: GwEvent, action: Action): void {
   ev.event.action = action;
-  ev.event.type = action === 'deny' ? ['connection', 'denied'] : ['connection', 'allowed'];
+  ev.event.type = action === 'deny' ? TYPE_DENIED : TYPE_ALLOWED;
   ev.event.outcome = action === 'deny' ? 'failure' : 'success';
 }

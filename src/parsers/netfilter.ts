@@ -17,25 +17,36 @@ import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { isoOf } from '../syslog/time';
-import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
 const TCP_FLAGS = new Set(['SYN', 'ACK', 'FIN', 'RST', 'PSH', 'URG', 'ECE', 'CWR']);
 
 /** Position of the kernel's "IN=" (at the start or after the prefix), or -1. */
 function findIn(m: string): number {
+  const i = findKey(m, 'IN=');
+  if (i >= 0) return i;
+  // Locally generated packets (OUTPUT chain) as Proxmox logs them: no IN=, OUT= first.
+  const o = findKey(m, 'OUT=');
+  if (o < 0 || m.indexOf(' SRC=', o) < 0) return -1;
+  // …but only after the prefix: a damaged line where some other KEY= stands before OUT= is not trusted.
+  const prevSpace = m.lastIndexOf(' ', o - 2);
+  const prevToken = m.slice(prevSpace + 1, Math.max(prevSpace + 1, o - 1));
+  return prevToken.indexOf('=') >= 0 ? -1 : o;
+}
+
+function findKey(m: string, key: string): number {
   let from = 0;
   // The prefix is at most 127 bytes in nftables; UniFi adds DESCR="…" (bounded by the admin).
   const limit = Math.min(m.length, 1024);
   while (from < limit) {
-    const i = m.indexOf('IN=', from);
+    const i = m.indexOf(key, from);
     if (i < 0 || i > limit) return -1;
     if (i === 0) return 0;
     // Not part of a longer key such as PHYSIN=: the prefix may end in anything else (")", "]", ":", " ").
     const c = m.charCodeAt(i - 1);
     const wordChar = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
     if (!wordChar) return i;
-    from = i + 3;
+    from = i + key.length;
   }
   return -1;
 }
@@ -96,111 +107,246 @@ function ruleName(prefix: string): string | undefined {
   return p.length > 128 ? p.slice(0, 128) : p;
 }
 
+/** Everything that depends only on the administrator's prefix, computed once per distinct prefix. */
+interface PrefixInfo {
+  action: 'allow' | 'deny';
+  inferred: boolean;
+  vendor: string;
+  product: string;
+  rule?: string;
+}
+const prefixCache = new Map<string, PrefixInfo>();
+
+function prefixInfo(prefix: string): PrefixInfo {
+  let info = prefixCache.get(prefix);
+  if (info) return info;
+  const a = prefixAction(prefix);
+  let vendor = 'netfilter';
+  let product = 'iptables';
+  if (prefix.indexOf('[UFW ') >= 0) product = 'ufw';
+  else if (prefix.indexOf('PVEFW') >= 0 || /\bpolicy (DROP|ACCEPT|REJECT):/.test(prefix)) product = 'proxmox-ve';
+  else if (prefix.indexOf('DESCR="') >= 0 || /\[[A-Z_]+-(\d+|default)-[ADR]\]/.test(prefix)) { vendor = 'ubiquiti'; product = 'edgeos-unifi'; }
+  info = { action: a ?? 'deny', inferred: a === undefined, vendor, product, rule: ruleName(prefix) };
+  if (prefixCache.size > 2000) prefixCache.clear();
+  prefixCache.set(prefix, info);
+  return info;
+}
+
+/** Skip a kernel uptime stamp "[ 1234.567890] " at `i`; returns the index after it (or i). */
+function skipKernelStamp(m: string, i: number): number {
+  if (m.charCodeAt(i) !== 91) return i;
+  let j = i + 1;
+  const lim = Math.min(m.length, i + 24);
+  let digits = 0;
+  while (j < lim) {
+    const c = m.charCodeAt(j);
+    if (c === 93) break;
+    if (c >= 48 && c <= 57) digits++;
+    else if (c !== 32 && c !== 46) return i;
+    j++;
+  }
+  if (j >= lim || digits === 0) return i;
+  j++;
+  while (j < m.length && m.charCodeAt(j) === 32) j++;
+  return j;
+}
+
+/** End of the token starting at i (next space or end of string). */
+function tokenEnd(m: string, i: number): number {
+  const sp = m.indexOf(' ', i);
+  return sp < 0 ? m.length : sp;
+}
+
+/** The token starting at i, or undefined when empty. */
+function valueAt(m: string, i: number): string | undefined {
+  const e = tokenEnd(m, i);
+  return e > i ? m.slice(i, e) : '';
+}
+
+/** Value of KEY= expected exactly at position at (e.g. the IN= that findIn located). */
+function valueAfter(m: string, at: number, key: string): string | undefined {
+  return m.startsWith(key, at) ? valueAt(m, at + key.length) : undefined;
+}
+
+/** Decimal integer in m[from, to), or -1. */
+function intAt(m: string, from: number, to: number): number {
+  if (to <= from || to - from > 9) return -1;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = m.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** Bit of a 3-letter TCP flag at m[ts, ts+3), or 0. */
+function flagAt(m: string, ts: number): number {
+  const a = m.charCodeAt(ts), b = m.charCodeAt(ts + 1), c = m.charCodeAt(ts + 2);
+  switch (a) {
+    case 83: return b === 89 && c === 78 ? 2 : 0; // SYN
+    case 65: return b === 67 && c === 75 ? 16 : 0; // ACK
+    case 70: return b === 73 && c === 78 ? 1 : 0; // FIN
+    case 82: return b === 83 && c === 84 ? 4 : 0; // RST
+    case 80: return b === 83 && c === 72 ? 8 : 0; // PSH
+    case 85: return b === 82 && c === 71 ? 32 : 0; // URG
+    case 69: return b === 67 && c === 69 ? 64 : 0; // ECE
+    case 67: return b === 87 && c === 82 ? 128 : 0; // CWR
+    default: return 0;
+  }
+}
+/** One frozen array per flag combination (256 at most), shared by all events. */
+const FLAG_ARRAYS: (readonly string[])[] = Array.from({ length: 256 }, (_, mask) =>
+  Object.freeze(['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'].filter((_, bit) => (mask >> bit) & 1)));
+
+const macCache = new Map<string, string>();
+function sourceMac(mac: string): string | undefined {
+  if (mac.length < 35) return undefined;
+  let v = macCache.get(mac);
+  if (v === undefined) {
+    v = mac.slice(18, 35).toUpperCase().split(':').join('-');
+    if (macCache.size > 1000) macCache.clear();
+    macCache.set(mac, v);
+  }
+  return v;
+}
+
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = h.message;
   let kv = findIn(m);
   let prefix = '';
   if (kv < 0) {
-    if (!(h.appName === 'kernel' && m.indexOf('PROTO=') >= 0)) return null;
+    // A kernel line cut short by a relay: accept it only if what is left starts with a kernel field.
+    if (h.appName !== 'kernel') return null;
     kv = 0;
     while (kv < m.length && m.charCodeAt(kv) === 32) kv++;
-  } else {
-    prefix = m.slice(0, kv);
+    kv = skipKernelStamp(m, kv);
+    // Cut before IN=/OUT= (the relay lost the start): what remains must hold the protocol. A line that
+    // still has OUT= but no IN= is damaged in another way and is not trusted.
+    if (m.indexOf('OUT=') >= 0 || !(m.startsWith('PROTO=', kv) || m.indexOf(' PROTO=', kv) >= 0)) return null;
+  } else if (kv > 0) {
+    const ps = skipKernelStamp(m, 0);
+    prefix = ps < kv ? m.slice(ps, kv) : '';
   }
-  let vendor = 'netfilter';
-  let product = 'iptables';
-  let inIf: string | undefined, outIf: string | undefined, mac: string | undefined;
-  let src: string | undefined, dst: string | undefined, proto: string | undefined;
-  let spt: number | undefined, dpt: number | undefined, len: number | undefined, ttl: number | undefined;
-  let icmpType: number | undefined, icmpCode: number | undefined;
-  let flags: string[] | undefined;
-  let hasOpt = false;
-  let ipv6 = false;
-  let sawProto = false;
-  // One pass over "KEY=VALUE" and bare-flag tokens; stop at "[" (ICMP errors quote the offending
-  // packet, whose SRC/DST must not overwrite the outer ones).
+  // The kernel prints its fields in a fixed order (nf_log: IN OUT [PHYSIN PHYSOUT] MAC SRC DST LEN … TTL ID
+  // [flags] PROTO …). Each is found with a native search for " KEY=" from where the previous one was,
+  // so each is read from its own place, the scan is linear, and absent fields are simply skipped.
   const n = m.length;
-  let i = kv;
-  let tokens = 0;
-  while (i < n && tokens++ < 128) {
-    while (i < n && m.charCodeAt(i) === 32) i++;
-    if (i >= n || m.charCodeAt(i) === 91) break;
-    const ts = i;
-    let eq = -1;
-    while (i < n && m.charCodeAt(i) !== 32) { if (eq < 0 && m.charCodeAt(i) === 61) eq = i; i++; }
-    if (eq < 0) {
-      const word = m.slice(ts, i);
-      if (sawProto && TCP_FLAGS.has(word)) (flags ??= []).push(word);
-      else if (word === 'OPT') hasOpt = true;
-      continue;
-    }
-    const key = m.slice(ts, eq);
-    const val = m.slice(eq + 1, i);
-    switch (key) {
-      case 'IN': inIf = val; break;
-      case 'OUT': outIf = val; break;
-      case 'MAC': mac = val; break;
-      case 'SRC': src = val; break;
-      case 'DST': dst = val; break;
-      case 'LEN': if (len === undefined) len = toInt(val, 0, 65535 + 40); break;
-      case 'TTL': ttl = toInt(val, 0, 255); break;
-      case 'HOPLIMIT': ttl = toInt(val, 0, 255); ipv6 = true; break;
-      case 'FLOWLBL': case 'TC': ipv6 = true; break;
-      case 'PROTO': proto = val; sawProto = true; break;
-      case 'SPT': spt = toPort(val); break;
-      case 'DPT': dpt = toPort(val); break;
-      case 'TYPE': if (icmpType === undefined) icmpType = toInt(val, 0, 255); break;
-      case 'CODE': if (icmpCode === undefined) icmpCode = toInt(val, 0, 255); break;
-      default: break;
+  const inIf = valueAfter(m, kv, 'IN=');
+  let pos = kv;
+  let p = m.indexOf(' OUT=', pos);
+  if (p < 0 && m.startsWith('OUT=', kv)) p = kv - 1;
+  const outIf = p >= 0 ? valueAt(m, p + 5) : undefined;
+  if (p >= 0) pos = p;
+  p = m.indexOf(' MAC=', pos);
+  const mac = p >= 0 ? valueAt(m, p + 5) : undefined;
+  if (p >= 0) pos = p;
+  p = m.indexOf(' SRC=', pos);
+  // A truncated kernel line may start at SRC=/TTL=/PROTO=.
+  if (p < 0 && m.startsWith('SRC=', kv)) p = kv - 1;
+  const src = p >= 0 ? valueAt(m, p + 5) : undefined;
+  if (p >= 0) pos = p;
+  p = m.indexOf(' DST=', pos);
+  const dst = p >= 0 ? valueAt(m, p + 5) : undefined;
+  if (p >= 0) pos = p;
+  p = m.indexOf(' LEN=', pos);
+  const len = p >= 0 ? intAt(m, p + 5, tokenEnd(m, p + 5)) : -1;
+  if (p >= 0) pos = p;
+  let ipv6 = false;
+  let ttl = -1;
+  p = m.indexOf(' TTL=', pos);
+  if (p >= 0) { ttl = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; }
+  else if (m.startsWith('TTL=', kv)) ttl = intAt(m, kv + 4, tokenEnd(m, kv + 4));
+  else {
+    p = m.indexOf(' HOPLIMIT=', pos);
+    if (p >= 0) { ttl = intAt(m, p + 10, tokenEnd(m, p + 10)); ipv6 = true; pos = p; }
+  }
+  p = m.indexOf(' PROTO=', pos);
+  if (p < 0 && m.startsWith('PROTO=', kv)) p = kv - 1;
+  const sawProto = p >= 0;
+  const protoEnd = sawProto ? tokenEnd(m, p + 7) : pos;
+  const proto = sawProto ? m.slice(p + 7, protoEnd) : undefined;
+  // Flags sit between the ID= and PROTO= tokens only for the IP header (DF, CE, MF); TCP flags come
+  // after the TCP fields. ICMP errors quote the offending packet after "[": stop there.
+  let end = m.indexOf(' [', protoEnd);
+  if (end < 0) end = n;
+  let spt = -1, dpt = -1, icmpType = -1, icmpCode = -1, flagMask = 0, hasOpt = false;
+  if (sawProto) {
+    p = m.indexOf(' SPT=', protoEnd);
+    if (p >= 0 && p < end) { spt = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; } else pos = protoEnd;
+    p = m.indexOf(' DPT=', pos);
+    if (p >= 0 && p < end) { dpt = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; }
+    if (proto === 'TCP' || proto === 'tcp') {
+      // Bare words after the TCP fields: SYN ACK … and OPT (…) when --log-tcp-options is on.
+      let i = m.indexOf(' RES=', pos);
+      i = i >= 0 && i < end ? tokenEnd(m, i + 5) : tokenEnd(m, pos + 1);
+      let guard = 0;
+      while (i < end && guard++ < 16) {
+        while (i < end && m.charCodeAt(i) === 32) i++;
+        if (i >= end) break;
+        const te = tokenEnd(m, i);
+        if (te - i === 3) {
+          const f = flagAt(m, i);
+          if (f) flagMask |= f;
+          else if (m.charCodeAt(i) === 79 && m.charCodeAt(i + 1) === 80 && m.charCodeAt(i + 2) === 84) hasOpt = true; // OPT
+        } else if (m.charCodeAt(i) === 85 && m.startsWith('URGP=', i)) {
+          // URGP= ends the TCP header fields; OPT (…) may follow.
+          const o = m.indexOf(' OPT (', te);
+          if (o >= 0 && o < end) hasOpt = true;
+          break;
+        }
+        i = te;
+      }
+    } else if (proto === 'ICMP' || proto === 'ICMPv6' || proto === 'icmp' || proto === 'ipv6-icmp') {
+      p = m.indexOf(' TYPE=', protoEnd);
+      if (p >= 0 && p < end) { icmpType = intAt(m, p + 6, tokenEnd(m, p + 6)); pos = p; }
+      p = m.indexOf(' CODE=', pos);
+      if (p >= 0 && p < end) icmpCode = intAt(m, p + 6, tokenEnd(m, p + 6));
     }
   }
   if (!sawProto && src === undefined) return null;
-  const srcIp = canonicalIp(src);
-  const dstIp = canonicalIp(dst);
+  const srcIp = src === undefined ? undefined : canonicalIp(src);
+  const dstIp = dst === undefined ? undefined : canonicalIp(dst);
   if (src !== undefined && srcIp === undefined) return null;
   if (dst !== undefined && dstIp === undefined) return null;
 
-  let action = prefixAction(prefix);
-  const inferred = action === undefined;
-  if (action === undefined) action = 'deny';
-  // Product from well-known prefixes.
-  if (prefix.indexOf('[UFW ') >= 0) product = 'ufw';
-  else if (prefix.indexOf('PVEFW') >= 0 || /\bpolicy (DROP|ACCEPT|REJECT):/.test(prefix)) product = 'proxmox-ve';
-  else if (prefix.indexOf('DESCR="') >= 0 || /\[[A-Z_]+-(\d+|default)-[ADR]\]/.test(prefix)) { vendor = 'ubiquiti'; product = 'edgeos-unifi'; }
-
+  const pi = prefixInfo(prefix);
   const time = h.time ?? ctx.receivedMs;
-  const ev = newEvent('gatewatch.netfilter', vendor, product, isoOf(time), action);
-  markAction(ev, action);
+  const ev = newEvent('gatewatch.netfilter', pi.vendor, pi.product, isoOf(time), pi.action);
+  markAction(ev, pi.action);
   if (h.hostname) ev.observer.hostname = h.hostname;
   if (inIf) ev.observer.ingress = { interface: { name: inIf } };
   if (outIf) ev.observer.egress = { interface: { name: outIf } };
   if (srcIp !== undefined) ev.source.ip = srcIp;
   if (dstIp !== undefined) ev.destination.ip = dstIp;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
-  if (mac && mac.length >= 35) ev.source.mac = mac.slice(18, 35).replace(/:/g, '-').toUpperCase();
+  if (mac) { const sm = sourceMac(mac); if (sm) ev.source.mac = sm; }
   if (proto !== undefined) setTransport(ev, proto);
   const t = ev.network.transport;
   if (t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite') {
-    if (spt !== undefined) ev.source.port = spt;
-    if (dpt !== undefined) ev.destination.port = dpt;
+    if (spt >= 0 && spt <= 65535) ev.source.port = spt;
+    if (dpt >= 0 && dpt <= 65535) ev.destination.port = dpt;
   }
   if (srcIp !== undefined) ev.network.type = srcIp.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
   else if (ipv6) ev.network.type = 'ipv6';
   ev.network.packets = 1;
-  if (len !== undefined) ev.network.bytes = len;
-  const rn = ruleName(prefix);
-  if (rn !== undefined) ev.rule = { name: rn };
+  if (len >= 0) ev.network.bytes = len;
+  if (pi.rule !== undefined) ev.rule = { name: pi.rule };
   const gw: NonNullable<GwEvent['gatewatch']> = {};
   // The kernel always prints the flags of a TCP packet, so none at all is a NULL packet.
-  if (t === 'tcp') gw.tcp_flags = flags ?? [];
-  if (t === 'tcp' && flags && flags.length === 1 && flags[0] === 'SYN') {
+  if (t === 'tcp') gw.tcp_flags = FLAG_ARRAYS[flagMask] as string[];
+  if (t === 'tcp' && flagMask === 2) {
     // With --log-tcp-options the kernel prints OPT (…); without it, a 40-byte IPv4 (60-byte IPv6) SYN has none.
     if (hasOpt) gw.tcp_options = true;
-    else if (len !== undefined) gw.tcp_options = len > (ev.network.type === 'ipv6' ? 60 : 40);
+    else if (len >= 0) gw.tcp_options = len > (ev.network.type === 'ipv6' ? 60 : 40);
   }
-  if ((t === 'icmp' || t === 'ipv6-icmp') && (icmpType !== undefined || icmpCode !== undefined)) gw.icmp = { type: icmpType, code: icmpCode };
-  if (ttl !== undefined) gw.ttl = ttl;
-  if (inferred) gw.action_inferred = true;
+  if ((t === 'icmp' || t === 'ipv6-icmp') && (icmpType >= 0 || icmpCode >= 0)) {
+    gw.icmp = {};
+    if (icmpType >= 0 && icmpType <= 255) gw.icmp.type = icmpType;
+    if (icmpCode >= 0 && icmpCode <= 255) gw.icmp.code = icmpCode;
+  }
+  if (ttl >= 0 && ttl <= 255) gw.ttl = ttl;
+  if (pi.inferred) gw.action_inferred = true;
   ev.gatewatch = gw;
   return ev;
 }

@@ -95,7 +95,9 @@ export class LineParser {
       if (ev) {
         if (this.keepOriginal) ev.event.original = line;
         this.stats.events++;
-        this.stats.byFormat[ev.event.dataset] = (this.stats.byFormat[ev.event.dataset] ?? 0) + 1;
+        const byFormat = this.stats.byFormat;
+        const ds = ev.event.dataset;
+        byFormat[ds] = (byFormat[ds] ?? 0) + 1;
         return ev;
       }
     } catch (err) {

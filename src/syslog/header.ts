@@ -41,9 +41,11 @@ function isSpace(c: number): boolean {
 function tokenEnd(s: string, i: number): number {
   const n = s.length;
   const lim = Math.min(n, i + MAX_TOKEN + 1);
-  let j = i;
-  while (j < lim && !isSpace(s.charCodeAt(j))) j++;
-  return j;
+  // Native search for the space first; tabs are rare, so check for them only inside the token.
+  let sp = s.indexOf(' ', i);
+  if (sp < 0 || sp > lim) sp = lim;
+  const tab = s.indexOf('\t', i);
+  return tab >= 0 && tab < sp ? tab : sp;
 }
 
 function skipSpaces(s: string, i: number): number {
@@ -88,7 +90,11 @@ function looksLikeHostname(tok: string): boolean {
 const FACILITY_LEVEL = /^(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(emerg|alert|crit|err|error|warn|warning|notice|info|debug)$/;
 
 export function parseHeader(line: string, opts: HeaderOptions): SyslogHeader {
-  const h: SyslogHeader = { format: 'none', message: line };
+  // All fields present from the start: one object shape for every line keeps property access fast.
+  const h: SyslogHeader = {
+    format: 'none', pri: undefined, facility: undefined, severity: undefined, time: undefined, hostname: undefined,
+    appName: undefined, procId: undefined, msgId: undefined, structuredData: undefined, message: line,
+  };
   const n = line.length;
   let i = 0;
   // <PRI>
@@ -143,7 +149,7 @@ export function parseHeader(line: string, opts: HeaderOptions): SyslogHeader {
       e = tokenEnd(line, i);
       tok = line.slice(i, e);
       // UniFi repeats the host; some appliances insert "user.info".
-      if (tok === h.hostname || FACILITY_LEVEL.test(tok)) {
+      if (tok === h.hostname || (tok.length > 6 && tok.charCodeAt(tok.length - 1) !== 58 && tok.indexOf('.') > 0 && FACILITY_LEVEL.test(tok))) {
         i = skipSpaces(line, e);
         e = tokenEnd(line, i);
         tok = line.slice(i, e);

@@ -63,8 +63,22 @@ export function zonedToUtc(tz: string, y: number, mo: number, d: number, h: numb
 const YEAR_MS = 366 * 86400000;
 const FUTURE_ALLOWANCE_MS = 31 * 86400000;
 
+let lastYearKey = NaN;
+let lastYearTz = '';
+let lastYear = 0;
+
 /** Pick the year for a yearless month/day so that the result is nearest `refMs` without being > 31 days ahead. */
 export function inferYear(mo: number, d: number, h: number, mi: number, s: number, refMs: number, tz: string): number {
+  // The answer only changes near the 31-day boundary: cache per reference day and month/day/hour.
+  const key = ((Math.floor(refMs / 86400000) * 12 + mo) * 32 + d) * 24 + h;
+  if (key === lastYearKey && tz === lastYearTz) return lastYear;
+  lastYear = inferYearUncached(mo, d, h, mi, s, refMs, tz);
+  lastYearKey = key;
+  lastYearTz = tz;
+  return lastYear;
+}
+
+function inferYearUncached(mo: number, d: number, h: number, mi: number, s: number, refMs: number, tz: string): number {
   const refYear = new Date(refMs).getUTCFullYear();
   for (const y of [refYear, refYear - 1, refYear + 1]) {
     const t = zonedToUtc(tz, y, mo, d, h, mi, s, 0);
@@ -191,10 +205,29 @@ export function parseBsdAt(s: string, at: number, tz: string, refMs: number): [n
 
 let lastMs = NaN;
 let lastIso = '';
-/** toISOString with a one-entry cache: consecutive log lines usually share their timestamp. */
+let dayStart = NaN;
+let dayPrefix = '';
+const PAD2: string[] = Array.from({ length: 60 }, (_, i) => (i < 10 ? '0' : '') + i);
+const PAD3: string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+/**
+ * The same text as Date.prototype.toISOString, faster on the hot path: the date part is cached per
+ * day and the time part built from integers; the previous result is reused for the same instant.
+ */
 export function isoOf(ms: number): string {
   if (ms === lastMs) return lastIso;
   lastMs = ms;
-  lastIso = new Date(ms).toISOString();
+  const day = Math.floor(ms / 86400000) * 86400000;
+  if (day !== dayStart) {
+    const iso = new Date(day).toISOString();
+    if (iso.length !== 24) { lastIso = new Date(ms).toISOString(); dayStart = NaN; return lastIso; }
+    dayStart = day;
+    dayPrefix = iso.slice(0, 11);
+  }
+  let r = ms - day;
+  const h = Math.floor(r / 3600000); r -= h * 3600000;
+  const m = Math.floor(r / 60000); r -= m * 60000;
+  const s = Math.floor(r / 1000); r -= s * 1000;
+  lastIso = dayPrefix + PAD2[h] + ':' + PAD2[m] + ':' + PAD2[s] + '.' + PAD3[r] + 'Z';
   return lastIso;
 }
