@@ -51,9 +51,16 @@ function findKey(m: string, key: string): number {
   return -1;
 }
 
+// detect() has already found the kernel fields for the message parse() is about to read.
+let lastMessage: string | undefined;
+let lastIn = -1;
+
 function detect(h: SyslogHeader): boolean {
   const m = h.message;
-  if (findIn(m) >= 0) return m.indexOf(' PROTO=') > 0 || m.indexOf(' SRC=') > 0;
+  const at = findIn(m);
+  lastMessage = m;
+  lastIn = at;
+  if (at >= 0) return m.indexOf(' PROTO=') > 0 || m.indexOf(' SRC=') > 0;
   // A kernel line cut short by a relay (no IN=, but the kernel's own fields).
   return h.appName === 'kernel' && m.indexOf('PROTO=') >= 0 && (m.indexOf(' DPT=') > 0 || m.indexOf('SRC=') >= 0);
 }
@@ -200,20 +207,22 @@ const FLAG_ARRAYS: (readonly string[])[] = Array.from({ length: 256 }, (_, mask)
   Object.freeze(['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'].filter((_, bit) => (mask >> bit) & 1)));
 
 const macCache = new Map<string, string>();
+/** ECS form (AA-BB-…) of the source MAC inside the kernel's MAC= value (bytes 6..11). */
 function sourceMac(mac: string): string | undefined {
   if (mac.length < 35) return undefined;
-  let v = macCache.get(mac);
+  const raw = mac.slice(18, 35);
+  let v = macCache.get(raw);
   if (v === undefined) {
-    v = mac.slice(18, 35).toUpperCase().split(':').join('-');
+    v = raw.toUpperCase().split(':').join('-');
     if (macCache.size > 1000) macCache.clear();
-    macCache.set(mac, v);
+    macCache.set(raw, v);
   }
   return v;
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = h.message;
-  let kv = findIn(m);
+  let kv = m === lastMessage ? lastIn : findIn(m);
   let prefix = '';
   if (kv < 0) {
     // A kernel line cut short by a relay: accept it only if what is left starts with a kernel field.

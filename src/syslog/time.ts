@@ -9,15 +9,21 @@
  *    a "Dec 31" line read on Jan 2 belongs to last year.
  */
 
-const MONTHS: Record<string, number> = {
-  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
-};
-
 export function monthIndex(s: string, at: number): number {
   if (at + 3 > s.length) return -1;
+  // Letters lower-cased by OR 32; a switch on codes avoids building a string per line.
   const a = s.charCodeAt(at) | 32, b = s.charCodeAt(at + 1) | 32, c = s.charCodeAt(at + 2) | 32;
-  const m = MONTHS[String.fromCharCode(a, b, c)];
-  return m === undefined ? -1 : m;
+  switch (a) {
+    case 106: return b === 97 && c === 110 ? 0 : b === 117 ? (c === 110 ? 5 : c === 108 ? 6 : -1) : -1; // jan jun jul
+    case 102: return b === 101 && c === 98 ? 1 : -1; // feb
+    case 109: return b === 97 ? (c === 114 ? 2 : c === 121 ? 4 : -1) : -1; // mar may
+    case 97: return b === 112 && c === 114 ? 3 : b === 117 && c === 103 ? 7 : -1; // apr aug
+    case 115: return b === 101 && c === 112 ? 8 : -1; // sep
+    case 111: return b === 99 && c === 116 ? 9 : -1; // oct
+    case 110: return b === 111 && c === 118 ? 10 : -1; // nov
+    case 100: return b === 101 && c === 99 ? 11 : -1; // dec
+    default: return -1;
+  }
 }
 
 const offsetCache = new Map<string, number>();
