@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineParser } from '../src/parsers/registry';
+import { parseHeader } from '../src/syslog/header';
 import { mixedVendorLines, netfilterLines } from './gen';
 import { fmtRate, median, rssMB } from './util';
 
@@ -33,6 +34,8 @@ export async function run(): Promise<void> {
   const re = /SRC=(\S+) DST=(\S+) .*?PROTO=(\S+)(?: SPT=(\d+) DPT=(\d+))?/;
   bench('bare regex, 5 netfilter fields (floor)', lines, (l) => { const m = re.exec(l); return m && { s: m[1], d: m[2], p: m[3], sp: m[4], dp: m[5] }; });
   bench('nsyslog-parser, header only (peer)', lines, nsyslog);
+  const hopts = { tz: 'UTC', refMs: now };
+  bench('gatewatch parseHeader, header only', lines, (l) => parseHeader(l, hopts));
   bench('gatewatch, --format netfilter (full event)', lines, (l) => forced.parse(l, now));
   bench('gatewatch, --format auto (full event)', lines, (l) => auto.parse(l, now));
   bench('gatewatch, auto, mixed vendors', mixed, (l) => mixedParser.parse(l, now));
