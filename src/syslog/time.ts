@@ -50,9 +50,15 @@ export function zoneOffsetMinutes(tz: string, utcMs: number): number {
   return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60000);
 }
 
+let lastDayKey = -1;
+let lastDayMs = 0;
+
 /** Wall-clock time in `tz` to a UTC epoch in ms. The offset is cached per zone and hour. */
 export function zonedToUtc(tz: string, y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
-  const naive = Date.UTC(y, mo, d, h, mi, s, ms);
+  // Date.UTC once per calendar day; the time of day is plain arithmetic.
+  const dayKey = (y * 12 + mo) * 32 + d;
+  if (dayKey !== lastDayKey) { lastDayKey = dayKey; lastDayMs = Date.UTC(y, mo, d); }
+  const naive = lastDayMs + ((h * 60 + mi) * 60 + s) * 1000 + ms;
   if (tz === 'UTC' || tz === 'Etc/UTC') return naive;
   const key = `${tz}|${Math.floor(naive / 3600000)}`;
   let off = offsetCache.get(key);
