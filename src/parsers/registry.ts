@@ -8,11 +8,23 @@ import type { GwEvent } from '../event';
 import { parseHeader, SyslogHeader } from '../syslog/header';
 import { defaultTimezone } from '../syslog/time';
 import { netfilter } from './netfilter';
+import { juniperSrx } from './juniper-srx';
+import { sonicwall } from './sonicwall';
+import { sophos } from './sophos';
+import { watchguard } from './watchguard';
+import { cef } from './cef';
+import { leef } from './leef';
 import type { ParseContext, VendorParser } from './types';
 
 /** Order matters only for speed and for formats that could look alike: most specific first. */
 export const PARSERS: VendorParser[] = [
   netfilter,
+  juniperSrx,
+  sonicwall,
+  sophos,
+  watchguard,
+  cef,
+  leef,
 ];
 
 export function parserById(id: string): VendorParser | undefined {
