@@ -36,8 +36,7 @@ const VENDOR_IDS: Record<string, string> = {
 /** observer.vendor from a CEF/LEEF vendor field: the known id, else the name lower-cased with spaces removed. */
 export function vendorId(raw: string): string {
   const v = raw.trim().toLowerCase();
-  const known = VENDOR_IDS[v];
-  if (known !== undefined) return known;
+  if (Object.hasOwn(VENDOR_IDS, v)) return VENDOR_IDS[v]!;
   let out = '';
   for (let i = 0; i < v.length && out.length < 48; i++) {
     const c = v.charCodeAt(i);
@@ -196,7 +195,7 @@ export function cefTime(v: string | undefined, ctx: ParseContext): number | unde
   return t ? t[0] : undefined;
 }
 
-const NON_NETWORK_CLASSES = new Set(['AUTH', 'CONFIG', 'SYSTEM', 'GLOBALPROTECT', 'USERID-LOGIN']);
+const NON_NETWORK_CLASSES = new Set(['AUTH', 'CONFIG', 'SYSTEM', 'GLOBALPROTECT', 'USERID', 'HIP-MATCH']);
 
 function unquote(v: string | undefined): string | undefined {
   if (v !== undefined && v.length >= 2 && v.charCodeAt(0) === 34 && v.charCodeAt(v.length - 1) === 34) return v.slice(1, -1);
@@ -238,8 +237,10 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (!networkish(src, dst, proto, spt, dpt)) return null;
   // Palo Alto's CEF carries authentication, configuration and system records with addresses.
   if (NON_NETWORK_CLASSES.has(fields[4]!.trim().toUpperCase())) return null;
-
+  // FortiGate "event" logs (admin logins, user authentication, VPN) are not traffic.
   const vendor = vendorId(fields[1]!);
+  if (vendor === 'fortinet' && x.cat !== undefined && x.cat.startsWith('event')) return null;
+
   const product = fields[2]!.trim() || 'cef';
   let action = actionOf(x.act ?? x.deviceAction) ?? actionOf(unquote(x.fw_action));
   if (action === undefined) action = actionFromName(fields[5]!);

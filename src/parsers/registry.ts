@@ -12,6 +12,11 @@ import { juniperSrx } from './juniper-srx';
 import { sonicwall } from './sonicwall';
 import { sophos } from './sophos';
 import { watchguard } from './watchguard';
+import { mikrotik } from './mikrotik';
+import { barracuda } from './barracuda';
+import { windowsFirewall } from './windows-firewall';
+import { zyxel } from './zyxel';
+import { draytek } from './draytek';
 import { cef } from './cef';
 import { leef } from './leef';
 import type { ParseContext, VendorParser } from './types';
@@ -23,6 +28,11 @@ export const PARSERS: VendorParser[] = [
   sonicwall,
   sophos,
   watchguard,
+  mikrotik,
+  barracuda,
+  windowsFirewall,
+  zyxel,
+  draytek,
   cef,
   leef,
 ];
