@@ -50,7 +50,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (comma >= 0) dir = dir.slice(0, comma).trim();
   // Rule and addresses: "@S:R=13:1, a:p->b:q"
   let ruleGroup = -1;
-  for (let k = 2; k < groups.length; k++) if (groups[k]!.startsWith('@S:R=') || groups[k]!.indexOf('->') > 0) { ruleGroup = k; break; }
+  for (let k = 3; k < groups.length; k++) if (groups[k]!.startsWith('@') || groups[k]!.indexOf('->') > 0) { ruleGroup = k; break; }
   if (ruleGroup < 0) return null;
   const rg = groups[ruleGroup]!;
   let rule: string | undefined;

@@ -70,7 +70,7 @@ function parseW3c(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const proto = f[1]!;
   const t = proto.toUpperCase();
   const icmp = t === 'ICMP' || t === 'ICMPV6';
-  const flags = dash(f[8]);
+  const flags = dash(f[7]);
   const hdr: SyslogHeader = { ...h, time: undefined, hostname: h.hostname !== undefined && Object.hasOwn(W3C_ACTIONS, h.hostname) ? undefined : h.hostname };
   const ev = buildEvent('windows-firewall', 'microsoft', 'windows-defender-firewall', hdr, ctx, {
     action: W3C_ACTIONS[act]!,

@@ -51,6 +51,8 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const x = kvObject(m, at, 128);
   const [src, spt] = splitHostPort(x.src ?? '');
   const [dst, dpt] = splitHostPort(x.dst ?? '');
+  // Device records (logins, system) carry 0.0.0.0 for both ends.
+  if ((src === '0.0.0.0' || src === '') && (dst === '0.0.0.0' || dst === '')) return null;
   const action = noteAction(x.note, x.msg);
   let inIf: string | undefined, outIf: string | undefined;
   if (x.dir !== undefined) {
