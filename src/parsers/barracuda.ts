@@ -14,7 +14,7 @@
 import type { Action, GwEvent } from '../event';
 import { parseIPv4, parseIPv6 } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
-import { addCounts, buildEvent, splitHostPort } from './flow';
+import { bounded, addCounts, buildEvent, splitHostPort } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -50,7 +50,7 @@ function scanNotice(m: string): number {
 }
 
 function detect(h: SyslogHeader): boolean {
-  const m = h.message;
+  const m = bounded(h.message);
   const a = actionAt(m);
   if (a) return m.indexOf('|', a[1]) > 0 || m.indexOf(' -> ', a[1]) > 0;
   return scanNotice(m) >= 0;
@@ -61,7 +61,7 @@ function isIp(s: string): boolean {
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-  const m = h.message;
+  const m = bounded(h.message);
   const a = actionAt(m);
   if (!a) {
     // "SecurityEvent: (Address-Port Scan) 149 unallowed requests for source IP 203.0.113.5 within 60 seconds"

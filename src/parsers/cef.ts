@@ -13,7 +13,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { parseBsdAt } from '../syslog/time';
-import { buildEvent, Flow, isoTime, splitHostPort } from './flow';
+import { bounded, buildEvent, Flow, isoTime, splitHostPort } from './flow';
 import { actionWord, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -138,10 +138,10 @@ function cefStart(m: string): number {
 }
 
 function detect(h: SyslogHeader): boolean {
-  const at = cefStart(h.message);
+  const m = bounded(h.message, 4096);
+  const at = cefStart(m);
   if (at < 0) return false;
   // At least the seven header pipes must follow soon.
-  const m = h.message;
   let pipes = 0;
   const lim = Math.min(m.length, at + 2048);
   for (let i = at; i < lim && pipes < 7; i++) if (m.charCodeAt(i) === 124) pipes++;
@@ -217,7 +217,7 @@ export function networkish(src: string | undefined, dst: string | undefined, pro
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-  const m = h.message;
+  const m = bounded(h.message);
   const at = cefStart(m);
   if (at < 0) return null;
   const hd = cefHeader(m, at);

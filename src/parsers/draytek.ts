@@ -11,7 +11,7 @@
  */
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
-import { buildEvent, splitHostPort, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -23,11 +23,11 @@ function filterAt(m: string): number {
 }
 
 function detect(h: SyslogHeader): boolean {
-  return filterAt(h.message) >= 0;
+  return filterAt(bounded(h.message, 128)) >= 0;
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-  const m = h.message;
+  const m = bounded(h.message);
   const p = filterAt(m);
   if (p < 0) return null;
   // Up to eight bracketed groups.

@@ -211,3 +211,13 @@ export function tcpFlagLetters(s: string): string[] | undefined {
   }
   return out;
 }
+
+/**
+ * How much of a message the vendor parsers read. Real records are a few KiB at most; bounding the
+ * window keeps the worst case (a 64 KiB line of separators) cheap, since every scan is over it.
+ */
+export const FIELD_WINDOW = 16 * 1024;
+
+export function bounded(s: string, n = FIELD_WINDOW): string {
+  return s.length > n ? s.slice(0, n) : s;
+}

@@ -18,7 +18,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { addCounts, buildEvent, Flow } from './flow';
+import { bounded, addCounts, buildEvent, Flow } from './flow';
 import { scanKv, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -44,7 +44,7 @@ function tagOf(h: SyslogHeader): [string, number] {
   if (h.msgId !== undefined && (h.msgId.startsWith('RT_') || h.msgId.startsWith('APPTRACK_') || h.msgId.startsWith('IDP_') || h.msgId.startsWith('SECINTEL_'))) {
     return [h.msgId, 0];
   }
-  const m = h.message;
+  const m = bounded(h.message);
   const lim = Math.min(m.length, 64);
   let i = 0;
   while (i < lim) {
@@ -179,11 +179,12 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const [tag, tagEnd] = tagOf(h);
   const kind = kindOf(tag);
   if (kind === undefined) return null;
-  const m = h.message;
+  const m = bounded(h.message);
   const f: Flow = {};
   let sd: Record<string, string> | undefined;
-  if (h.structuredData !== undefined && h.structuredData.indexOf('-address=') >= 0) {
-    sd = sdPairs(h.structuredData, 0);
+  const hsd = h.structuredData !== undefined ? bounded(h.structuredData) : undefined;
+  if (hsd !== undefined && hsd.indexOf('-address=') >= 0) {
+    sd = sdPairs(hsd, 0);
   } else {
     let i = tagEnd;
     while (i < m.length && m.charCodeAt(i) === 32) i++;

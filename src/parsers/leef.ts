@@ -12,7 +12,7 @@
 import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf, cefExtension, cefTime, networkish, vendorId } from './cef';
-import { buildEvent, splitHostPort, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -28,7 +28,7 @@ function leefStart(m: string): number {
 }
 
 function detect(h: SyslogHeader): boolean {
-  const m = h.message;
+  const m = bounded(h.message);
   const at = leefStart(m);
   if (at < 0) return false;
   let pipes = 0;
@@ -71,7 +71,7 @@ function splitAttrs(s: string, start: number, delim: string): Record<string, str
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-  const m = h.message;
+  const m = bounded(h.message);
   const at = leefStart(m);
   if (at < 0) return null;
   // Header: version|vendor|product|version|eventId| (2.0: delimiter|)

@@ -13,7 +13,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { buildEvent, splitHostPort, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -28,7 +28,7 @@ function inAt(m: string): number {
 }
 
 function detect(h: SyslogHeader): boolean {
-  const m = h.message;
+  const m = bounded(h.message);
   const p = inAt(m);
   if (p < 0) return false;
   const o = m.indexOf(' out:', p);
@@ -49,7 +49,7 @@ function prefixAction(words: string[]): Action | undefined {
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-  const m = h.message;
+  const m = bounded(h.message);
   const p = inAt(m);
   if (p < 0) return null;
   // Words before the chain's colon: [topics] [prefix…] chain

@@ -22,6 +22,11 @@ import type { ParseContext, VendorParser } from './types';
 
 const TCP_FLAGS = new Set(['SYN', 'ACK', 'FIN', 'RST', 'PSH', 'URG', 'ECE', 'CWR']);
 
+/** The kernel writes well under 1 KiB after an admin prefix of at most ~1 KiB: read no further than 8 KiB. */
+function kernelWindow(s: string): string {
+  return s.length > 8192 ? s.slice(0, 8192) : s;
+}
+
 /** Position of the kernel's "IN=" (at the start or after the prefix), or -1. */
 function findIn(m: string): number {
   let from = 0;
@@ -41,7 +46,7 @@ function findIn(m: string): number {
 }
 
 function detect(h: SyslogHeader): boolean {
-  const m = h.message;
+  const m = kernelWindow(h.message);
   if (findIn(m) >= 0) return m.indexOf(' PROTO=') > 0 || m.indexOf(' SRC=') > 0;
   // A kernel line cut short by a relay (no IN=, but the kernel's own fields).
   return h.appName === 'kernel' && m.indexOf('PROTO=') >= 0 && (m.indexOf(' DPT=') > 0 || m.indexOf('SRC=') >= 0);
@@ -97,7 +102,7 @@ function ruleName(prefix: string): string | undefined {
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-  const m = h.message;
+  const m = kernelWindow(h.message);
   let kv = findIn(m);
   let prefix = '';
   if (kv < 0) {

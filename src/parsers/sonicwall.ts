@@ -13,7 +13,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf } from './cef';
-import { addCounts, buildEvent, isoTime, splitHostPort } from './flow';
+import { bounded, addCounts, buildEvent, isoTime, splitHostPort } from './flow';
 import { kvObject, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -35,7 +35,7 @@ function bodyStart(m: string): number {
 }
 
 function detect(h: SyslogHeader): boolean {
-  return bodyStart(h.message) >= 0;
+  return bodyStart(bounded(h.message, 256)) >= 0;
 }
 
 /** "ip:port:iface[:host]" → [ip, port, iface]. */
@@ -50,7 +50,7 @@ function endpoint(v: string | undefined): [string | undefined, number | undefine
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-  const m = h.message;
+  const m = bounded(h.message);
   const at = bodyStart(m);
   if (at < 0) return null;
   const x = kvObject(m, at, 300);

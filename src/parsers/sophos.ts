@@ -17,7 +17,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { addCounts, buildEvent, isoTime, tcpFlagLetters } from './flow';
+import { bounded, addCounts, buildEvent, isoTime, tcpFlagLetters } from './flow';
 import { kvObject, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -41,7 +41,7 @@ function detect(h: SyslogHeader): boolean {
   const c = h.message.charCodeAt(0);
   // d(evice/ate), t(imestamp), i(d) or a short program prefix before id="
   if (c !== 100 && c !== 116 && c !== 105 && !(c >= 48 && c <= 57) && !(c >= 97 && c <= 122)) return false;
-  return bodyStart(h.message) >= 0;
+  return bodyStart(bounded(h.message, 4096)) >= 0;
 }
 
 function xgAction(status: string | undefined, subtype: string | undefined): Action | undefined {
@@ -55,7 +55,7 @@ function xgAction(status: string | undefined, subtype: string | undefined): Acti
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-  const m = h.message;
+  const m = bounded(h.message);
   const at = bodyStart(m);
   if (at < 0) return null;
   const x = kvObject(m, at, 300);

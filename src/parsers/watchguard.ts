@@ -16,7 +16,7 @@ import { normaliseTransport } from '../event';
 import { parseIPv4, parseIPv6 } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { addCounts, buildEvent, tcpFlagLetters } from './flow';
+import { bounded, addCounts, buildEvent, tcpFlagLetters } from './flow';
 import { kvObject, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -28,7 +28,7 @@ function msgIdAt(m: string): number {
 }
 
 function detect(h: SyslogHeader): boolean {
-  return msgIdAt(h.message) >= 0;
+  return msgIdAt(bounded(h.message, 256)) >= 0;
 }
 
 function isIp(s: string): boolean {
@@ -47,7 +47,7 @@ function isProto(s: string | undefined): boolean {
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-  const m = h.message;
+  const m = bounded(h.message);
   const p = msgIdAt(m);
   if (p < 0) return null;
   const q = m.indexOf('"', p + 8);

@@ -14,7 +14,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { parseIsoAt } from '../syslog/time';
-import { buildEvent, tcpFlagLetters } from './flow';
+import { bounded, FIELD_WINDOW, buildEvent, tcpFlagLetters } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -30,7 +30,7 @@ function dash(s: string | undefined): string | undefined {
 
 /** The W3C record fields starting at the action ("DROP TCP …"), with the time when the line gives it. */
 function w3cFields(h: SyslogHeader, ctx: ParseContext): [string[], number | undefined] | null {
-  const m = h.message;
+  const m = bounded(h.message);
   // Read by the header as "<date time> <host=DROP> …": the action became the hostname.
   if (h.format === 'rfc3164' && h.hostname !== undefined && Object.hasOwn(W3C_ACTIONS, h.hostname) && h.appName === undefined) {
     const f = m.split(' ', 16);
@@ -53,7 +53,7 @@ function isWfp(m: string): boolean {
 }
 
 function detect(h: SyslogHeader): boolean {
-  const m = h.message;
+  const m = bounded(h.message);
   if (m.charCodeAt(0) === 123) return isWfp(m);
   const r = (h.format === 'rfc3164' && h.hostname !== undefined && Object.hasOwn(W3C_ACTIONS, h.hostname))
     || (m.charCodeAt(4) === 45 && m.charCodeAt(10) === 32 && m.charCodeAt(13) === 58);
@@ -98,6 +98,7 @@ function str(v: unknown): string | undefined {
 
 function parseWfp(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let o: unknown;
+  if (h.message.length > FIELD_WINDOW) return null;
   try { o = JSON.parse(h.message); } catch { return null; }
   if (o === null || typeof o !== 'object' || Array.isArray(o)) return null;
   const r = o as Record<string, unknown>;

@@ -11,19 +11,19 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName } from './cef';
-import { addCounts, buildEvent, splitHostPort } from './flow';
+import { bounded, addCounts, buildEvent, splitHostPort } from './flow';
 import { kvObject, toInt } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
 function bodyStart(m: string): number {
   if (m.startsWith('src="')) return 0;
   // Some models put a "Zyxel:" tag or the device name first.
-  const p = m.indexOf(' src="');
+  const p = m.slice(0, 72).indexOf(' src="');
   return p >= 0 && p <= 64 ? p + 1 : -1;
 }
 
 function detect(h: SyslogHeader): boolean {
-  const m = h.message;
+  const m = bounded(h.message, 4096);
   const at = bodyStart(m);
   if (at < 0) return false;
   const d = m.indexOf(' devID="', at);
@@ -45,7 +45,7 @@ function noteAction(note: string | undefined, msg: string | undefined): Action |
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-  const m = h.message;
+  const m = bounded(h.message);
   const at = bodyStart(m);
   if (at < 0) return null;
   const x = kvObject(m, at, 128);
