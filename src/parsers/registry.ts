@@ -17,6 +17,8 @@ import { barracuda } from './barracuda';
 import { windowsFirewall } from './windows-firewall';
 import { zyxel } from './zyxel';
 import { draytek } from './draytek';
+import { stormshield } from './stormshield';
+import { clavister } from './clavister';
 import { cef } from './cef';
 import { leef } from './leef';
 import type { ParseContext, VendorParser } from './types';
@@ -33,6 +35,8 @@ export const PARSERS: VendorParser[] = [
   windowsFirewall,
   zyxel,
   draytek,
+  stormshield,
+  clavister,
   cef,
   leef,
 ];
