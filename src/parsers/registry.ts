@@ -19,6 +19,7 @@ import { zyxel } from './zyxel';
 import { draytek } from './draytek';
 import { stormshield } from './stormshield';
 import { clavister } from './clavister';
+import { f5Bigip } from './f5-bigip';
 import { cef } from './cef';
 import { leef } from './leef';
 import type { ParseContext, VendorParser } from './types';
@@ -37,6 +38,7 @@ export const PARSERS: VendorParser[] = [
   draytek,
   stormshield,
   clavister,
+  f5Bigip,
   cef,
   leef,
 ];
