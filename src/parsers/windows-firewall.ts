@@ -48,8 +48,20 @@ function w3cFields(h: SyslogHeader, ctx: ParseContext): [string[], number | unde
   return null;
 }
 
+/** The EventID value in NXLog JSON ("EventID":5156 or "EventID": "5156"), read in place, or ''. */
+function eventIdOf(m: string): string {
+  const p = m.indexOf('"EventID"');
+  if (p < 0) return '';
+  let i = p + 9;
+  while (i < m.length && (m.charCodeAt(i) === 32 || m.charCodeAt(i) === 58 || m.charCodeAt(i) === 34)) i++;
+  const s = i;
+  while (i < m.length && i - s < 6 && m.charCodeAt(i) >= 48 && m.charCodeAt(i) <= 57) i++;
+  return m.slice(s, i);
+}
+
 function isWfp(m: string): boolean {
-  return m.charCodeAt(0) === 123 && m.length <= MAX_JSON && m.indexOf('"EventID"') > 0 && m.indexOf('"Microsoft-Windows-Security-Auditing"') > 0;
+  return m.charCodeAt(0) === 123 && m.length <= MAX_JSON && Object.hasOwn(WFP_ACTIONS, eventIdOf(m))
+    && m.indexOf('"Microsoft-Windows-Security-Auditing"') > 0;
 }
 
 function detect(h: SyslogHeader): boolean {
@@ -97,6 +109,7 @@ function str(v: unknown): string | undefined {
 }
 
 function parseWfp(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+  if (!isWfp(h.message)) return null;
   let o: unknown;
   if (h.message.length > FIELD_WINDOW) return null;
   try { o = JSON.parse(h.message); } catch { return null; }
