@@ -112,7 +112,8 @@ function cefHeader(m: string, at: number): [string[], number] | null {
   const fields: string[] = [];
   let cur = '';
   let seg = at;
-  const n = m.length;
+  // The seven header fields fit in a few hundred bytes; a header still open after 4 KiB is not CEF.
+  const n = Math.min(m.length, at + 4096);
   let i = at;
   for (; i < n && fields.length < 7; i++) {
     const c = m.charCodeAt(i);
