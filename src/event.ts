@@ -109,14 +109,14 @@ export function normaliseTransport(raw: string | undefined): string | undefined 
   if (!raw) return undefined;
   let t = raw.trim().toLowerCase();
   if (t === '') return undefined;
-  if (t.charCodeAt(0) >= 48 && t.charCodeAt(0) <= 57) return NUM_TO_NAME[t] ?? t;
+  if (t.charCodeAt(0) >= 48 && t.charCodeAt(0) <= 57) return Object.hasOwn(NUM_TO_NAME, t) ? NUM_TO_NAME[t]! : t;
   if (t === 'icmpv6' || t === 'icmp6' || t === 'ipv6icmp' || t === 'ipv6_icmp') t = 'ipv6-icmp';
   else if (t === 'udp-lite' || t === 'udplite') t = 'udplite';
   return t;
 }
 
 export function ianaNumber(transport: string | undefined): string | undefined {
-  return transport === undefined ? undefined : IANA[transport];
+  return transport === undefined || !Object.hasOwn(IANA, transport) ? undefined : IANA[transport];
 }
 
 // Shared, frozen arrays for the fixed ECS categorisation: one allocation per process, not per event.
@@ -152,7 +152,7 @@ export function setTransport(ev: GwEvent, raw: string | undefined): void {
   }
   if (t === undefined) return;
   ev.network.transport = t;
-  const n = IANA[t];
+  const n = Object.hasOwn(IANA, t) ? IANA[t] : undefined;
   if (n !== undefined) ev.network.iana_number = n;
 }
 

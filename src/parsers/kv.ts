@@ -21,6 +21,10 @@ export function toPort(s: string | undefined): number | undefined {
   return toInt(s, 0, 65535);
 }
 
+const MAX_VALUE = 4096;
+/** A backslash and the character it escapes (linear, no backtracking). */
+const UNESCAPE = /\\([\s\S])/g;
+
 /**
  * Scan `key=value` pairs separated by spaces, where values may be double-quoted (with \" escapes).
  * Calls `onPair` for each; stops when it returns false. Bare words (no '=') are passed with value ''.
@@ -47,15 +51,17 @@ export function scanKv(s: string, start: number, onPair: (key: string, value: st
     i++; // '='
     if (s.charCodeAt(i) === 34) {
       i++;
-      let v = '';
-      let seg = i;
+      const vs = i;
+      let escaped = false;
       while (i < n) {
         const c = s.charCodeAt(i);
-        if (c === 92 && i + 1 < n) { v += s.slice(seg, i); i++; seg = i; i++; continue; }
+        if (c === 92 && i + 1 < n) { escaped = true; i += 2; continue; }
         if (c === 34) break;
         i++;
       }
-      v += s.slice(seg, i);
+      // Values are cut at MAX_VALUE (no field needs more); escapes are undone in one native pass.
+      let v = s.slice(vs, Math.min(i, vs + MAX_VALUE));
+      if (escaped) v = v.replace(UNESCAPE, '$1');
       i++; // closing quote (or end)
       if (onPair(key, v, true) === false) return;
     } else {

@@ -19,7 +19,10 @@ import type { SyslogHeader } from '../syslog/header';
 import { isoOf } from '../syslog/time';
 import type { ParseContext, VendorParser } from './types';
 
-const TCP_FLAGS = new Set(['SYN', 'ACK', 'FIN', 'RST', 'PSH', 'URG', 'ECE', 'CWR']);
+/** The kernel writes well under 1 KiB after an admin prefix of at most ~1 KiB: read no further than 8 KiB. */
+function kernelWindow(s: string): string {
+  return s.length > 8192 ? s.slice(0, 8192) : s;
+}
 
 /** Position of the kernel's "IN=" (at the start or after the prefix), or -1. */
 function findIn(m: string): number {
@@ -56,7 +59,7 @@ let lastMessage: string | undefined;
 let lastIn = -1;
 
 function detect(h: SyslogHeader): boolean {
-  const m = h.message;
+  const m = kernelWindow(h.message);
   const at = findIn(m);
   lastMessage = m;
   lastIn = at;
@@ -221,7 +224,7 @@ function sourceMac(mac: string): string | undefined {
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-  const m = h.message;
+  const m = kernelWindow(h.message);
   let kv = m === lastMessage ? lastIn : findIn(m);
   let prefix = '';
   if (kv < 0) {

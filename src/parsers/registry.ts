@@ -8,11 +8,39 @@ import type { GwEvent } from '../event';
 import { parseHeader, SyslogHeader } from '../syslog/header';
 import { defaultTimezone } from '../syslog/time';
 import { netfilter } from './netfilter';
+import { juniperSrx } from './juniper-srx';
+import { sonicwall } from './sonicwall';
+import { sophos } from './sophos';
+import { watchguard } from './watchguard';
+import { mikrotik } from './mikrotik';
+import { barracuda } from './barracuda';
+import { windowsFirewall } from './windows-firewall';
+import { zyxel } from './zyxel';
+import { draytek } from './draytek';
+import { stormshield } from './stormshield';
+import { clavister } from './clavister';
+import { f5Bigip } from './f5-bigip';
+import { cef } from './cef';
+import { leef } from './leef';
 import type { ParseContext, VendorParser } from './types';
 
 /** Order matters only for speed and for formats that could look alike: most specific first. */
 export const PARSERS: VendorParser[] = [
   netfilter,
+  juniperSrx,
+  sonicwall,
+  sophos,
+  watchguard,
+  mikrotik,
+  barracuda,
+  windowsFirewall,
+  zyxel,
+  draytek,
+  stormshield,
+  clavister,
+  f5Bigip,
+  cef,
+  leef,
 ];
 
 export function parserById(id: string): VendorParser | undefined {

@@ -32,6 +32,7 @@ export interface HeaderOptions {
 }
 
 const MAX_TOKEN = 255;
+const MAX_SD = 16 * 1024;
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 9;
@@ -48,9 +49,13 @@ function tokenEnd(s: string, i: number): number {
   return tab >= 0 && tab < sp ? tab : sp;
 }
 
+/** First character that is not a space or tab (a native scan: hostile lines can be 64 KiB of blanks). */
+const NON_BLANK = /[^ \t]/g;
+
 function skipSpaces(s: string, i: number): number {
-  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
-  return i;
+  if (i >= s.length || !isSpace(s.charCodeAt(i))) return i;
+  NON_BLANK.lastIndex = i;
+  return NON_BLANK.test(s) ? NON_BLANK.lastIndex - 1 : s.length;
 }
 
 /** "tag:", "tag[123]:" → [appName, procId]; otherwise null. */
@@ -210,7 +215,9 @@ function parse5424(line: string, start: number, opts: HeaderOptions, h: SyslogHe
     const sdStart = i;
     let inQuote = false;
     let depthOk = false;
-    for (; i < n; i++) {
+    // Structured data longer than MAX_SD is not believed: the rest stays in the message.
+    const sdEnd = Math.min(n, i + MAX_SD);
+    for (; i < sdEnd; i++) {
       const c = line.charCodeAt(i);
       if (c === 92) { i++; continue; }
       if (c === 34) inQuote = !inQuote;

@@ -120,7 +120,8 @@ function digits(s: string, at: number, n: number): number {
   let v = 0;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(at + i) - 48;
-    if (c < 0 || c > 9) return -1;
+    // Past the end charCodeAt gives NaN, which fails both comparisons: test for the good range.
+    if (!(c >= 0 && c <= 9)) return -1;
     v = v * 10 + c;
   }
   return v;

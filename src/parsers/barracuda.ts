@@ -1,0 +1,125 @@
+/**
+ * Barracuda CloudGen Firewall (formerly NG Firewall) activity log, as its syslog streaming sends it:
+ *
+ *   Info     fw01 Block: FWD|TCP|eth0|203.0.113.5|51515|00:00:5e:00:53:01|192.0.2.10|22|ssh|eth1|BLOCKALL|0|
+ *   203.0.113.5|192.0.2.10|0|1|0|0|0|0||||||
+ *
+ * After the action word ("Allow", "Block", "Drop", "Remove" (session end), "Local…", "Fail" …) come
+ * pipe-separated fields: type | protocol | source interface | source IP | source port | source MAC |
+ * destination IP | destination port | service | destination interface | rule | info | source NAT |
+ * destination NAT | duration | count | bytes received | bytes sent | packets received | packets sent | user …
+ * The "[Request] Allow: IPS …" form and the port-scan notice "(Address-Port Scan) … source IP x"
+ * are read too. Box messages (logins, VPN, control daemon, health) give null.
+ */
+import type { Action, GwEvent } from '../event';
+import { parseIPv4, parseIPv6 } from '../net/ip';
+import type { SyslogHeader } from '../syslog/header';
+import { bounded, addCounts, buildEvent, splitHostPort } from './flow';
+import { toInt, toPort } from './kv';
+import type { ParseContext, VendorParser } from './types';
+
+const ACTIONS: Record<string, Action> = {
+  Allow: 'allow', LocalAllow: 'allow', ForwardAllow: 'allow', LoopbackAllow: 'allow', Remove: 'allow', LocalRemove: 'allow',
+  ForwardRemove: 'allow', LoopbackRemove: 'allow', Redirect: 'allow', LocalRedirect: 'allow',
+  Block: 'deny', LocalBlock: 'deny', ForwardBlock: 'deny', LoopbackBlock: 'deny', Drop: 'deny', LocalDrop: 'deny',
+  ForwardDrop: 'deny', LoopbackDrop: 'deny', Deny: 'deny', LocalDeny: 'deny', ForwardDeny: 'deny', Fail: 'deny', LocalFail: 'deny',
+  ForwardFail: 'deny', Reject: 'deny', LocalReject: 'deny',
+};
+
+/** [action, index after "Action: "] for the first of the first few words that is an activity action. */
+function actionAt(m: string): [Action, number, string] | null {
+  let i = 0;
+  const n = Math.min(m.length, 160);
+  for (let w = 0; w < 5 && i < n; w++) {
+    while (i < n && m.charCodeAt(i) === 32) i++;
+    const s = i;
+    while (i < n && m.charCodeAt(i) !== 32) i++;
+    const tok = m.slice(s, i);
+    if (tok.length > 2 && tok.charCodeAt(tok.length - 1) === 58) {
+      const word = tok.slice(0, -1);
+      const a = Object.hasOwn(ACTIONS, word) ? ACTIONS[word] : undefined;
+      if (a !== undefined) return [a, i + 1, tok.slice(0, -1)];
+    }
+  }
+  return null;
+}
+
+function scanNotice(m: string): number {
+  const p = m.indexOf('SecurityEvent: (');
+  return p >= 0 && p <= 96 ? p : -1;
+}
+
+function detect(h: SyslogHeader): boolean {
+  const m = bounded(h.message);
+  const a = actionAt(m);
+  if (a) return m.indexOf('|', a[1]) > 0 || m.indexOf(' -> ', a[1]) > 0;
+  return scanNotice(m) >= 0;
+}
+
+function isIp(s: string): boolean {
+  return s.indexOf(':') >= 0 ? parseIPv6(s) !== null : parseIPv4(s) >= 0;
+}
+
+function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+  const m = bounded(h.message);
+  const a = actionAt(m);
+  if (!a) {
+    // "SecurityEvent: (Address-Port Scan) 149 unallowed requests for source IP 203.0.113.5 within 60 seconds"
+    const p = scanNotice(m);
+    if (p < 0) return null;
+    const q = m.indexOf('source IP ', p);
+    if (q < 0 || q - p > 200) return null;
+    let e = m.indexOf(' ', q + 10);
+    if (e < 0) e = m.length;
+    const rp = m.indexOf(')', p);
+    const ev = buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, {
+      src: m.slice(q + 10, e), action: 'deny',
+      ruleName: rp > p ? m.slice(p + 16, rp) : undefined,
+    });
+    if (ev) ev.event.type = ['connection', 'denied', 'info'];
+    return ev;
+  }
+  const [action, at, word] = a;
+  const bar = m.indexOf('|', at);
+  const arrowAt = m.indexOf(' -> ', at);
+  if (bar < 0 || bar - at > 64 || (arrowAt > 0 && arrowAt < bar)) {
+    // "[Request] Allow:   IPS ALLIP(0) 203.0.113.5 -> 192.0.2.10:0 |…"
+    const arrow = m.indexOf(' -> ', at);
+    if (arrow < 0 || arrow - at > 128) return null;
+    const before = m.slice(at, arrow).trim();
+    const sp = before.lastIndexOf(' ');
+    const [src, spt] = splitHostPort(before.slice(sp + 1));
+    let e = m.indexOf(' ', arrow + 4);
+    if (e < 0) e = m.length;
+    const [dst, dpt] = splitHostPort(m.slice(arrow + 4, e));
+    if (!isIp(src) || !isIp(dst)) return null;
+    return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, { src, spt, dst, dpt, action, code: word });
+  }
+  const f = m.slice(at, at + 4096).split('|', 32);
+  if (f.length < 8) return null;
+  const proto = f[1]!.trim();
+  const src = f[3]!, dst = f[6]!;
+  return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, {
+    src, dst,
+    spt: toPort(f[4]), dpt: toPort(f[7]),
+    proto: proto === '' ? undefined : proto,
+    action,
+    inIf: f[2], outIf: f[9],
+    srcMac: f[5] === '00:00:00:00:00:00' ? undefined : f[5],
+    ruleName: f[10] !== undefined && f[10] !== '<no-match>' ? f[10] : undefined,
+    natSrc: f[12], natDst: f[13],
+    duration: toInt(f[14]),
+    bytes: addCounts(toInt(f[16]), toInt(f[17])),
+    packets: addCounts(toInt(f[18]), toInt(f[19])),
+    user: f[20],
+    app: f[22],
+    code: word,
+  });
+}
+
+export const barracuda: VendorParser = {
+  id: 'barracuda',
+  title: 'Barracuda CloudGen Firewall (activity log)',
+  detect,
+  parse,
+};

@@ -1,0 +1,286 @@
+/**
+ * ArcSight Common Event Format (CEF), as many firewalls and UTMs can send it:
+ *
+ *   CEF:0|Vendor|Product|Version|SignatureID|Name|Severity|src=203.0.113.5 spt=51515 dst=192.0.2.10 dpt=22 proto=TCP act=blocked
+ *
+ * Header fields are separated by "|" (escaped as "\|" inside a field); the extension is space-separated
+ * key=value pairs where a value runs up to the next " key=" and "\=" / "\\" / "\n" are escapes. UniFi
+ * Network sends the same with the "CEF:" prefix sometimes missing ("0|Ubiquiti|UniFi Network|…").
+ *
+ * Only network events are kept: a line that names both endpoints, or one endpoint with a protocol
+ * and a port. Admin logins, malware verdicts and config changes give null.
+ */
+import type { Action, GwEvent } from '../event';
+import type { SyslogHeader } from '../syslog/header';
+import { parseBsdAt } from '../syslog/time';
+import { bounded, buildEvent, Flow, isoTime, splitHostPort } from './flow';
+import { actionWord, toInt, toPort } from './kv';
+import type { ParseContext, VendorParser } from './types';
+
+/** How far into the message a "CEF:" prefix may start (after a relay's own tag). */
+const PREFIX_WINDOW = 96;
+const MAX_PAIRS = 400;
+
+/** Known vendor names → gatewatch/ECS observer.vendor ids. */
+const VENDOR_IDS: Record<string, string> = {
+  'check point': 'checkpoint', 'checkpoint': 'checkpoint', 'check point software technologies': 'checkpoint',
+  'palo alto networks': 'paloaltonetworks', 'paloaltonetworks': 'paloaltonetworks', 'palo alto': 'paloaltonetworks',
+  'fortinet': 'fortinet', 'ubiquiti': 'ubiquiti', 'ubiquiti networks': 'ubiquiti', 'sonicwall': 'sonicwall', 'dell sonicwall': 'sonicwall',
+  'watchguard': 'watchguard', 'forcepoint': 'forcepoint', 'stonesoft': 'forcepoint', 'f5': 'f5', 'cisco': 'cisco',
+  'juniper': 'juniper', 'juniper networks': 'juniper', 'sophos': 'sophos', 'barracuda': 'barracuda', 'barracuda networks': 'barracuda',
+  'zyxel': 'zyxel', 'trend micro': 'trendmicro', 'trendmicro': 'trendmicro', 'microsoft': 'microsoft', 'imperva inc.': 'imperva',
+  'imperva': 'imperva', 'citrix': 'citrix', 'vmware': 'vmware', 'cyberark': 'cyberark', 'stormshield': 'stormshield',
+  'hillstone networks': 'hillstone', 'hillstone': 'hillstone', 'netgate': 'pfsense', 'opnsense': 'opnsense', 'mikrotik': 'mikrotik',
+};
+
+/** observer.vendor from a CEF/LEEF vendor field: the known id, else the name lower-cased with spaces removed. */
+export function vendorId(raw: string): string {
+  const v = raw.trim().toLowerCase();
+  if (Object.hasOwn(VENDOR_IDS, v)) return VENDOR_IDS[v]!;
+  let out = '';
+  for (let i = 0; i < v.length && out.length < 48; i++) {
+    const c = v.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95) out += v[i];
+  }
+  return out === '' ? 'cef' : out;
+}
+
+function isKeyChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
+}
+
+/** Index of the '=' ending a key that starts at i, or -1 (keys are at most 64 key characters). */
+function keyEnd(s: string, i: number): number {
+  const lim = Math.min(s.length, i + 65);
+  let j = i;
+  while (j < lim && isKeyChar(s.charCodeAt(j))) j++;
+  return j > i && j < s.length && s.charCodeAt(j) === 61 ? j : -1;
+}
+
+function unescapeCef(v: string): string {
+  if (v.indexOf('\\') < 0) return v;
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 92 && i + 1 < v.length) {
+      const d = v[++i];
+      out += d === 'n' ? '\n' : d === 'r' ? '\r' : d;
+    } else out += v[i];
+  }
+  return out;
+}
+
+/**
+ * CEF extension: "k1=v1 k2=v two k3=v3". One left-to-right pass; each space is checked once for a
+ * following "key=", so the work is linear in the length. First occurrence of a key wins.
+ */
+export function cefExtension(s: string, start: number): Record<string, string> {
+  const o: Record<string, string> = Object.create(null);
+  const n = s.length;
+  let ks = start;
+  while (ks < n && s.charCodeAt(ks) === 32) ks++;
+  let eq = keyEnd(s, ks);
+  let pairs = 0;
+  while (eq >= 0 && pairs++ < MAX_PAIRS) {
+    const key = s.slice(ks, eq);
+    const vs = eq + 1;
+    let j = vs;
+    let nextKs = -1, nextEq = -1;
+    while (j < n) {
+      const c = s.charCodeAt(j);
+      if (c === 92) { j += 2; continue; }
+      if (c === 32) {
+        let k = j + 1;
+        while (k < n && s.charCodeAt(k) === 32) k++;
+        const e = keyEnd(s, k);
+        if (e >= 0) { nextKs = k; nextEq = e; break; }
+        j = k;
+        continue;
+      }
+      j++;
+    }
+    if (j > n) j = n;
+    if (!(key in o)) o[key] = unescapeCef(s.slice(vs, j)).trim();
+    ks = nextKs;
+    eq = nextEq;
+  }
+  return o;
+}
+
+/** Split the header: returns the 7 fields and the index where the extension starts, or null. */
+function cefHeader(m: string, at: number): [string[], number] | null {
+  const fields: string[] = [];
+  let cur = '';
+  let seg = at;
+  // The seven header fields fit in a few hundred bytes; a header still open after 4 KiB is not CEF.
+  const n = Math.min(m.length, at + 4096);
+  let i = at;
+  for (; i < n && fields.length < 7; i++) {
+    const c = m.charCodeAt(i);
+    if (c === 92 && i + 1 < n) { cur += m.slice(seg, i); i++; seg = i; continue; }
+    if (c === 124) {
+      cur += m.slice(seg, i);
+      fields.push(cur.length > 256 ? cur.slice(0, 256) : cur);
+      cur = '';
+      seg = i + 1;
+    }
+  }
+  if (fields.length < 7) return null;
+  return [fields, i];
+}
+
+/** Where the CEF header starts in the message ("CEF:" consumed), or -1. */
+function cefStart(m: string): number {
+  const p = m.indexOf('CEF:');
+  if (p >= 0 && p <= PREFIX_WINDOW) return p + 4;
+  // UniFi without the prefix: "0|Ubiquiti|…" (version digit then a pipe).
+  if ((m.charCodeAt(0) === 48 || m.charCodeAt(0) === 49) && m.charCodeAt(1) === 124 && m.charCodeAt(2) !== 124) return 0;
+  return -1;
+}
+
+function detect(h: SyslogHeader): boolean {
+  const m = bounded(h.message, 4096);
+  const at = cefStart(m);
+  if (at < 0) return false;
+  // At least the seven header pipes must follow soon.
+  let pipes = 0;
+  const lim = Math.min(m.length, at + 2048);
+  for (let i = at; i < lim && pipes < 7; i++) if (m.charCodeAt(i) === 124) pipes++;
+  return pipes >= 7;
+}
+
+/** Allow/deny from a vendor's action word: "blocked", "block-url", "drop-all", "Discard", "accept". */
+export function actionOf(raw: string | undefined): Action | undefined {
+  if (raw === undefined) return undefined;
+  const v = raw.trim().toLowerCase();
+  if (v === '') return undefined;
+  const w = actionWord(v);
+  if (w) return w;
+  if (v.startsWith('block') || v.startsWith('drop') || v.startsWith('deny') || v.startsWith('reset') || v.startsWith('reject')
+    || v.startsWith('discard') || v.startsWith('denied') || v.startsWith('prevent') || v.startsWith('quarantin') || v === 'terminate'
+    || v.startsWith('refuse')) return 'deny';
+  if (v.startsWith('allow') || v.startsWith('accept') || v.startsWith('permit') || v.startsWith('pass') || v === 'forward'
+    || v === 'forwarded' || v === 'continue') return 'allow';
+  return undefined;
+}
+
+/** Allow/deny from a free-text name such as "Connection_Discarded" or "Threat Detected and Blocked". */
+export function actionFromName(name: string): Action | undefined {
+  let w = '';
+  let found: Action | undefined;
+  const n = Math.min(name.length, 256);
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? name.charCodeAt(i) : 32;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) { w += name[i]; continue; }
+    if (w.length > 0) {
+      const u = w.toLowerCase();
+      if (u === 'blocked' || u === 'denied' || u === 'dropped' || u === 'discarded' || u === 'rejected' || u === 'block'
+        || u === 'deny' || u === 'drop' || u === 'discard' || u === 'reject') return 'deny';
+      if (u === 'allowed' || u === 'accepted' || u === 'permitted' || u === 'allow' || u === 'accept' || u === 'permit') found = 'allow';
+      w = '';
+    }
+  }
+  return found;
+}
+
+/** Time from CEF rt/start: epoch ms, or "MMM dd yyyy HH:mm:ss", or ISO. */
+export function cefTime(v: string | undefined, ctx: ParseContext): number | undefined {
+  if (v === undefined || v.length === 0) return undefined;
+  const c = v.charCodeAt(0);
+  if (c >= 48 && c <= 57) {
+    const n = toInt(v, 0, 9007199254740991);
+    if (n !== undefined) return v.length >= 12 ? n : n * 1000;
+    return isoTime(v, ctx);
+  }
+  const t = parseBsdAt(v, 0, ctx.tz, ctx.refMs);
+  return t ? t[0] : undefined;
+}
+
+const NON_NETWORK_CLASSES = new Set(['AUTH', 'CONFIG', 'SYSTEM', 'GLOBALPROTECT', 'USERID', 'HIP-MATCH']);
+
+function unquote(v: string | undefined): string | undefined {
+  if (v !== undefined && v.length >= 2 && v.charCodeAt(0) === 34 && v.charCodeAt(v.length - 1) === 34) return v.slice(1, -1);
+  return v;
+}
+
+function protoOf(p: string | undefined): string | undefined {
+  if (p === undefined) return undefined;
+  const sl = p.indexOf('/');
+  return sl >= 0 ? p.slice(0, sl) : p;
+}
+
+/** The shared "is this a network event" rule for CEF and LEEF. */
+export function networkish(src: string | undefined, dst: string | undefined, proto: string | undefined, spt: number | undefined, dpt: number | undefined): boolean {
+  const s = src !== undefined && src !== '';
+  const d = dst !== undefined && dst !== '';
+  if (s && d) return true;
+  return (s || d) && proto !== undefined && proto !== '' && (spt !== undefined || dpt !== undefined);
+}
+
+function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+  const m = bounded(h.message);
+  const at = cefStart(m);
+  if (at < 0) return null;
+  const hd = cefHeader(m, at);
+  if (!hd) return null;
+  const [fields, extAt] = hd;
+  const x = cefExtension(m, extAt);
+  let src = x.src ?? x.sourceAddress;
+  let dst = x.dst ?? x.destinationAddress;
+  if (src === undefined || src === '') src = x.c6a2 ?? x.sourceIPv6Address;
+  if (dst === undefined || dst === '') dst = x.c6a3 ?? x.destinationIPv6Address;
+  let spt = toPort(x.spt ?? x.sourcePort);
+  let dpt = toPort(x.dpt ?? x.destinationPort);
+  const proto = protoOf(x.proto ?? x.transportProtocol);
+  // Some senders write "src=ip:port".
+  if (src !== undefined && src.indexOf('.') > 0 && src.indexOf(':') > 0) { const [a, p] = splitHostPort(src); src = a; spt ??= p; }
+  if (dst !== undefined && dst.indexOf('.') > 0 && dst.indexOf(':') > 0) { const [a, p] = splitHostPort(dst); dst = a; dpt ??= p; }
+  if (!networkish(src, dst, proto, spt, dpt)) return null;
+  // Palo Alto's CEF carries authentication, configuration and system records with addresses.
+  if (NON_NETWORK_CLASSES.has(fields[4]!.trim().toUpperCase())) return null;
+  // FortiGate "event" logs (admin logins, user authentication, VPN) are not traffic.
+  const vendor = vendorId(fields[1]!);
+  if (vendor === 'fortinet' && x.cat !== undefined && x.cat.startsWith('event')) return null;
+
+  const product = fields[2]!.trim() || 'cef';
+  let action = actionOf(x.act ?? x.deviceAction) ?? actionOf(unquote(x.fw_action));
+  if (action === undefined) action = actionFromName(fields[5]!);
+  const inferred = action === undefined;
+
+  let ruleName: string | undefined, ruleId: string | undefined;
+  for (let k = 1; k <= 6; k++) {
+    const label = x[`cs${k}Label`];
+    const val = x[`cs${k}`];
+    if (label === undefined || val === undefined) continue;
+    const l = label.toLowerCase();
+    if (l.indexOf('rule') >= 0 || l.indexOf('policy') >= 0) {
+      if (toInt(val) !== undefined) ruleId ??= val;
+      else ruleName ??= val;
+    }
+  }
+  if (ruleName === undefined && vendor === 'sonicwall' && x.cs1 !== undefined && x.cs1Label === undefined) ruleName = x.cs1;
+  const bin = toInt(x.in), bout = toInt(x.out);
+  const f: Flow = {
+    src, dst, spt, dpt, proto,
+    action: action ?? 'allow', inferred,
+    inIf: x.deviceInboundInterface, outIf: x.deviceOutboundInterface,
+    srcMac: x.smac,
+    natSrc: x.sourceTranslatedAddress, natSrcPort: toPort(x.sourceTranslatedPort),
+    natDst: x.destinationTranslatedAddress, natDstPort: toPort(x.destinationTranslatedPort),
+    bytes: bin !== undefined || bout !== undefined ? (bin ?? 0) + (bout ?? 0) : undefined,
+    ruleName, ruleId,
+    app: x.app, user: x.suser,
+    timeMs: cefTime(x.rt ?? x.start, ctx),
+    code: fields[4],
+  };
+  const ev = buildEvent('cef', vendor, product, h, ctx, f);
+  if (ev && fields[5]) ev.gatewatch!.name = fields[5].length > 128 ? fields[5].slice(0, 128) : fields[5];
+  return ev;
+}
+
+export const cef: VendorParser = {
+  id: 'cef',
+  title: 'CEF (ArcSight Common Event Format: UniFi, SonicWall, Forcepoint, F5 and other senders)',
+  detect,
+  parse,
+};

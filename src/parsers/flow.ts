@@ -1,0 +1,223 @@
+/**
+ * Shared last step of the key=value style vendor parsers: the fields a vendor logged, gathered in a
+ * plain `Flow`, become a normalised event. Every address is validated and canonicalised here, every
+ * port and counter range-checked, so a parser cannot emit a malformed event whatever the line held.
+ */
+import { Action, GwEvent, markAction, newEvent, setTransport } from '../event';
+import { canonicalIp } from '../net/ip';
+import type { SyslogHeader } from '../syslog/header';
+import { isoOf, parseIsoAt } from '../syslog/time';
+import { toInt, toPort } from './kv';
+import type { ParseContext } from './types';
+
+export interface Flow {
+  src?: string;
+  dst?: string;
+  spt?: number;
+  dpt?: number;
+  /** Transport as the vendor wrote it ("TCP", "6", "tcp/https" is cut at the slash by the caller). */
+  proto?: string;
+  action?: Action;
+  /** True when the log did not say allow/deny and `action` is a guess. */
+  inferred?: boolean;
+  inIf?: string;
+  outIf?: string;
+  srcMac?: string;
+  natSrc?: string;
+  natSrcPort?: number;
+  natDst?: string;
+  natDstPort?: number;
+  bytes?: number;
+  packets?: number;
+  ruleName?: string;
+  ruleId?: string;
+  icmpType?: number;
+  icmpCode?: number;
+  tcpFlags?: string[];
+  duration?: number;
+  app?: string;
+  srcZone?: string;
+  dstZone?: string;
+  user?: string;
+  /** Event time (ms); the syslog header's time wins when present. */
+  timeMs?: number;
+  /** A vendor event code (message id). */
+  code?: string;
+}
+
+const MAX_TEXT = 256;
+
+function text(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  const t = s.trim();
+  if (t === '' || t === '-' || t === 'N/A' || t === 'n/a' || t === 'None') return undefined;
+  return t.length > MAX_TEXT ? t.slice(0, MAX_TEXT) : t;
+}
+
+/** "aa:bb:cc:dd:ee:ff" / "aa-bb-…" / "aabb.ccdd.eeff" → ECS form "AA-BB-CC-DD-EE-FF", else undefined. */
+export function normMac(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  let hex = '';
+  for (let i = 0; i < s.length && hex.length <= 12; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)) hex += s[i];
+    else if (c !== 58 && c !== 45 && c !== 46) return undefined;
+  }
+  if (hex.length !== 12) return undefined;
+  hex = hex.toUpperCase();
+  return `${hex.slice(0, 2)}-${hex.slice(2, 4)}-${hex.slice(4, 6)}-${hex.slice(6, 8)}-${hex.slice(8, 10)}-${hex.slice(10, 12)}`;
+}
+
+/**
+ * "ip:port", "[v6]:port", "ip" or a bare IPv6 address → [ip, port]. The port part must be digits;
+ * an IPv6 address with more than one colon and no brackets is taken whole.
+ */
+export function splitHostPort(s: string): [string, number | undefined] {
+  if (s.length === 0) return ['', undefined];
+  if (s.charCodeAt(0) === 91) {
+    const rb = s.indexOf(']');
+    if (rb < 0) return [s, undefined];
+    const ip = s.slice(1, rb);
+    if (s.charCodeAt(rb + 1) === 58) return [ip, toPort(s.slice(rb + 2))];
+    return [ip, undefined];
+  }
+  const c1 = s.indexOf(':');
+  if (c1 < 0) return [s, undefined];
+  if (s.indexOf(':', c1 + 1) >= 0) return [s, undefined];
+  return [s.slice(0, c1), toPort(s.slice(c1 + 1))];
+}
+
+/** Body timestamp "YYYY-MM-DD HH:MM:SS[…]" at the start of `s`, in the site zone unless it carries one. */
+export function isoTime(s: string | undefined, ctx: ParseContext): number | undefined {
+  if (s === undefined || s.length < 19) return undefined;
+  const t = parseIsoAt(s, 0, ctx.tz);
+  return t ? t[0] : undefined;
+}
+
+export function numberOr(s: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (s === undefined) return undefined;
+  const t = s.trim();
+  const n = toInt(t.length > 15 ? '' : t, 0, max);
+  return n;
+}
+
+/** Transports whose logs carry no ports (ICMP keeps them: some vendors log id/type there). */
+const PORTLESS = new Set(['gre', 'esp', 'ah', 'igmp', 'ospf', 'pim', 'vrrp', 'ipip', 'ipv6', 'egp', 'rsvp', 'l2tp']);
+function portful(t: string | undefined): boolean {
+  return t === undefined || !PORTLESS.has(t);
+}
+
+/**
+ * Build the event. Returns null when neither address is a valid IP (a line that names no endpoint is
+ * not a network event for gatewatch).
+ */
+export function buildEvent(
+  dataset: string, vendor: string, product: string, h: SyslogHeader, ctx: ParseContext, f: Flow,
+): GwEvent | null {
+  const src = canonicalIp(f.src);
+  const dst = canonicalIp(f.dst);
+  if (src === undefined && dst === undefined) return null;
+  const action: Action = f.action ?? 'allow';
+  const time = h.time ?? f.timeMs ?? ctx.receivedMs;
+  const ev = newEvent(`gatewatch.${dataset}`, vendor, product, isoOf(Number.isFinite(time) ? time : ctx.receivedMs), action);
+  markAction(ev, action);
+  if (h.hostname) ev.observer.hostname = h.hostname;
+  const inIf = text(f.inIf), outIf = text(f.outIf);
+  if (inIf) ev.observer.ingress = { interface: { name: inIf } };
+  if (outIf) ev.observer.egress = { interface: { name: outIf } };
+  if (f.proto !== undefined) {
+    const p = f.proto.trim();
+    if (p.length > 0 && p.length <= 16) setTransport(ev, p);
+  }
+  const t = ev.network.transport;
+  if (src !== undefined) ev.source.ip = src;
+  if (dst !== undefined) ev.destination.ip = dst;
+  if (portful(t)) {
+    if (f.spt !== undefined && Number.isInteger(f.spt) && f.spt >= 0 && f.spt <= 65535) ev.source.port = f.spt;
+    if (f.dpt !== undefined && Number.isInteger(f.dpt) && f.dpt >= 0 && f.dpt <= 65535) ev.destination.port = f.dpt;
+  }
+  const mac = normMac(f.srcMac);
+  if (mac) ev.source.mac = mac;
+  const ns = canonicalIp(f.natSrc);
+  if (ns !== undefined && ns !== src) {
+    ev.source.nat = { ip: ns };
+    if (f.natSrcPort !== undefined) ev.source.nat.port = f.natSrcPort;
+  } else if (ns !== undefined && f.natSrcPort !== undefined && f.natSrcPort !== f.spt) {
+    ev.source.nat = { ip: ns, port: f.natSrcPort };
+  }
+  const nd = canonicalIp(f.natDst);
+  if (nd !== undefined && nd !== dst) {
+    ev.destination.nat = { ip: nd };
+    if (f.natDstPort !== undefined) ev.destination.nat.port = f.natDstPort;
+  } else if (nd !== undefined && f.natDstPort !== undefined && f.natDstPort !== f.dpt) {
+    ev.destination.nat = { ip: nd, port: f.natDstPort };
+  }
+  const user = text(f.user);
+  if (user) ev.source.user = { name: user };
+  const ip0 = src ?? dst!;
+  ev.network.type = ip0.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
+  if (f.bytes !== undefined && Number.isFinite(f.bytes) && f.bytes >= 0) ev.network.bytes = f.bytes;
+  if (f.packets !== undefined && Number.isFinite(f.packets) && f.packets >= 0) ev.network.packets = f.packets;
+  const rn = text(f.ruleName), rid = text(f.ruleId);
+  if (rn !== undefined || rid !== undefined) {
+    ev.rule = {};
+    if (rn !== undefined) ev.rule.name = rn;
+    if (rid !== undefined) ev.rule.id = rid;
+  }
+  const code = text(f.code);
+  if (code !== undefined) ev.event.code = code;
+  const gw: NonNullable<GwEvent['gatewatch']> = {};
+  if (t === 'tcp' && f.tcpFlags) gw.tcp_flags = f.tcpFlags;
+  if ((t === 'icmp' || t === 'ipv6-icmp') && (f.icmpType !== undefined || f.icmpCode !== undefined)) {
+    gw.icmp = {};
+    if (f.icmpType !== undefined) gw.icmp.type = f.icmpType;
+    if (f.icmpCode !== undefined) gw.icmp.code = f.icmpCode;
+  }
+  if (f.duration !== undefined && Number.isFinite(f.duration) && f.duration >= 0) gw.duration_s = f.duration;
+  const app = text(f.app);
+  if (app !== undefined) gw.app = app;
+  const sz = text(f.srcZone), dz = text(f.dstZone);
+  if (sz !== undefined) gw.source_zone = sz;
+  if (dz !== undefined) gw.destination_zone = dz;
+  if (f.inferred) gw.action_inferred = true;
+  ev.gatewatch = gw;
+  return ev;
+}
+
+/** Add two optional counters. */
+export function addCounts(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a + b;
+}
+
+/** TCP flag letters as WatchGuard/MikroTik/Windows write them ("S", "AF", "SYN,ACK") → names. */
+export function tcpFlagLetters(s: string): string[] | undefined {
+  const out: string[] = [];
+  for (let i = 0; i < s.length && i < 16; i++) {
+    let n: string | undefined;
+    switch (s.charCodeAt(i) | 32) {
+      case 115: n = 'SYN'; break; // s
+      case 97: n = 'ACK'; break; // a
+      case 102: n = 'FIN'; break; // f
+      case 114: n = 'RST'; break; // r
+      case 112: n = 'PSH'; break; // p
+      case 117: n = 'URG'; break; // u
+      case 101: n = 'ECE'; break; // e
+      case 99: n = 'CWR'; break; // c
+      default: return undefined;
+    }
+    if (out.indexOf(n) < 0) out.push(n);
+  }
+  return out;
+}
+
+/**
+ * How much of a message the vendor parsers read. Real records are a few KiB at most; bounding the
+ * window keeps the worst case (a 64 KiB line of separators) cheap, since every scan is over it.
+ */
+export const FIELD_WINDOW = 16 * 1024;
+
+export function bounded(s: string, n = FIELD_WINDOW): string {
+  return s.length > n ? s.slice(0, n) : s;
+}

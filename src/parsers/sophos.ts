@@ -1,0 +1,119 @@
+/**
+ * Sophos firewalls, both families:
+ *
+ * Sophos Firewall (XG / SFOS), key=value with some values quoted:
+ *   device="SFW" date=2026-11-23 time=10:00:00 timezone="GMT" device_name="XG135" … log_type="Firewall"
+ *   log_component="Firewall Rule" log_subtype="Denied" status="Deny" … src_ip=203.0.113.5 dst_ip=192.0.2.10
+ *   protocol="TCP" src_port=51515 dst_port=22 …
+ * and the SFOS 19+ form (`timestamp="2026-11-23T10:00:00+0000" device_model=… src_ip="…"`, all quoted).
+ *
+ * Sophos UTM (SG), packet filter and friends:
+ *   id="2001" severity="info" sys="SecureNet" sub="packetfilter" name="Packet dropped" action="drop"
+ *   fwrule="60002" initf="eth1" srcmac=… srcip="203.0.113.5" dstip="192.0.2.10" proto="6" srcport="51515" dstport="22" tcpflags="SYN"
+ *
+ * Any record that names an address is kept (firewall, IPS, ATP, web, authentication with a source
+ * address); records without one (SD-WAN SLA, system health) give null.
+ */
+import type { Action, GwEvent } from '../event';
+import type { SyslogHeader } from '../syslog/header';
+import { actionOf } from './cef';
+import { bounded, addCounts, buildEvent, isoTime, tcpFlagLetters } from './flow';
+import { kvObject, toInt, toPort } from './kv';
+import type { ParseContext, VendorParser } from './types';
+
+const XG_STARTS = ['device="SFW"', 'device=SFW', 'device_name=', 'timestamp="', 'date=', 'device="'];
+
+/** Start of the key=value body, or -1. */
+function bodyStart(m: string): number {
+  for (const p of XG_STARTS) {
+    if (m.startsWith(p)) return m.indexOf(' log_type=') > 0 ? 0 : -1;
+  }
+  // UTM: id="NNNN" … sys="…" (possibly after a short "program:" prefix).
+  const p = m.indexOf('id="');
+  if (p >= 0 && p <= 48 && (p === 0 || m.charCodeAt(p - 1) === 32)) {
+    const q = m.indexOf('"', p + 4);
+    if (q > p + 4 && q - p <= 10 && toInt(m.slice(p + 4, q)) !== undefined && (m.indexOf(' sys="', q) > 0 || m.indexOf(' srcip="', q) > 0)) return p;
+  }
+  return -1;
+}
+
+function detect(h: SyslogHeader): boolean {
+  const c = h.message.charCodeAt(0);
+  // d(evice/ate), t(imestamp), i(d) or a short program prefix before id="
+  if (c !== 100 && c !== 116 && c !== 105 && !(c >= 48 && c <= 57) && !(c >= 97 && c <= 122)) return false;
+  return bodyStart(bounded(h.message, 4096)) >= 0;
+}
+
+function xgAction(status: string | undefined, subtype: string | undefined): Action | undefined {
+  const s = (status ?? '').toLowerCase();
+  if (s === 'allow') return 'allow';
+  if (s === 'deny') return 'deny';
+  const t = (subtype ?? '').toLowerCase();
+  if (t === 'allowed') return 'allow';
+  if (t === 'denied' || t === 'drop' || t === 'dropped' || t === 'blocked' || t === 'block' || t === 'reject') return 'deny';
+  return undefined;
+}
+
+function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+  const m = bounded(h.message);
+  const at = bodyStart(m);
+  if (at < 0) return null;
+  const x = kvObject(m, at, 300);
+  const utm = x.log_type === undefined && (x.sys !== undefined || x.srcip !== undefined);
+  const src = x.src_ip ?? x.srcip ?? x.sourceip;
+  const dst = x.dst_ip ?? x.dstip ?? x.destinationip;
+  let action: Action | undefined;
+  let time: number | undefined;
+  if (utm) {
+    action = actionOf(x.action);
+  } else {
+    action = xgAction(x.status, x.log_subtype);
+    if (x.timestamp !== undefined) time = isoTime(x.timestamp, ctx);
+    else if (x.date !== undefined && x.time !== undefined) time = isoTime(`${x.date} ${x.time}`, ctx);
+  }
+  const icmp = x.icmp_type !== undefined;
+  const sentB = toInt(x.sent_bytes ?? x.bytes_sent), recvB = toInt(x.recv_bytes ?? x.bytes_received);
+  const sentP = toInt(x.sent_pkts ?? x.packets_sent), recvP = toInt(x.recv_pkts ?? x.packets_received);
+  const flags = x.tcpflags !== undefined ? tcpFlagNames(x.tcpflags) : undefined;
+  return buildEvent('sophos', 'sophos', utm ? 'utm' : 'sfos', h, ctx, {
+    src, dst,
+    spt: icmp ? undefined : toPort(x.src_port ?? x.srcport),
+    dpt: icmp ? undefined : toPort(x.dst_port ?? x.dstport ?? (utm ? x.port : undefined)),
+    proto: x.protocol ?? x.proto,
+    action: action ?? 'allow', inferred: action === undefined,
+    inIf: x.in_interface ?? x.initf, outIf: x.out_interface ?? x.outitf,
+    srcMac: x.src_mac ?? x.srcmac,
+    natSrc: x.tran_src_ip ?? x.src_trans_ip, natSrcPort: toPort(x.tran_src_port ?? x.src_trans_port),
+    natDst: x.tran_dst_ip ?? x.dst_trans_ip, natDstPort: toPort(x.tran_dst_port ?? x.dst_trans_port),
+    bytes: addCounts(sentB, recvB),
+    packets: addCounts(sentP, recvP),
+    ruleName: x.fw_rule_name ?? x.rule_name,
+    ruleId: x.fw_rule_id ?? x.fwrule,
+    icmpType: toInt(x.icmp_type, 0, 255), icmpCode: toInt(x.icmp_code, 0, 255),
+    tcpFlags: flags,
+    duration: toInt(x.duration),
+    app: x.application ?? x.app_name,
+    srcZone: x.src_zone ?? x.srczone, dstZone: x.dst_zone ?? x.dstzone,
+    user: x.user_name ?? x.user,
+    timeMs: time,
+    code: x.log_id ?? x.id,
+  });
+}
+
+/** "SYN ACK" / "SYN,ACK" → names. */
+function tcpFlagNames(s: string): string[] | undefined {
+  const out: string[] = [];
+  for (const w of s.split(/[ ,|]/, 8)) {
+    const u = w.toUpperCase();
+    if (u === 'SYN' || u === 'ACK' || u === 'FIN' || u === 'RST' || u === 'PSH' || u === 'URG' || u === 'ECE' || u === 'CWR') out.push(u);
+    else if (u.length > 0) return tcpFlagLetters(s);
+  }
+  return out;
+}
+
+export const sophos: VendorParser = {
+  id: 'sophos',
+  title: 'Sophos Firewall (XG/SFOS) and Sophos UTM (SG) packet filter',
+  detect,
+  parse,
+};

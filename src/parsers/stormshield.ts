@@ -1,0 +1,67 @@
+/**
+ * Stormshield Network Security (SNS) firewalls, key=value syslog:
+ *
+ *   id=firewall time="2026-11-23 10:00:00" fw="SN310A00000001" tz=+0000 startime="2026-11-23 10:00:00"
+ *   pri=5 confid=01 slotlevel=2 ruleid=4 srcif="Ethernet0" srcifname="out" ipproto=tcp proto=ssh
+ *   src=203.0.113.5 srcport=51515 dst=198.51.100.10 dstport=22 action=block logtype="filter"
+ *
+ * Traffic families are kept (logtype filter, connection, alarm, web, and records without a logtype
+ * that name both ends); authentication, VPN, system, statistics and count records give null.
+ */
+import type { GwEvent } from '../event';
+import type { SyslogHeader } from '../syslog/header';
+import { actionOf } from './cef';
+import { addCounts, bounded, buildEvent, isoTime } from './flow';
+import { kvObject, toInt, toPort } from './kv';
+import type { ParseContext, VendorParser } from './types';
+
+const TRAFFIC = new Set(['filter', 'connection', 'alarm', 'web']);
+
+function bodyStart(m: string): number {
+  if (m.startsWith('id=firewall ')) {
+    // SonicWall also starts "id=firewall" but follows with sn=.
+    const head = m.slice(0, 96);
+    return head.indexOf(' sn=') < 0 && head.indexOf(' time=') > 0 && head.indexOf(' fw=') > 0 ? 0 : -1;
+  }
+  if (m.startsWith('time=')) {
+    const head = m.slice(0, 128);
+    return head.indexOf(' fw=') > 0 && head.indexOf(' startime=') > 0 ? 0 : -1;
+  }
+  return -1;
+}
+
+function detect(h: SyslogHeader): boolean {
+  return bodyStart(bounded(h.message, 256)) >= 0;
+}
+
+function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+  const m = bounded(h.message);
+  if (bodyStart(m) < 0) return null;
+  const x = kvObject(m, 0, 200);
+  const lt = x.logtype;
+  if (lt !== undefined ? !TRAFFIC.has(lt) : (x.dst === undefined || (x.ipproto === undefined && x.dstport === undefined))) return null;
+  // Alarms without a packet behind them (system alarms) have no addresses and fall out in buildEvent.
+  const action = actionOf(x.action);
+  return buildEvent('stormshield', 'stormshield', 'sns', h, ctx, {
+    src: x.src, dst: x.dst, spt: toPort(x.srcport), dpt: toPort(x.dstport),
+    proto: x.ipproto,
+    action: action ?? (lt === 'alarm' ? 'deny' : 'allow'), inferred: action === undefined,
+    inIf: x.srcifname ?? x.srcif, outIf: x.dstifname ?? x.dstif,
+    srcMac: x.srcmac,
+    natSrc: x.modsrc, natSrcPort: toPort(x.modsrcport), natDst: x.moddst, natDstPort: toPort(x.moddstport),
+    bytes: addCounts(toInt(x.sent), toInt(x.rcvd)),
+    ruleName: x.rulename, ruleId: x.ruleid,
+    duration: toInt(x.duration),
+    app: x.proto,
+    user: x.user,
+    timeMs: x.time !== undefined ? isoTime(`${x.time}${x.tz ?? ''}`, ctx) : undefined,
+    code: x.alarmid,
+  });
+}
+
+export const stormshield: VendorParser = {
+  id: 'stormshield',
+  title: 'Stormshield Network Security (SNS)',
+  detect,
+  parse,
+};
