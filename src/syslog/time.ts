@@ -220,6 +220,7 @@ let lastMs = NaN;
 let lastIso = '';
 let dayStart = NaN;
 let dayPrefix = '';
+const dayPrefixes = new Map<number, string>();
 const PAD2: string[] = Array.from({ length: 60 }, (_, i) => (i < 10 ? '0' : '') + i);
 const PAD3: string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
@@ -232,10 +233,17 @@ export function isoOf(ms: number): string {
   lastMs = ms;
   const day = Math.floor(ms / 86400000) * 86400000;
   if (day !== dayStart) {
-    const iso = new Date(day).toISOString();
-    if (iso.length !== 24) { lastIso = new Date(ms).toISOString(); dayStart = NaN; return lastIso; }
+    // Mixed streams jump between days: keep a small cache of date prefixes.
+    let prefix = dayPrefixes.get(day);
+    if (prefix === undefined) {
+      const iso = new Date(day).toISOString();
+      if (iso.length !== 24) { lastIso = new Date(ms).toISOString(); lastMs = NaN; return lastIso; }
+      prefix = iso.slice(0, 11);
+      if (dayPrefixes.size > 4096) dayPrefixes.clear();
+      dayPrefixes.set(day, prefix);
+    }
     dayStart = day;
-    dayPrefix = iso.slice(0, 11);
+    dayPrefix = prefix;
   }
   let r = ms - day;
   const h = Math.floor(r / 3600000); r -= h * 3600000;
