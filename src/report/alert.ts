@@ -312,15 +312,29 @@ function plural(n: number, one: string, many: string): string {
   return `${num(n)} ${n === 1 ? one : many}`;
 }
 
-function fmtTime(iso: string | undefined, tz: string): string | undefined {
+/** [date, time] in the zone, e.g. ["23 Nov 2026", "10:04"]. */
+function fmtTime(iso: string | undefined, tz: string): [string, string] | undefined {
   if (!iso) return undefined;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return undefined;
   try {
-    return new Intl.DateTimeFormat('en-GB', { timeZone: tz, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(d);
+    return [
+      new Intl.DateTimeFormat('en-GB', { timeZone: tz, day: 'numeric', month: 'short', year: 'numeric' }).format(d),
+      new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d),
+    ];
   } catch {
-    return d.toISOString().slice(0, 16).replace('T', ' ');
+    const s = d.toISOString();
+    return [s.slice(0, 10), s.slice(11, 16)];
   }
+}
+
+function fmtSpan(firstIso: string | undefined, lastIso: string | undefined, tz: string): string | undefined {
+  const a = fmtTime(firstIso, tz);
+  if (!a) return undefined;
+  const b = fmtTime(lastIso, tz);
+  if (!b || (b[0] === a[0] && b[1] === a[1])) return `${a[0]}, ${a[1]} (${tz})`;
+  if (b[0] === a[0]) return `${a[0]}, ${a[1]} to ${b[1]} (${tz})`;
+  return `${a[0]}, ${a[1]} to ${b[0]}, ${b[1]} (${tz})`;
 }
 
 interface Facts {
@@ -386,9 +400,7 @@ function facts(inc: Incident, tz: string): Facts {
       : `Yes. Your firewall let ${num(allowed)} of ${plural(events, 'attempt', 'attempts')} through.`;
     throughShort = `${num(allowed)} got through`;
   }
-  const first = fmtTime(inc.first_seen, tz);
-  const last = fmtTime(inc.last_seen, tz);
-  const when = first ? (last && last !== first ? `${first} to ${last} (${tz})` : `${first} (${tz})`) : undefined;
+  const when = fmtSpan(inc.first_seen, inc.last_seen, tz);
   const tech = inc.mitre?.technique?.id
     ? `${clean(inc.mitre.technique.id, 20)} ${clean(inc.mitre.technique.name, 80)}${inc.mitre.tactic ? ` (${clean(inc.mitre.tactic, 60)})` : ''}`
     : undefined;
@@ -444,6 +456,11 @@ function maxSeverity(incs: Incident[]): Severity {
 export function renderAlert(incidents: Incident[], omitted: number, opts: Partial<AlertOptions> = {}): AlertMessage {
   const o = { ...DEFAULT_ALERT_OPTIONS, ...opts };
   const tz = o.timeZone || 'UTC';
+  if (incidents.length > 1) {
+    // Most serious first; otherwise in the order they came.
+    incidents = incidents.map((inc, k) => ({ inc, k }))
+      .sort((x, y) => severityRank(y.inc.severity) - severityRank(x.inc.severity) || x.k - y.k).map((x) => x.inc);
+  }
   const all = incidents.map((i) => facts(i, tz));
   const severity = maxSeverity(incidents);
   const prefix = clean(o.subjectPrefix, 60);
@@ -456,7 +473,7 @@ export function renderAlert(incidents: Incident[], omitted: number, opts: Partia
   }
   const total = incidents.length + omitted;
   const counts = SEVERITIES.slice().reverse().map((s) => ({ s, n: incidents.filter((i) => i.severity === s).length })).filter((c) => c.n > 0);
-  const countText = counts.map((c) => `${c.n} ${c.s}`).join(', ');
+  const countText = counts.map((c) => `${c.n} ${c.s}`).join(', ') + (omitted ? `, ${omitted} more` : '');
   const kinds = [...new Set(all.map((f) => f.what.toLowerCase()))].slice(0, 4).join(', ');
   const subject = clean(`${pre}${total} alerts (${countText}): ${kinds}`, 200);
   const through = all.filter((f) => f.throughShort.endsWith('got through')).length;
@@ -522,7 +539,7 @@ function textDigest(all: Facts[], omitted: number): string {
     if (f.when) lines.push(`   When: ${f.when}`);
     lines.push('');
   });
-  if (omitted) lines.push(`… and ${plural(omitted, 'more alert', 'more alerts')} of lower severity, not listed.`, '');
+  if (omitted) lines.push(`… and ${plural(omitted, 'more alert', 'more alerts')}, not listed to keep this message short.`, '');
   lines.push('WHAT TO DO');
   for (const [what, advice] of adviceByType(all)) {
     lines.push(`  ${what}:`, ...advice.split('\n').map((l) => `    ${l}`));
@@ -595,6 +612,14 @@ function throughHtml(f: Facts): string {
   return `<span style="color:${colour};font-weight:bold;">${escapeHtml(f.through)}</span>`;
 }
 
+function throughShortHtml(f: Facts): string {
+  const got = f.throughShort.endsWith('got through');
+  const blocked = f.throughShort === 'all blocked';
+  const text = got ? `Yes, ${f.throughShort}` : blocked ? 'No, all blocked' : 'Not known';
+  const colour = got ? '#c0392b' : blocked ? '#1e8449' : '#555555';
+  return `<span style="color:${colour};font-weight:bold;">${escapeHtml(text)}</span>`;
+}
+
 function htmlOne(f: Facts): string {
   let out = banner(f.severity, oneLine(f));
   out += section('What happened', `<b>${escapeHtml(f.what)}.</b> ${escapeHtml(f.summary)}`
@@ -624,10 +649,10 @@ function htmlDigest(all: Facts[], omitted: number): string {
     const from = [f.ip, f.country, f.network, f.blocklists.length ? `blocklists: ${f.blocklists.join(', ')}` : ''].filter(Boolean).map((x) => escapeHtml(x!)).join('<br>');
     table += `<tr><td ${td}><span style="color:${SEVERITY_COLOUR[f.severity]};font-weight:bold;">${escapeHtml(SEVERITY_LABEL[f.severity])}</span></td>`
       + `<td ${td}><b>${escapeHtml(f.what)}</b>${f.summary ? `<br><span style="color:#555555;">${escapeHtml(f.summary)}</span>` : ''}${f.when ? `<br><span style="color:#777777;font-size:12px;">${escapeHtml(f.when)}</span>` : ''}</td>`
-      + `<td ${td}>${from}</td><td ${td}>${machinesHtml(f)}</td><td ${td}>${throughHtml(f)}</td></tr>`;
+      + `<td ${td}>${from}</td><td ${td}>${machinesHtml(f)}</td><td ${td}>${throughShortHtml(f)}</td></tr>`;
   }
   table += '</table>';
-  if (omitted) table += `<div style="padding-top:6px;color:#555555;">… and ${escapeHtml(plural(omitted, 'more alert', 'more alerts'))} of lower severity, not listed.</div>`;
+  if (omitted) table += `<div style="padding-top:6px;color:#555555;">… and ${escapeHtml(plural(omitted, 'more alert', 'more alerts'))}, not listed to keep this message short.</div>`;
   out += section('Alerts', table);
   let advice = '';
   for (const [what, a] of adviceByType(all)) advice += `<p style="margin:0 0 8px 0;"><b>${escapeHtml(what)}:</b><br>${multiline(a)}</p>`;
