@@ -179,6 +179,16 @@ function errText(err: unknown): string {
   return String(err).slice(0, 500);
 }
 
+/**
+ * The wait before try number `attempts + 1`: `minMs` after the first failure, doubling each time up to
+ * `maxMs`, spread by ±`jitter` (r is a random number in [0, 1)) so that many waiting senders do not
+ * all come back at the same moment.
+ */
+export function backoffDelay(attempts: number, minMs: number, maxMs: number, jitter: number, r: number): number {
+  const base = Math.min(maxMs, minMs * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
+  return Math.max(0, Math.round(base * (1 - jitter + 2 * jitter * r)));
+}
+
 let seq = 0;
 function newId(now: number): string {
   seq = (seq + 1) % 1_000_000;
@@ -320,9 +330,7 @@ export class MailQueue {
   }
 
   private delay(attempts: number): number {
-    const base = Math.min(this.o.maxDelayMs, this.o.minDelayMs * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
-    const j = this.o.jitter;
-    return Math.max(0, Math.round(base * (1 - j + 2 * j * this.o.random())));
+    return backoffDelay(attempts, this.o.minDelayMs, this.o.maxDelayMs, this.o.jitter, this.o.random());
   }
 
   private async pass(): Promise<void> {
