@@ -272,7 +272,11 @@ export class MailQueue {
     const file = join(this.o.dir, `${id}.json`);
     const rec: QueueFile = { version: 1, id, createdAt: now, attempts: 0, mail };
     await writeFileAtomic(file, JSON.stringify(rec));
-    this.entries.push({ id, file, createdAt: now, attempts: 0, nextAt: now, subject: mail.subject });
+    // Keep the order of arrival even when two writes finish the other way round.
+    const entry: Entry = { id, file, createdAt: now, attempts: 0, nextAt: now, subject: mail.subject };
+    let at = this.entries.length;
+    while (at > 0 && this.entries[at - 1]!.id > id) at--;
+    this.entries.splice(at, 0, entry);
     this.stats.queued = this.entries.length;
     this.o.onEvent({ type: 'queued', id, subject: mail.subject });
     while (this.entries.length > this.o.maxQueued) {

@@ -14,6 +14,8 @@ export interface ReceivedMail {
   rcptTo: string[];
   mailFrom: string;
   user?: string;
+  /** The connection was encrypted (TLS or STARTTLS). */
+  secure: boolean;
 }
 
 export interface TestSmtp {
@@ -32,6 +34,8 @@ export interface TestSmtpOptions {
   mode?: SmtpMode;
   /** Offer STARTTLS (with smtp-server's built-in self-signed certificate). */
   starttls?: boolean;
+  /** TLS from the first byte (implicit TLS, as on port 465), same certificate. */
+  tls?: boolean;
   /** Demand this login. */
   auth?: { user: string; password: string };
   /** Refuse RCPT for these addresses with 550 (the rest are accepted). */
@@ -45,7 +49,7 @@ export async function startSmtp(o: TestSmtpOptions = {}): Promise<TestSmtp> {
   };
   const opts: SMTPServerOptions = {
     logger: false,
-    secure: false,
+    secure: !!o.tls,
     closeTimeout: 100,
     authOptional: !o.auth,
     allowInsecureAuth: true,
@@ -92,6 +96,7 @@ export async function startSmtp(o: TestSmtpOptions = {}): Promise<TestSmtp> {
           rcptTo: session.envelope.rcptTo.map((r) => r.address),
           mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           user: typeof session.user === 'string' ? session.user : undefined,
+          secure: !!session.secure,
         });
         cb();
       }, (err: Error) => cb(err));
