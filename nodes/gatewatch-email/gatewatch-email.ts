@@ -109,7 +109,8 @@ export = function (RED: NodeAPI) {
           failedCount++;
           // A message of its own so Catch nodes can act on it (e.g. send a chat message instead).
           const report = { _msgid: RED.util.generateId(), topic: e.subject ?? '', payload: { reason: e.error, file: e.file, attempts: e.attempts }, mailFailed: true };
-          node.error(RED._('gatewatch-email.errors.failed', { subject: e.subject ?? '', error: e.error ?? '', file: e.file ?? '' }), report);
+          const key = e.file ? 'gatewatch-email.errors.failed' : 'gatewatch-email.errors.partlyFailed';
+          node.error(RED._(key, { subject: e.subject ?? '', error: e.error ?? '', file: e.file ?? '' }), report);
           break;
         }
         case 'error':
