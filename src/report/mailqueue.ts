@@ -203,6 +203,7 @@ export class MailQueue {
   private serverNextAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private sending: Entry | null = null;
   private again = false;
   private closed = false;
   private started = false;
@@ -280,7 +281,8 @@ export class MailQueue {
     this.stats.queued = this.entries.length;
     this.o.onEvent({ type: 'queued', id, subject: mail.subject });
     while (this.entries.length > this.o.maxQueued) {
-      const oldest = this.entries[0]!;
+      // The oldest, unless it is being sent right now.
+      const oldest = this.entries.find((x) => x !== this.sending)!;
       await this.moveToFailed(oldest, `the queue holds more than ${this.o.maxQueued} messages; the oldest was set aside`);
     }
     if (this.started) this.kick();
@@ -346,16 +348,20 @@ export class MailQueue {
         await this.moveToFailed(e, `not delivered within ${days} day(s)${e.lastError ? `; last error: ${e.lastError}` : ''}`);
       }
     }
-    if (this.o.now() < this.serverNextAt) return;
-    for (let i = 0; i < this.entries.length && !this.closed; ) {
-      const e = this.entries[i]!;
-      if (e.nextAt > this.o.now()) { i++; continue; }
+    // Each due message once per pass, oldest first. Found afresh each time round, because the list may
+    // change while a send is in progress (new mail queued, the oldest set aside when the queue is full).
+    const tried = new Set<Entry>();
+    while (!this.closed) {
+      const now = this.o.now();
+      if (now < this.serverNextAt) return;
+      const e = this.entries.find((x) => !tried.has(x) && x.nextAt <= now);
+      if (!e) return;
+      tried.add(e);
       let q: QueueFile;
       try {
         q = JSON.parse(await readFile(e.file, 'utf8')) as QueueFile;
       } catch (err) {
-        this.entries.splice(i, 1);
-        this.stats.queued = this.entries.length;
+        this.remove(e);
         this.stats.failed++;
         this.o.onEvent({ type: 'error', id: e.id, subject: e.subject, error: `queue file unreadable, message lost: ${errText(err)}` });
         continue;
@@ -363,22 +369,23 @@ export class MailQueue {
       e.attempts++;
       this.stats.attempts++;
       let result: SendResult;
+      this.sending = e;
       try {
         result = await this.o.send(q.mail);
       } catch (err) {
+        this.sending = null;
         const msg = errText(err);
         e.lastError = msg;
         this.stats.lastError = msg;
         this.stats.lastErrorAt = this.o.now();
         if (isPermanentFailure(err)) {
           await this.moveToFailed(e, `the mail server refused it for good: ${msg}`);
-          continue; // entries[i] is now the next one
+          continue;
         }
         await this.rewrite(e, q);
         if (isMessageLevel(err)) {
           e.nextAt = this.o.now() + this.delay(e.attempts);
           this.o.onEvent({ type: 'retry', id: e.id, subject: e.subject, attempts: e.attempts, error: msg, nextAt: e.nextAt });
-          i++;
           continue;
         }
         // The server itself is the problem: everything waits.
@@ -388,16 +395,22 @@ export class MailQueue {
         this.o.onEvent({ type: 'retry', id: e.id, subject: e.subject, attempts: e.attempts, error: msg, nextAt: this.serverNextAt });
         return;
       }
+      this.sending = null;
       // Accepted: the server has it.
       this.serverFailures = 0;
       this.serverNextAt = 0;
-      this.entries.splice(i, 1);
+      this.remove(e);
       await unlink(e.file).catch(() => undefined);
       this.stats.sent++;
-      this.stats.queued = this.entries.length;
       this.o.onEvent({ type: 'sent', id: e.id, subject: e.subject, attempts: e.attempts, file: result.where });
       await this.handleRejections(q, result);
     }
+  }
+
+  private remove(e: Entry): void {
+    const idx = this.entries.indexOf(e);
+    if (idx >= 0) this.entries.splice(idx, 1);
+    this.stats.queued = this.entries.length;
   }
 
   /** Some recipients refused while others got it: retry the deferred ones, report the refused ones. */
@@ -432,9 +445,7 @@ export class MailQueue {
   }
 
   private async moveToFailed(e: Entry, reason: string): Promise<void> {
-    const idx = this.entries.indexOf(e);
-    if (idx >= 0) this.entries.splice(idx, 1);
-    this.stats.queued = this.entries.length;
+    this.remove(e);
     this.stats.failed++;
     const dest = join(this.failedDir, `${e.id}.json`);
     try {

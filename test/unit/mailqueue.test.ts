@@ -139,6 +139,34 @@ describe('mail queue', () => {
     expect(failed).to.deep.equal(['m1', 'm2']);
   });
 
+  it('a full queue never sets aside the message being sent, and the list stays right while a send is slow', async () => {
+    const sent: string[] = [];
+    const events: QueueEvent[] = [];
+    let release: () => void = () => undefined;
+    const q = new MailQueue({
+      dir, maxQueued: 2,
+      send: (m) => new Promise((r) => {
+        if (m.subject === 'm1') release = () => { sent.push(m.subject); r({}); };
+        else { sent.push(m.subject); r({}); }
+      }),
+      onEvent: (e) => events.push(e),
+    });
+    queues.push(q);
+    await q.start();
+    await q.enqueue(mail('m1'));
+    await sleep(30); // m1 is now being sent, and stuck
+    await q.enqueue(mail('m2'));
+    await q.enqueue(mail('m3'));
+    await q.enqueue(mail('m4'));
+    expect(events.filter((e) => e.type === 'failed').map((e) => e.subject)).to.deep.equal(['m2', 'm3']);
+    release();
+    await waitFor(() => sent.length === 2, 2000, 'm1 and m4');
+    expect(sent).to.deep.equal(['m1', 'm4']);
+    expect(q.length).to.equal(0);
+    expect(jsonFiles()).to.have.length(0);
+    expect(readdirSync(join(dir, 'failed')).length).to.equal(2);
+  });
+
   it('retryNow() forgets the backoff', async () => {
     let up = false;
     const sent: string[] = [];
