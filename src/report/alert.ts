@@ -136,7 +136,8 @@ export class Alerter {
       return 'below';
     }
     const now = this.clock.now();
-    const key = `${inc.attacker.ip}|${inc.type}`;
+    // Capped so hostile, huge values cannot make the remembered keys large.
+    const key = `${inc.attacker.ip.slice(0, 64)}|${inc.type.slice(0, 64)}`;
     const prev = this.last.get(key);
     if (prev && this.opts.throttleMs > 0 && now - prev.at < this.opts.throttleMs && rank <= prev.rank && inc.status !== 'repeat') {
       this.stats.throttled++;
