@@ -1,0 +1,215 @@
+/**
+ * The alert engine: threshold, throttling per attacker and type, digests, and the wording (plain
+ * English, escaped, single-line subject), with a manual clock.
+ */
+import { expect } from 'chai';
+import { Alerter, type AlertMessage, clean, escapeHtml, renderAlert, type Scheduler } from '../../src/report/alert';
+import { incident } from '../helpers/incidents';
+
+class ManualClock implements Scheduler {
+  t = Date.UTC(2026, 10, 23, 10, 5);
+  timers: { at: number; fn: () => void; id: number }[] = [];
+  private n = 0;
+  now(): number { return this.t; }
+  setTimer(fn: () => void, ms: number): unknown { const id = ++this.n; this.timers.push({ at: this.t + ms, fn, id }); return id; }
+  clearTimer(h: unknown): void { this.timers = this.timers.filter((x) => x.id !== h); }
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.t = next.at;
+      next.fn();
+    }
+    this.t = end;
+  }
+}
+
+function setup(opts: Record<string, unknown> = {}) {
+  const clock = new ManualClock();
+  const out: AlertMessage[] = [];
+  const a = new Alerter({ throttleMs: 3_600_000, burst: 3, digestWindowMs: 600_000, ...opts }, (m) => out.push(m), clock);
+  return { clock, out, a };
+}
+
+describe('alert engine', () => {
+  describe('threshold', () => {
+    it('alerts at or above the chosen severity only (default high)', () => {
+      const { a, out } = setup();
+      expect(a.push(incident({ severity: 'low', attacker: { ip: '198.51.100.1' } }))).to.equal('below');
+      expect(a.push(incident({ severity: 'medium', attacker: { ip: '198.51.100.2' } }))).to.equal('below');
+      expect(a.push(incident({ severity: 'high', attacker: { ip: '198.51.100.3' } }))).to.equal('sent');
+      expect(a.push(incident({ severity: 'critical', attacker: { ip: '198.51.100.4' } }))).to.equal('sent');
+      expect(out.map((m) => m.severity)).to.deep.equal(['high', 'critical']);
+      expect(a.stats.below).to.equal(2);
+    });
+    it('a lower threshold lets medium through', () => {
+      const { a } = setup({ minSeverity: 'medium' });
+      expect(a.push(incident({ severity: 'medium' }))).to.equal('sent');
+      expect(a.push(incident({ severity: 'low', attacker: { ip: '198.51.100.9' } }))).to.equal('below');
+    });
+    it('rejects what is not an incident, counted', () => {
+      const { a, out } = setup();
+      expect(a.push(null)).to.equal('invalid');
+      expect(a.push({ type: 'portscan', severity: 'high' })).to.equal('invalid');
+      expect(a.push({ type: 'portscan', severity: 'extreme', attacker: { ip: '203.0.113.1' } })).to.equal('invalid');
+      expect(a.stats.invalid).to.equal(3);
+      expect(out).to.have.length(0);
+    });
+  });
+
+  describe('throttling', () => {
+    it('one alert per attacker and type per hour; updates in between are muted', () => {
+      const { a, out, clock } = setup();
+      expect(a.push(incident())).to.equal('sent');
+      clock.advance(60_000);
+      expect(a.push(incident({ status: 'update', event_count: 90 }))).to.equal('throttled');
+      clock.advance(30 * 60_000);
+      expect(a.push(incident({ status: 'update' }))).to.equal('throttled');
+      clock.advance(30 * 60_000); // an hour and a minute after the first
+      expect(a.push(incident({ status: 'update' }))).to.equal('sent');
+      expect(out).to.have.length(2);
+      expect(a.stats.throttled).to.equal(2);
+    });
+    it('another type from the same attacker, or another attacker, is not throttled', () => {
+      const { a } = setup();
+      expect(a.push(incident())).to.equal('sent');
+      expect(a.push(incident({ type: 'bruteforce' }))).to.equal('sent');
+      expect(a.push(incident({ attacker: { ip: '198.51.100.77' } }))).to.equal('sent');
+    });
+    it('a severity increase or a repeat alerts again inside the quiet time', () => {
+      const { a, clock } = setup({ burst: 10 });
+      expect(a.push(incident({ severity: 'high' }))).to.equal('sent');
+      clock.advance(1000);
+      expect(a.push(incident({ severity: 'critical' }))).to.equal('sent');
+      clock.advance(1000);
+      expect(a.push(incident({ severity: 'critical' }))).to.equal('throttled');
+      expect(a.push(incident({ severity: 'critical', status: 'repeat' }))).to.equal('sent');
+    });
+    it('remembers a bounded number of attacker/type pairs', () => {
+      const { a } = setup({ maxKeys: 100, burst: 1_000_000 });
+      for (let i = 0; i < 1000; i++) a.push(incident({ attacker: { ip: `198.51.100.${i % 250}` }, type: `t${i}` }));
+      expect((a as unknown as { last: Map<string, unknown> }).last.size).to.equal(100);
+    });
+  });
+
+  describe('digest', () => {
+    it('sends the first few at once and gathers the rest of a burst into one digest', () => {
+      const { a, out, clock } = setup({ burst: 3, digestWindowMs: 600_000 });
+      const results = [];
+      for (let i = 1; i <= 10; i++) results.push(a.push(incident({ attacker: { ip: `198.51.100.${i}` }, severity: i === 9 ? 'critical' : 'high' })));
+      expect(results.filter((r) => r === 'sent')).to.have.length(3);
+      expect(results.filter((r) => r === 'held')).to.have.length(7);
+      expect(out).to.have.length(3);
+      expect(a.heldCount).to.equal(7);
+      clock.advance(599_000);
+      expect(out).to.have.length(3);
+      clock.advance(1000);
+      expect(out).to.have.length(4);
+      const d = out[3]!;
+      expect(d.kind).to.equal('digest');
+      expect(d.incidents).to.have.length(7);
+      expect(d.severity).to.equal('critical');
+      expect(d.subject).to.equal('[gatewatch] 7 alerts (1 critical, 6 high): port scan');
+      for (let i = 4; i <= 10; i++) {
+        expect(d.text).to.include(`198.51.100.${i}`);
+        expect(d.html).to.include(`198.51.100.${i}`);
+      }
+      expect(d.text).to.not.include('198.51.100.1 ');
+      expect(a.heldCount).to.equal(0);
+      expect(a.stats.digests).to.equal(1);
+    });
+    it('after the window, single alerts go out at once again', () => {
+      const { a, out, clock } = setup({ burst: 2, digestWindowMs: 60_000 });
+      for (let i = 1; i <= 4; i++) a.push(incident({ attacker: { ip: `198.51.100.${i}` } }));
+      clock.advance(60_000); // digest of 2
+      expect(out.map((m) => m.kind)).to.deep.equal(['alert', 'alert', 'digest']);
+      clock.advance(60_001);
+      expect(a.push(incident({ attacker: { ip: '198.51.100.50' } }))).to.equal('sent');
+    });
+    it('a held attacker that gets worse replaces its entry instead of being listed twice', () => {
+      const { a, out, clock } = setup({ burst: 0, digestWindowMs: 1000 });
+      a.push(incident({ attacker: { ip: '198.51.100.1' } }));
+      a.push(incident({ attacker: { ip: '198.51.100.2' } }));
+      a.push(incident({ attacker: { ip: '198.51.100.1' }, severity: 'critical' }));
+      clock.advance(1000);
+      expect(out).to.have.length(1);
+      expect(out[0]!.incidents.map((i) => `${i.attacker.ip}/${i.severity}`)).to.deep.equal(['198.51.100.1/critical', '198.51.100.2/high']);
+    });
+    it('a digest lists at most maxDigest incidents and counts the rest', () => {
+      const { a, out } = setup({ burst: 0, maxDigest: 5 });
+      for (let i = 1; i <= 12; i++) a.push(incident({ attacker: { ip: `198.51.100.${i}` } }));
+      a.flush();
+      expect(out).to.have.length(1);
+      expect(out[0]!.incidents).to.have.length(5);
+      expect(out[0]!.omitted).to.equal(7);
+      expect(out[0]!.subject).to.equal('[gatewatch] 12 alerts (5 high, 7 more): port scan');
+      expect(out[0]!.text).to.include('and 7 more alerts');
+    });
+    it('close() stops the timer', () => {
+      const { a, out, clock } = setup({ burst: 0 });
+      a.push(incident());
+      a.close();
+      expect(clock.timers).to.have.length(0);
+      clock.advance(3_600_000);
+      expect(out).to.have.length(0);
+    });
+  });
+
+  describe('wording', () => {
+    it('says what happened, who, to which machines, whether it got through, and what to do', () => {
+      const m = renderAlert([incident()], 0, { timeZone: 'UTC' });
+      expect(m.kind).to.equal('alert');
+      expect(m.subject).to.equal('[gatewatch] High: Port scan from 203.0.113.7 (Netherlands) on 2 of your machines');
+      const t = m.text;
+      expect(t).to.include('Port scan. 203.0.113.7 probed 4 ports on 2 of your machines in 4 minutes.');
+      expect(t).to.include('Country: Netherlands (NL)');
+      expect(t).to.include('Network: Example Hosting BV (AS64500)');
+      expect(t).to.include('On blocklists: FireHOL level 1, spamhaus_drop');
+      expect(t).to.include('192.168.1.10 (ports 22, 80, 443)');
+      expect(t).to.include('192.168.1.20 (port 3389)');
+      expect(t).to.include('No. Your firewall blocked all 52 attempts.');
+      expect(t).to.include('23 Nov 2026, 10:00 to 10:04 (UTC)');
+      expect(t).to.include('Make sure remote desktop (port 3389) is not open to the internet.');
+      expect(t).to.include('T1046 Network Service Discovery (Discovery)');
+      for (const s of ['Netherlands', 'Example Hosting BV (AS64500)', 'FireHOL level 1', '192.168.1.20', 'blocked all 52 attempts', 'remote desktop']) expect(m.html).to.include(s);
+      expect(m.short).to.equal('HIGH: Port scan from 203.0.113.7 (Netherlands) on 2 of your machines, network Example Hosting BV (AS64500); all blocked. Nothing got through, so no action is needed now.');
+      expect(m.short.length).to.be.at.most(300);
+    });
+    it('says when something got through, and words outbound cases from our side', () => {
+      const m = renderAlert([incident({
+        type: 'known-bad-outbound', direction: 'outbound', severity: 'critical', allowed_count: 3, event_count: 5,
+        victims: [{ ip: '192.168.1.30', ports: [443] }], attacker: { ip: '198.51.100.66', geo: { country_iso_code: 'US' } },
+      })], 0);
+      expect(m.subject).to.equal('[gatewatch] Critical: Your machine contacted a known-bad address: 192.168.1.30 to 198.51.100.66 (United States)');
+      expect(m.text).to.include('Yes. Your firewall let 3 of 5 connections out.');
+      expect(m.text).to.include('THE OUTSIDE ADDRESS');
+      expect(m.short).to.include('3 got through');
+    });
+    it('unknown outcome and missing facts are said plainly, not invented', () => {
+      const m = renderAlert([incident({ allowed_count: undefined, attacker: { ip: '203.0.113.9' }, victims: [] })], 0);
+      expect(m.text).to.include('Not known');
+      expect(m.text).to.include('On blocklists: none of yours');
+      expect(m.text).to.not.include('Country:');
+      expect(m.subject).to.include('on your network');
+    });
+    it('escapes attacker-controlled text in HTML and keeps the subject on one line', () => {
+      const evil = '<script>alert(1)</script>\r\nBcc: victim@example.com';
+      const m = renderAlert([incident({ summary: evil, type: 'x<img src=x onerror=1>', attacker: { ip: '203.0.113.5', geo: { country_name: 'A\r\nB<b>' }, as: { organization: { name: '"><i>org' } } } })], 0);
+      expect(m.html).to.not.include('<script>');
+      expect(m.html).to.not.include('<img');
+      expect(m.html).to.not.include('"><i>');
+      expect(m.html).to.include('&lt;script&gt;');
+      expect(m.subject).to.not.match(/[\r\n]/);
+      expect(m.short).to.not.match(/[\r\n]/);
+      expect(m.text.split('\n').some((l) => l.startsWith('Bcc:'))).to.equal(false);
+    });
+    it('clean() and escapeHtml() cope with large hostile input', () => {
+      const big = '\u0000 <&>'.repeat(200_000);
+      expect(clean(big, 100).length).to.be.at.most(100);
+      expect(escapeHtml(big).length).to.be.greaterThan(big.length);
+    });
+  });
+});
