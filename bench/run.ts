@@ -6,6 +6,7 @@
 type Bench = { run(): Promise<void> };
 
 const BENCHES: Record<string, () => Bench> = {
+  'psad-compare': () => require('./psad-compare'),
 };
 
 async function main(): Promise<void> {
