@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { analyzeFiles, AnalyzeResult } from '../../src/analyze';
 import type { GwEvent } from '../../src/event';
 import type { Incident } from '../../src/detect/incident';
+import { findPsad, runPsad } from '../../bench/psad';
 import { checkPrereqs, kernelFields, Lab, LabManifest, ScenarioResult } from './lab';
 
 const required = process.env.GATEWATCH_LAB_REQUIRED === '1';
@@ -160,7 +161,7 @@ describe('lab: real attacks through a namespaced office router (as root)', funct
 
     it('SSH burst: 25 new connections to port 22 let through to the server', () => {
       const ls = from('ssh-bruteforce');
-      expect(ls.length).to.equal(25);
+      expect(ls.length).to.be.within(25, 27); // 25, or a retransmitted SYN or two
       expect(ls.every((l) => l.kv.DPT === '22' && l.prefix.includes('ACCEPT wan in') && l.flags.join() === 'SYN')).to.equal(true);
     });
 
@@ -174,10 +175,25 @@ describe('lab: real attacks through a namespaced office router (as root)', funct
     it('beacon: 15 outbound connections to one remote address, about every 2 s', () => {
       const s = sc('beacon');
       const ls = from('beacon');
-      expect(ls.length).to.equal(15);
+      expect(ls.length).to.be.within(15, 17);
       expect(ls.every((l) => l.kv.DST === s.attacker && l.kv.DPT === '443')).to.equal(true);
       const gaps = ls.slice(1).map((l, i) => (l.usec - ls[i]!.usec) / 1e6);
       expect(median(gaps)).to.be.within(1.8, 2.3);
+    });
+  });
+
+  describe('psad on the same log (the peer in bench/psad-compare)', () => {
+    it('psad -A rates the nmap scanners at danger level ≥ 1 and the browsing PC not at all', async function () {
+      if (!findPsad()) {
+        this.test!.title += ' — pending: psad is not installed';
+        this.skip();
+      }
+      const p = await runPsad(join(lab!.outDir, manifest.log_file), manifest.home_nets);
+      for (const n of ['syn-scan', 'connect-scan', 'fin-scan', 'xmas-scan', 'null-scan', 'sweep']) {
+        expect(p.sources.get(sc(n).attacker)?.dl ?? 0, n).to.be.at.least(1);
+      }
+      expect(p.sources.get(sc('xmas-scan').attacker)!.flags.sort()).to.deep.equal(['FIN', 'PSH', 'URG']);
+      expect(p.sources.has(sc('browsing').source)).to.equal(false);
     });
   });
 

@@ -347,6 +347,11 @@ export class Lab {
         try { alive = Date.now() - fs.statSync(LOCK_DIR).mtimeMs < 10000; } catch { alive = false; }
       }
       if (!alive) {
+        // A lab that died without cleaning up: put back the sysctl value it saved before changing it.
+        try {
+          const saved = fs.readFileSync(path.join(LOCK_DIR, 'sysctl-before'), 'utf8').trim();
+          if (saved === '0' || saved === '1') fs.writeFileSync(SYSCTL_LOG_ALL_NETNS, saved);
+        } catch { /* it had not changed it */ }
         fs.rmSync(LOCK_DIR, { recursive: true, force: true });
         continue;
       }
@@ -426,7 +431,9 @@ export class Lab {
 
     // Listeners.
     const agent = [process.execPath, path.join(__dirname, 'agent.js')];
-    this.webRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'gwlab-web-'));
+    // Inside the lock folder, so a lab that died leaves nothing the next one does not remove.
+    this.webRoot = path.join(LOCK_DIR, 'web');
+    fs.mkdirSync(this.webRoot);
     for (const p of ['index.html', 'about.html', 'news.html', 'contact.html', 'style.css', 'logo.svg']) {
       fs.writeFileSync(path.join(this.webRoot, p), `<html><body><h1>${p}</h1>${'lorem ipsum '.repeat(200)}</body></html>\n`);
     }
@@ -445,6 +452,7 @@ export class Lab {
 
     // Kernel logging from namespaces, and the reader (started before any lab traffic).
     this.sysctlBefore = fs.readFileSync(SYSCTL_LOG_ALL_NETNS, 'utf8').trim();
+    fs.writeFileSync(path.join(LOCK_DIR, 'sysctl-before'), this.sysctlBefore);
     fs.writeFileSync(SYSCTL_LOG_ALL_NETNS, '1');
     const prefix = this.prefix;
     this.reader = new KmsgReader((t) => t.startsWith(prefix));
