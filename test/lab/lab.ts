@@ -74,6 +74,8 @@ export interface LabManifest {
   home_nets: string[];
   log_file: string;
   total_lines: number;
+  /** Times the kernel's log buffer wrapped before we read it (lines lost); 0 in a good run. */
+  kmsg_overruns: number;
   duration_s: number;
   scenarios: ScenarioResult[];
 }
@@ -262,6 +264,9 @@ interface ScenarioSpec {
   run: () => Promise<string>;
 }
 
+/** Another lab held the host-wide lock for longer than we were willing to wait. */
+export class LabBusyError extends Error {}
+
 export interface LabOptions {
   /** Where to write lab.log and lab.manifest.json (default test-output/lab). */
   outDir?: string;
@@ -355,7 +360,7 @@ export class Lab {
         fs.rmSync(LOCK_DIR, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`another gatewatch lab (pid ${pid}) holds ${LOCK_DIR}`);
+      if (Date.now() > deadline) throw new LabBusyError(`another gatewatch lab (pid ${pid}) holds ${LOCK_DIR}`);
       await sleep(1000);
     }
   }
@@ -672,6 +677,7 @@ table inet gwlab {
     const manifest: LabManifest = {
       created: new Date().toISOString(), lab_id: this.id, log_prefix: this.prefix.trim(), firewall: this.pre.firewall!,
       home_nets: HOME_NETS, log_file: path.relative(this.outDir, logFile), total_lines: lines.length,
+      kmsg_overruns: this.reader.overruns,
       duration_s: Math.round((Date.now() - started) / 100) / 10, scenarios,
     };
     writeAtomic(path.join(this.outDir, 'lab.manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
