@@ -8,6 +8,7 @@
  * GATEWATCH_LAB=0 skips it on purpose (it takes about 80 s).
  */
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeFiles, AnalyzeResult } from '../../src/analyze';
@@ -41,6 +42,7 @@ describe('lab: real attacks through a namespaced office router (as root)', funct
   let manifest: LabManifest;
   let lines: Line[] = [];
   let result: AnalyzeResult;
+  let sysctlBefore = '';
   const events: GwEvent[] = [];
 
   before(async function () {
@@ -54,6 +56,7 @@ describe('lab: real attacks through a namespaced office router (as root)', funct
       console.log(`      lab skipped: ${reason}`);
       this.skip();
     }
+    sysctlBefore = readFileSync('/proc/sys/net/netfilter/nf_log_all_netns', 'utf8').trim();
     lab = new Lab(pre!, { lockWaitMs: Number(process.env.GATEWATCH_LAB_LOCK_WAIT_S ?? 240) * 1000 });
     try {
       await lab.setup();
@@ -103,6 +106,12 @@ describe('lab: real attacks through a namespaced office router (as root)', funct
       expect(result.parse.byFormat).to.have.property('gatewatch.netfilter', lines.length);
       const prefixes = new Set(lines.map((l) => l.prefix.slice(manifest.log_prefix.length).trim()));
       expect([...prefixes].sort()).to.deep.equal(['ACCEPT lan out:', 'ACCEPT wan in:', 'DROP wan in:']);
+    });
+
+    it('cleaned up: its namespaces are gone and nf_log_all_netns is back to its old value', () => {
+      const list = execFileSync(checkPrereqs().tools.ip!, ['netns', 'list']).toString();
+      expect(list).to.not.include(`gwlab-${manifest.lab_id}-`);
+      expect(readFileSync('/proc/sys/net/netfilter/nf_log_all_netns', 'utf8').trim()).to.equal(sysctlBefore);
     });
 
     it('SYN scan: nmap\'s raw SYNs (window 1024, no options) on ~100 ports, allowed and dropped', () => {
