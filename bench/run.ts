@@ -7,6 +7,7 @@ type Bench = { run(): Promise<void> };
 
 const BENCHES: Record<string, () => Bench> = {
   parse: () => require('./parse'),
+  'psad-compare': () => require('./psad-compare'),
 };
 
 async function main(): Promise<void> {
