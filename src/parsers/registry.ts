@@ -8,10 +8,18 @@ import type { GwEvent } from '../event';
 import { parseHeader, SyslogHeader } from '../syslog/header';
 import { defaultTimezone } from '../syslog/time';
 import { netfilter } from './netfilter';
+import { pfsense } from './pfsense';
+import { ciscoAsa } from './cisco-asa';
+import { ciscoIos } from './cisco-ios';
+import { meraki } from './meraki';
 import type { ParseContext, VendorParser } from './types';
 
 /** Order matters only for speed and for formats that could look alike: most specific first. */
 export const PARSERS: VendorParser[] = [
+  ciscoAsa,
+  ciscoIos,
+  meraki,
+  pfsense,
   netfilter,
 ];
 
