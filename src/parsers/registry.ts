@@ -12,6 +12,7 @@ import { pfsense } from './pfsense';
 import { ciscoAsa } from './cisco-asa';
 import { ciscoIos } from './cisco-ios';
 import { meraki } from './meraki';
+import { fortigate } from './fortigate';
 import type { ParseContext, VendorParser } from './types';
 
 /** Order matters only for speed and for formats that could look alike: most specific first. */
@@ -19,6 +20,7 @@ export const PARSERS: VendorParser[] = [
   ciscoAsa,
   ciscoIos,
   meraki,
+  fortigate,
   pfsense,
   netfilter,
 ];
