@@ -13,6 +13,7 @@ import { ciscoAsa } from './cisco-asa';
 import { ciscoIos } from './cisco-ios';
 import { meraki } from './meraki';
 import { fortigate } from './fortigate';
+import { paloalto } from './paloalto';
 import type { ParseContext, VendorParser } from './types';
 
 /** Order matters only for speed and for formats that could look alike: most specific first. */
@@ -21,6 +22,7 @@ export const PARSERS: VendorParser[] = [
   ciscoIos,
   meraki,
   fortigate,
+  paloalto,
   pfsense,
   netfilter,
 ];
