@@ -14,6 +14,7 @@ import { ciscoIos } from './cisco-ios';
 import { meraki } from './meraki';
 import { fortigate } from './fortigate';
 import { paloalto } from './paloalto';
+import { checkpoint } from './checkpoint';
 import type { ParseContext, VendorParser } from './types';
 
 /** Order matters only for speed and for formats that could look alike: most specific first. */
@@ -23,6 +24,7 @@ export const PARSERS: VendorParser[] = [
   meraki,
   fortigate,
   paloalto,
+  checkpoint,
   pfsense,
   netfilter,
 ];
