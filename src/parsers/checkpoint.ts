@@ -222,7 +222,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let ms: number | undefined;
   const t = toInt(kv.time);
   if (t !== undefined && t > 1e9 && t < 1e10) ms = t * 1000;
-  else if (kv.rt !== undefined) { const r = toInt(kv.rt); if (r !== undefined) ms = r > 1e12 ? r : r * 1000; }
+  else if (kv.rt !== undefined) { const r = toInt(kv.rt, 0, Number.MAX_SAFE_INTEGER); if (r !== undefined) ms = r > 1e12 ? r : r * 1000; }
   else if (kind === 'positional' && kv.date && kv.date.length >= 8) {
     const d = kv.date;
     const mo = MONTHS[d.slice(-7, -4)];
@@ -264,10 +264,10 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (xd !== undefined && xd !== '0.0.0.0') ev.destination.nat = { ip: xd };
   const ip0 = src ?? dst!;
   ev.network.type = ip0.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
-  const b = toInt(kv.bytes);
+  const b = toInt(kv.bytes, 0, Number.MAX_SAFE_INTEGER);
   if (b !== undefined) ev.network.bytes = b;
   else {
-    const bi = toInt(kv.client_inbound_bytes ?? kv.bytes_in), bo = toInt(kv.client_outbound_bytes ?? kv.bytes_out);
+    const bi = toInt(kv.client_inbound_bytes ?? kv.bytes_in, 0, Number.MAX_SAFE_INTEGER), bo = toInt(kv.client_outbound_bytes ?? kv.bytes_out, 0, Number.MAX_SAFE_INTEGER);
     if (bi !== undefined || bo !== undefined) ev.network.bytes = (bi ?? 0) + (bo ?? 0);
   }
   const pk = toInt(kv.packets);

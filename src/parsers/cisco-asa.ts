@@ -232,7 +232,7 @@ function parse430(h: SyslogHeader, ctx: ParseContext, product: string, id: strin
   if (kv.IngressInterface) ev.observer.ingress = { interface: { name: kv.IngressInterface } };
   if (kv.EgressInterface) ev.observer.egress = { interface: { name: kv.EgressInterface } };
   if (kv.AccessControlRuleName) ev.rule = { name: kv.AccessControlRuleName };
-  const ib = toInt(kv.InitiatorBytes), rb = toInt(kv.ResponderBytes);
+  const ib = toInt(kv.InitiatorBytes, 0, Number.MAX_SAFE_INTEGER), rb = toInt(kv.ResponderBytes, 0, Number.MAX_SAFE_INTEGER);
   if (ib !== undefined || rb !== undefined) ev.network.bytes = (ib ?? 0) + (rb ?? 0);
   const ip = toInt(kv.InitiatorPackets), rp = toInt(kv.ResponderPackets);
   if (ip !== undefined || rp !== undefined) ev.network.packets = (ip ?? 0) + (rp ?? 0);
@@ -327,7 +327,7 @@ function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: s
   const from = di > 0 ? di : si;
   for (let k = from + 1; k < w.length; k++) {
     const x = w[k];
-    if (x === 'bytes') { const b = toInt(w[k + 1]); if (b !== undefined) ev.network.bytes = b; }
+    if (x === 'bytes') { const b = toInt(w[k + 1], 0, Number.MAX_SAFE_INTEGER); if (b !== undefined) ev.network.bytes = b; }
     else if (x === 'duration') {
       const d = durationOf(w[k + 1]);
       if (d !== undefined) (ev.gatewatch ??= {}).duration_s = d;

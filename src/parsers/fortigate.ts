@@ -250,7 +250,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (kv.srcmac && kv.srcmac.length === 17) ev.source.mac = kv.srcmac.replace(/:/g, '-').toUpperCase();
   const ip0 = src ?? dst!;
   ev.network.type = ip0.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
-  const sb = toInt(kv.sentbyte), rb = toInt(kv.rcvdbyte);
+  const sb = toInt(kv.sentbyte, 0, Number.MAX_SAFE_INTEGER), rb = toInt(kv.rcvdbyte, 0, Number.MAX_SAFE_INTEGER);
   if (sb !== undefined || rb !== undefined) ev.network.bytes = (sb ?? 0) + (rb ?? 0);
   const sk = toInt(kv.sentpkt), rk = toInt(kv.rcvdpkt);
   if (sk !== undefined || rk !== undefined) ev.network.packets = (sk ?? 0) + (rk ?? 0);

@@ -188,8 +188,8 @@ function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undef
   }
   const ip0 = src ?? dst!;
   ev.network.type = ip0.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
-  const b = toInt(f.bytes);
-  const bs = toInt(f.bytesSent), br = toInt(f.bytesRecv);
+  const b = toInt(f.bytes, 0, Number.MAX_SAFE_INTEGER);
+  const bs = toInt(f.bytesSent, 0, Number.MAX_SAFE_INTEGER), br = toInt(f.bytesRecv, 0, Number.MAX_SAFE_INTEGER);
   if (b !== undefined) ev.network.bytes = b;
   else if (bs !== undefined || br !== undefined) ev.network.bytes = (bs ?? 0) + (br ?? 0);
   const pk = toInt(f.packets);
