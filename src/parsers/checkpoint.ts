@@ -85,6 +85,25 @@ function detect(h: SyslogHeader): boolean {
   return locate(h) !== null;
 }
 
+/** The value of a quoted string whose opening quote is just before `i` (\" escapes), and the index after it. */
+function quoted(s: string, i: number): [string, number] {
+  let q = s.indexOf('"', i);
+  if (q < 0) return [s.slice(i), s.length];
+  if (s.charCodeAt(q - 1) !== 92) return [s.slice(i, q), q + 1];
+  // Escapes present: the slow path.
+  let v = '';
+  let seg = i;
+  const n = s.length;
+  q = i;
+  while (q < n) {
+    const c = s.charCodeAt(q);
+    if (c === 92 && q + 1 < n) { v += s.slice(seg, q); q++; seg = q; q++; continue; }
+    if (c === 34) break;
+    q++;
+  }
+  return [v + s.slice(seg, q), q + 1];
+}
+
 /** `key:"value"; key:"value"` with \" escapes, until "]" outside quotes. */
 function scanColon(s: string, start: number, out: Record<string, string>): void {
   const n = s.length;
@@ -100,16 +119,8 @@ function scanColon(s: string, start: number, out: Record<string, string>): void 
     while (s.charCodeAt(colon + 1) === 58) colon++; // "ike::" in some VPN logs
     if (s.charCodeAt(colon + 1) !== 34) break;
     i = colon + 2;
-    let v = '';
-    let seg = i;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c === 92 && i + 1 < n) { v += s.slice(seg, i); i++; seg = i; i++; continue; }
-      if (c === 34) break;
-      i++;
-    }
-    v += s.slice(seg, i);
-    i++;
+    const [v, next] = quoted(s, i);
+    i = next;
     if (!(key in out)) out[key] = v;
   }
 }
@@ -126,16 +137,8 @@ function scanEq(s: string, start: number, out: Record<string, string>): void {
     if (eq < 0 || s.charCodeAt(eq + 1) !== 34) break;
     const key = s.slice(i, eq);
     i = eq + 2;
-    let v = '';
-    let seg = i;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c === 92 && i + 1 < n) { v += s.slice(seg, i); i++; seg = i; i++; continue; }
-      if (c === 34) break;
-      i++;
-    }
-    v += s.slice(seg, i);
-    i++;
+    const [v, next] = quoted(s, i);
+    i = next;
     if (!(key in out)) out[key] = v;
   }
 }

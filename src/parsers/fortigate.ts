@@ -50,6 +50,12 @@ function detect(h: SyslogHeader): boolean {
   return false;
 }
 
+/** The keys the event is built from; every other pair is skipped without being copied. */
+const WANT = new Set(['action', 'app', 'attack', 'cat', 'date', 'devname', 'dst', 'dst_port', 'dstintf', 'dstip', 'dstport',
+  'duration', 'eventtime', 'logid', 'policyid', 'policyname', 'proto', 'rcvdbyte', 'rcvdpkt', 'rt', 'sentbyte', 'sentpkt',
+  'service', 'src', 'src_port', 'srcintf', 'srcip', 'srcmac', 'srcport', 'subtype', 'time', 'tranip', 'tranport', 'transip',
+  'transport', 'type', 'tz']);
+
 /** key=value pairs separated by spaces or commas; values "quoted", ""doubled"" or bare. */
 function scanPairs(s: string, start: number, out: Record<string, string>, maxPairs = 256): void {
   const n = s.length;
@@ -57,53 +63,46 @@ function scanPairs(s: string, start: number, out: Record<string, string>, maxPai
   let pairs = 0;
   let comma = false;
   while (i < n && pairs++ < maxPairs) {
-    while (i < n && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 44)) i++;
-    const ks = i;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c === 61 || c === 32 || c === 44) break;
-      i++;
-    }
+    let c = s.charCodeAt(i);
+    while (c === 32 || c === 44) c = s.charCodeAt(++i);
     if (i >= n) break;
-    if (s.charCodeAt(i) !== 61) continue;
-    const key = s.slice(ks, i);
-    i++;
-    let v: string;
-    if (s.charCodeAt(i) === 34 && s.charCodeAt(i + 1) === 34 && s.charCodeAt(i + 2) !== 32 && s.charCodeAt(i + 2) !== 44) {
+    const eq = s.indexOf('=', i);
+    if (eq < 0) break;
+    // A key never holds a space: text before "=" with a space in it is a stray word.
+    const sp = s.indexOf(' ', i);
+    if (sp >= 0 && sp < eq) { i = sp + 1; continue; }
+    const key = s.slice(i, eq);
+    const want = WANT.has(key);
+    i = eq + 1;
+    let v = '';
+    c = s.charCodeAt(i);
+    if (c === 34 && s.charCodeAt(i + 1) === 34 && s.charCodeAt(i + 2) !== 32 && s.charCodeAt(i + 2) !== 44) {
       const e = s.indexOf('""', i + 2);
       const end = e < 0 ? n : e;
-      v = s.slice(i + 2, end);
+      if (want) v = s.slice(i + 2, end);
       i = end + 2;
-    } else if (s.charCodeAt(i) === 34) {
-      i++;
-      let seg = i;
-      v = '';
-      while (i < n) {
-        const c = s.charCodeAt(i);
-        if (c === 92 && i + 1 < n) { v += s.slice(seg, i); i++; seg = i; i++; continue; }
-        if (c === 34) break;
-        i++;
+    } else if (c === 34) {
+      let q = s.indexOf('"', i + 1);
+      while (q > 0 && s.charCodeAt(q - 1) === 92) q = s.indexOf('"', q + 1);
+      const end = q < 0 ? n : q;
+      if (want) {
+        v = s.slice(i + 1, end);
+        if (v.indexOf('\\') >= 0) v = v.replace(/\\(.)/g, '$1');
       }
-      v += s.slice(seg, i);
-      i++;
+      i = end + 1;
     } else {
-      const vs = i;
-      while (i < n) {
-        const c = s.charCodeAt(i);
-        if (c === 32 || (comma && c === 44)) break;
-        i++;
+      let e = s.indexOf(' ', i);
+      if (e < 0) e = n;
+      if (comma || pairs === 1) {
+        const cm = s.indexOf(',', i);
+        // The first bare value followed by a comma tells the separator.
+        if (cm >= 0 && cm < e && (comma || s.indexOf('=', cm) > cm)) { comma = true; e = cm; }
       }
-      v = s.slice(vs, i);
-      // The first bare value followed by a comma tells the separator.
-      if (pairs === 1 && v.indexOf(',') > 0 && v.indexOf('=') > 0) {
-        comma = true;
-        const cm = v.indexOf(',');
-        i = vs + cm;
-        v = v.slice(0, cm);
-      }
+      if (want) v = s.slice(i, e);
+      i = e;
     }
     if (pairs === 1 && s.charCodeAt(i) === 44) comma = true;
-    if (!(key in out)) out[key] = v;
+    if (want && !(key in out)) out[key] = v;
   }
 }
 

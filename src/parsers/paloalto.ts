@@ -26,7 +26,7 @@
 import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
-import { isoOf, parseIsoAt, zonedToUtc } from '../syslog/time';
+import { isoOf, parseBsdAt, parseIsoAt, zonedToUtc } from '../syslog/time';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -272,9 +272,10 @@ function parseCef(h: SyslogHeader, ctx: ParseContext, m: string, start: number):
     const r = kv.rt;
     if (/^\d{12,13}$/.test(r)) ms = Number(r);
     else {
-      // "Mar 01 2021 20:35:54" with dtz (default UTC)
-      const d = Date.parse(`${r} ${kv.dtz === undefined || kv.dtz === 'UTC' ? 'UTC' : ''}`.trim());
-      if (Number.isFinite(d)) ms = d;
+      // "Mar 01 2021 20:35:54" in dtz (UTC when absent)
+      const zone = kv.dtz === undefined || kv.dtz === 'UTC' || kv.dtz === 'GMT' ? 'UTC' : ctx.tz;
+      const t = parseBsdAt(r, 0, zone, ctx.refMs);
+      if (t) ms = t[0];
     }
   }
   return build(h, ctx, f, ms);
