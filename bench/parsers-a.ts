@@ -7,7 +7,22 @@
 import { join } from 'node:path';
 import { readLines } from '../test/helpers/fixtures';
 import { LineParser } from '../src/parsers/registry';
-import { fmtRate, timeMedian } from './util';
+import { fmtRate, median } from './util';
+
+/** Median CPU seconds (user + system) of `runs` runs after a warm-up: steadier than wall time when
+ *  other processes share the machine. */
+function cpuMedian(runs: number, fn: () => void): number {
+  fn();
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const s = process.cpuUsage();
+    fn();
+    const d = process.cpuUsage(s);
+    t.push((d.user + d.system) / 1e6);
+  }
+  return median(t);
+}
+const timeMedian = cpuMedian;
 
 const ROOT = join(__dirname, '..', '..');
 const FILES = [

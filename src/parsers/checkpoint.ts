@@ -20,6 +20,7 @@ import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { isoOf } from '../syslog/time';
+import { cefFields } from './cef-fields';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -157,25 +158,7 @@ function scanCef(s: string, start: number, out: Record<string, string>): string[
     parts.push(s.slice(p, bar));
     p = bar + 1;
   }
-  const toks = s.slice(p).split(' ', 1024);
-  let key: string | undefined;
-  let val = '';
-  const flush = () => {
-    if (key === undefined) return;
-    const k = CEF_KEYS[key] ?? key;
-    if (!(k in out)) out[k] = val.trim();
-  };
-  for (const t of toks) {
-    const eq = t.indexOf('=');
-    let isKey = eq > 0;
-    for (let i = 0; isKey && i < eq; i++) {
-      const c = t.charCodeAt(i);
-      isKey = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46;
-    }
-    if (isKey) { flush(); key = t.slice(0, eq); val = t.slice(eq + 1); }
-    else if (key !== undefined) val += ' ' + t;
-  }
-  flush();
+  cefFields(s, p, out, (k) => CEF_KEYS[k] ?? k);
   return parts;
 }
 

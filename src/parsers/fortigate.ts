@@ -20,6 +20,7 @@ import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { isoOf, parseIsoAt } from '../syslog/time';
+import { cefFields } from './cef-fields';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -114,35 +115,15 @@ const CEF_MAP: Record<string, string> = {
   destinationTranslatedPort: 'tranport', rt: 'rt',
 };
 
+function renameCef(k: string): string {
+  if (k.startsWith('FTNTFGT')) return k.slice(7);
+  if (k.startsWith('ad.')) return k.slice(3);
+  if (k.startsWith('FortinetFortiGate')) return k.slice(17);
+  return CEF_MAP[k] ?? k;
+}
+
 function scanCef(s: string, start: number, out: Record<string, string>): void {
-  const toks = s.slice(start).split(' ', 512);
-  let key: string | undefined;
-  let val = '';
-  const flush = () => {
-    if (key === undefined) return;
-    let k = key;
-    if (k.startsWith('FTNTFGT')) k = k.slice(7);
-    else if (k.startsWith('ad.')) k = k.slice(3);
-    else if (k.startsWith('FortinetFortiGate')) k = k.slice(17);
-    else k = CEF_MAP[k] ?? k;
-    if (!(k in out)) out[k] = val;
-  };
-  for (const t of toks) {
-    const eq = t.indexOf('=');
-    let isKey = eq > 0;
-    for (let i = 0; isKey && i < eq; i++) {
-      const c = t.charCodeAt(i);
-      isKey = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46;
-    }
-    if (isKey && t.charCodeAt(eq - 1) !== 92) {
-      flush();
-      key = t.slice(0, eq);
-      val = t.slice(eq + 1);
-    } else if (key !== undefined) {
-      val += ' ' + t;
-    }
-  }
-  flush();
+  cefFields(s, start, out, renameCef, WANT);
 }
 
 function actionOf(a: string | undefined, type: string): 'allow' | 'deny' | undefined {

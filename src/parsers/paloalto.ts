@@ -27,6 +27,7 @@ import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { isoOf, parseBsdAt, parseIsoAt, zonedToUtc } from '../syslog/time';
+import { cefFields } from './cef-fields';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -240,26 +241,11 @@ function parseCef(h: SyslogHeader, ctx: ParseContext, m: string, start: number):
   const type = parts[4]!;
   if (!NETWORK_TYPES.has(type)) return null;
   const kv: Record<string, string> = Object.create(null);
-  let key: string | undefined;
-  let val = '';
-  const toks = m.slice(p).split(' ', 1024);
-  for (const t of toks) {
-    const eq = t.indexOf('=');
-    let isKey = eq > 0;
-    for (let i = 0; isKey && i < eq; i++) {
-      const ch = t.charCodeAt(i);
-      isKey = (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 95 || ch === 46;
-    }
-    if (isKey) {
-      if (key !== undefined && !(key in kv)) kv[key] = val;
-      key = t.slice(0, eq);
-      val = t.slice(eq + 1);
-    } else if (key !== undefined) val += ' ' + t;
-  }
-  if (key !== undefined && !(key in kv)) kv[key] = val;
+  cefFields(m, p, kv);
   // cs1 is the rule when cs1Label says so
   let rule: string | undefined;
-  for (const n of ['1', '2', '3', '4', '5', '6']) if ((kv[`cs${n}Label`] ?? '').toLowerCase() === 'rule') rule = kv[`cs${n}`];
+  if (kv.cs1Label === 'Rule' || kv.cs1Label === 'rule') rule = kv.cs1;
+  else for (const n of ['2', '3', '4', '5', '6']) if ((kv['cs' + n + 'Label'] ?? '').toLowerCase() === 'rule') rule = kv['cs' + n];
   const f: Fields = {
     type, subtype: parts[5], src: kv.src, dst: kv.dst, natSrc: kv.sourceTranslatedAddress, natDst: kv.destinationTranslatedAddress,
     rule, app: kv.app, inIf: kv.deviceInboundInterface, outIf: kv.deviceOutboundInterface, sport: kv.spt, dport: kv.dpt,
