@@ -19,9 +19,10 @@
 import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
-import { isoOf } from '../syslog/time';
+
 import { cefFields } from './cef-fields';
 import { toInt, toPort } from './kv';
+import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
 
 const CP_ENTERPRISE = 'Fields@1.3.6.1.4.1.2620';
@@ -221,7 +222,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   }
   const p = kv.product;
   if (p) product = p;
-  const ev = newEvent('gatewatch.checkpoint', 'checkpoint', product, isoOf(ms ?? h.time ?? ctx.receivedMs), action);
+  const ev = newEvent('gatewatch.checkpoint', 'checkpoint', product, fastIso(ms ?? h.time ?? ctx.receivedMs), action);
   markAction(ev, action);
   const host = h.hostname ?? kv.origin;
   if (host) ev.observer.hostname = host;

@@ -21,8 +21,9 @@
 import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
-import { isoOf, parseIsoAt } from '../syslog/time';
+import { parseIsoAt } from '../syslog/time';
 import { toInt, toPort } from './kv';
+import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
 
 /** Where "%ASA-"/"%FTD-"/"%NGIPS-" starts in the message (-1 if not in the first 96 chars). */
@@ -144,7 +145,7 @@ function durationOf(s: string | undefined): number | undefined {
 }
 
 function base(h: SyslogHeader, ctx: ParseContext, product: string, id: string, action: Action): GwEvent {
-  const ev = newEvent('gatewatch.cisco-asa', 'cisco', product, isoOf(h.time ?? ctx.receivedMs), action);
+  const ev = newEvent('gatewatch.cisco-asa', 'cisco', product, fastIso(h.time ?? ctx.receivedMs), action);
   markAction(ev, action);
   ev.event.code = id;
   if (h.hostname) ev.observer.hostname = h.hostname;

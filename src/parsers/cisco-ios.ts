@@ -16,8 +16,9 @@
 import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
-import { isoOf } from '../syslog/time';
+
 import { toInt, toPort } from './kv';
+import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
 
 /** Index just after "%<FAC>-<sev>-<MNEMONIC>:" when the mnemonic is an ACL log one, else -1. */
@@ -87,7 +88,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   }
   let dst: [string, number | undefined] | undefined;
   if (w[j] === '->') { dst = ipPort(w[j + 1]); j += 2; }
-  const ev = newEvent('gatewatch.cisco-ios', 'cisco', 'ios', isoOf(h.time ?? ctx.receivedMs), action);
+  const ev = newEvent('gatewatch.cisco-ios', 'cisco', 'ios', fastIso(h.time ?? ctx.receivedMs), action);
   markAction(ev, action);
   if (h.hostname) ev.observer.hostname = h.hostname;
   if (iface) ev.observer.ingress = { interface: { name: iface } };

@@ -19,9 +19,10 @@
 import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
-import { isoOf, parseIsoAt } from '../syslog/time';
+import { parseIsoAt } from '../syslog/time';
 import { cefFields } from './cef-fields';
 import { toInt, toPort } from './kv';
+import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
 
 const START_KEYS = ['date=', 'log_id=', 'time=', 'devname=', 'devid=', 'logver=', 'eventtime=', 'itime=', 'logid=', 'tz=', 'timestamp='];
@@ -199,7 +200,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   }
   if (ms === undefined) ms = epochMs(kv.rt);
   if (ms === undefined || !Number.isFinite(ms)) ms = h.time ?? ctx.receivedMs;
-  const ev = newEvent('gatewatch.fortigate', 'fortinet', 'fortigate', isoOf(ms), action);
+  const ev = newEvent('gatewatch.fortigate', 'fortinet', 'fortigate', fastIso(ms), action);
   markAction(ev, action);
   const host = kv.devname || h.hostname;
   if (host) ev.observer.hostname = host;

@@ -14,8 +14,9 @@
 import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
-import { isoOf } from '../syslog/time';
+
 import { kvObject, toPort } from './kv';
+import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
 
 const FLOW_TYPES = new Set(['flows', 'firewall', 'vpn_firewall', 'cellular_firewall', 'bridge_anyconnect_client_vpn_firewall',
@@ -108,7 +109,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     const dec = kv.decision ?? kv.action;
     verdict = dec === 'blocked' || dec === 'block' ? 'deny' : 'allow';
   }
-  const ev = newEvent('gatewatch.meraki', 'cisco', 'meraki', isoOf(ms), verdict);
+  const ev = newEvent('gatewatch.meraki', 'cisco', 'meraki', fastIso(ms), verdict);
   markAction(ev, verdict);
   ev.observer.hostname = device;
   let proto = kv.protocol;

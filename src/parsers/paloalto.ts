@@ -26,9 +26,10 @@
 import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
-import { isoOf, parseBsdAt, parseIsoAt, zonedToUtc } from '../syslog/time';
+import { parseBsdAt, parseIsoAt, zonedToUtc } from '../syslog/time';
 import { cefFields } from './cef-fields';
 import { toInt, toPort } from './kv';
+import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
 
 const LOG_TYPES = new Set(['TRAFFIC', 'THREAT', 'SYSTEM', 'CONFIG', 'GLOBALPROTECT', 'USERID', 'HIPMATCH', 'AUTH', 'DECRYPTION',
@@ -160,7 +161,7 @@ function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undef
   const src = canonicalIp(f.src), dst = canonicalIp(f.dst);
   if (src === undefined && dst === undefined) return null;
   const action = actionOf(f.action) ?? 'allow';
-  const ev = newEvent('gatewatch.paloalto', 'paloaltonetworks', 'pan-os', isoOf(ms ?? h.time ?? ctx.receivedMs), action);
+  const ev = newEvent('gatewatch.paloalto', 'paloaltonetworks', 'pan-os', fastIso(ms ?? h.time ?? ctx.receivedMs), action);
   markAction(ev, action);
   if (h.hostname) ev.observer.hostname = h.hostname;
   if (f.inIf) ev.observer.ingress = { interface: { name: f.inIf } };

@@ -21,8 +21,9 @@
 import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
-import { isoOf } from '../syslog/time';
+
 import { toInt, toPort } from './kv';
+import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
 
 const FLAG_NAMES: Record<string, string> = { S: 'SYN', A: 'ACK', F: 'FIN', R: 'RST', P: 'PSH', U: 'URG', E: 'ECE', W: 'CWR' };
@@ -119,7 +120,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const opn = isHex32(tracker) || isUuid(tracker) || hasWordCi(h.hostname, 'opnsense');
   const vendor = opn ? 'opnsense' : 'pfsense';
   const time = h.time ?? ctx.receivedMs;
-  const ev = newEvent('gatewatch.pfsense', vendor, opn ? 'opnsense' : 'pfsense', isoOf(time), action);
+  const ev = newEvent('gatewatch.pfsense', vendor, opn ? 'opnsense' : 'pfsense', fastIso(time), action);
   markAction(ev, action);
   if (h.hostname) ev.observer.hostname = h.hostname;
   const iface = f[4];

@@ -46,3 +46,15 @@ describe('pfSense / OPNsense filterlog', () => {
     for (const l of hostileVariants(V4)) parseLine(l);
   });
 });
+
+describe('fastIso', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { fastIso } = require('../../../src/parsers/iso') as typeof import('../../../src/parsers/iso');
+  it('writes exactly what toISOString writes', () => {
+    const xs = [0, 1, 999, 1000, 86399999, 86400000, Date.UTC(2026, 10, 23, 10, 0, 1, 5), Date.UTC(2026, 1, 28, 23, 59, 59, 999),
+      Date.UTC(2028, 1, 29, 12), 1795428001123, 253402300799999];
+    for (let i = 0; i < 2000; i++) xs.push(Math.floor(Math.random() * 4e12));
+    for (const x of xs) expect(fastIso(x), String(x)).to.equal(new Date(x).toISOString());
+    expect(fastIso(-1)).to.equal(new Date(-1).toISOString());
+  });
+});
