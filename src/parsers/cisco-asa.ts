@@ -11,7 +11,9 @@
  *          305005 305006 304002 338008 338006 419001 500004 507003 710003 710005 710006 106100/denied
  *   allow: 106100/permitted 302013 302014 302015 302016 302017 302018 302020 302021 302022 302023
  *          302303 302304 303002 304001 305011 305012 338001 338002 338003 338004 338005 338007
- *          805001 805002 852001, FTD connection events 430002/430003 (and %NGIPS-…-430002/3)
+ *          805001 805002 852001, FTD events 430001 (intrusion) 430002/430003 (connection) 430005 (file),
+ *          also as %NGIPS-…; 400000–400199 IP audit signatures (alarm: allow)
+ *   733100 (threat-detection rate) and 733101/733102 carry no connection: null.
  *
  * Built messages: "Built inbound …" means the connection was opened from the "for" side (the
  * outside), "Built outbound …" from the "to" side, so for outbound the two sides are swapped to make
@@ -220,7 +222,9 @@ function parse430(h: SyslogHeader, ctx: ParseContext, product: string, id: strin
   let a = (kv.AccessControlRuleAction ?? '').toLowerCase();
   if (a.startsWith('<br/>')) a = a.slice(5);
   const fa = (kv.FileAction ?? '').toLowerCase();
-  const action: Action = a.startsWith('block') || a === 'deny' || a.startsWith('drop') || fa.startsWith('block') ? 'deny' : 'allow';
+  const ir = (kv.InlineResult ?? '').toLowerCase();
+  const action: Action = a.startsWith('block') || a === 'deny' || a.startsWith('drop') || fa.startsWith('block')
+    || ir.startsWith('block') || ir.startsWith('drop') ? 'deny' : 'allow';
   const ev = base(h, ctx, product, id, action);
   ev.source.ip = src;
   ev.destination.ip = dst;
@@ -257,7 +261,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (id.length !== 6) return null;
   const product = fac === 'FTD' || fac === 'NGIPS' ? 'ftd' : fac === 'PIX' ? 'pix' : fac === 'FWSM' ? 'fwsm' : 'asa';
   const body = m.slice(colon + 1);
-  if (id === '430002' || id === '430003' || id === '430005') return parse430(h, ctx, product, id, body.trim());
+  if (id === '430001' || id === '430002' || id === '430003' || id === '430005') return parse430(h, ctx, product, id, body.trim());
   if (fac === 'NGIPS') return null;
   const w = words(body);
   // Some senders put the time after the tag (device "logging timestamp" with a relay header).
@@ -280,9 +284,15 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     setTransport(ev, 'tcp');
     return finish(ev);
   }
-  const action = GENERIC[id];
+  // 400000–400199: the IP audit (IPS) signatures, "IPS:2003 ICMP redirect from A to B on interface X";
+  // the ASA's default audit action is an alarm, so the packet is taken as passed.
+  const action = GENERIC[id] ?? (id.startsWith('4000') || id.startsWith('4001') ? 'allow' : undefined);
   if (action === undefined) return null;
-  return parseGeneric(h, ctx, product, id, action, w);
+  const ev = parseGeneric(h, ctx, product, id, action, w);
+  if (ev && id.charCodeAt(0) === 52 && id.charCodeAt(1) === 48 && w[0] !== undefined && w[0].startsWith('IPS:')) {
+    (ev.gatewatch ??= {}).ids_signature = w[0].slice(4);
+  }
+  return ev;
 }
 
 function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: string, action: Action, w: string[]): GwEvent | null {
