@@ -21,6 +21,7 @@ import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 
 import { cefFields } from './cef-fields';
+import { keySlots, wantedKey } from './keyslots';
 import { toInt, toPort } from './kv';
 import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
@@ -106,6 +107,24 @@ function quoted(s: string, i: number): [string, number] {
   return [v + s.slice(seg, q), q + 1];
 }
 
+/** The keys the event is built from (Log Exporter and SD forms); the rest are skipped unread. */
+const SLOTS = keySlots(['src', 'dst', 'action', 'time', 'rt', 'product', 'origin', 'ifname', 'ifdir', 'proto', 's_port', 'service',
+  'icmp_type', 'icmp_code', 'xlatesrc', 'xlatedst', 'bytes', 'client_inbound_bytes', 'client_outbound_bytes', 'packets', 'rule_name',
+  'rule_uid', 'rule', 'match_id', 'service_id', 'inzone', 'outzone', 'layer_name']);
+
+/** Index after the closing quote of a value starting at `i` (the opening quote is at i - 1). */
+function skipQuoted(s: string, i: number): number {
+  let q = s.indexOf('"', i);
+  while (q > 0 && s.charCodeAt(q - 1) === 92) {
+    // an escaped quote, unless the backslash is itself escaped
+    let b = q - 1, k = 0;
+    while (b >= i && s.charCodeAt(b) === 92) { b--; k++; }
+    if (k % 2 === 0) break;
+    q = s.indexOf('"', q + 1);
+  }
+  return q < 0 ? s.length : q + 1;
+}
+
 /** `key:"value"; key:"value"` with \" escapes, until "]" outside quotes. */
 function scanColon(s: string, start: number, out: Record<string, string>): void {
   const n = s.length;
@@ -117,10 +136,11 @@ function scanColon(s: string, start: number, out: Record<string, string>): void 
     const ks = i;
     let colon = s.indexOf(':', i);
     if (colon < 0) break;
-    const key = s.slice(ks, colon);
+    const key = wantedKey(SLOTS, s, ks, colon);
     while (s.charCodeAt(colon + 1) === 58) colon++; // "ike::" in some VPN logs
     if (s.charCodeAt(colon + 1) !== 34) break;
     i = colon + 2;
+    if (key === undefined) { i = skipQuoted(s, i); continue; }
     const [v, next] = quoted(s, i);
     i = next;
     if (!(key in out)) out[key] = v;
@@ -137,8 +157,9 @@ function scanEq(s: string, start: number, out: Record<string, string>): void {
     if (i >= n || s.charCodeAt(i) === 93) break;
     const eq = s.indexOf('=', i);
     if (eq < 0 || s.charCodeAt(eq + 1) !== 34) break;
-    const key = s.slice(i, eq);
+    const key = wantedKey(SLOTS, s, i, eq);
     i = eq + 2;
+    if (key === undefined) { i = skipQuoted(s, i); continue; }
     const [v, next] = quoted(s, i);
     i = next;
     if (!(key in out)) out[key] = v;

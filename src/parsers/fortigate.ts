@@ -21,6 +21,7 @@ import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { parseIsoAt } from '../syslog/time';
 import { cefFields } from './cef-fields';
+import { keySlots, wantedKey } from './keyslots';
 import { toInt, toPort } from './kv';
 import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
@@ -58,21 +59,7 @@ const WANT = new Set(['action', 'app', 'attack', 'cat', 'date', 'devname', 'dst'
   'service', 'src', 'src_port', 'srcintf', 'srcip', 'srcmac', 'srcport', 'subtype', 'time', 'tranip', 'tranport', 'transip',
   'transport', 'type', 'tz']);
 
-const WANTED = [...WANT];
-/** Wanted key names grouped by length, to recognise a key in place without slicing it. */
-const BY_LEN: number[][] = [];
-WANTED.forEach((k, idx) => { (BY_LEN[k.length] ??= []).push(idx); });
-
-/** Index in WANTED of the key s[i, eq), or -1. */
-function wantedSlot(s: string, i: number, eq: number): number {
-  const cands = BY_LEN[eq - i];
-  if (cands === undefined) return -1;
-  for (let k = 0; k < cands.length; k++) {
-    const idx = cands[k]!;
-    if (s.startsWith(WANTED[idx]!, i)) return idx;
-  }
-  return -1;
-}
+const SLOTS = keySlots(WANT);
 
 /** key=value pairs separated by spaces or commas; values "quoted", ""doubled"" or bare. */
 function scanPairs(s: string, start: number, out: Record<string, string>, maxPairs = 256): void {
@@ -89,8 +76,8 @@ function scanPairs(s: string, start: number, out: Record<string, string>, maxPai
     // A key never holds a space: text before "=" with a space in it is a stray word.
     const sp = s.indexOf(' ', i);
     if (sp >= 0 && sp < eq) { i = sp + 1; continue; }
-    const slot = wantedSlot(s, i, eq);
-    const want = slot >= 0;
+    const name = wantedKey(SLOTS, s, i, eq);
+    const want = name !== undefined;
     i = eq + 1;
     let v = '';
     c = s.charCodeAt(i);
@@ -120,7 +107,7 @@ function scanPairs(s: string, start: number, out: Record<string, string>, maxPai
       i = e;
     }
     if (pairs === 1 && s.charCodeAt(i) === 44) comma = true;
-    if (want && out[WANTED[slot]!] === undefined) out[WANTED[slot]!] = v;
+    if (name !== undefined && out[name] === undefined) out[name] = v;
   }
 }
 
