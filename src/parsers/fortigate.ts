@@ -67,11 +67,12 @@ function scanPairs(s: string, start: number, out: Record<string, string>, maxPai
   let i = start;
   let pairs = 0;
   let comma = false;
+  let eq = -1;
   while (i < n && pairs++ < maxPairs) {
     let c = s.charCodeAt(i);
     while (c === 32 || c === 44) c = s.charCodeAt(++i);
     if (i >= n) break;
-    const eq = s.indexOf('=', i);
+    if (eq < i) eq = s.indexOf('=', i);
     if (eq < 0) break;
     // A key never holds a space: text before "=" with a space in it is a stray word.
     const sp = s.indexOf(' ', i);
