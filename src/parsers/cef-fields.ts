@@ -44,7 +44,7 @@ export function cefFields(s: string, start: number, out: Record<string, string>,
     }
     let key = s.slice(keyStart, eq);
     if (rename) key = rename(key);
-    if ((want === undefined || want.has(key)) && !(key in out)) {
+    if ((want === undefined || want.has(key)) && out[key] === undefined) {
       let e = vEnd;
       while (e > eq + 1 && s.charCodeAt(e - 1) === 32) e--;
       let v = s.slice(eq + 1, e);
