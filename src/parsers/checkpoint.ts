@@ -27,6 +27,7 @@ import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
 
 const CP_ENTERPRISE = 'Fields@1.3.6.1.4.1.2620';
+const CP_SD_OPEN = '[' + CP_ENTERPRISE;
 
 /** Where the pairs are: [text, start, kind]. */
 type Where = [string, number, 'colon' | 'eq' | 'cef' | 'positional'];
@@ -55,11 +56,15 @@ function locate(h: SyslogHeader): Where | null {
   }
   if (c0 === 34 && isPositional(m)) return [m, 0, 'positional'];
   // "[action:…]" as the message, or after a tag the header did not split off ("syslog[action:…").
-  const lb = m.indexOf('[');
-  if (lb >= 0 && lb < 24 && isColonPairs(m, lb + 1) && (h.appName === 'CheckPoint' || m.indexOf('loguid:"') > 0)) return [m, lb + 1, 'colon'];
-  // A header the syslog layer could not read ("…T10:10:16--5:00"): the SD is still in the message.
-  const f = m.indexOf('[' + CP_ENTERPRISE);
-  if (f >= 0 && f < 200) return [m, f + 1 + CP_ENTERPRISE.length, 'eq'];
+  let lb = -1;
+  for (let k = 0; k < 24 && k < m.length; k++) if (m.charCodeAt(k) === 91) { lb = k; break; }
+  if (lb >= 0 && isColonPairs(m, lb + 1) && (h.appName === 'CheckPoint' || m.indexOf('loguid:"') > 0)) return [m, lb + 1, 'colon'];
+  // An RFC 5424 header the syslog layer could not read ("1 2023-01-13T10:10:16--5:00 …"): the
+  // structured data is still in the message, a few tokens in.
+  if (c0 === 49 && m.charCodeAt(1) === 32) {
+    const f = m.indexOf(CP_SD_OPEN);
+    if (f >= 0 && f < 200) return [m, f + CP_SD_OPEN.length, 'eq'];
+  }
   return null;
 }
 
