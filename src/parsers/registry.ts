@@ -15,6 +15,7 @@ import { meraki } from './meraki';
 import { fortigate } from './fortigate';
 import { paloalto } from './paloalto';
 import { checkpoint } from './checkpoint';
+import { snort } from './snort';
 import type { ParseContext, VendorParser } from './types';
 
 /** Order matters only for speed and for formats that could look alike: most specific first. */
@@ -25,6 +26,7 @@ export const PARSERS: VendorParser[] = [
   fortigate,
   paloalto,
   checkpoint,
+  snort,
   pfsense,
   netfilter,
 ];

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { LineParser } from '../../../src/parsers/registry';
 
-const IDS = ['pfsense', 'cisco-asa', 'cisco-ios', 'meraki', 'fortigate', 'paloalto', 'checkpoint'];
+const IDS = ['pfsense', 'cisco-asa', 'cisco-ios', 'meraki', 'fortigate', 'paloalto', 'checkpoint', 'snort'];
 const N = 60000;
 const LINES = [
   'date=x ' + 'a '.repeat(N / 2) + 'type=traffic logid=1',
@@ -24,6 +24,7 @@ const LINES = [
   '%SEC-6-IPACCESSLOGP: list ' + '-> '.repeat(N / 3),
   '1795428001.1 MX flows ' + 'src='.repeat(N / 4),
   '5,,,1,igb0,match,block,in,4' + ','.repeat(N),
+  'snort[1]: [1:2:3] x {TCP} ' + ' -> '.repeat(N / 4),
   'filterlog: ' + '1,'.repeat(N / 2),
 ];
 
@@ -40,5 +41,14 @@ describe('group A parsers on hostile lines', () => {
     const p = new LineParser({ tz: 'UTC' });
     for (const l of LINES) p.parse(l);
     expect(p.stats.errors, p.stats.lastError).to.equal(0);
+  });
+});
+
+describe('snort hostile tail', () => {
+  it('reads only the last "{PROTO} a -> b" and stays linear on many braces', () => {
+    const p = new LineParser({ format: 'snort', tz: 'UTC' });
+    const ev = p.parse('<33>Nov 23 10:00:01 fw snort[1]: [1:2:3] rule {TCP} 192.0.2.1:1 -> 192.0.2.2:2 text ' + '{'.repeat(60000) + ' {TCP} 203.0.113.9:4444 -> 198.51.100.2:22');
+    expect(p.stats.errors).to.equal(0);
+    expect(ev?.source.ip).to.equal('203.0.113.9');
   });
 });
