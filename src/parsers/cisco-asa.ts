@@ -122,7 +122,7 @@ const BUILT = new Set(['302013', '302015', '302017', '302020', '302022', '302303
 const SRC_WORDS = new Set(['from', 'for', 'src', 'faddr', 'SRC', 'flow']);
 const DST_WORDS = new Set(['to', 'dst', 'laddr', 'DEST', 'dest']);
 
-function words(s: string, max = 96): string[] {
+function words(s: string, max = 64): string[] {
   const out: string[] = [];
   let i = 0;
   const n = s.length;

@@ -215,7 +215,8 @@ function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undef
 function parseCsv(h: SyslogHeader, ctx: ParseContext, m: string, start: number): GwEvent | null {
   const type = csvType(m, start);
   if (type === undefined || !NETWORK_TYPES.has(type)) return null;
-  const c = splitCsv(m, start, 64);
+  // Only the fields read below are split out (TRAFFIC up to 36, THREAT up to 34).
+  const c = splitCsv(m, start, type === 'TRAFFIC' ? 37 : 36);
   if (c.length < 31) return null;
   const f: Fields = {
     type, subtype: c[4], src: c[7], dst: c[8], natSrc: c[9], natDst: c[10], rule: c[11], app: c[14], fromZone: c[16],
