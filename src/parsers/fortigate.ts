@@ -75,8 +75,9 @@ function scanPairs(s: string, start: number, out: Record<string, string>, maxPai
     if (eq < i) eq = s.indexOf('=', i);
     if (eq < 0) break;
     // A key never holds a space: text before "=" with a space in it is a stray word.
-    const sp = s.indexOf(' ', i);
-    if (sp >= 0 && sp < eq) { i = sp + 1; continue; }
+    let sp = -1;
+    for (let k = i; k < eq; k++) if (s.charCodeAt(k) === 32) { sp = k; break; }
+    if (sp >= 0) { i = sp + 1; continue; }
     const name = wantedKey(SLOTS, s, i, eq);
     const want = name !== undefined;
     i = eq + 1;
