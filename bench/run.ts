@@ -8,6 +8,7 @@ type Bench = { run(): Promise<void> };
 const BENCHES: Record<string, () => Bench> = {
   parse: () => require('./parse'),
   'psad-compare': () => require('./psad-compare'),
+  'parsers-a': () => require('./parsers-a') as Bench,
 };
 
 async function main(): Promise<void> {

@@ -22,10 +22,26 @@ import { clavister } from './clavister';
 import { f5Bigip } from './f5-bigip';
 import { cef } from './cef';
 import { leef } from './leef';
+import { pfsense } from './pfsense';
+import { ciscoAsa } from './cisco-asa';
+import { ciscoIos } from './cisco-ios';
+import { meraki } from './meraki';
+import { fortigate } from './fortigate';
+import { paloalto } from './paloalto';
+import { checkpoint } from './checkpoint';
+import { snort } from './snort';
 import type { ParseContext, VendorParser } from './types';
 
 /** Order matters only for speed and for formats that could look alike: most specific first. */
 export const PARSERS: VendorParser[] = [
+  ciscoAsa,
+  ciscoIos,
+  meraki,
+  fortigate,
+  paloalto,
+  checkpoint,
+  snort,
+  pfsense,
   netfilter,
   juniperSrx,
   sonicwall,

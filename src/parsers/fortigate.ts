@@ -1,0 +1,266 @@
+/**
+ * Fortinet FortiGate (and FortiProxy) logs, as documented in the FortiOS "Log Message Reference":
+ *
+ *   date=2026-11-23 time=10:00:01 devname="FGT60F" devid="FGT60F…" eventtime=1795428001123456789
+ *   tz="+0000" logid="0000000013" type="traffic" subtype="forward" level="notice" vd="root"
+ *   srcip=192.0.2.10 srcport=51000 srcintf="port1" dstip=198.51.100.7 dstport=443 dstintf="wan1"
+ *   proto=6 action="accept" policyid=5 policyname="LAN-out" service="HTTPS" sentbyte=… rcvdbyte=…
+ *
+ * The same pairs may be separated by commas (older FortiAnalyzer forwarding, "date=…,time=…"),
+ * may carry CSV-doubled quotes (`type=""traffic""`) after a relay, or come as CEF
+ * (`CEF:0|Fortinet|Fortigate|…|ext` with src/dst/spt/dpt/act and FTNTFGT-prefixed vendor keys).
+ *
+ * type=traffic (every subtype) and type=utm / type=anomaly lines that carry addresses are network
+ * events; type=event (system, VPN, user, HA, SD-WAN …) returns null.
+ * action: accept/close/timeout/server-rst/client-rst/ip-conn/start/pass/passthrough/detected/monitored
+ * → allow; deny/block/blocked/dropped/reset/reject → deny. @timestamp from eventtime (s … ns), else
+ * date+time+tz, else the syslog header.
+ */
+import { GwEvent, markAction, newEvent, setTransport } from '../event';
+import { canonicalIp } from '../net/ip';
+import type { SyslogHeader } from '../syslog/header';
+import { parseIsoAt } from '../syslog/time';
+import { cefFields } from './cef-fields';
+import { keySlots, wantedKey } from './keyslots';
+import { toInt, toPort } from './kv';
+import { fastIso } from './iso';
+import type { ParseContext, VendorParser } from './types';
+
+const START_KEYS = ['date=', 'log_id=', 'time=', 'devname=', 'devid=', 'logver=', 'eventtime=', 'itime=', 'logid=', 'tz=', 'timestamp='];
+
+function isCefForti(m: string): number {
+  // "CEF:0|Fortinet|Fortigate|…" (some relays drop the "CEF:"); return where the version starts.
+  if (m.startsWith('0|Fortinet|Forti')) return 0;
+  let c = m.indexOf('CEF:');
+  if (c < 0 || c > 64) return -1;
+  c += 4;
+  if (m.charCodeAt(c) === 32) c++;
+  const v = m.indexOf('|', c);
+  if (v < 0 || !m.startsWith('|Fortinet|Forti', v)) return -1;
+  return c;
+}
+
+function detect(h: SyslogHeader): boolean {
+  const m = h.message;
+  const c0 = m.charCodeAt(0);
+  if (c0 === 67 /* C */ || c0 === 48 /* 0 */) return isCefForti(m) >= 0;
+  for (const k of START_KEYS) {
+    if (m.startsWith(k)) {
+      const t = m.indexOf('type=');
+      return t > 0 && t < 1024 && (m.indexOf('logid=') >= 0 || m.indexOf('log_id=') >= 0);
+    }
+  }
+  return false;
+}
+
+/** The keys the event is built from; every other pair is skipped without being copied. */
+const WANT = new Set(['action', 'app', 'attack', 'cat', 'date', 'devname', 'dst', 'dst_port', 'dstintf', 'dstip', 'dstport',
+  'duration', 'eventtime', 'logid', 'policyid', 'policyname', 'proto', 'rcvdbyte', 'rcvdpkt', 'rt', 'sentbyte', 'sentpkt',
+  'service', 'src', 'src_port', 'srcintf', 'srcip', 'srcmac', 'srcport', 'subtype', 'time', 'tranip', 'tranport', 'transip',
+  'transport', 'type', 'tz']);
+
+const SLOTS = keySlots(WANT);
+
+/** key=value pairs separated by spaces or commas; values "quoted", ""doubled"" or bare. */
+function scanPairs(s: string, start: number, out: Record<string, string>, maxPairs = 256): void {
+  const n = s.length;
+  let i = start;
+  let pairs = 0;
+  let comma = false;
+  let eq = -1;
+  while (i < n && pairs++ < maxPairs) {
+    let c = s.charCodeAt(i);
+    while (c === 32 || c === 44) c = s.charCodeAt(++i);
+    if (i >= n) break;
+    if (eq < i) eq = s.indexOf('=', i);
+    if (eq < 0) break;
+    // A key never holds a space: text before "=" with a space in it is a stray word.
+    let sp = -1;
+    for (let k = i; k < eq; k++) if (s.charCodeAt(k) === 32) { sp = k; break; }
+    if (sp >= 0) { i = sp + 1; continue; }
+    const name = wantedKey(SLOTS, s, i, eq);
+    const want = name !== undefined;
+    i = eq + 1;
+    let v = '';
+    c = s.charCodeAt(i);
+    if (c === 34 && s.charCodeAt(i + 1) === 34 && s.charCodeAt(i + 2) !== 32 && s.charCodeAt(i + 2) !== 44) {
+      const e = s.indexOf('""', i + 2);
+      const end = e < 0 ? n : e;
+      if (want) v = s.slice(i + 2, end);
+      i = end + 2;
+    } else if (c === 34) {
+      let q = s.indexOf('"', i + 1);
+      while (q > 0 && s.charCodeAt(q - 1) === 92) q = s.indexOf('"', q + 1);
+      const end = q < 0 ? n : q;
+      if (want) {
+        v = s.slice(i + 1, end);
+        if (v.indexOf('\\') >= 0) v = v.replace(/\\(.)/g, '$1');
+      }
+      i = end + 1;
+    } else {
+      let e = s.indexOf(' ', i);
+      if (e < 0) e = n;
+      if (comma || pairs === 1) {
+        const cm = s.indexOf(',', i);
+        // The first bare value followed by a comma tells the separator.
+        if (cm >= 0 && cm < e && (comma || s.indexOf('=', cm) > cm)) { comma = true; e = cm; }
+      }
+      if (want) v = s.slice(i, e);
+      i = e;
+    }
+    if (pairs === 1 && s.charCodeAt(i) === 44) comma = true;
+    if (name !== undefined && out[name] === undefined) out[name] = v;
+  }
+}
+
+/** CEF extension: key=value where a value runs to the next " key=". */
+const CEF_MAP: Record<string, string> = {
+  src: 'srcip', dst: 'dstip', spt: 'srcport', dpt: 'dstport', act: 'action', deviceInboundInterface: 'srcintf',
+  deviceOutboundInterface: 'dstintf', out: 'sentbyte', in: 'rcvdbyte', dvchost: 'devname', smac: 'srcmac',
+  sourceTranslatedAddress: 'transip', sourceTranslatedPort: 'transport', destinationTranslatedAddress: 'tranip',
+  destinationTranslatedPort: 'tranport', rt: 'rt',
+};
+
+function renameCef(k: string): string {
+  if (k.startsWith('FTNTFGT')) return k.slice(7);
+  if (k.startsWith('ad.')) return k.slice(3);
+  if (k.startsWith('FortinetFortiGate')) return k.slice(17);
+  return CEF_MAP[k] ?? k;
+}
+
+function scanCef(s: string, start: number, out: Record<string, string>): void {
+  cefFields(s, start, out, renameCef, WANT);
+}
+
+function actionOf(a: string | undefined, type: string): 'allow' | 'deny' | undefined {
+  if (a === undefined || a === '') return type === 'traffic' ? undefined : 'allow';
+  switch (a.toLowerCase()) {
+    case 'accept': case 'close': case 'timeout': case 'server-rst': case 'client-rst': case 'ip-conn': case 'start':
+    case 'pass': case 'passthrough': case 'detected': case 'monitored': case 'allow': case 'permit': case 'dns':
+    case 'exempt': case 'log-only': case 'redirect': case 'analytics': case 'clear_session':
+      return 'allow';
+    case 'deny': case 'block': case 'blocked': case 'dropped': case 'drop': case 'reset': case 'reject': case 'quarantine':
+    case 'ban-ip': case 'quarantine-src-ip': case 'reset-client': case 'reset-server': case 'fail':
+      return 'deny';
+    default:
+      return type === 'traffic' ? undefined : 'allow';
+  }
+}
+
+function epochMs(s: string | undefined): number | undefined {
+  if (!s) return undefined;
+  const n = s.length;
+  if (n < 9 || n > 19) return undefined;
+  for (let i = 0; i < n; i++) { const c = s.charCodeAt(i); if (c < 48 || c > 57) return undefined; }
+  if (n <= 10) return Number(s) * 1000;
+  if (n < 13) return undefined;
+  return Number(s.slice(0, 13));
+}
+
+function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+  const m = h.message;
+  const kv: Record<string, string> = Object.create(null);
+  let type: string | undefined;
+  let subtype: string | undefined;
+  const c0 = m.charCodeAt(0);
+  const cef = c0 === 67 || c0 === 48 ? isCefForti(m) : -1;
+  if (cef >= 0) {
+    // CEF:Version|Vendor|Product|DevVersion|SignatureID|Name|Severity|Extension
+    let p = cef;
+    const parts: string[] = [];
+    for (let k = 0; k < 7; k++) {
+      const bar = m.indexOf('|', p);
+      if (bar < 0) return null;
+      parts.push(m.slice(p, bar));
+      p = bar + 1;
+    }
+    scanCef(m, p, kv);
+    const cat = kv.cat ?? parts[5] ?? '';
+    const colon = cat.indexOf(':');
+    type = kv.type ?? (colon > 0 ? cat.slice(0, colon) : cat);
+    subtype = kv.subtype ?? (colon > 0 ? cat.slice(colon + 1).split(' ')[0] : undefined);
+  } else {
+    scanPairs(m, 0, kv);
+    // FortiWeb-style names
+    if (kv.srcip === undefined && kv.src !== undefined) kv.srcip = kv.src;
+    if (kv.dstip === undefined && kv.dst !== undefined) kv.dstip = kv.dst;
+    if (kv.srcport === undefined && kv.src_port !== undefined) kv.srcport = kv.src_port;
+    if (kv.dstport === undefined && kv.dst_port !== undefined) kv.dstport = kv.dst_port;
+    type = kv.type;
+    subtype = kv.subtype;
+  }
+  if (type === undefined || type === 'event') return null;
+  if (type !== 'traffic' && type !== 'utm' && type !== 'anomaly' && type !== 'dns' && type !== 'app-ctrl') return null;
+  const src = canonicalIp(kv.srcip);
+  const dst = canonicalIp(kv.dstip);
+  if (src === undefined && dst === undefined) return null;
+  const action = actionOf(kv.action, type) ?? (type === 'traffic' ? 'allow' : 'allow');
+  // Time: eventtime (UTC epoch) > date+time(+tz) > header.
+  let ms = epochMs(kv.eventtime);
+  if (ms === undefined && kv.date && kv.time) {
+    const tz = kv.tz;
+    const iso = `${kv.date}T${kv.time}${tz && (tz.charCodeAt(0) === 43 || tz.charCodeAt(0) === 45) ? tz : ''}`;
+    const t = parseIsoAt(iso, 0, ctx.tz);
+    if (t) ms = t[0];
+  }
+  if (ms === undefined) ms = epochMs(kv.rt);
+  if (ms === undefined || !Number.isFinite(ms)) ms = h.time ?? ctx.receivedMs;
+  const ev = newEvent('gatewatch.fortigate', 'fortinet', 'fortigate', fastIso(ms), action);
+  markAction(ev, action);
+  const host = kv.devname || h.hostname;
+  if (host) ev.observer.hostname = host;
+  if (kv.srcintf) ev.observer.ingress = { interface: { name: kv.srcintf } };
+  if (kv.dstintf) ev.observer.egress = { interface: { name: kv.dstintf } };
+  if (src !== undefined) ev.source.ip = src;
+  if (dst !== undefined) ev.destination.ip = dst;
+  setTransport(ev, kv.proto);
+  const t = ev.network.transport;
+  const ports = t === 'tcp' || t === 'udp' || t === 'sctp' || t === undefined;
+  if (ports) {
+    const sp = toPort(kv.srcport), dp = toPort(kv.dstport);
+    if (sp !== undefined) ev.source.port = sp;
+    if (dp !== undefined) ev.destination.port = dp;
+  }
+  const tsrc = canonicalIp(kv.transip);
+  if (tsrc !== undefined && tsrc !== '0.0.0.0') {
+    ev.source.nat = { ip: tsrc };
+    const tp = toPort(kv.transport);
+    if (tp !== undefined && tp !== 0) ev.source.nat.port = tp;
+  }
+  const tdst = canonicalIp(kv.tranip);
+  if (tdst !== undefined && tdst !== '0.0.0.0') {
+    ev.destination.nat = { ip: tdst };
+    const tp = toPort(kv.tranport);
+    if (tp !== undefined && tp !== 0) ev.destination.nat.port = tp;
+  }
+  if (kv.srcmac && kv.srcmac.length === 17) ev.source.mac = kv.srcmac.replace(/:/g, '-').toUpperCase();
+  const ip0 = src ?? dst!;
+  ev.network.type = ip0.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
+  const sb = toInt(kv.sentbyte, 0, Number.MAX_SAFE_INTEGER), rb = toInt(kv.rcvdbyte, 0, Number.MAX_SAFE_INTEGER);
+  if (sb !== undefined || rb !== undefined) ev.network.bytes = (sb ?? 0) + (rb ?? 0);
+  const sk = toInt(kv.sentpkt), rk = toInt(kv.rcvdpkt);
+  if (sk !== undefined || rk !== undefined) ev.network.packets = (sk ?? 0) + (rk ?? 0);
+  if (kv.policyid !== undefined || kv.policyname !== undefined) {
+    ev.rule = {};
+    if (kv.policyid) ev.rule.id = kv.policyid;
+    if (kv.policyname) ev.rule.name = kv.policyname;
+  }
+  if (kv.logid) ev.event.code = kv.logid;
+  const gw: NonNullable<GwEvent['gatewatch']> = { fortinet_type: subtype ? `${type}/${subtype}` : type };
+  if (kv.app) gw.app = kv.app;
+  else if (kv.service) gw.app = kv.service;
+  const d = toInt(kv.duration);
+  if (d !== undefined) gw.duration_s = d;
+  if (kv.attack) gw.attack = kv.attack;
+  if (kv.action) gw.vendor_action = kv.action;
+  if (kv.action === undefined && type === 'traffic') gw.action_inferred = true;
+  ev.gatewatch = gw;
+  return ev;
+}
+
+export const fortigate: VendorParser = {
+  id: 'fortigate',
+  title: 'Fortinet FortiGate / FortiProxy (key=value and CEF)',
+  detect,
+  parse,
+};

@@ -1,0 +1,316 @@
+/**
+ * Palo Alto Networks PAN-OS (8.x–11.x) syslog, in the three forms a firewall or Panorama/Strata
+ * Logging Service forwards:
+ *
+ * 1. The default CSV ("Syslog Field Descriptions" in the PAN-OS admin guide). TRAFFIC and THREAT
+ *    share their first 31 fields:
+ *      0 FUTURE_USE  1 receive time  2 serial  3 type  4 subtype  5 FUTURE_USE  6 generated time
+ *      7 source  8 destination  9 NAT source  10 NAT destination  11 rule  12 source user
+ *      13 destination user  14 application  15 vsys  16 from zone  17 to zone  18 inbound interface
+ *      19 outbound interface  20 log action  21 FUTURE_USE  22 session id  23 repeat count
+ *      24 source port  25 destination port  26 NAT source port  27 NAT destination port  28 flags
+ *      29 protocol  30 action
+ *    TRAFFIC then: 31 bytes 32 bytes sent 33 bytes received 34 packets 35 start 36 elapsed s …
+ *    44 packets sent 45 packets received 46 session end reason;
+ *    THREAT then: 31 URL/filename 32 threat id 33 category 34 severity 35 direction.
+ *    Fields are CSV: a quoted field may contain commas ("a,b") and doubled quotes.
+ * 2. CEF (`CEF:0|Palo Alto Networks|…|TRAFFIC|end|…|src=… dst=… spt=… act=…`).
+ * 3. JSON from Strata Logging Service / Cortex Data Lake (`{"LogType":"TRAFFIC","SourceAddress":…}`).
+ *
+ * TRAFFIC, THREAT, DECRYPTION and SCTP logs are network events. SYSTEM, CONFIG, GLOBALPROTECT,
+ * USERID, HIPMATCH, AUTH, IPTAG, DNS telemetry and the rest return null, and so do THREAT records about
+ * a file's content (subtypes file, wildfire, data): the session itself is in the TRAFFIC log.
+ * action: allow / alert / continue / override → allow; deny, drop, drop-icmp, reset-client,
+ * reset-server, reset-both, block-url, block-continue, block-override, block-ip, sinkhole → deny.
+ */
+import { GwEvent, markAction, newEvent, setTransport } from '../event';
+import { canonicalIp } from '../net/ip';
+import type { SyslogHeader } from '../syslog/header';
+import { parseBsdAt, parseIsoAt, zonedToUtc } from '../syslog/time';
+import { cefFields } from './cef-fields';
+import { toInt, toPort } from './kv';
+import { fastIso } from './iso';
+import type { ParseContext, VendorParser } from './types';
+
+const LOG_TYPES = new Set(['TRAFFIC', 'THREAT', 'SYSTEM', 'CONFIG', 'GLOBALPROTECT', 'USERID', 'HIPMATCH', 'AUTH', 'DECRYPTION',
+  'TUNNEL', 'SCTP', 'IPTAG', 'CORRELATION', 'GTP', 'AUDIT']);
+const NETWORK_TYPES = new Set(['TRAFFIC', 'THREAT', 'DECRYPTION', 'SCTP']);
+
+/** Start of the CSV body: skips a stray ": " or "- " some relays leave. */
+function bodyStart(m: string): number {
+  let i = 0;
+  while (i < 3 && (m.charCodeAt(i) === 58 || m.charCodeAt(i) === 32 || m.charCodeAt(i) === 45)) i++;
+  return i;
+}
+
+/** The log type at CSV field 3, or undefined. */
+function csvType(m: string, start: number): string | undefined {
+  const c = m.charCodeAt(start);
+  if (!(c >= 48 && c <= 57)) return undefined;
+  let p = start;
+  for (let k = 0; k < 3; k++) {
+    const q = m.indexOf(',', p);
+    if (q < 0 || q - start > 120) return undefined;
+    p = q + 1;
+  }
+  const e = m.indexOf(',', p);
+  if (e < 0 || e - p > 16) return undefined;
+  const t = m.slice(p, e);
+  return LOG_TYPES.has(t) ? t : undefined;
+}
+
+function cefStart(m: string): number {
+  let c = m.indexOf('CEF:');
+  if (c < 0 || c > 64) return -1;
+  c += 4;
+  if (m.charCodeAt(c) === 32) c++;
+  const v = m.indexOf('|', c);
+  return v > 0 && m.startsWith('|Palo Alto Networks|', v) ? c : -1;
+}
+
+function isPanJson(m: string): boolean {
+  if (m.charCodeAt(0) !== 123) return false;
+  const lim = m.length;
+  return lim > 20 && m.indexOf('"LogType"') > 0 && (m.indexOf('"DeviceSN"') > 0 || m.indexOf('"SourceAddress"') > 0 || m.indexOf('"ConfigVersion"') > 0);
+}
+
+function detect(h: SyslogHeader): boolean {
+  const m = h.message;
+  const c = m.charCodeAt(0);
+  if (c === 67) return cefStart(m) >= 0;
+  if (c === 123) return isPanJson(m);
+  return csvType(m, bodyStart(m)) !== undefined;
+}
+
+/** Split CSV with "quoted, fields" and "" escapes; at most `max` fields. */
+export function splitCsv(s: string, start: number, max: number): string[] {
+  const out: string[] = [];
+  const n = s.length;
+  let i = start;
+  while (out.length < max) {
+    if (i < n && s.charCodeAt(i) === 34) {
+      i++;
+      let v = '';
+      let seg = i;
+      while (i < n) {
+        const c = s.charCodeAt(i);
+        if (c === 34) {
+          if (s.charCodeAt(i + 1) === 34) { v += s.slice(seg, i + 1); i += 2; seg = i; continue; }
+          break;
+        }
+        i++;
+      }
+      v += s.slice(seg, i);
+      i++; // closing quote
+      out.push(v);
+      const cm = s.indexOf(',', i);
+      if (cm < 0) break;
+      i = cm + 1;
+    } else {
+      const cm = s.indexOf(',', i);
+      if (cm < 0) { out.push(s.slice(i)); break; }
+      out.push(s.slice(i, cm));
+      i = cm + 1;
+    }
+  }
+  return out;
+}
+
+function actionOf(a: string | undefined): 'allow' | 'deny' | undefined {
+  if (!a) return undefined;
+  const l = a.toLowerCase();
+  if (l === 'allow' || l === 'alert' || l === 'continue' || l === 'override' || l === 'allowed') return 'allow';
+  if (l === 'deny' || l === 'drop' || l === 'drop-icmp' || l === 'drop-all-packets' || l.startsWith('reset') || l.startsWith('block')
+    || l === 'sinkhole' || l === 'denied' || l === 'override-lockout') return 'deny';
+  return undefined;
+}
+
+/** "2026/11/23 10:00:01" or "11/23/26 10:00" (M/D/YY H:MM) in the device's zone. */
+function panTime(s: string | undefined, tz: string): number | undefined {
+  if (!s) return undefined;
+  if (s.length >= 19 && s.charCodeAt(4) === 47) {
+    const t = parseIsoAt(`${s.slice(0, 4)}-${s.slice(5, 7)}-${s.slice(8, 10)}T${s.slice(11, 19)}`, 0, tz);
+    return t ? t[0] : undefined;
+  }
+  const sp = s.indexOf(' ');
+  if (sp < 0) return undefined;
+  const d = s.slice(0, sp).split('/');
+  const tm = s.slice(sp + 1).split(':');
+  if (d.length !== 3 || tm.length < 2) return undefined;
+  const mo = toInt(d[0], 1, 12), da = toInt(d[1], 1, 31);
+  let y = toInt(d[2], 0, 9999);
+  const hh = toInt(tm[0], 0, 23), mi = toInt(tm[1], 0, 59), ss = tm[2] !== undefined ? toInt(tm[2], 0, 60) : 0;
+  if (mo === undefined || da === undefined || y === undefined || hh === undefined || mi === undefined || ss === undefined) return undefined;
+  if (y < 100) y += 2000;
+  return zonedToUtc(tz, y, mo - 1, da, hh, mi, ss, 0);
+}
+
+interface Fields {
+  type: string; src?: string; dst?: string; natSrc?: string; natDst?: string; rule?: string; app?: string;
+  fromZone?: string; toZone?: string; inIf?: string; outIf?: string; sport?: string; dport?: string; natSport?: string;
+  natDport?: string; proto?: string; action?: string; bytes?: string; bytesSent?: string; bytesRecv?: string;
+  packets?: string; packetsSent?: string; packetsRecv?: string; elapsed?: string; threat?: string; severity?: string;
+  subtype?: string; ruleId?: string;
+}
+
+function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undefined): GwEvent | null {
+  if (!NETWORK_TYPES.has(f.type)) return null;
+  // THREAT records about a file's content (file blocking, WildFire verdicts, data filtering)
+  // describe content seen inside a session that the TRAFFIC log already reports: not a network event.
+  if (f.type === 'THREAT' && (f.subtype === 'file' || f.subtype === 'wildfire' || f.subtype === 'data')) return null;
+  const src = canonicalIp(f.src), dst = canonicalIp(f.dst);
+  if (src === undefined && dst === undefined) return null;
+  const action = actionOf(f.action) ?? 'allow';
+  const ev = newEvent('gatewatch.paloalto', 'paloaltonetworks', 'pan-os', fastIso(ms ?? h.time ?? ctx.receivedMs), action);
+  markAction(ev, action);
+  if (h.hostname) ev.observer.hostname = h.hostname;
+  if (f.inIf) ev.observer.ingress = { interface: { name: f.inIf } };
+  if (f.outIf) ev.observer.egress = { interface: { name: f.outIf } };
+  if (src !== undefined) ev.source.ip = src;
+  if (dst !== undefined) ev.destination.ip = dst;
+  setTransport(ev, f.proto);
+  const t = ev.network.transport;
+  const ports = t === 'tcp' || t === 'udp' || t === 'sctp' || t === undefined;
+  if (ports) {
+    const sp = toPort(f.sport), dp = toPort(f.dport);
+    if (sp !== undefined) ev.source.port = sp;
+    if (dp !== undefined) ev.destination.port = dp;
+  }
+  const ns = canonicalIp(f.natSrc);
+  if (ns !== undefined && ns !== '0.0.0.0' && ns !== '::') {
+    ev.source.nat = { ip: ns };
+    const p = toPort(f.natSport);
+    if (p) ev.source.nat.port = p;
+  }
+  const nd = canonicalIp(f.natDst);
+  if (nd !== undefined && nd !== '0.0.0.0' && nd !== '::') {
+    ev.destination.nat = { ip: nd };
+    const p = toPort(f.natDport);
+    if (p) ev.destination.nat.port = p;
+  }
+  const ip0 = src ?? dst!;
+  ev.network.type = ip0.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
+  const b = toInt(f.bytes, 0, Number.MAX_SAFE_INTEGER);
+  const bs = toInt(f.bytesSent, 0, Number.MAX_SAFE_INTEGER), br = toInt(f.bytesRecv, 0, Number.MAX_SAFE_INTEGER);
+  if (b !== undefined) ev.network.bytes = b;
+  else if (bs !== undefined || br !== undefined) ev.network.bytes = (bs ?? 0) + (br ?? 0);
+  const pk = toInt(f.packets);
+  const ps = toInt(f.packetsSent), pr = toInt(f.packetsRecv);
+  if (pk !== undefined) ev.network.packets = pk;
+  else if (ps !== undefined || pr !== undefined) ev.network.packets = (ps ?? 0) + (pr ?? 0);
+  if (f.rule) ev.rule = f.ruleId ? { name: f.rule, id: f.ruleId } : { name: f.rule };
+  const gw: NonNullable<GwEvent['gatewatch']> = { pan_type: f.subtype ? `${f.type}/${f.subtype}` : f.type };
+  if (f.app) gw.app = f.app;
+  if (f.fromZone) gw.src_zone = f.fromZone;
+  if (f.toZone) gw.dst_zone = f.toZone;
+  if (f.action) gw.vendor_action = f.action;
+  const el = toInt(f.elapsed);
+  if (el !== undefined) gw.duration_s = el;
+  if (f.threat) gw.threat_name = f.threat;
+  if (f.severity) gw.threat_severity = f.severity;
+  ev.gatewatch = gw;
+  return ev;
+}
+
+function parseCsv(h: SyslogHeader, ctx: ParseContext, m: string, start: number): GwEvent | null {
+  const type = csvType(m, start);
+  if (type === undefined || !NETWORK_TYPES.has(type)) return null;
+  // Only the fields read below are split out (TRAFFIC up to 36, THREAT up to 34).
+  const c = splitCsv(m, start, type === 'TRAFFIC' ? 37 : 36);
+  if (c.length < 31) return null;
+  const f: Fields = {
+    type, subtype: c[4], src: c[7], dst: c[8], natSrc: c[9], natDst: c[10], rule: c[11], app: c[14], fromZone: c[16],
+    toZone: c[17], inIf: c[18], outIf: c[19], sport: c[24], dport: c[25], natSport: c[26], natDport: c[27], proto: c[29],
+    action: c[30],
+  };
+  if (type === 'TRAFFIC') {
+    f.bytes = c[31]; f.bytesSent = c[32]; f.bytesRecv = c[33]; f.packets = c[34]; f.elapsed = c[36];
+  } else if (type === 'THREAT') {
+    f.threat = c[32]; f.severity = c[34];
+  }
+  return build(h, ctx, f, panTime(c[6], ctx.tz) ?? panTime(c[1], ctx.tz));
+}
+
+function parseCef(h: SyslogHeader, ctx: ParseContext, m: string, start: number): GwEvent | null {
+  const parts: string[] = [];
+  let p = start;
+  for (let k = 0; k < 7; k++) {
+    const bar = m.indexOf('|', p);
+    if (bar < 0) return null;
+    parts.push(m.slice(p, bar));
+    p = bar + 1;
+  }
+  const type = parts[4]!;
+  if (!NETWORK_TYPES.has(type)) return null;
+  const kv: Record<string, string> = Object.create(null);
+  cefFields(m, p, kv);
+  // cs1 is the rule when cs1Label says so
+  let rule: string | undefined;
+  if (kv.cs1Label === 'Rule' || kv.cs1Label === 'rule') rule = kv.cs1;
+  else for (const n of ['2', '3', '4', '5', '6']) if ((kv['cs' + n + 'Label'] ?? '').toLowerCase() === 'rule') rule = kv['cs' + n];
+  const f: Fields = {
+    type, subtype: parts[5], src: kv.src, dst: kv.dst, natSrc: kv.sourceTranslatedAddress, natDst: kv.destinationTranslatedAddress,
+    rule, app: kv.app, inIf: kv.deviceInboundInterface, outIf: kv.deviceOutboundInterface, sport: kv.spt, dport: kv.dpt,
+    natSport: kv.sourceTranslatedPort, natDport: kv.destinationTranslatedPort, proto: kv.proto, action: kv.act,
+    bytesSent: kv.out, bytesRecv: kv.in, packetsSent: kv.PanOSPacketsSent, packetsRecv: kv.PanOSPacketsReceived,
+    fromZone: kv.PanOSSourceZone, toZone: kv.PanOSDestinationZone,
+  };
+  let ms: number | undefined;
+  if (kv.rt) {
+    const r = kv.rt;
+    if (/^\d{12,13}$/.test(r)) ms = Number(r);
+    else {
+      // "Mar 01 2021 20:35:54" in dtz (UTC when absent)
+      const zone = kv.dtz === undefined || kv.dtz === 'UTC' || kv.dtz === 'GMT' ? 'UTC' : ctx.tz;
+      const t = parseBsdAt(r, 0, zone, ctx.refMs);
+      if (t) ms = t[0];
+    }
+  }
+  return build(h, ctx, f, ms);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+function parseJson(h: SyslogHeader, ctx: ParseContext, m: string): GwEvent | null {
+  let o: Record<string, unknown>;
+  try {
+    const v: unknown = JSON.parse(m);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+    o = v as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  let type = str(o.LogType);
+  if (type === undefined) return null;
+  type = type.toUpperCase();
+  const f: Fields = {
+    type, subtype: str(o.Subtype) ?? str(o.SubType), src: str(o.SourceAddress), dst: str(o.DestinationAddress),
+    natSrc: str(o.NATSource), natDst: str(o.NATDestination), rule: str(o.Rule), ruleId: str(o.RuleUUID), app: str(o.Application),
+    fromZone: str(o.FromZone), toZone: str(o.ToZone), inIf: str(o.InboundInterface), outIf: str(o.OutboundInterface),
+    sport: str(o.SourcePort), dport: str(o.DestinationPort), natSport: str(o.NATSourcePort), natDport: str(o.NATDestinationPort),
+    proto: str(o.Protocol), action: str(o.Action), bytes: str(o.Bytes), bytesSent: str(o.BytesSent), bytesRecv: str(o.BytesReceived),
+    packets: str(o.PacketsTotal) ?? str(o.Packets), packetsSent: str(o.PacketsSent), packetsRecv: str(o.PacketsReceived),
+    threat: str(o.ThreatName) ?? str(o.Threat), severity: str(o.Severity),
+  };
+  let ms: number | undefined;
+  const tg = str(o.TimeGenerated) ?? str(o.TimeGeneratedHighResolution) ?? str(o.TimeReceived);
+  if (tg) { const t = parseIsoAt(tg, 0, 'UTC'); if (t) ms = t[0]; }
+  return build(h, ctx, f, ms);
+}
+
+function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+  const m = h.message;
+  const c = m.charCodeAt(0);
+  if (c === 67) { const s = cefStart(m); return s < 0 ? null : parseCef(h, ctx, m, s); }
+  if (c === 123) return isPanJson(m) ? parseJson(h, ctx, m) : null;
+  return parseCsv(h, ctx, m, bodyStart(m));
+}
+
+export const paloalto: VendorParser = {
+  id: 'paloalto',
+  title: 'Palo Alto Networks PAN-OS (CSV, CEF, JSON): TRAFFIC and THREAT',
+  detect,
+  parse,
+};

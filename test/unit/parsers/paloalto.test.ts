@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import { splitCsv } from '../../../src/parsers/paloalto';
+import { hostileVariants, parseLine } from './helpers';
+
+function csv(vals: string[], n: number): string {
+  const v = vals.slice();
+  while (v.length < n) v.push('');
+  return v.join(',');
+}
+const THREAT = csv(['1', '2026/11/23 10:00:05', '012801000001', 'THREAT', 'vulnerability', '2561', '2026/11/23 10:00:05', '203.0.113.51',
+  '192.168.1.20', '203.0.113.51', '198.51.100.2', 'inbound-web', '', '', 'web-browsing', 'vsys1', 'untrust', 'dmz', 'ethernet1/1',
+  'ethernet1/3', 'fwd', '2026/11/23 10:00:05', '1005', '1', '45000', '80', '45000', '80', '0x402000', 'tcp', 'reset-both',
+  '"www.example.com/a?x=1,y=""2"""', 'Example Vulnerability(90000)', 'any', 'critical', 'client-to-server'], 60);
+
+describe('Palo Alto PAN-OS', () => {
+  it('splits CSV with quoted commas and doubled quotes', () => {
+    expect(splitCsv('a,"b,c",d', 0, 10)).to.deep.equal(['a', 'b,c', 'd']);
+    expect(splitCsv('"x ""y""",,z', 0, 10)).to.deep.equal(['x "y"', '', 'z']);
+  });
+
+  it('keeps the positions after a quoted field with commas', () => {
+    const ev = parseLine('<14>Nov 23 10:00:05 PA-440 ' + THREAT, 'paloalto')!;
+    expect(ev.event.action).to.equal('deny');
+    expect(ev.gatewatch?.threat_name).to.equal('Example Vulnerability(90000)');
+    expect(ev.gatewatch?.threat_severity).to.equal('critical');
+    expect(ev.destination).to.deep.equal({ ip: '192.168.1.20', port: 80, nat: { ip: '198.51.100.2', port: 80 } });
+  });
+
+  it('reads the generated time in the configured zone', () => {
+    const ev = parseLine(THREAT)!;
+    expect(ev['@timestamp']).to.equal('2026-11-23T10:00:05.000Z');
+  });
+
+  it('returns null for SYSTEM, CONFIG and USERID logs', () => {
+    for (const t of ['SYSTEM', 'CONFIG', 'USERID', 'GLOBALPROTECT', 'HIPMATCH']) expect(parseLine(THREAT.replace('THREAT', t)), t).to.equal(null);
+  });
+
+  it('survives cut and hostile variants', () => {
+    for (const l of hostileVariants(THREAT)) parseLine(l);
+  });
+});
