@@ -174,6 +174,7 @@ function scanEq(s: string, start: number, out: Record<string, string>): void {
 const CEF_KEYS: Record<string, string> = {
   act: 'action', spt: 's_port', dpt: 'service', deviceDirection: 'cef_direction', rt: 'rt', cs2: 'cs2',
   destinationTranslatedAddress: 'xlatedst', sourceTranslatedAddress: 'xlatesrc', in: 'bytes_in', out: 'bytes_out',
+  deviceInboundInterface: 'ifname',
 };
 
 function scanCef(s: string, start: number, out: Record<string, string>): string[] {
