@@ -82,7 +82,7 @@ export function countryName(code: string): string | undefined {
     displayNames ??= new Intl.DisplayNames(['en'], { type: 'region' });
     n = displayNames.of(code) ?? '';
   } catch { n = ''; }
-  if (n === code) n = '';
+  if (n === code || n === 'Unknown Region') n = '';
   if (countryNames.size < 1000) countryNames.set(code, n);
   return n || undefined;
 }
