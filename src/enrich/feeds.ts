@@ -285,6 +285,33 @@ export function feedId(name: string): string {
   return s || createHash('sha1').update(name).digest('hex').slice(0, 12);
 }
 
+/** Turn the editor's rows (or JSON text) into feed definitions; bad rows are reported and skipped. */
+export function toFeedDefs(raw: Partial<FeedDef>[] | string | undefined, problems: string[]): FeedDef[] {
+  let rows: Partial<FeedDef>[] = [];
+  if (typeof raw === 'string') {
+    try { rows = raw.trim() ? JSON.parse(raw) as Partial<FeedDef>[] : []; } catch { problems.push('feeds: not valid JSON'); return []; }
+  } else if (Array.isArray(raw)) rows = raw;
+  const out: FeedDef[] = [];
+  const ids = new Set<string>();
+  for (const r of rows) {
+    const name = String(r.name ?? '').trim();
+    const url = String(r.url ?? '').trim();
+    const file = String(r.file ?? '').trim();
+    const format = (FEED_FORMATS as string[]).includes(String(r.format)) ? r.format as FeedFormat : 'plain';
+    if (!name) { problems.push('a list without a name was skipped'); continue; }
+    if (!url && !file) { problems.push(`"${name}": no address or file`); continue; }
+    if (url && !/^https?:\/\//i.test(url)) { problems.push(`"${name}": the address must start with http:// or https://`); continue; }
+    let id = feedId(String(r.id ?? '').trim() || name);
+    while (ids.has(id)) id += '-2';
+    ids.add(id);
+    const def: FeedDef = { id, name, format, enabled: r.enabled !== false, refreshS: Number(r.refreshS) > 0 ? Number(r.refreshS) : 3600 };
+    if (url) def.url = url; else def.file = file;
+    if (r.column !== undefined && r.column !== '') def.column = r.column;
+    out.push(def);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Downloading and the on-disk store
 // ---------------------------------------------------------------------------------------------

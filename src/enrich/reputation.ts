@@ -46,14 +46,16 @@ export class ReputationIndex {
 
   static empty(): ReputationIndex { return ReputationIndex.build([]); }
 
+  get matchLocal(): boolean { return !!this.opts.matchLocal; }
+
   get stats() { return this.set.stats; }
 
   /** Label mask for an address (0: on no list, or an address that is never matched). */
-  maskOf(ip: string, scope?: AddressScope): number {
+  maskOf(ip: string, scope?: AddressScope, site: Site | undefined = this.opts.site): number {
     if (!this.opts.matchLocal) {
       const sc = scope ?? addressScope(ip);
       if (sc === undefined || LOCAL_SCOPES.has(sc)) return 0;
-      if (this.opts.site?.isHome(ip)) return 0;
+      if (site?.isHome(ip)) return 0;
     }
     return this.set.match(ip);
   }
@@ -67,12 +69,13 @@ export class ReputationIndex {
   }
 
   /** Add threat.enrichments[] for every list each side is on. Returns the number of matches added. */
-  enrich(ev: GwEvent): number {
+  enrich(ev: GwEvent, site?: Site): number {
     let n = 0;
+    const st = site ?? this.opts.site;
     const s = ev.source.ip;
-    if (s !== undefined) n += this.add(ev, s, this.maskOf(s, ev.source.address_scope), 'source.ip');
+    if (s !== undefined) n += this.add(ev, s, this.maskOf(s, ev.source.address_scope, st), 'source.ip');
     const d = ev.destination.ip;
-    if (d !== undefined) n += this.add(ev, d, this.maskOf(d, ev.destination.address_scope), 'destination.ip');
+    if (d !== undefined) n += this.add(ev, d, this.maskOf(d, ev.destination.address_scope, st), 'destination.ip');
     return n;
   }
 
