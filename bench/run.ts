@@ -6,6 +6,7 @@
 type Bench = { run(): Promise<void> };
 
 const BENCHES: Record<string, () => Bench> = {
+  enrich: () => require('./enrich') as Bench,
 };
 
 async function main(): Promise<void> {

@@ -98,7 +98,11 @@ export class IpSetBuilder {
   }
 }
 
-interface V4Table { starts: Uint32Array; ends: Uint32Array; masks: Uint32Array }
+interface V4Table {
+  starts: Uint32Array; ends: Uint32Array; masks: Uint32Array;
+  /** For each /16 bucket, the last segment index whose start is inside or before it (-1: none). */
+  bucketHi: Int32Array;
+}
 interface V6Table { sHi: Uint32Array; sLo: Uint32Array; eHi: Uint32Array; eLo: Uint32Array; masks: Uint32Array }
 
 function buildV4(triples: number[]): V4Table {
@@ -133,7 +137,15 @@ function buildV4(triples: number[]): V4Table {
       else { starts.push(pos); ends.push(next - 1); masks.push(mask >>> 0); }
     }
   }
-  return { starts: Uint32Array.from(starts), ends: Uint32Array.from(ends), masks: Uint32Array.from(masks) };
+  const st = Uint32Array.from(starts);
+  const bucketHi = new Int32Array(65536);
+  let k = -1;
+  for (let b = 0; b < 65536; b++) {
+    const last = b * 65536 + 65535;
+    while (k + 1 < st.length && st[k + 1]! <= last) k++;
+    bucketHi[b] = k;
+  }
+  return { starts: st, ends: Uint32Array.from(ends), masks: Uint32Array.from(masks), bucketHi };
 }
 
 function buildV6(ranges: bigint[], labels: number[]): V6Table {
@@ -197,8 +209,12 @@ export class IpSet {
   /** Label mask for an IPv4 address as an unsigned number (0 = no match). */
   matchV4(n: number): number {
     const starts = this.t4.starts;
-    let lo = 0, hi = starts.length - 1;
-    if (hi < 0 || n < starts[0]!) return 0;
+    const b = n >>> 16;
+    let hi = this.t4.bucketHi[b]!;
+    if (hi < 0) return 0;
+    let lo = b > 0 ? this.t4.bucketHi[b - 1]! : 0;
+    if (lo < 0) lo = 0;
+    if (n < starts[lo]!) return 0;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
       if (starts[mid]! <= n) lo = mid; else hi = mid - 1;
@@ -221,19 +237,23 @@ export class IpSet {
     return h < eh || (h === eh && l <= t.eLo[lo]!) ? t.masks[lo]! : 0;
   }
 
+  /** Label mask for parsed IPv6 groups (IPv4-mapped addresses are matched as IPv4). */
+  matchV6Groups(g: number[]): number {
+    if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+      return this.matchV4(((g[6]! << 16) | g[7]!) >>> 0);
+    }
+    if (this.t6.masks.length === 0) return 0;
+    return this.matchV6Hi(((g[0]! << 16) | g[1]!) >>> 0, ((g[2]! << 16) | g[3]!) >>> 0);
+  }
+
   /** Label mask for an address in text form (0 = no match or not an address). */
   match(ip: string): number {
     if (ip.indexOf(':') < 0) {
       const n = parseIPv4(ip);
       return n < 0 ? 0 : this.matchV4(n);
     }
-    if (this.t6.masks.length === 0) return 0;
     const g = parseIPv6(ip);
-    if (!g) return 0;
-    if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-      return this.matchV4(((g[6]! << 16) | g[7]!) >>> 0); // IPv4-mapped
-    }
-    return this.matchV6Hi(((g[0]! << 16) | g[1]!) >>> 0, ((g[2]! << 16) | g[3]!) >>> 0);
+    return g ? this.matchV6Groups(g) : 0;
   }
 
   has(ip: string): boolean { return this.match(ip) !== 0; }

@@ -6,7 +6,8 @@
  */
 import type { AddressScope, GwEvent, ThreatEnrichment } from '../event';
 import { IpSet, IpSetBuilder } from './ipset';
-import { addressScope, LOCAL_SCOPES } from './scope';
+import { LOCAL_SCOPES, scopeV4, scopeV6 } from './scope';
+import { parseIPv4, parseIPv6 } from '../net/ip';
 import { Feed, FeedDef, FeedStore, FetchOptions, FetchOutcome, ParsedFeed } from './feeds';
 import type { Site } from './site';
 
@@ -52,12 +53,22 @@ export class ReputationIndex {
 
   /** Label mask for an address (0: on no list, or an address that is never matched). */
   maskOf(ip: string, scope?: AddressScope, site: Site | undefined = this.opts.site): number {
-    if (!this.opts.matchLocal) {
-      const sc = scope ?? addressScope(ip);
-      if (sc === undefined || LOCAL_SCOPES.has(sc)) return 0;
-      if (site?.isHome(ip)) return 0;
+    if (this.opts.matchLocal) return this.set.match(ip);
+    // Parse once: the scope check and the lookup share the parsed address.
+    let m: number;
+    if (ip.indexOf(':') < 0) {
+      const n = parseIPv4(ip);
+      if (n < 0) return 0;
+      if (LOCAL_SCOPES.has(scope ?? scopeV4(n))) return 0;
+      m = this.set.matchV4(n);
+    } else {
+      const g = parseIPv6(ip);
+      if (!g) return 0;
+      if (LOCAL_SCOPES.has(scope ?? scopeV6(g))) return 0;
+      m = this.set.matchV6Groups(g);
     }
-    return this.set.match(ip);
+    if (m !== 0 && site?.isHome(ip)) return 0;
+    return m;
   }
 
   /** The names of the lists an address is on. */

@@ -1,0 +1,125 @@
+/**
+ * `npm run bench -- enrich`: geo lookups (geoip-lite direct = the peer, vs gatewatch's cached lookup),
+ * the RSS geoip-lite adds in a cold process (city and country modes), and reputation matching against
+ * 300k+ CIDRs (IPv4 + IPv6), with Node's own net.BlockList as the peer. Medians of several runs.
+ */
+import { execFileSync } from 'node:child_process';
+import { BlockList } from 'node:net';
+import { join } from 'node:path';
+import { formatIPv4, formatIPv6 } from '../src/net/ip';
+import { GeoLookup, geoipLiteModule } from '../src/enrich/geo';
+import { IpSetBuilder } from '../src/enrich/ipset';
+import { ReputationIndex } from '../src/enrich/reputation';
+import type { ParsedFeed } from '../src/enrich/feeds';
+import { fmtRate, median, rssMB, timeMedian } from './util';
+
+const RUNS = 5;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 4294967296; };
+}
+
+/** A random public-looking IPv4 number (first octet 1..223, not 10/127). */
+function publicV4(r: () => number): number {
+  let a: number;
+  do { a = 1 + Math.floor(r() * 223); } while (a === 10 || a === 127 || a === 100 || a === 172 || a === 192);
+  return (a * 16777216 + Math.floor(r() * 16777216)) >>> 0;
+}
+
+/** Cold-process RSS before and after loading geoip-lite through gatewatch (MB). */
+function geoipRss(mode: 'city' | 'country'): { before: number; after: number; loadMs: number } {
+  const geo = join(__dirname, '..', 'src', 'enrich', 'geo.js');
+  const script = `
+    const { geoipLiteModule } = require(${JSON.stringify(geo)});
+    global.gc && global.gc();
+    const before = process.memoryUsage().rss;
+    const t = process.hrtime.bigint();
+    geoipLiteModule(${JSON.stringify(mode)}).lookup('8.8.8.8');
+    const loadMs = Number(process.hrtime.bigint() - t) / 1e6;
+    global.gc && global.gc();
+    const after = process.memoryUsage().rss;
+    console.log(JSON.stringify({ before: before / 1048576, after: after / 1048576, loadMs }));`;
+  const runs = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' })) as { before: number; after: number; loadMs: number });
+  return { before: median(runs.map((x) => x.before)), after: median(runs.map((x) => x.after)), loadMs: median(runs.map((x) => x.loadMs)) };
+}
+
+async function benchGeo(): Promise<void> {
+  for (const mode of ['city', 'country'] as const) {
+    const r = geoipRss(mode);
+    console.log(`geoip-lite ${mode.padEnd(7)} cold process: RSS ${r.before.toFixed(0)} MB → ${r.after.toFixed(0)} MB (+${(r.after - r.before).toFixed(0)} MB), load ${r.loadMs.toFixed(0)} ms`);
+  }
+  const r = rng(7);
+  // A realistic log: 200k events from 5k distinct public sources (attackers repeat).
+  const distinct = Array.from({ length: 5000 }, () => formatIPv4(publicV4(r)));
+  const events = Array.from({ length: 200000 }, () => distinct[Math.floor(r() ** 2 * distinct.length)]!);
+  const lite = geoipLiteModule('city') as unknown as { lookup(ip: string): unknown };
+  const tLite = timeMedian(RUNS, () => { for (const ip of events) lite.lookup(ip); });
+  console.log(`geo lookups, geoip-lite direct (peer):       ${fmtRate(events.length / tLite)}`);
+  const g = await GeoLookup.create({ mode: 'city', cacheSize: 50000 });
+  const tCold = timeMedian(RUNS, () => { for (const ip of distinct) g.lookupUncached(ip); });
+  console.log(`geo lookups, gatewatch uncached (+names):     ${fmtRate(distinct.length / tCold)}`);
+  const tCached = timeMedian(RUNS, () => { for (const ip of events) g.lookup(ip); });
+  console.log(`geo lookups, gatewatch cached (5k distinct):  ${fmtRate(events.length / tCached)}  (hit rate ${(100 * g.cache.hits / (g.cache.hits + g.cache.misses)).toFixed(1)}%)`);
+}
+
+function benchReputation(): void {
+  const r = rng(99);
+  const rssBefore = rssMB();
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (let i = 0; i < 260000; i++) {
+    const n = publicV4(r);
+    const len = r() < 0.8 ? 32 : 16 + Math.floor(r() * 15);
+    v4.push(len === 32 ? formatIPv4(n) : `${formatIPv4(n)}/${len}`);
+  }
+  for (let i = 0; i < 60000; i++) {
+    const g = [0x2000 + Math.floor(r() * 0x1000), Math.floor(r() * 65536), Math.floor(r() * 65536), Math.floor(r() * 65536), 0, 0, 0, 1];
+    const len = [32, 48, 56, 64, 128][Math.floor(r() * 5)]!;
+    v6.push(`${formatIPv6(g)}/${len}`);
+  }
+  const all = [...v4, ...v6];
+  // Spread over 4 lists, as with FireHOL + Spamhaus + Tor + Feodo.
+  const feeds: { name: string; parsed: ParsedFeed }[] = [0, 1, 2, 3].map((k) => ({ name: `list${k}`, parsed: { entries: all.filter((_, i) => i % 4 === k), bad: 0, lines: 0 } }));
+  const tBuild = Date.now();
+  const idx = ReputationIndex.build(feeds);
+  const buildMs = Date.now() - tBuild;
+  const rssAfter = rssMB();
+  const indexMB = (idx.stats.v4Segments * 12 + 65536 * 4 + idx.stats.v6Segments * 20) / 1048576;
+  console.log(`reputation index: ${all.length} CIDRs (${v4.length} v4, ${v6.length} v6) in 4 lists → ${idx.stats.v4Segments} v4 + ${idx.stats.v6Segments} v6 segments; build ${buildMs} ms`);
+  console.log(`  memory: index typed arrays ${indexMB.toFixed(1)} MB; process RSS ${rssBefore} → ${rssAfter} MB with the lists' text held as strings (as a feed set keeps them for rebuilds)`);
+
+  // Probes: 88% random public IPv4 (nearly all misses), 7% listed addresses, 5% IPv6.
+  const probes: string[] = [];
+  for (let i = 0; i < 1_000_000; i++) {
+    const x = r();
+    if (x < 0.88) probes.push(formatIPv4(publicV4(r)));
+    else if (x < 0.95) probes.push(v4[Math.floor(r() * v4.length)]!.split('/')[0]!);
+    else probes.push(formatIPv6([0x2000 + Math.floor(r() * 0x1000), Math.floor(r() * 65536), Math.floor(r() * 65536), Math.floor(r() * 65536), 1, 2, 3, 4]));
+  }
+  let hits = 0;
+  const tIdx = timeMedian(RUNS, () => { hits = 0; for (const ip of probes) if (idx.maskOf(ip) !== 0) hits++; });
+  console.log(`reputation matches, gatewatch (with scope check): ${fmtRate(probes.length / tIdx)}  (${(100 * hits / probes.length).toFixed(1)}% hits)`);
+  const b = new IpSetBuilder();
+  for (const c of all) b.add(c);
+  const set = b.build();
+  const tSet = timeMedian(RUNS, () => { for (const ip of probes) set.match(ip); });
+  console.log(`reputation matches, gatewatch IpSet.match only:    ${fmtRate(probes.length / tSet)}`);
+
+  // Peer: Node's net.BlockList (linear in the number of rules), on a tenth of the rules and probes.
+  const bl = new BlockList();
+  for (const c of all.slice(0, 30000)) {
+    const [a, l] = c.split('/');
+    const type = a!.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
+    if (l === undefined) bl.addAddress(a!, type); else bl.addSubnet(a!, Number(l), type);
+  }
+  const few = probes.slice(0, 2000);
+  const tBl = timeMedian(3, () => { for (const ip of few) bl.check(ip, ip.indexOf(':') >= 0 ? 'ipv6' : 'ipv4'); });
+  console.log(`peer: node:net BlockList with 30k rules (not 300k): ${fmtRate(few.length / tBl)}`);
+}
+
+export async function run(): Promise<void> {
+  const only = process.env.GATEWATCH_BENCH_ONLY;
+  if (only !== 'reputation') await benchGeo();
+  if (only !== 'geo') benchReputation();
+}
