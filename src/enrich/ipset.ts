@@ -14,6 +14,10 @@ import { parseIPv4, parseIPv6 } from '../net/ip';
 export interface IpSetStats { v4Segments: number; v6Segments: number; blocks: number; bad: number }
 
 const TWO32 = 4294967296;
+/** Pseudo-label of excluded blocks. */
+const EXCLUDE = 32;
+/** Event code space per position: label*2 + open/close, labels 0..32. */
+const CODES = 128;
 
 /** Parse "a.b.c.d[/n]" to [start, end] (unsigned) or null; no allocation besides the result. */
 export function parseCidrV4(s: string, out: [number, number]): boolean {
@@ -88,6 +92,23 @@ export class IpSetBuilder {
     return true;
   }
 
+  /**
+   * Never match inside this block, whatever else covers it (used to keep private/local space out of
+   * reputation lists at build time, so lookups need no extra check).
+   */
+  exclude(cidr: string): boolean {
+    if (cidr.indexOf(':') < 0) {
+      if (!parseCidrV4(cidr, this.tmp)) return false;
+      this.v4.push(this.tmp[0], this.tmp[1], EXCLUDE);
+    } else {
+      const r = parseCidrV6Hi(cidr);
+      if (!r) return false;
+      this.v6.push(r[0], r[1]);
+      this.v6Labels.push(EXCLUDE);
+    }
+    return true;
+  }
+
   addRangeV4(start: number, end: number, label = 0): void {
     this.v4.push(start, end, label);
     this.blocks++;
@@ -107,31 +128,32 @@ interface V6Table { sHi: Uint32Array; sLo: Uint32Array; eHi: Uint32Array; eLo: U
 
 function buildV4(triples: number[]): V4Table {
   const n = triples.length / 3;
-  // Events encoded as position*64 + label*2 + (0 = open, 1 = close at position-1); positions ≤ 2^32 so
-  // the product stays below 2^53. Closing events sit at end+1.
+  // Events encoded as position*CODES + label*2 + (0 = open, 1 = close); positions ≤ 2^32 so the
+  // product stays below 2^53. Closing events sit at end+1.
   const ev = new Float64Array(n * 2);
   for (let i = 0; i < n; i++) {
     const s = triples[i * 3]!, e = triples[i * 3 + 1]!, l = triples[i * 3 + 2]!;
-    ev[i * 2] = s * 64 + l * 2;
-    ev[i * 2 + 1] = (e + 1) * 64 + l * 2 + 1;
+    ev[i * 2] = s * CODES + l * 2;
+    ev[i * 2 + 1] = (e + 1) * CODES + l * 2 + 1;
   }
   ev.sort();
-  const counts = new Int32Array(32);
+  const counts = new Int32Array(EXCLUDE + 1);
   const starts: number[] = [], ends: number[] = [], masks: number[] = [];
   let mask = 0;
   let i = 0;
   while (i < ev.length) {
-    const pos = Math.floor(ev[i]! / 64);
-    while (i < ev.length && Math.floor(ev[i]! / 64) === pos) {
-      const code = ev[i]! - pos * 64;
+    const pos = Math.floor(ev[i]! / CODES);
+    while (i < ev.length && Math.floor(ev[i]! / CODES) === pos) {
+      const code = ev[i]! - pos * CODES;
       const l = code >> 1;
-      if (code & 1) { if (--counts[l]! === 0) mask &= ~(1 << l); }
+      if (l === EXCLUDE) counts[l] += code & 1 ? -1 : 1;
+      else if (code & 1) { if (--counts[l]! === 0) mask &= ~(1 << l); }
       else if (counts[l]!++ === 0) mask |= 1 << l;
       i++;
     }
     if (pos >= TWO32) break;
-    const next = i < ev.length ? Math.floor(ev[i]! / 64) : TWO32;
-    if (mask !== 0) {
+    const next = i < ev.length ? Math.floor(ev[i]! / CODES) : TWO32;
+    if (mask !== 0 && counts[EXCLUDE] === 0) {
       const k = starts.length - 1;
       if (k >= 0 && masks[k] === (mask >>> 0) && ends[k]! + 1 === pos) ends[k] = next - 1;
       else { starts.push(pos); ends.push(next - 1); masks.push(mask >>> 0); }
@@ -158,7 +180,7 @@ function buildV6(ranges: bigint[], labels: number[]): V6Table {
   }
   const order = Array.from({ length: n * 2 }, (_, k) => k);
   order.sort((a, b) => (evPos[a]! < evPos[b]! ? -1 : evPos[a]! > evPos[b]! ? 1 : 0));
-  const counts = new Int32Array(32);
+  const counts = new Int32Array(EXCLUDE + 1);
   const sA: bigint[] = [], eA: bigint[] = [], mA: number[] = [];
   const LIMIT = 1n << 64n;
   let mask = 0;
@@ -168,13 +190,14 @@ function buildV6(ranges: bigint[], labels: number[]): V6Table {
     while (i < order.length && evPos[order[i]!] === pos) {
       const code = evCode[order[i]!]!;
       const l = code >> 1;
-      if (code & 1) { if (--counts[l]! === 0) mask &= ~(1 << l); }
+      if (l === EXCLUDE) counts[l] += code & 1 ? -1 : 1;
+      else if (code & 1) { if (--counts[l]! === 0) mask &= ~(1 << l); }
       else if (counts[l]!++ === 0) mask |= 1 << l;
       i++;
     }
     if (pos >= LIMIT) break;
     const next = i < order.length ? evPos[order[i]!]! : LIMIT;
-    if (mask !== 0) {
+    if (mask !== 0 && counts[EXCLUDE] === 0) {
       const k = sA.length - 1;
       if (k >= 0 && mA[k] === (mask >>> 0) && eA[k]! + 1n === pos) eA[k] = next - 1n;
       else { sA.push(pos); eA.push(next - 1n); mA.push(mask >>> 0); }

@@ -6,8 +6,7 @@
  */
 import type { AddressScope, GwEvent, ThreatEnrichment } from '../event';
 import { IpSet, IpSetBuilder } from './ipset';
-import { LOCAL_SCOPES, scopeV4, scopeV6 } from './scope';
-import { parseIPv4, parseIPv6 } from '../net/ip';
+import { addressScope, LOCAL_BLOCKS, LOCAL_SCOPES } from './scope';
 import { Feed, FeedDef, FeedStore, FetchOptions, FetchOutcome, ParsedFeed } from './feeds';
 import type { Site } from './site';
 
@@ -34,6 +33,8 @@ export class ReputationIndex {
 
   static build(feeds: { name: string; parsed: ParsedFeed | null }[], opts: ReputationOptions = {}): ReputationIndex {
     const b = new IpSetBuilder();
+    // Local space (private, loopback, link-local, CGNAT, multicast …) is cut out of the lists once, here.
+    if (!opts.matchLocal) for (const c of LOCAL_BLOCKS) b.exclude(c);
     const names: string[] = [];
     for (const f of feeds) {
       if (!f.parsed) continue;
@@ -53,21 +54,13 @@ export class ReputationIndex {
 
   /** Label mask for an address (0: on no list, or an address that is never matched). */
   maskOf(ip: string, scope?: AddressScope, site: Site | undefined = this.opts.site): number {
-    if (this.opts.matchLocal) return this.set.match(ip);
-    // Parse once: the scope check and the lookup share the parsed address.
-    let m: number;
-    if (ip.indexOf(':') < 0) {
-      const n = parseIPv4(ip);
-      if (n < 0) return 0;
-      if (LOCAL_SCOPES.has(scope ?? scopeV4(n))) return 0;
-      m = this.set.matchV4(n);
-    } else {
-      const g = parseIPv6(ip);
-      if (!g) return 0;
-      if (LOCAL_SCOPES.has(scope ?? scopeV6(g))) return 0;
-      m = this.set.matchV6Groups(g);
-    }
-    if (m !== 0 && site?.isHome(ip)) return 0;
+    const m = this.set.match(ip);
+    if (m === 0 || this.opts.matchLocal) return m;
+    // Local space was cut out at build time; a v6 block is matched on its /64, so check the exact scope
+    // (rare: only for addresses that matched) and the site's own addresses.
+    const sc = scope ?? addressScope(ip);
+    if (sc === undefined || LOCAL_SCOPES.has(sc)) return 0;
+    if (site?.isHome(ip)) return 0;
     return m;
   }
 

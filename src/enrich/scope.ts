@@ -85,3 +85,10 @@ export function addressScope(ip: string): AddressScope | undefined {
 export const LOCAL_SCOPES: ReadonlySet<AddressScope> = new Set<AddressScope>([
   'private', 'loopback', 'link-local', 'cgnat', 'multicast', 'broadcast', 'unspecified',
 ]);
+
+/** The blocks of LOCAL_SCOPES, for excluding them from reputation lists at build time. */
+export const LOCAL_BLOCKS: readonly string[] = [
+  '0.0.0.0/32', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16',
+  '224.0.0.0/4', '255.255.255.255/32',
+  '::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'ff00::/8',
+];

@@ -45,6 +45,21 @@ describe('enrich: ipset', () => {
     expect(s.stats.bad).to.equal(1);
   });
 
+  it('cuts excluded blocks out at build time', () => {
+    const b = new IpSetBuilder();
+    b.add('0.0.0.0/0', 0);
+    b.add('10.1.0.0/16', 1);
+    b.add('fc00::/6', 2);
+    b.exclude('10.0.0.0/8');
+    b.exclude('fc00::/7');
+    const s = b.build();
+    expect(s.match('10.1.2.3')).to.equal(0);
+    expect(s.match('9.255.255.255')).to.equal(1);
+    expect(s.match('11.0.0.0')).to.equal(1);
+    expect(s.match('fd00::1')).to.equal(0);
+    expect(s.match('f800::1')).to.equal(4);
+  });
+
   it('handles the edges of the address space', () => {
     const s = IpSet.from(['0.0.0.0/0']);
     expect(s.match('0.0.0.0')).to.equal(1);
