@@ -57,7 +57,7 @@ describe('enrich: ipset', () => {
     expect(s.match('9.255.255.255')).to.equal(1);
     expect(s.match('11.0.0.0')).to.equal(1);
     expect(s.match('fd00::1')).to.equal(0);
-    expect(s.match('f800::1')).to.equal(4);
+    expect(s.match('fe00::1')).to.equal(4); // in fc00::/6, outside the excluded fc00::/7
   });
 
   it('handles the edges of the address space', () => {
