@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSy
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { basename, extname, join } from 'node:path';
-import { parseCidrV4, parseCidrV6Hi } from './ipset';
+import { CompiledBlocks, compileBlocks, parseCidrV4, parseCidrV6Hi } from './ipset';
 
 export type FeedFormat = 'plain' | 'spamhaus-drop' | 'spamhaus-json' | 'tor-exits' | 'feodo-csv' | 'feodo-json' | 'csv' | 'json';
 
@@ -332,7 +332,8 @@ export type FetchOutcome = 'updated' | 'not-modified' | 'failed' | 'rejected' | 
 
 export interface FeedState {
   def: FeedDef;
-  parsed: ParsedFeed | null;
+  /** The good copy in compact form (null until one is loaded). */
+  blocks: CompiledBlocks | null;
   meta: FeedMeta | null;
   /** Counters for status/reporting. */
   failures: number;
@@ -436,7 +437,7 @@ export class Feed {
   private readonly o: Required<FetchOptions>;
   constructor(def: FeedDef, private readonly store: FeedStore | null, opts: FetchOptions = {}) {
     this.o = { ...DEFAULT_FETCH, ...opts };
-    this.state = { def, parsed: null, meta: null, failures: 0, rejected: 0, updates: 0, notModified: 0 };
+    this.state = { def, blocks: null, meta: null, failures: 0, rejected: 0, updates: 0, notModified: 0 };
   }
 
   get def(): FeedDef { return this.state.def; }
@@ -448,7 +449,7 @@ export class Feed {
       try {
         const text = readFileSync(d.file, 'utf8');
         const p = parseFeedText(text, d.format, d.column);
-        this.state.parsed = p;
+        this.state.blocks = compileBlocks(p.entries);
         this.state.meta = { format: d.format, fetchedAt: Date.now(), count: p.entries.length, bytes: text.length };
         return true;
       } catch (e) { this.state.lastError = (e as Error).message; this.state.failures++; return false; }
@@ -458,7 +459,7 @@ export class Feed {
     if (!got) return false;
     const p = parseFeedText(got.text, d.format, d.column);
     if (p.entries.length === 0) return false;
-    this.state.parsed = p;
+    this.state.blocks = compileBlocks(p.entries);
     this.state.meta = got.meta;
     return true;
   }
@@ -479,15 +480,15 @@ export class Feed {
       return (s.lastOutcome = 'skipped');
     }
     const headers: Record<string, string> = {};
-    if (s.parsed && s.meta?.etag) headers['If-None-Match'] = s.meta.etag;
-    if (s.parsed && s.meta?.lastModified) headers['If-Modified-Since'] = s.meta.lastModified;
+    if (s.blocks && s.meta?.etag) headers['If-None-Match'] = s.meta.etag;
+    if (s.blocks && s.meta?.lastModified) headers['If-Modified-Since'] = s.meta.lastModified;
     let res: HttpResult;
     try {
       res = await httpGet(d.url, headers, this.o);
     } catch (e) {
       return this.fail((e as Error).message, now);
     }
-    if (res.status === 304 && s.parsed && s.meta) {
+    if (res.status === 304 && s.blocks && s.meta) {
       s.notModified++;
       s.meta = { ...s.meta, checkedAt: now };
       if (this.store) this.store.touch(d.id, s.meta);
@@ -502,7 +503,7 @@ export class Feed {
     const text = res.body.toString('utf8');
     let p: ParsedFeed;
     try { p = parseFeedText(text, d.format, d.column); } catch (e) { return this.reject((e as Error).message, now); }
-    const why = judgeCopy(p, s.meta?.count ?? s.parsed?.entries.length ?? 0, this.o);
+    const why = judgeCopy(p, s.meta?.count ?? s.blocks?.count ?? 0, this.o);
     if (why) return this.reject(why, now);
     const meta: FeedMeta = {
       url: d.url, format: d.format, fetchedAt: now, checkedAt: now, count: p.entries.length, bytes: res.body.length,
@@ -515,7 +516,7 @@ export class Feed {
       // Still use it in memory; the disk problem is reported.
       s.lastError = `could not save: ${(e as Error).message}`;
     }
-    s.parsed = p;
+    s.blocks = compileBlocks(p.entries);
     s.meta = meta;
     s.updates++;
     if (!s.lastError?.startsWith('could not save')) s.lastError = undefined;

@@ -67,6 +67,31 @@ export function parseCidrV6Hi(s: string): [bigint, bigint] | null {
   return [start, start | mask];
 }
 
+/**
+ * A list's blocks in compact form (IPv4 [start,end] pairs as Uint32, IPv6 high-64 [start,end] pairs as
+ * BigUint64): ~8 bytes per IPv4 entry instead of a string, and no re-parsing when the index is rebuilt.
+ */
+export interface CompiledBlocks { v4: Uint32Array; v6: BigUint64Array; count: number; bad: number }
+
+export function compileBlocks(entries: Iterable<string>): CompiledBlocks {
+  const v4: number[] = [];
+  const v6: bigint[] = [];
+  const tmp: [number, number] = [0, 0];
+  let count = 0, bad = 0;
+  for (const e of entries) {
+    if (e.indexOf(':') < 0) {
+      if (!parseCidrV4(e, tmp)) { bad++; continue; }
+      v4.push(tmp[0], tmp[1]);
+    } else {
+      const r = parseCidrV6Hi(e);
+      if (!r) { bad++; continue; }
+      v6.push(r[0], r[1]);
+    }
+    count++;
+  }
+  return { v4: Uint32Array.from(v4), v6: BigUint64Array.from(v6), count, bad };
+}
+
 /** Accumulates labelled blocks, then `build()` gives the immutable matcher. */
 export class IpSetBuilder {
   private v4: number[] = []; // start, end, label triples
@@ -107,6 +132,15 @@ export class IpSetBuilder {
       this.v6Labels.push(EXCLUDE);
     }
     return true;
+  }
+
+  /** Add a compiled list under one label. */
+  addCompiled(c: CompiledBlocks, label = 0): void {
+    if (label < 0 || label > 31) throw new RangeError('label must be 0..31');
+    for (let i = 0; i < c.v4.length; i += 2) this.v4.push(c.v4[i]!, c.v4[i + 1]!, label);
+    for (let i = 0; i < c.v6.length; i += 2) { this.v6.push(c.v6[i]!, c.v6[i + 1]!); this.v6Labels.push(label); }
+    this.blocks += c.count;
+    this.bad += c.bad;
   }
 
   addRangeV4(start: number, end: number, label = 0): void {

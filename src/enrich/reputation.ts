@@ -5,7 +5,7 @@
  * attacker knocking on the door.
  */
 import type { AddressScope, GwEvent, ThreatEnrichment } from '../event';
-import { IpSet, IpSetBuilder } from './ipset';
+import { CompiledBlocks, IpSet, IpSetBuilder } from './ipset';
 import { addressScope, LOCAL_BLOCKS, LOCAL_SCOPES } from './scope';
 import { Feed, FeedDef, FeedStore, FetchOptions, FetchOutcome, ParsedFeed } from './feeds';
 import type { Site } from './site';
@@ -31,17 +31,18 @@ export class ReputationIndex {
     this.names = names;
   }
 
-  static build(feeds: { name: string; parsed: ParsedFeed | null }[], opts: ReputationOptions = {}): ReputationIndex {
+  static build(feeds: { name: string; parsed?: ParsedFeed | null; blocks?: CompiledBlocks | null }[], opts: ReputationOptions = {}): ReputationIndex {
     const b = new IpSetBuilder();
     // Local space (private, loopback, link-local, CGNAT, multicast …) is cut out of the lists once, here.
     if (!opts.matchLocal) for (const c of LOCAL_BLOCKS) b.exclude(c);
     const names: string[] = [];
     for (const f of feeds) {
-      if (!f.parsed) continue;
+      if (!f.parsed && !f.blocks) continue;
       if (names.length >= MAX_FEEDS) throw new Error(`at most ${MAX_FEEDS} reputation lists can be used at once`);
       const label = names.length;
       names.push(f.name);
-      for (const e of f.parsed.entries) b.add(e, label);
+      if (f.blocks) b.addCompiled(f.blocks, label);
+      else for (const e of f.parsed!.entries) b.add(e, label);
     }
     return new ReputationIndex(b.build(), names, opts);
   }
@@ -134,7 +135,7 @@ export class FeedSet {
   }
 
   private rebuild(): ReputationIndex {
-    this.index = ReputationIndex.build(this.feeds.map((f) => ({ name: f.def.name, parsed: f.state.parsed })), this.opts);
+    this.index = ReputationIndex.build(this.feeds.map((f) => ({ name: f.def.name, blocks: f.state.blocks })), this.opts);
     return this.index;
   }
 
@@ -181,9 +182,9 @@ export class FeedSet {
     let lastError: string | undefined;
     for (const f of this.feeds) {
       const s = f.state;
-      entries += s.parsed?.entries.length ?? 0;
+      entries += s.blocks?.count ?? 0;
       failures += s.failures; rejected += s.rejected; updates += s.updates;
-      if (s.parsed) withData++;
+      if (s.blocks) withData++;
       if (s.lastError) lastError = `${f.def.name}: ${s.lastError}`;
     }
     return { feeds: this.feeds.length, entries, failures, rejected, updates, withData, lastError };

@@ -105,7 +105,7 @@ describe('enrich: feed downloads (real HTTP server)', function () {
     };
     const f = new Feed(def(), new FeedStore(dir));
     expect(await f.refresh()).to.equal('updated');
-    expect(f.state.parsed!.entries).to.have.length(51);
+    expect(f.state.blocks!.count).to.equal(51);
     expect(readFileSync(join(dir, 'test-list.txt'), 'utf8')).to.equal(GOOD);
     const meta = JSON.parse(readFileSync(join(dir, 'test-list.json'), 'utf8'));
     expect(meta).to.include({ etag: '"v1"', lastModified: lm, count: 51, url: srv.url });
@@ -149,7 +149,7 @@ describe('enrich: feed downloads (real HTTP server)', function () {
 
     expect(f.state.failures).to.equal(3);
     expect(f.state.rejected).to.be.at.least(3);
-    expect(f.state.parsed!.entries).to.have.length(51);
+    expect(f.state.blocks!.count).to.equal(51);
     expect(readFileSync(join(dir, 'test-list.txt'), 'utf8')).to.equal(GOOD);
   });
 
