@@ -445,15 +445,7 @@ export class Feed {
   /** Read the last good copy from disk (or the local file). Returns true when something was loaded. */
   loadFromDisk(): boolean {
     const d = this.def;
-    if (d.file) {
-      try {
-        const text = readFileSync(d.file, 'utf8');
-        const p = parseFeedText(text, d.format, d.column);
-        this.state.blocks = compileBlocks(p.entries);
-        this.state.meta = { format: d.format, fetchedAt: Date.now(), count: p.entries.length, bytes: text.length };
-        return true;
-      } catch (e) { this.state.lastError = (e as Error).message; this.state.failures++; return false; }
-    }
+    if (d.file) return this.loadFile(Date.now()) === 'updated';
     if (!this.store) return false;
     const got = this.store.load(d.id);
     if (!got) return false;
@@ -464,8 +456,41 @@ export class Feed {
     return true;
   }
 
-  /** Is a download due (the interval, never below the provider's minimum, has passed)? */
+  private fileMtime = -1;
+
+  /**
+   * (Re)read a local list. The first read is taken as it is (it is the owner's own file); later, a
+   * changed file that is empty, garbage or much shorter is refused like a bad download.
+   */
+  private loadFile(now: number): FetchOutcome {
+    const d = this.def;
+    let text: string;
+    try {
+      this.fileMtime = statSync(d.file!).mtimeMs;
+      text = readFileSync(d.file!, 'utf8');
+    } catch (e) { return this.fail((e as Error).message, now); }
+    let p: ParsedFeed;
+    try { p = parseFeedText(text, d.format, d.column); } catch (e) { return this.reject((e as Error).message, now); }
+    if (this.state.blocks) {
+      const why = judgeCopy(p, this.state.blocks.count, this.o);
+      if (why) return this.reject(why, now);
+    }
+    this.state.blocks = compileBlocks(p.entries);
+    this.state.meta = { format: d.format, fetchedAt: now, checkedAt: now, count: p.entries.length, bytes: text.length };
+    if (this.state.lastOutcome !== undefined) this.state.updates++;
+    this.state.lastError = undefined;
+    return (this.state.lastOutcome = 'updated');
+  }
+
+  /** Has the local file changed since it was read? */
+  fileChanged(): boolean {
+    if (!this.def.file) return false;
+    try { return statSync(this.def.file).mtimeMs !== this.fileMtime; } catch { return false; }
+  }
+
+  /** Is a download due (the interval, never below the provider's minimum, has passed)? For a local file: has it changed? */
   due(now = Date.now()): boolean {
+    if (this.def.file && !this.def.url) return this.fileChanged();
     if (!this.def.url) return false;
     const last = this.state.meta?.checkedAt ?? this.state.meta?.fetchedAt ?? 0;
     return now - last >= effectiveRefreshS(this.def) * 1000;
@@ -476,7 +501,7 @@ export class Feed {
     const d = this.def;
     const s = this.state;
     if (!d.url) {
-      if (d.file) return this.loadFromDisk() ? (s.lastOutcome = 'updated') : (s.lastOutcome = 'failed');
+      if (d.file) return this.loadFile(now);
       return (s.lastOutcome = 'skipped');
     }
     const headers: Record<string, string> = {};

@@ -149,7 +149,7 @@ export class FeedSet {
     if (this.running) return [];
     this.running = true;
     try {
-      const due = this.feeds.filter((f) => f.def.url && (force || f.due(now)));
+      const due = this.feeds.filter((f) => (f.def.url || f.def.file) && (force || f.due(now)));
       const outcomes = await Promise.all(due.map((f) => f.refresh(now)));
       if (!this.closed && outcomes.some((o) => o === 'updated')) {
         const idx = this.rebuild();

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync, utimesSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { effectiveRefreshS, Feed, FeedDef, FeedStore, guessFormat, loadFeedFiles, parseFeedText, splitCsv } from '../../src/enrich/feeds';
+import { DEFAULT_FEEDS, effectiveRefreshS, Feed, FeedDef, FeedStore, guessFormat, loadFeedFiles, parseFeedText, splitCsv } from '../../src/enrich/feeds';
 import { FeedSet } from '../../src/enrich/reputation';
 
 describe('enrich: feed formats', () => {
@@ -171,6 +171,26 @@ describe('enrich: feed downloads (real HTTP server)', function () {
     srv = await server(); // for afterEach
   });
 
+  it('a local file is re-read when it changes; a bad new version is refused', async () => {
+    const file = join(dir, 'own.txt');
+    writeFileSync(file, '198.51.100.1\n198.51.100.2\n');
+    const set = new FeedSet([{ id: 'own', name: 'Own', file, format: 'plain', enabled: true }]);
+    expect(set.index.listsOf('198.51.100.2')).to.deep.equal(['Own']);
+    expect(await set.refresh()).to.deep.equal([]); // unchanged: nothing to do
+    writeFileSync(file, '198.51.100.1\n198.51.100.2\n192.0.2.9\n');
+    const t = new Date(Date.now() + 5000);
+    utimesSync(file, t, t);
+    expect(await set.refresh()).to.deep.equal(['updated']);
+    expect(set.index.listsOf('192.0.2.9')).to.deep.equal(['Own']);
+    writeFileSync(file, '<html>oops</html>\n');
+    const t2 = new Date(Date.now() + 10000);
+    utimesSync(file, t2, t2);
+    expect(await set.refresh()).to.deep.equal(['rejected']);
+    expect(set.index.listsOf('192.0.2.9')).to.deep.equal(['Own']);
+    expect(await set.refresh()).to.deep.equal([]); // the refused version is not retried every tick
+    set.close();
+  });
+
   it('a refreshed list rebuilds the index and tells listeners; disabled feeds are ignored', async () => {
     let body = GOOD;
     srv.handler = (_req, res) => { res.writeHead(200); res.end(body); };
@@ -191,5 +211,16 @@ describe('enrich: feed downloads (real HTTP server)', function () {
     set.close();
     expect(existsSync(join(dir, 'off.txt'))).to.equal(false);
     mkdirSync(join(dir, 'x'), { recursive: true });
+  });
+});
+
+describe('enrich: shipped feed list', () => {
+  it('the editor offers exactly the engine\'s default lists, all switched off', () => {
+    const html = readFileSync(join(__dirname, '..', '..', '..', 'nodes', 'gatewatch-feeds', 'gatewatch-feeds.html'), 'utf8');
+    for (const f of DEFAULT_FEEDS) {
+      expect(f.enabled).to.equal(false);
+      expect(html).to.include(`id: '${f.id}', name: '${f.name}', url: '${f.url}', format: '${f.format}', refreshS: ${f.refreshS}, enabled: false`);
+    }
+    expect(html.match(/enabled: false \}/g)).to.have.length(DEFAULT_FEEDS.length);
   });
 });
