@@ -85,17 +85,25 @@ export = function (RED: NodeAPI) {
         return;
       }
       rate.add();
-      for (const ep of [ev.source, ev.destination]) {
-        if (ep.ip !== undefined && ep.address_scope === undefined) {
-          const sc = addressScope(ep.ip);
-          if (sc) ep.address_scope = sc;
+      try {
+        for (const ep of [ev.source, ev.destination]) {
+          if (typeof ep.ip === 'string' && ep.address_scope === undefined) {
+            const sc = addressScope(ep.ip);
+            if (sc) ep.address_scope = sc;
+          }
         }
+        if (ev.network && typeof ev.network === 'object') {
+          const d = site.direction(ev);
+          if (d) ev.network.direction = d;
+        }
+        if (geo && !failed) geo.enrich(ev);
+      } catch (e) {
+        // A hand-built event with odd fields: count it, tell Catch nodes, keep the flow running.
+        bad++;
+        status.touch();
+        done(e as Error);
+        return;
       }
-      if (ev.network && typeof ev.network === 'object') {
-        const d = site.direction(ev);
-        if (d) ev.network.direction = d;
-      }
-      if (geo && !failed) geo.enrich(ev);
       status.touch();
       send(msg);
       done();

@@ -83,7 +83,7 @@ export = function (RED: NodeAPI) {
       }
       if (ev.event?.action !== 'deny') return undefined;
       const ip = ev.source.ip;
-      if (ip === undefined || (ev.source.address_scope ?? addressScope(ip)) !== 'public' || site?.isHome(ip)) return undefined;
+      if (typeof ip !== 'string' || (ev.source.address_scope ?? addressScope(ip)) !== 'public' || site?.isHome(ip)) return undefined;
       const n = (denies.get(ip) ?? 0) + 1;
       denies.set(ip, n);
       return n >= minDenies ? ip : undefined;
@@ -103,7 +103,15 @@ export = function (RED: NodeAPI) {
       }
       rate.add();
       events++;
-      const hits = index.enrich(ev, site);
+      let hits: number;
+      try {
+        hits = index.enrich(ev, site);
+      } catch (e) {
+        bad++;
+        status.touch();
+        done(e as Error);
+        return;
+      }
       if (hits) matched++;
       status.touch();
       if (abuse) {

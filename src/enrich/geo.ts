@@ -218,7 +218,7 @@ export class GeoLookup {
       case 'source': dst = false; break;
       case 'destination': src = false; break;
       case 'remote': {
-        const d = ev.network.direction;
+        const d = ev.network?.direction;
         if (d === 'inbound') dst = false;
         else if (d === 'outbound') src = false;
         else if (d === 'internal') return;
@@ -226,13 +226,13 @@ export class GeoLookup {
       }
       default: break;
     }
-    if (src) this.enrichEndpoint(ev.source);
-    if (dst) this.enrichEndpoint(ev.destination);
+    if (src && ev.source) this.enrichEndpoint(ev.source);
+    if (dst && ev.destination) this.enrichEndpoint(ev.destination);
   }
 
   private enrichEndpoint(ep: Endpoint): void {
     const ip = ep.ip;
-    if (ip === undefined) return;
+    if (typeof ip !== 'string') return;
     const scope = ep.address_scope ?? (ep.address_scope = addressScope(ip));
     if (scope !== 'public') return;
     const a = this.lookup(ip);

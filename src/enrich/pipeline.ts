@@ -76,11 +76,11 @@ export class Enricher {
   /** Scope, direction, geo/AS and reputation, in place; returns the same event. */
   enrich(ev: GwEvent): GwEvent {
     const s = ev.source.ip, d = ev.destination.ip;
-    if (s !== undefined && ev.source.address_scope === undefined) {
+    if (typeof s === 'string' && ev.source.address_scope === undefined) {
       const sc = addressScope(s);
       if (sc) ev.source.address_scope = sc;
     }
-    if (d !== undefined && ev.destination.address_scope === undefined) {
+    if (typeof d === 'string' && ev.destination.address_scope === undefined) {
       const sc = addressScope(d);
       if (sc) ev.destination.address_scope = sc;
     }

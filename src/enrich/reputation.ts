@@ -77,22 +77,23 @@ export class ReputationIndex {
   enrich(ev: GwEvent, site?: Site): number {
     let n = 0;
     const st = site ?? this.opts.site;
-    const s = ev.source.ip;
-    if (s !== undefined) n += this.add(ev, s, this.maskOf(s, ev.source.address_scope, st), 'source.ip');
-    const d = ev.destination.ip;
-    if (d !== undefined) n += this.add(ev, d, this.maskOf(d, ev.destination.address_scope, st), 'destination.ip');
+    const s = ev.source?.ip;
+    if (typeof s === 'string') n += this.add(ev, s, this.maskOf(s, undefined, st), 'source.ip');
+    const d = ev.destination?.ip;
+    if (typeof d === 'string') n += this.add(ev, d, this.maskOf(d, undefined, st), 'destination.ip');
     return n;
   }
 
   private add(ev: GwEvent, ip: string, mask: number, field: 'source.ip' | 'destination.ip'): number {
     if (mask === 0) return 0;
-    const list = (ev.threat ??= { enrichments: [] }).enrichments;
+    if (!ev.threat || !Array.isArray(ev.threat.enrichments)) ev.threat = { enrichments: [] };
+    const list = ev.threat.enrichments;
     let n = 0;
     for (let i = 0; i < this.names.length; i++) {
       if (!(mask & (1 << i))) continue;
       const name = this.names[i]!;
       let dup = false;
-      for (const e of list) if (e.matched.field === field && e.indicator.provider === name) { dup = true; break; }
+      for (const e of list) if (e?.matched?.field === field && e.indicator?.provider === name) { dup = true; break; }
       if (dup) continue;
       const en: ThreatEnrichment = {
         indicator: { ip, type: ip.indexOf(':') >= 0 ? 'ipv6-addr' : 'ipv4-addr', provider: name },

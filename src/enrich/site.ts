@@ -83,16 +83,18 @@ export class Site {
    * traffic that entered on a WAN interface is inbound, traffic that left on one is outbound.
    */
   direction(ev: GwEvent): Direction | undefined {
-    const s = ev.source.ip, d = ev.destination.ip;
+    // Events built by hand in a flow may carry anything: only strings are addresses.
+    const s = typeof ev.source.ip === 'string' ? ev.source.ip : undefined;
+    const d = typeof ev.destination.ip === 'string' ? ev.destination.ip : undefined;
     const sh = s !== undefined && this.isHome(s);
     const dh = d !== undefined && this.isHome(d);
     if (sh && dh) return 'internal';
     if (sh) return 'outbound';
     if (dh) return 'inbound';
     if (this.wanInterfaces.size) {
-      const inIf = ev.observer.ingress?.interface.name;
+      const inIf = ev.observer?.ingress?.interface?.name;
       if (inIf !== undefined && this.wanInterfaces.has(inIf)) return 'inbound';
-      const outIf = ev.observer.egress?.interface.name;
+      const outIf = ev.observer?.egress?.interface?.name;
       if (outIf !== undefined && this.wanInterfaces.has(outIf)) return 'outbound';
     }
     if (s === undefined && d === undefined) return undefined;

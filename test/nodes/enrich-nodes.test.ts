@@ -93,6 +93,18 @@ describe('nodes: gatewatch-site + gatewatch-geoip', function () {
     expect(call.args[1].payload).to.equal('just text');
   });
 
+  it('odd hand-built events do not break the node', async () => {
+    await helper.load([siteNode, geoipNode], flow);
+    const out = helper.getNode('out');
+    const p = nextMessage(out);
+    helper.getNode('geo').receive({ payload: { source: { ip: 12345 }, destination: { ip: ['x'] }, network: {} } } as any);
+    const m = await p;
+    expect(m.payload.source.geo).to.equal(undefined);
+    const p2 = nextMessage(out);
+    helper.getNode('geo').receive({ payload: event('81.2.69.160', '192.168.1.1') } as any);
+    expect((await p2).payload.source.geo.country_iso_code).to.equal('GB');
+  });
+
   it('an invalid site is reported and falls back to what is valid', async () => {
     await helper.load([siteNode], [{ id: 'site', type: 'gatewatch-site', homeNets: '192.168.0.0/16, 300.0.0.0/8', timezone: 'Mars/Base' }] as any[]);
     const site = helper.getNode('site') as any;
@@ -198,6 +210,21 @@ describe('nodes: gatewatch-feeds + gatewatch-reputation', function () {
     rep.receive({ payload: event('203.0.113.50', '192.168.1.10') } as any);
     expect((await p).payload.threat.enrichments).to.have.length(1);
     await until(() => rep.status.getCalls().some((c: any) => /bad downloads/.test(c.args[0]?.text ?? '')), 4000);
+  });
+
+  it('a hand-built event claiming a LAN address is "public" still never matches; odd fields are ignored', async () => {
+    await helper.load([siteNode, feedsNode, repNode], flow());
+    await until(() => (helper.getNode('feeds') as any).index().names.length === 1);
+    const out = helper.getNode('out');
+    const e: any = event('10.9.9.9', '192.168.1.10');
+    e.source.address_scope = 'public';
+    e.threat = 'not an object';
+    let p = nextMessage(out);
+    helper.getNode(repId).receive({ payload: e } as any);
+    expect((await p).payload.threat).to.equal('not an object');
+    p = nextMessage(out);
+    helper.getNode(repId).receive({ payload: { source: { ip: 7 }, destination: {} } } as any);
+    expect((await p).payload.threat).to.equal(undefined);
   });
 
   it('asks AbuseIPDB (local test server) about addresses on a list, with the key as a credential', async () => {
