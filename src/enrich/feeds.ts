@@ -361,7 +361,22 @@ const DEFAULT_FETCH: Required<FetchOptions> = {
 
 interface HttpResult { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
 
-function httpGet(url: string, headers: Record<string, string>, o: Required<FetchOptions>): Promise<HttpResult> {
+/** GET following up to 5 redirects (http/https only). */
+async function httpGet(url: string, headers: Record<string, string>, o: Required<FetchOptions>): Promise<HttpResult> {
+  let u = url;
+  for (let hop = 0; hop <= 5; hop++) {
+    const r = await httpGetOnce(u, headers, o);
+    const loc = r.headers.location;
+    if (r.status >= 300 && r.status < 400 && r.status !== 304 && typeof loc === 'string') {
+      u = new URL(loc, u).toString();
+      continue;
+    }
+    return r;
+  }
+  throw new Error('too many redirects');
+}
+
+function httpGetOnce(url: string, headers: Record<string, string>, o: Required<FetchOptions>): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     let u: URL;
     try { u = new URL(url); } catch { reject(new Error(`bad URL ${url}`)); return; }

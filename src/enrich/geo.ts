@@ -4,7 +4,7 @@
  * format .mmdb files the user downloads (GeoLite2-City / DB-IP lite; GeoLite2-ASN adds the network
  * owner). Each distinct address is looked up once: a bounded cache keyed by address.
  */
-import { mkdirSync, symlinkSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, symlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Endpoint, GeoFields, GwEvent } from '../event';
@@ -54,7 +54,10 @@ export function geoipLiteModule(mode: 'city' | 'country'): GeoipLite {
     for (const f of ['geoip-country.dat', 'geoip-country6.dat']) {
       const link = join(dir, f);
       if (!existsSync(link)) {
-        try { symlinkSync(join(dataDir, f), link); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+        try { symlinkSync(join(dataDir, f), link); } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== 'EEXIST') copyFileSync(join(dataDir, f), link); // no symlinks allowed (Windows): copy the ~14 MB instead
+        }
       }
     }
     g.geodatadir = dir;

@@ -114,6 +114,19 @@ describe('enrich: feed downloads (real HTTP server)', function () {
     expect(f.state.notModified).to.equal(1);
   });
 
+  it('follows redirects', async () => {
+    srv.handler = (req, res) => {
+      if (req.url === '/list.netset') { res.writeHead(302, { Location: '/moved/list.netset' }); res.end(); return; }
+      res.writeHead(200); res.end(GOOD);
+    };
+    const f = new Feed(def(), new FeedStore(dir));
+    expect(await f.refresh()).to.equal('updated');
+    expect(f.state.blocks!.count).to.equal(51);
+    srv.handler = (_req, res) => { res.writeHead(301, { Location: '/list.netset' }); res.end(); };
+    expect(await f.refresh()).to.equal('failed');
+    expect(f.state.lastError).to.match(/too many redirects/);
+  });
+
   it('keeps the good copy on a 500, a timeout, a truncated body, an empty list and garbage', async () => {
     srv.handler = (_req, res) => { res.writeHead(200); res.end(GOOD); };
     const f = new Feed(def(), new FeedStore(dir), { timeoutMs: 300 });
