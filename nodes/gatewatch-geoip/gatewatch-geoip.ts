@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { GwEvent } from '../../src/event';
-import { GeoLookup, GeoMode, GeoSides } from '../../src/enrich/geo';
+import { GeoLookup, GeoMode, GeoSides, loadedGeoipMode } from '../../src/enrich/geo';
 import { addressScope } from '../../src/enrich/scope';
 import { Site } from '../../src/enrich/site';
 import { compact, RateMeter, ThrottledStatus } from '../lib/status';
@@ -67,6 +67,7 @@ export = function (RED: NodeAPI) {
       setImmediate(() => {
         if (closed) return;
         try { g.preload(); } catch (e) { failed = e as Error; node.error(e); }
+        if (mode === 'city' && !config.cityDb && loadedGeoipMode() === 'country') node.warn(RED._('gatewatch-geoip.errors.countryLoaded'));
         status.touch();
         status.flush();
       });
