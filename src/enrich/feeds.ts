@@ -342,6 +342,8 @@ export interface FeedState {
   notModified: number;
   lastError?: string;
   lastOutcome?: FetchOutcome;
+  /** When the last download was attempted (ms), whatever its outcome. */
+  lastAttemptAt?: number;
 }
 
 export interface FetchOptions {
@@ -507,8 +509,12 @@ export class Feed {
   due(now = Date.now()): boolean {
     if (this.def.file && !this.def.url) return this.fileChanged();
     if (!this.def.url) return false;
-    const last = this.state.meta?.checkedAt ?? this.state.meta?.fetchedAt ?? 0;
-    return now - last >= effectiveRefreshS(this.def) * 1000;
+    const s = this.state;
+    const last = Math.max(s.meta?.checkedAt ?? 0, s.meta?.fetchedAt ?? 0, s.lastAttemptAt ?? 0);
+    // After a failure, try again sooner (15 min), but never sooner than the provider allows.
+    const failed = s.lastOutcome === 'failed' || s.lastOutcome === 'rejected';
+    const every = failed ? Math.max(minRefreshS(this.def.url), Math.min(effectiveRefreshS(this.def), 900)) : effectiveRefreshS(this.def);
+    return now - last >= every * 1000;
   }
 
   /** Download now (if the feed has a URL). Never throws; the outcome is recorded in `state`. */
@@ -519,6 +525,7 @@ export class Feed {
       if (d.file) return this.loadFile(now);
       return (s.lastOutcome = 'skipped');
     }
+    s.lastAttemptAt = now;
     const headers: Record<string, string> = {};
     if (s.blocks && s.meta?.etag) headers['If-None-Match'] = s.meta.etag;
     if (s.blocks && s.meta?.lastModified) headers['If-Modified-Since'] = s.meta.lastModified;

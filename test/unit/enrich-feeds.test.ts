@@ -65,6 +65,19 @@ describe('enrich: feed formats', () => {
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
+  it('after a failed first download, waits before trying again (never hammering the provider)', async () => {
+    const f = new Feed({ id: 's', name: 'S', url: 'http://127.0.0.1:9/drop.txt', format: 'plain', enabled: true, refreshS: 43200 }, null, { timeoutMs: 500 });
+    const t0 = Date.now();
+    expect(f.due(t0)).to.equal(true);
+    expect(await f.refresh(t0)).to.equal('failed');
+    expect(f.due(t0 + 60_000)).to.equal(false);
+    expect(f.due(t0 + 901_000)).to.equal(true); // 15 min retry for a local test URL
+    const sp = new Feed({ id: 'sp', name: 'SP', url: 'https://www.spamhaus.org/drop/drop_v4.json', format: 'spamhaus-json', enabled: true, refreshS: 43200 }, null);
+    sp.state.lastAttemptAt = t0; sp.state.lastOutcome = 'failed';
+    expect(sp.due(t0 + 1800_000)).to.equal(false); // Spamhaus: never before an hour
+    expect(sp.due(t0 + 3600_000)).to.equal(true);
+  });
+
   it('never refreshes more often than the provider allows', () => {
     const d = (url: string, refreshS: number): FeedDef => ({ id: 'x', name: 'x', url, format: 'plain', enabled: true, refreshS });
     expect(effectiveRefreshS(d('https://www.spamhaus.org/drop/drop.txt', 60))).to.equal(3600);
