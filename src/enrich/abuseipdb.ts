@@ -37,7 +37,7 @@ function nextUtcMidnight(ms: number): number { const d = new Date(ms); return Da
 
 export class AbuseIpdb {
   private readonly o: Required<Omit<AbuseIpdbOptions, 'stateFile'>> & { stateFile?: string };
-  private readonly cache: BoundedCache<{ at: number; answer: AbuseIpdbAnswer | null }>;
+  private readonly cache: BoundedCache<{ at: number; answer: AbuseIpdbAnswer | null; ttlS: number }>;
   private readonly inflight = new Map<string, Promise<AbuseIpdbAnswer | null>>();
   private state: BudgetState;
   readonly stats: AbuseIpdbStats = { requests: 0, cacheHits: 0, errors: 0, budgetRefusals: 0, rateLimited: 0, usedToday: 0 };
@@ -92,7 +92,7 @@ export class AbuseIpdb {
   /** A cached answer without any request (undefined when unknown or expired). */
   cached(ip: string): AbuseIpdbAnswer | null | undefined {
     const c = this.cache.get(ip);
-    if (c && this.o.now() - c.at < this.o.ttlS * 1000) return c.answer;
+    if (c && this.o.now() - c.at < c.ttlS * 1000) return c.answer;
     return undefined;
   }
 
@@ -137,18 +137,26 @@ export class AbuseIpdb {
             resolve(null);
             return;
           }
-          if (res.statusCode !== 200) { this.fail(`HTTP ${res.statusCode}`); resolve(null); return; }
+          if (res.statusCode === 401 || res.statusCode === 403) {
+            // A wrong or revoked key: every request would fail the same way. Pause for an hour.
+            this.state.blockedUntil = now + 3600 * 1000;
+            this.saveState();
+            this.fail(`HTTP ${res.statusCode}: check the API key`);
+            resolve(null);
+            return;
+          }
+          if (res.statusCode !== 200) { this.failFor(ip, now, `HTTP ${res.statusCode}`); resolve(null); return; }
           try {
             const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: Record<string, unknown> };
             const d = body.data;
-            if (!d || typeof d.abuseConfidenceScore !== 'number') { this.fail('unexpected answer'); resolve(null); return; }
+            if (!d || typeof d.abuseConfidenceScore !== 'number') { this.failFor(ip, now, 'unexpected answer'); resolve(null); return; }
             const a: AbuseIpdbAnswer = { score: d.abuseConfidenceScore };
             if (typeof d.usageType === 'string') a.usage_type = d.usageType;
             if (typeof d.totalReports === 'number') a.reports = d.totalReports;
             if (typeof d.isp === 'string') a.isp = d.isp;
-            this.cache.set(ip, { at: now, answer: a });
+            this.cache.set(ip, { at: now, answer: a, ttlS: this.o.ttlS });
             resolve(a);
-          } catch (e) { this.fail(`bad JSON: ${(e as Error).message}`); resolve(null); }
+          } catch (e) { this.failFor(ip, now, `bad JSON: ${(e as Error).message}`); resolve(null); }
         });
         res.on('error', (e) => { this.fail(e.message); resolve(null); });
       });
@@ -158,4 +166,10 @@ export class AbuseIpdb {
   }
 
   private fail(msg: string): void { this.stats.errors++; this.stats.lastError = msg; }
+
+  /** A failed answer about one address is remembered for an hour, so it does not eat the budget again. */
+  private failFor(ip: string, now: number, msg: string): void {
+    this.fail(msg);
+    this.cache.set(ip, { at: now, answer: null, ttlS: Math.min(this.o.ttlS, 3600) });
+  }
 }

@@ -19,9 +19,24 @@ describe('enrich: AbuseIPDB (real local HTTP server)', () => {
     const a = make();
     expect(await a.check('198.51.100.1')).to.deep.equal({ score: 100, usage_type: 'Data Center/Web Hosting/Transit', reports: 42, isp: 'Example Hosting' });
     expect(api.hits).to.deep.equal(['198.51.100.1']);
-    const wrongKey = make({ apiKey: 'nope' });
+    const wrongKey = make({ apiKey: 'nope', stateFile: join(dir, 'other.json') });
     expect(await wrongKey.check('198.51.100.2')).to.equal(null);
     expect(wrongKey.stats.lastError).to.match(/401/);
+    // A bad key pauses requests instead of spending the budget on failures.
+    expect(await wrongKey.check('198.51.100.3')).to.equal(null);
+    expect(wrongKey.stats.budgetRefusals).to.equal(1);
+  });
+
+  it('remembers a failed answer for an hour instead of asking again', async () => {
+    const a = make();
+    api.mode.status = 500;
+    expect(await a.check('198.51.100.1')).to.equal(null);
+    api.mode.status = 200;
+    expect(await a.check('198.51.100.1')).to.equal(null);
+    expect(api.hits).to.have.length(1);
+    now += 3601 * 1000;
+    expect(await a.check('198.51.100.1')).to.not.equal(null);
+    expect(api.hits).to.have.length(2);
   });
 
   it('reuses answers for the TTL, then asks again', async () => {
