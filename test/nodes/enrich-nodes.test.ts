@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
 import { fakeAbuseIpdb } from '../helpers/abuseipdb-server';
-import { FIXTURES, readLines } from '../helpers/fixtures';
+import { FIXTURES, readLines, ROOT } from '../helpers/fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const siteNode = require('../../nodes/gatewatch-site/gatewatch-site');
@@ -130,6 +130,34 @@ describe('nodes: gatewatch-site + gatewatch-geoip', function () {
       await helper.unload();
     }
     expect(stamps[0]).to.not.equal(stamps[1]);
+  });
+});
+
+describe('example flow: Who is knocking', function () {
+  this.timeout(30000);
+  beforeEach(() => helper.startServer());
+  afterEach(async () => { await helper.unload(); await helper.stopServer(); });
+
+  it('runs: a blocked attempt from the internet comes out with direction and geo', async () => {
+    const flow: any[] = JSON.parse(readFileSync(join(ROOT, 'examples', 'Who is knocking - geo and reputation.json'), 'utf8'));
+    const dir = mkdtempSync(join(tmpdir(), 'gw-example-'));
+    try {
+      for (const n of flow) {
+        if (n.type === 'inject' || n.type === 'debug' || n.type === 'comment') { n.type = 'helper'; }
+        if (n.x !== undefined) n.z = 'gw.ex.tab';
+        if (n.type === 'gatewatch-feeds') n.storeDir = dir;
+      }
+      flow.unshift({ id: 'gw.ex.tab', type: 'tab' });
+      await helper.load([siteNode, parseNode, geoipNode, feedsNode, repNode], flow);
+      const line = flow.find((n) => n.id === 'gw.ex.enrich.in1').payload;
+      const p = nextMessage(helper.getNode('gw.ex.enrich.debug'));
+      helper.getNode('gw.ex.enrich.parse').receive({ payload: line } as any);
+      const ev = (await p).payload;
+      expect(ev.network.direction).to.equal('inbound');
+      expect(ev.source.geo.country_iso_code).to.equal('GB');
+      expect(ev.destination.address_scope).to.equal('private');
+      expect(ev.threat).to.equal(undefined); // every list is off until the owner switches it on
+    } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
 
