@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Bench> = {
   parse: () => require('./parse'),
   'psad-compare': () => require('./psad-compare'),
   'parsers-a': () => require('./parsers-a') as Bench,
+  enrich: () => require('./enrich') as Bench,
 };
 
 async function main(): Promise<void> {

@@ -1,11 +1,14 @@
 /**
  * The enrichment stage as one object: address scope, direction (from the site), geo/AS, reputation.
  * INTERFACE CONTRACT (used by analyze, detect, report, share): `await Enricher.create(opts)` then
- * synchronous `enrich(ev)` per event. This first version only sets direction from home networks;
- * the enrichment work replaces the body, keeping the interface.
+ * synchronous `enrich(ev)` per event.
  */
 import type { GwEvent } from '../event';
-import { parseCidr, cidrContains, Cidr } from '../net/ip';
+import { GeoLookup, GeoSides } from './geo';
+import { loadFeedFiles } from './feeds';
+import { ReputationIndex } from './reputation';
+import { addressScope } from './scope';
+import { DEFAULT_HOME_NETS as SITE_DEFAULT_HOME_NETS, Site } from './site';
 
 export interface SiteConfig {
   name?: string;
@@ -27,32 +30,64 @@ export interface EnrichOptions {
   geo?: 'city' | 'country' | 'off';
   /** Reputation lists on disk: files, or folders meaning every list inside. */
   feeds?: string[];
+  /** Which side(s) get geo: 'both' (default), 'source', 'destination', 'remote' (the external party). */
+  geoSides?: GeoSides;
+  /** Distinct addresses kept in the geo cache (default 50 000). */
+  geoCacheSize?: number;
+  /** MaxMind-format databases (.mmdb): a city database replaces geoip-lite; an ASN database adds AS fields. */
+  cityDb?: string;
+  asnDb?: string;
+  /** Match private/loopback/link-local/CGNAT addresses against the lists too (default false). */
+  matchLocalOnFeeds?: boolean;
+  /** An already built reputation index (the Node-RED feeds node passes its own). */
+  reputation?: ReputationIndex;
 }
 
-export const DEFAULT_HOME_NETS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7', 'fe80::/10'];
+export const DEFAULT_HOME_NETS = SITE_DEFAULT_HOME_NETS;
 
 export class Enricher {
-  private readonly home: Cidr[];
-  private constructor(opts: EnrichOptions) {
-    this.home = (opts.site?.homeNets?.length ? opts.site.homeNets : DEFAULT_HOME_NETS)
-      .map((c) => parseCidr(c))
-      .filter((c): c is Cidr => c !== null);
+  readonly site: Site;
+  readonly geo: GeoLookup;
+  reputation: ReputationIndex;
+
+  private constructor(site: Site, geo: GeoLookup, reputation: ReputationIndex) {
+    this.site = site;
+    this.geo = geo;
+    this.reputation = reputation;
   }
 
   static async create(opts: EnrichOptions = {}): Promise<Enricher> {
-    return new Enricher(opts);
+    const site = new Site(opts.site ?? {});
+    const geo = await GeoLookup.create({
+      mode: opts.geo ?? 'city', sides: opts.geoSides ?? 'both', cacheSize: opts.geoCacheSize, cityDb: opts.cityDb, asnDb: opts.asnDb,
+    });
+    let rep = opts.reputation;
+    if (!rep) {
+      const feeds = opts.feeds?.length ? loadFeedFiles(opts.feeds) : [];
+      rep = ReputationIndex.build(feeds.map((f) => ({ name: f.def.name, parsed: f.parsed })), { matchLocal: !!opts.matchLocalOnFeeds, site });
+    }
+    return new Enricher(site, geo, rep);
   }
 
   isHome(ip: string): boolean {
-    return this.home.some((c) => cidrContains(c, ip));
+    return this.site.isHome(ip);
   }
 
+  /** Scope, direction, geo/AS and reputation, in place; returns the same event. */
   enrich(ev: GwEvent): GwEvent {
     const s = ev.source.ip, d = ev.destination.ip;
-    if (s !== undefined && d !== undefined) {
-      const sh = this.isHome(s), dh = this.isHome(d);
-      ev.network.direction = sh ? (dh ? 'internal' : 'outbound') : (dh ? 'inbound' : 'external');
+    if (typeof s === 'string' && ev.source.address_scope === undefined) {
+      const sc = addressScope(s);
+      if (sc) ev.source.address_scope = sc;
     }
+    if (typeof d === 'string' && ev.destination.address_scope === undefined) {
+      const sc = addressScope(d);
+      if (sc) ev.destination.address_scope = sc;
+    }
+    const dir = this.site.direction(ev);
+    if (dir) ev.network.direction = dir;
+    this.geo.enrich(ev);
+    this.reputation.enrich(ev);
     return ev;
   }
 }

@@ -1,0 +1,263 @@
+/**
+ * Where is an address? Country, region, city, location and time zone for PUBLIC addresses, from the
+ * geoip-lite data bundled with the package (loaded once per process, on first use), or from MaxMind-
+ * format .mmdb files the user downloads (GeoLite2-City / DB-IP lite; GeoLite2-ASN adds the network
+ * owner). Each distinct address is looked up once: a bounded cache keyed by address.
+ */
+import { copyFileSync, mkdirSync, symlinkSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Endpoint, GeoFields, GwEvent } from '../event';
+import { addressScope } from './scope';
+
+export type GeoMode = 'city' | 'country' | 'off';
+export type GeoSides = 'source' | 'destination' | 'both' | 'remote';
+
+export interface GeoOptions {
+  /** 'city' (default): full geoip-lite data (~150 MB RAM); 'country': country data only (~25 MB); 'off'. */
+  mode?: GeoMode;
+  /** Which side(s) to enrich; 'remote' = the external party, from network.direction. Default 'both'. */
+  sides?: GeoSides;
+  /** Distinct addresses remembered (default 50 000). */
+  cacheSize?: number;
+  /** A MaxMind-format city (or country) database; used instead of geoip-lite when given. */
+  cityDb?: string;
+  /** A MaxMind-format ASN database (GeoLite2-ASN, DB-IP ASN lite): adds *.as.number / *.as.organization.name. */
+  asnDb?: string;
+}
+
+export interface GeoAnswer {
+  geo?: GeoFields;
+  as?: { number?: number; organization?: { name?: string } };
+}
+
+interface GeoipLite {
+  lookup(ip: string): null | { country: string; region: string; city: string; timezone: string; ll: [number | null, number | null] };
+}
+
+let geoipLite: GeoipLite | null = null;
+let geoipLiteMode: 'city' | 'country' | null = null;
+
+/**
+ * The geoip-lite module, loaded once per process. 'country' mode points geoip-lite at a folder holding
+ * only the country files, so the city data (~140 MB) is never read; the first mode loaded wins for the
+ * life of the process (a later 'city' request then gets country answers, see `loadedGeoipMode`).
+ */
+export function geoipLiteModule(mode: 'city' | 'country'): GeoipLite {
+  if (geoipLite) return geoipLite;
+  const g = globalThis as { geodatadir?: string };
+  const saved = g.geodatadir;
+  if (mode === 'country') {
+    const dataDir = join(dirname(require.resolve('geoip-lite/package.json')), 'data');
+    const dir = join(tmpdir(), `gatewatch-geoip-country-${process.getuid?.() ?? 0}`);
+    mkdirSync(dir, { recursive: true });
+    for (const f of ['geoip-country.dat', 'geoip-country6.dat']) {
+      const link = join(dir, f);
+      if (!existsSync(link)) {
+        try { symlinkSync(join(dataDir, f), link); } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== 'EEXIST') copyFileSync(join(dataDir, f), link); // no symlinks allowed (Windows): copy the ~14 MB instead
+        }
+      }
+    }
+    g.geodatadir = dir;
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    geoipLite = require('geoip-lite') as GeoipLite;
+    geoipLiteMode = mode;
+  } finally {
+    if (mode === 'country') { if (saved === undefined) delete g.geodatadir; else g.geodatadir = saved; }
+  }
+  return geoipLite;
+}
+
+export function loadedGeoipMode(): 'city' | 'country' | null { return geoipLiteMode; }
+
+let displayNames: Intl.DisplayNames | null = null;
+const countryNames = new Map<string, string>();
+
+/** English country name for an ISO 3166-1 alpha-2 code (Intl.DisplayNames, no data file). */
+export function countryName(code: string): string | undefined {
+  let n = countryNames.get(code);
+  if (n !== undefined) return n || undefined;
+  try {
+    displayNames ??= new Intl.DisplayNames(['en'], { type: 'region' });
+    n = displayNames.of(code) ?? '';
+  } catch { n = ''; }
+  if (n === code || n === 'Unknown Region') n = '';
+  if (countryNames.size < 1000) countryNames.set(code, n);
+  return n || undefined;
+}
+
+/**
+ * A bounded cache in two generations: new entries go to `young`; when it holds half the cap it becomes
+ * `old` and the previous `old` is dropped. A hit in `old` is promoted. Memory never exceeds `cap`
+ * entries and recently used addresses survive (an LRU approximation with O(1) work per call).
+ */
+export class BoundedCache<V> {
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
+  private readonly half: number;
+  hits = 0;
+  misses = 0;
+  constructor(readonly cap: number) { this.half = Math.max(1, Math.floor(cap / 2)); }
+
+  get(k: string): V | undefined {
+    let v = this.young.get(k);
+    if (v !== undefined) { this.hits++; return v; }
+    v = this.old.get(k);
+    if (v !== undefined) { this.hits++; this.set(k, v); return v; }
+    this.misses++;
+    return undefined;
+  }
+
+  set(k: string, v: V): void {
+    if (this.young.size >= this.half) { this.old = this.young; this.young = new Map(); }
+    this.young.set(k, v);
+  }
+
+  get size(): number { return this.young.size + this.old.size; }
+  clear(): void { this.young.clear(); this.old.clear(); }
+}
+
+interface MmdbReader { get(ip: string): unknown }
+
+interface CityRecord {
+  country?: { iso_code?: string; names?: Record<string, string> };
+  registered_country?: { iso_code?: string; names?: Record<string, string> };
+  subdivisions?: { iso_code?: string; names?: Record<string, string> }[];
+  city?: { names?: Record<string, string> };
+  location?: { latitude?: number; longitude?: number; time_zone?: string };
+}
+interface AsnRecord { autonomous_system_number?: number; autonomous_system_organization?: string }
+
+const NONE: GeoAnswer = Object.freeze({}) as GeoAnswer;
+
+export class GeoLookup {
+  readonly mode: GeoMode;
+  readonly sides: GeoSides;
+  readonly cache: BoundedCache<GeoAnswer>;
+  private lite: GeoipLite | null = null;
+  lookups = 0;
+
+  private constructor(opts: GeoOptions, private readonly city: MmdbReader | null, private readonly asn: MmdbReader | null) {
+    this.mode = opts.mode ?? 'city';
+    this.sides = opts.sides ?? 'both';
+    this.cache = new BoundedCache(opts.cacheSize && opts.cacheSize > 0 ? opts.cacheSize : 50000);
+  }
+
+  /** Opens the .mmdb files (if any); geoip-lite is loaded lazily on the first lookup. */
+  static async create(opts: GeoOptions = {}): Promise<GeoLookup> {
+    let city: MmdbReader | null = null, asn: MmdbReader | null = null;
+    if (opts.mode !== 'off') {
+      if (opts.cityDb || opts.asnDb) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const maxmind = require('maxmind') as typeof import('maxmind');
+        if (opts.cityDb) city = await maxmind.open(opts.cityDb);
+        if (opts.asnDb) asn = await maxmind.open(opts.asnDb);
+      }
+    }
+    return new GeoLookup(opts, city, asn);
+  }
+
+  /** Load geoip-lite now (it is otherwise loaded on the first public address). */
+  preload(): void {
+    if (this.mode !== 'off' && !this.city && !this.lite) this.lite = geoipLiteModule(this.mode);
+  }
+
+  /** Geo/AS answer for a public address (cached); `{}` when nothing is known. */
+  lookup(ip: string): GeoAnswer {
+    const hit = this.cache.get(ip);
+    if (hit !== undefined) return hit;
+    const a = this.lookupUncached(ip);
+    this.cache.set(ip, a);
+    return a;
+  }
+
+  lookupUncached(ip: string): GeoAnswer {
+    if (this.mode === 'off') return NONE;
+    this.lookups++;
+    let geo: GeoFields | undefined;
+    if (this.city) {
+      const r = this.city.get(ip) as CityRecord | null;
+      if (r) geo = fromCityRecord(r, this.mode);
+    } else {
+      this.lite ??= geoipLiteModule(this.mode);
+      const r = this.lite.lookup(ip);
+      if (r && r.country) {
+        geo = { country_iso_code: r.country };
+        const name = countryName(r.country);
+        if (name) geo.country_name = name;
+        if (this.mode === 'city') {
+          if (r.region) geo.region_iso_code = `${r.country}-${r.region}`;
+          if (r.city) geo.city_name = r.city;
+          if (typeof r.ll[0] === 'number' && typeof r.ll[1] === 'number') geo.location = { lat: r.ll[0], lon: r.ll[1] };
+        }
+        if (r.timezone) geo.timezone = r.timezone;
+      }
+    }
+    let as: GeoAnswer['as'];
+    if (this.asn) {
+      const r = this.asn.get(ip) as AsnRecord | null;
+      if (r && (r.autonomous_system_number !== undefined || r.autonomous_system_organization)) {
+        as = {};
+        if (r.autonomous_system_number !== undefined) as.number = r.autonomous_system_number;
+        if (r.autonomous_system_organization) as.organization = { name: r.autonomous_system_organization };
+      }
+    }
+    if (!geo && !as) return NONE;
+    const out: GeoAnswer = {};
+    if (geo) out.geo = geo;
+    if (as) out.as = as;
+    return out;
+  }
+
+  /** Enrich the chosen side(s) of an event; only public addresses are looked up. */
+  enrich(ev: GwEvent): void {
+    if (this.mode === 'off') return;
+    let src = true, dst = true;
+    switch (this.sides) {
+      case 'source': dst = false; break;
+      case 'destination': src = false; break;
+      case 'remote': {
+        const d = ev.network?.direction;
+        if (d === 'inbound') dst = false;
+        else if (d === 'outbound') src = false;
+        else if (d === 'internal') return;
+        break;
+      }
+      default: break;
+    }
+    if (src && ev.source) this.enrichEndpoint(ev.source);
+    if (dst && ev.destination) this.enrichEndpoint(ev.destination);
+  }
+
+  private enrichEndpoint(ep: Endpoint): void {
+    const ip = ep.ip;
+    if (typeof ip !== 'string') return;
+    const scope = ep.address_scope ?? (ep.address_scope = addressScope(ip));
+    if (scope !== 'public') return;
+    const a = this.lookup(ip);
+    if (a.geo) ep.geo = a.geo.location ? { ...a.geo, location: { ...a.geo.location } } : { ...a.geo };
+    if (a.as) ep.as = a.as.organization ? { ...a.as, organization: { ...a.as.organization } } : { ...a.as };
+  }
+}
+
+function fromCityRecord(r: CityRecord, mode: GeoMode): GeoFields | undefined {
+  const c = r.country ?? r.registered_country;
+  if (!c?.iso_code) return undefined;
+  const geo: GeoFields = { country_iso_code: c.iso_code };
+  const name = countryName(c.iso_code) ?? c.names?.en;
+  if (name) geo.country_name = name;
+  if (mode === 'city') {
+    const sub = r.subdivisions?.[0]?.iso_code;
+    if (sub) geo.region_iso_code = `${c.iso_code}-${sub}`;
+    const city = r.city?.names?.en;
+    if (city) geo.city_name = city;
+    const lat = r.location?.latitude, lon = r.location?.longitude;
+    if (typeof lat === 'number' && typeof lon === 'number') geo.location = { lat, lon };
+  }
+  if (r.location?.time_zone) geo.timezone = r.location.time_zone;
+  return geo;
+}
