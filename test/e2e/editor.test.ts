@@ -98,5 +98,8 @@ describe('editor in headless Chromium', function () {
     expect(valid.good).to.equal(true);
     expect(valid.bad).to.not.equal(true);
     expect(valid.word).to.not.equal(true);
+    // The message is translated text, not a raw message key.
+    expect(String(valid.bad)).to.not.match(/errors\.|node-red-contrib-gatewatch/);
+    expect(String(valid.bad)).to.match(/1 to 65535/);
   });
 });
