@@ -1,0 +1,54 @@
+/**
+ * Everything a report delivers, in one call: HTML (email variant with a CID chart, file variant with
+ * inline SVG), text, incidents CSV, JSON, and nodemailer-style attachments.
+ */
+import type { ReportData } from './build';
+import { renderIncidentsCsv } from './csv';
+import { renderHtml, InlineImage } from './html';
+import { renderText } from './text';
+
+export interface Attachment {
+  filename: string;
+  content: string | Buffer;
+  contentType: string;
+  cid?: string;
+}
+
+export interface RenderedReport {
+  subject: string;
+  /** HTML for email (chart as a CID-referenced PNG attachment). */
+  emailHtml: string;
+  /** HTML for a file or a browser (chart as inline SVG). */
+  fileHtml: string;
+  text: string;
+  csv: string;
+  json: string;
+  /** nodemailer attachments: the chart PNG (cid), incidents CSV, report JSON. */
+  attachments: Attachment[];
+  images: InlineImage[];
+}
+
+/** The report data as JSON, without the duplicate listed-incidents array. */
+export function reportJson(r: ReportData): string {
+  const { incidents: _listed, ...rest } = r;
+  return JSON.stringify(rest, null, 1);
+}
+
+export function fileStem(r: ReportData): string {
+  const d = r.period.from.slice(0, 10);
+  return `gatewatch-${r.period.kind}-${d}`;
+}
+
+export function renderAll(r: ReportData): RenderedReport {
+  const email = renderHtml(r, { charts: 'cid' });
+  const file = renderHtml(r, { charts: 'svg' });
+  const csv = renderIncidentsCsv(r);
+  const json = reportJson(r);
+  const stem = fileStem(r);
+  const attachments: Attachment[] = [
+    ...email.images.map((i) => ({ filename: i.filename, content: i.content, contentType: i.contentType, cid: i.cid })),
+    { filename: `${stem}-incidents.csv`, content: csv, contentType: 'text/csv; charset=utf-8' },
+    { filename: `${stem}.json`, content: json, contentType: 'application/json' },
+  ];
+  return { subject: r.subject, emailHtml: email.html, fileHtml: file.html, text: renderText(r), csv, json, attachments, images: email.images };
+}
