@@ -5,6 +5,7 @@
 import type { Incident, Severity } from '../detect/incident';
 import { SEVERITIES, severityRank } from '../detect/incident';
 import { hllCount, hllMerge, HLL_M, RollupData } from './rollup';
+import { isCalendarMonth } from './schedule';
 import { countryName, serviceName } from './services';
 
 export interface ReportSite {
@@ -379,7 +380,7 @@ export function buildReport(input: BuildInput): ReportData {
     : totals.bySeverity.critical > 0 || (gotThrough.length > 0 && serious > 0) ? 'urgent'
       : serious > 0 || gotThrough.length > 0 ? 'attention'
         : incidents.length === 0 ? 'quiet' : 'ok';
-  const periodLabel = kind === 'monthly' ? fmt(tz, 'month').format(new Date(from + DAY))
+  const periodLabel = isCalendarMonth(from, to, tz) ? fmt(tz, 'month').format(new Date(from + DAY))
     : `${formatDay(from, tz)} to ${formatDay(to - 1, tz)}`;
   const headline = status === 'no-data' ? `No firewall logs arrived this ${noun}`
     : status === 'urgent' ? `${plural(serious, 'serious incident')}${gotThrough.length ? ', and something got through' : ''}`

@@ -100,6 +100,7 @@ export class ReportStore {
       CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
     `);
     this.db.prepare(`INSERT OR IGNORE INTO meta(k, v) VALUES ('schema', '1')`).run();
+    this.db.prepare(`INSERT OR IGNORE INTO meta(k, v) VALUES ('created', ?)`).run(String(Date.now()));
     this.st = {
       traffic: this.db.prepare(`INSERT INTO traffic(hour, action, direction, country, port, transport, bad, count)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count`),
@@ -223,6 +224,14 @@ export class ReportStore {
     };
     const incidents = (st.qIncidents!.all(fromMs, toMs) as { json: string }[]).map((r) => JSON.parse(r.json) as Incident);
     return { incidents, rollups };
+  }
+
+  getMeta(k: string): string | undefined {
+    return (this.db.prepare(`SELECT v FROM meta WHERE k = ?`).get(k) as { v: string } | undefined)?.v;
+  }
+
+  setMeta(k: string, v: string): void {
+    this.db.prepare(`INSERT OR REPLACE INTO meta(k, v) VALUES (?, ?)`).run(k, v);
   }
 
   /** Raw events kept with keepRawDays, for [fromMs, toMs). */
