@@ -161,15 +161,20 @@ export = function (RED: NodeAPI) {
       const wait = Math.min(dueW, dueM, now + HOUR) - now;
       timer = setTimeout(arm, Math.max(1000, wait));
     }
-    // Catch up on a run missed while Node-RED was stopped (never for the time before the database existed).
+    // Catch up on a run missed while Node-RED was stopped (never for the time before the database
+    // existed). Deferred so the flow is wired before anything is sent.
+    let catchUpTimer: NodeJS.Timeout | null = null;
     if (config.catchUp !== false) {
-      const created = Number(store.getMeta('created') ?? Date.now());
-      for (const [kind, on, next, look] of [['weekly', weeklyOn, nextW, 8 * DAY], ['monthly', monthlyOn, nextM, 32 * DAY]] as const) {
-        if (!on) continue;
-        const due = lastDue(Date.now(), next, look);
-        const last = Number(store.getMeta(`last_${kind}`) ?? 0);
-        if (due !== null && due > created && due > last) runScheduled(kind, due);
-      }
+      catchUpTimer = setTimeout(() => {
+        catchUpTimer = null;
+        const created = Number(store.getMeta('created') ?? Date.now());
+        for (const [kind, on, next, look] of [['weekly', weeklyOn, nextW, 8 * DAY], ['monthly', monthlyOn, nextM, 32 * DAY]] as const) {
+          if (!on) continue;
+          const due = lastDue(Date.now(), next, look);
+          const last = Number(store.getMeta(`last_${kind}`) ?? 0);
+          if (due !== null && due > created && due > last) runScheduled(kind, due);
+        }
+      }, 1000);
     }
     arm();
 
@@ -177,7 +182,7 @@ export = function (RED: NodeAPI) {
       try {
         const topic = typeof msg.topic === 'string' ? msg.topic : '';
         const p = msg.payload as unknown;
-        const cmd = topic === 'report' || p === 'weekly' || p === 'monthly' || p === 'report'
+        const cmd = topic === 'report' || typeof p === 'string'
           || (!!p && typeof p === 'object' && !Array.isArray(p) && ('period' in p || ('from' in p && 'to' in p)) && !isEvent(p));
         if (cmd) {
           const o = (p && typeof p === 'object' ? p : {}) as { period?: string; from?: string | number; to?: string | number };
@@ -219,7 +224,8 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       if (timer) clearTimeout(timer);
-      timer = null;
+      if (catchUpTimer) clearTimeout(catchUpTimer);
+      timer = catchUpTimer = null;
       status.close();
       try {
         store.close();
