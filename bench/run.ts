@@ -6,6 +6,7 @@
 type Bench = { run(): Promise<void> };
 
 const BENCHES: Record<string, () => Bench> = {
+  report: () => require('./report') as Bench,
 };
 
 async function main(): Promise<void> {

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import type { GwEvent } from '../../src/event';
 import type { Incident } from '../../src/detect/incident';
-import { buildReport, formatShort } from '../../src/report/build';
+import { buildReport, formatShort, pickBucket } from '../../src/report/build';
 import { fileStem, renderAll } from '../../src/report/render';
 import {
   lastDue, monthlyPeriod, nextMonthly, nextWeekly, parseTime, Period, previousPeriod, weeklyPeriod,
@@ -107,8 +107,8 @@ export = function (RED: NodeAPI) {
     /** Build, render, write and send one report. */
     function produce(period: Period, send: (m: NodeMessageInFlow) => void, base?: NodeMessageInFlow): void {
       const prev = previousPeriod(period, tz);
-      const cur = store.query(period.from, period.to);
-      const before = store.query(prev.from, prev.to);
+      const cur = store.query(period.from, period.to, { bucketMs: pickBucket(period.to - period.from) });
+      const before = store.query(prev.from, prev.to, { bucketMs: pickBucket(prev.to - prev.from) });
       const report = buildReport({
         from: period.from, to: period.to, kind: period.kind, incidents: cur.incidents, rollups: cur.rollups,
         previous: { from: prev.from, to: prev.to, incidents: before.incidents, rollups: before.rollups }, site: siteInfo,

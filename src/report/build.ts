@@ -229,7 +229,8 @@ function change(now: number, before: number, noun: string, periodNoun: string): 
   return `${num(now)} ${noun}, ${how} last ${periodNoun} (${num(before)}).`;
 }
 
-function pickBucket(spanMs: number): number {
+/** The timeline's bar width for a period: the smallest of 1h … 7d giving at most 180 bars. */
+export function pickBucket(spanMs: number): number {
   for (const b of [HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 7 * DAY]) if (spanMs / b <= 180) return b;
   return 30 * DAY;
 }
@@ -287,7 +288,7 @@ export function buildReport(input: BuildInput): ReportData {
     else abroad += r.count;
   }
   const external = homeN + abroad + unknown;
-  const countryList = [...countries.values()].filter((c) => c.code).sort((a, b) => b.events - a.events).slice(0, 15);
+  const countryList = [...countries.values()].filter((c) => c.code).sort((a, b) => b.events - a.events || (a.code < b.code ? -1 : 1)).slice(0, 15);
   for (const c of countryList) c.share = external ? c.events / external : 0;
 
   // Networks.
@@ -300,7 +301,7 @@ export function buildReport(input: BuildInput): ReportData {
     n.allowed += a.allow;
     if (!n.org && a.org) n.org = a.org;
   }
-  const networks = [...nets.values()].filter((n) => n.asn > 0).sort((a, b) => b.events - a.events).slice(0, 10);
+  const networks = [...nets.values()].filter((n) => n.asn > 0).sort((a, b) => b.events - a.events || a.asn - b.asn).slice(0, 10);
 
   // Addresses.
   const addrIn = new Map<string, AddressRow>(), addrOut = new Map<string, AddressRow>();
@@ -313,8 +314,8 @@ export function buildReport(input: BuildInput): ReportData {
     a.allowed += s.allow;
     if (s.bad) a.bad = true;
   }
-  const addresses = [...addrIn.values()].sort((a, b) => b.events - a.events).slice(0, 15);
-  const outboundBad = [...addrOut.values()].filter((a) => a.bad).sort((a, b) => b.events - a.events).slice(0, 20);
+  const addresses = [...addrIn.values()].sort((a, b) => b.events - a.events || (a.ip < b.ip ? -1 : 1)).slice(0, 15);
+  const outboundBad = [...addrOut.values()].filter((a) => a.bad).sort((a, b) => b.events - a.events || (a.ip < b.ip ? -1 : 1)).slice(0, 20);
 
   // Ports: inbound (what they were after), and inbound allowed (what is open).
   const ports = new Map<string, PortRow>(), exposedMap = new Map<string, PortRow>();
@@ -334,7 +335,7 @@ export function buildReport(input: BuildInput): ReportData {
       }
     } else p.denied += r.count;
   }
-  const portList = [...ports.values()].sort((a, b) => b.events - a.events).slice(0, 15);
+  const portList = [...ports.values()].sort((a, b) => b.events - a.events || a.port - b.port).slice(0, 15);
   const exposed = [...exposedMap.values()].sort((a, b) => b.allowed - a.allowed).slice(0, 20);
 
   // Timeline.

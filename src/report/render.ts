@@ -28,10 +28,13 @@ export interface RenderedReport {
   images: InlineImage[];
 }
 
-/** The report data as JSON, without the duplicate listed-incidents array. */
+/** Incidents carried in the JSON attachment (all of them are in the CSV). */
+export const JSON_MAX_INCIDENTS = 2000;
+
+/** The report data as JSON; the incident list is capped (see incidentsTotal; the CSV has them all). */
 export function reportJson(r: ReportData): string {
-  const { incidents: _listed, ...rest } = r;
-  return JSON.stringify(rest, null, 1);
+  const { incidents: _listed, allIncidents, ...rest } = r;
+  return JSON.stringify({ ...rest, allIncidents: allIncidents.slice(0, JSON_MAX_INCIDENTS), allIncidentsTruncated: allIncidents.length > JSON_MAX_INCIDENTS });
 }
 
 export function fileStem(r: ReportData): string {

@@ -172,6 +172,8 @@ export class RollupAccumulator {
   private readonly maxSources: number;
   private readonly maxAsns: number;
   private readonly openHours: number;
+  /** Hours whose per-address table has not been trimmed to maxSourcesPerHour yet. */
+  private readonly open = new Set<number>();
 
   constructor(opts: RollupOptions = {}) {
     this.maxTraffic = opts.maxTrafficKeysPerHour ?? 5000;
@@ -193,7 +195,11 @@ export class RollupAccumulator {
     if (!b) {
       b = { hour, traffic: new Map(), sources: new Map(), asns: new Map(), hll: new Uint8Array(HLL_M), hllDirty: false, sourcesPruned: 0 };
       this.buckets.set(hour, b);
-      if (hour > this.maxHour) this.maxHour = hour;
+      this.open.add(hour);
+      if (hour > this.maxHour) {
+        this.maxHour = hour;
+        this.compactClosed();
+      }
     }
     this.curKey = k;
     this.cur = b;
@@ -264,6 +270,21 @@ export class RollupAccumulator {
     if (bad) s.bad = 1;
   }
 
+  /** Trim the address tables of hours that have closed to their busiest maxSourcesPerHour (offline memory). */
+  private compactClosed(): void {
+    const limit = this.maxHour - this.openHours * HOUR;
+    for (const h of this.open) {
+      if (h >= limit) continue;
+      this.open.delete(h);
+      const b = this.buckets.get(h);
+      if (!b || b.sources.size <= this.maxSources) continue;
+      // Keep entries with unflushed counts out of it only when they are among the busiest: the store trims
+      // closed hours on disk to the same busiest set.
+      const all = [...b.sources.entries()].sort((x, y) => (y[1].bad - x[1].bad) || (y[1].deny + y[1].allow - x[1].deny - x[1].allow));
+      for (let i = this.maxSources; i < all.length; i++) b.sources.delete(all[i]![0]);
+    }
+  }
+
   /** Keep the busiest 2×maxSourcesPerHour addresses of an hour (known-bad ones first). */
   private pruneSources(b: Bucket): void {
     const all = [...b.sources.entries()];
@@ -327,7 +348,10 @@ export class RollupAccumulator {
       }
     }
     const limit = this.maxHour - this.openHours * HOUR;
-    for (const [h] of this.buckets) if (h < limit) this.buckets.delete(h);
+    for (const [h] of this.buckets) if (h < limit) {
+      this.buckets.delete(h);
+      this.open.delete(h);
+    }
     if (this.cur && !this.buckets.has(this.cur.hour)) {
       this.cur = null;
       this.curKey = '';

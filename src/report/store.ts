@@ -211,17 +211,46 @@ export class ReportStore {
     return n;
   }
 
-  /** Incidents and rollups for [fromMs, toMs). Flushes first so the answer includes everything received. */
-  query(fromMs: number, toMs: number): StoreQuery {
+  /**
+   * Incidents and rollups for [fromMs, toMs). Flushes first so the answer includes everything received.
+   * With `bucketMs` (a multiple of an hour), traffic rows are summed into buckets aligned on fromMs, and
+   * addresses and networks over the whole period, in SQL: a month becomes a few thousand rows.
+   */
+  query(fromMs: number, toMs: number, opts: { bucketMs?: number } = {}): StoreQuery {
     this.flush();
     const h0 = fromMs - (((fromMs % HOUR) + HOUR) % HOUR);
     const st = this.st;
-    const rollups: RollupData = {
-      traffic: st.qTraffic!.all(h0, toMs) as RollupData['traffic'],
-      sources: st.qSources!.all(h0, toMs) as RollupData['sources'],
-      asns: st.qAsns!.all(h0, toMs) as RollupData['asns'],
-      distinct: (st.qDistinct!.all(h0, toMs) as { hour: number; regs: Buffer }[]).map((r) => ({ hour: r.hour, regs: new Uint8Array(r.regs) })),
-    };
+    const g = opts.bucketMs && opts.bucketMs > HOUR ? Math.floor(opts.bucketMs / HOUR) * HOUR : 0;
+    let rollups: RollupData;
+    if (g) {
+      // Hourly rows that start before fromMs (fromMs not on the hour) stay in the first bucket.
+      // Integers written into the SQL (JS numbers bind as REAL, which would not divide as integers).
+      const f = Math.floor(fromMs);
+      const b = `max(${f}, ${f} + ((hour - ${f}) / ${g}) * ${g})`;
+      const args = [h0, toMs];
+      const regs = new Uint8Array(HLL_M);
+      let any = false;
+      for (const r of st.qDistinct!.all(h0, toMs) as { regs: Buffer }[]) {
+        hllMerge(regs, r.regs);
+        any = true;
+      }
+      rollups = {
+        traffic: this.db.prepare(`SELECT ${b} AS hour, action, direction, country, port, transport, bad, sum(count) AS count FROM traffic
+          WHERE hour >= ? AND hour < ? GROUP BY 1, 2, 3, 4, 5, 6, 7`).all(...args) as RollupData['traffic'],
+        sources: this.db.prepare(`SELECT ? AS hour, dir, ip, max(country) AS country, max(asn) AS asn, max(org) AS org, sum(deny) AS deny,
+          sum(allow) AS allow, max(bad) AS bad FROM sources WHERE hour >= ? AND hour < ? GROUP BY dir, ip`).all(fromMs, h0, toMs) as RollupData['sources'],
+        asns: this.db.prepare(`SELECT ? AS hour, asn, max(org) AS org, max(country) AS country, sum(deny) AS deny, sum(allow) AS allow
+          FROM asns WHERE hour >= ? AND hour < ? GROUP BY asn`).all(fromMs, h0, toMs) as RollupData['asns'],
+        distinct: any ? [{ hour: fromMs, regs }] : [],
+      };
+    } else {
+      rollups = {
+        traffic: st.qTraffic!.all(h0, toMs) as RollupData['traffic'],
+        sources: st.qSources!.all(h0, toMs) as RollupData['sources'],
+        asns: st.qAsns!.all(h0, toMs) as RollupData['asns'],
+        distinct: (st.qDistinct!.all(h0, toMs) as { hour: number; regs: Buffer }[]).map((r) => ({ hour: r.hour, regs: new Uint8Array(r.regs) })),
+      };
+    }
     const incidents = (st.qIncidents!.all(fromMs, toMs) as { json: string }[]).map((r) => JSON.parse(r.json) as Incident);
     return { incidents, rollups };
   }

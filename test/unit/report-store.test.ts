@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ReportStore } from '../../src/report/store';
+import { buildReport } from '../../src/report/build';
 import { genEvents, genIncidents } from '../helpers/reportdata';
 import type { Incident } from '../../src/detect/incident';
 
@@ -72,6 +73,20 @@ describe('report store (SQLite)', function () {
     expect(again.incidents.find((i) => i.id === grown.id)).to.include({ event_count: 99999, severity: 'critical' });
     expect(s2.stats.incidents).to.equal(30);
     s2.close();
+  });
+
+  it('answers a bucketed query with the same report numbers as the hourly one', () => {
+    const s = new ReportStore(join(dir, 'b.db'), { flushMs: 0, maintainMs: 0 });
+    for (const ev of genEvents(30000, { from, to: from + 30 * DAY, seed: 3 })) s.addEvent(ev);
+    const f = from + 90 * 60000, t = from + 30 * DAY;
+    const hourly = s.query(f, t), bucketed = s.query(f, t, { bucketMs: 6 * H });
+    expect(bucketed.rollups.traffic.length).to.be.lessThan(hourly.rollups.traffic.length);
+    const a = buildReport({ from: f, to: t, incidents: [], rollups: hourly.rollups }), b = buildReport({ from: f, to: t, incidents: [], rollups: bucketed.rollups });
+    expect(b.totals).to.deep.equal(a.totals);
+    expect(b.ports).to.deep.equal(a.ports);
+    expect(b.countries).to.deep.equal(a.countries);
+    expect(b.addresses.map((x) => [x.ip, x.events])).to.deep.equal(a.addresses.map((x) => [x.ip, x.events]));
+    s.close();
   });
 
   it('loses nothing acknowledged when killed with SIGKILL mid-write', async () => {
