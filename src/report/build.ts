@@ -391,13 +391,13 @@ export function buildReport(input: BuildInput): ReportData {
 
   const summary: string[] = [];
   if (status === 'no-data') {
-    summary.push(`gatewatch received no firewall logs for ${siteName} in this ${noun}. If your router or firewall should be sending its logs here, please check that it is switched on and still set up to send them (ask your IT supplier to check the syslog settings).`);
+    summary.push(`gatewatch received no firewall logs for ${siteName} this ${noun}. If your router or firewall should be sending its logs here, please check that it is switched on and still set up to send them (ask your IT supplier to check the syslog settings).`);
   } else {
     summary.push(`From ${formatDay(from, tz)} to ${formatDay(to - 1, tz)}, your firewall blocked ${plural(totals.inboundDenied, 'connection attempt')} from the internet`
       + (totals.attackers ? `, coming from about ${plural(totals.attackers, 'different address', 'different addresses')}` : '') + '.'
       + (totals.inboundAllowed ? ` It let in ${plural(totals.inboundAllowed, 'connection')} that your settings allow (for example to a web server, a VPN or remote access).` : ''));
     if (incidents.length === 0) {
-      summary.push(`gatewatch did not recognise any attack in this ${noun}. This is a quiet ${noun}: the blocked attempts above are the normal background noise every internet connection gets.`);
+      summary.push(`gatewatch did not recognise any attack this ${noun}. This is a quiet ${noun}: the blocked attempts above are the normal background noise every internet connection gets.`);
     } else {
       const parts = SEVERITIES.slice().reverse().filter((s) => totals.bySeverity[s] > 0).map((s) => `${num(totals.bySeverity[s])} ${s}`);
       const common = [...incidentTypes].sort((a, b) => b.count - a.count)[0]!;

@@ -71,6 +71,7 @@ export function timelineSvg(points: TimePoint[], opts: TimelineOptions = {}): st
   } else for (let i = 0; i < n; i += Math.max(1, Math.ceil(n / 8))) ticks.push(i);
   for (const i of ticks) {
     const x = L + i * bw;
+    if (x > W - R - 44) continue; // no room for the label
     parts.push(`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${H - B}" y2="${H - B + 4}" stroke="${COLOURS.text}"/>`);
     parts.push(`<text x="${(x + 2).toFixed(1)}" y="${H - 8}" font-size="11" fill="${COLOURS.text}">${esc(tickLabel(points[i]!.t, tz, bucketMs))}</text>`);
   }

@@ -122,7 +122,8 @@ ${figure('attacks recognised', num(t.incidents), t.bySeverity.critical + t.bySev
   // Activity over time.
   if (r.status !== 'no-data') {
     out.push(h2('Activity over time'));
-    const bucket = r.timeline.bucketMs >= 86400000 ? `${r.timeline.bucketMs / 86400000} day` : `${r.timeline.bucketMs / 3600000} hour`;
+    const units = r.timeline.bucketMs >= 86400000 ? r.timeline.bucketMs / 86400000 : r.timeline.bucketMs / 3600000;
+    const bucket = units === 1 ? (r.timeline.bucketMs >= 86400000 ? 'one day' : 'one hour') : `${units} ${r.timeline.bucketMs >= 86400000 ? 'days' : 'hours'}`;
     if (mode === 'svg') {
       out.push(`<div class="gw-timeline">${timelineSvg(r.timeline.points, { tz: r.site.timezone, bucketMs: r.timeline.bucketMs })}</div>`);
     } else {
@@ -131,7 +132,7 @@ ${figure('attacks recognised', num(t.incidents), t.bySeverity.critical + t.bySev
       if (mode === 'cid') images.push({ cid, filename: 'activity.png', contentType: 'image/png', content: png });
       const first = r.timeline.points[0], last = r.timeline.points[r.timeline.points.length - 1];
       out.push(`<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" class="gw-timeline"><tr><td>
-<div style="${FONT}font-size:11px;color:#66707c">top of chart: ${esc(num(max))} per ${esc(bucket)}</div>
+<div style="${FONT}font-size:11px;color:#66707c">top of chart: ${esc(num(max))} per bar</div>
 <img src="${src}" width="640" height="160" alt="Chart of connection attempts over time" style="display:block;width:100%;max-width:640px;height:auto;border:0">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>
 <td style="${FONT}font-size:11px;color:#66707c">${esc(first ? new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: r.site.timezone }).format(new Date(first.t)) : '')}</td>

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { buildReport } from '../../src/report/build';
 import { renderHtml } from '../../src/report/html';
 import { RollupAccumulator } from '../../src/report/rollup';
+import { monthlyPeriod } from '../../src/report/schedule';
 import { ROOT } from '../helpers/fixtures';
 import { genEvents, genIncidents } from '../helpers/reportdata';
 
@@ -85,6 +86,22 @@ describe('report HTML in headless Chromium', function () {
     expect(external).to.deep.equal([]);
     const size = await page.locator('.gw-timeline img').evaluate((img: any) => [img.complete, img.naturalWidth, img.naturalHeight]);
     expect(size).to.deep.equal([true, 640, 160]);
+    await page.close();
+  });
+
+  it('renders a monthly report (6-hour bars) for print and PDF', async () => {
+    const { from: mFrom, to: mTo } = monthlyPeriod(Date.UTC(2026, 10, 1, 8), 'Europe/London');
+    const acc = new RollupAccumulator();
+    for (const ev of genEvents(300000, { from: mFrom, to: mTo, seed: 21 })) acc.add(ev);
+    const r = buildReport({ from: mFrom, to: mTo, incidents: genIncidents(400, { from: mFrom, to: mTo, seed: 8, seriousShare: 0.01 }), rollups: acc.snapshot(), site: { name: 'Corner Bakery', homeCountry: 'GB', timezone: 'Europe/London' } });
+    expect(r.period.label).to.equal('October 2026');
+    expect(r.timeline.bucketMs).to.equal(6 * 3600000);
+    const { external, page } = await show(renderHtml(r, { charts: 'svg' }).html, 'monthly-svg');
+    expect(external).to.deep.equal([]);
+    expect(await page.locator('.gw-timeline svg rect').count()).to.be.greaterThan(100);
+    const pdf: Buffer = await page.pdf({ format: 'A4', printBackground: true });
+    writeFileSync(join(SHOTS, 'monthly.pdf'), pdf);
+    expect(pdf.subarray(0, 5).toString()).to.equal('%PDF-');
     await page.close();
   });
 
