@@ -187,8 +187,8 @@ export class RollupAccumulator {
   }
 
   private bucket(ts: string): Bucket | null {
+    if (this.cur && ts.charCodeAt(ts.length - 1) === 90 && ts.startsWith(this.curKey)) return this.cur;
     const k = ts.length >= 13 ? ts.slice(0, 13) : ts;
-    if (k === this.curKey && this.cur && ts.charCodeAt(ts.length - 1) === 90) return this.cur;
     const hour = hourOf(ts);
     if (Number.isNaN(hour)) return null;
     let b = this.buckets.get(hour);
@@ -201,7 +201,8 @@ export class RollupAccumulator {
         this.compactClosed();
       }
     }
-    this.curKey = k;
+    // Only a "YYYY-MM-DDTHH…Z" time names its UTC hour by its first 13 characters.
+    this.curKey = ts.length >= 20 && ts.charCodeAt(ts.length - 1) === 90 && ts.charCodeAt(10) === 84 ? k : '\u0000';
     this.cur = b;
     return b;
   }
@@ -257,10 +258,11 @@ export class RollupAccumulator {
     }
     if (outbound && !bad) return;
     const dir: RemoteDir = outbound ? 'out' : 'in';
-    if (!outbound && hllAdd(b.hll, remote.ip)) b.hllDirty = true;
     const skey = outbound ? `o${remote.ip}` : remote.ip;
     let s = b.sources.get(skey);
     if (!s) {
+      // An address already in this hour's table is already in the HyperLogLog: hash only new ones.
+      if (!outbound && hllAdd(b.hll, remote.ip)) b.hllDirty = true;
       if (b.sources.size >= this.maxSources * 4) this.pruneSources(b);
       s = { hour: b.hour, dir, ip: remote.ip, country, asn, org: remote.as?.organization?.name ?? '', deny: 0, allow: 0, bad, flushedDeny: 0, flushedAllow: 0 };
       b.sources.set(skey, s);

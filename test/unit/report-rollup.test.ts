@@ -26,6 +26,17 @@ describe('report rollups', () => {
     expect(Number.isNaN(hourOf('yesterday'))).to.equal(true);
   });
 
+  it('puts offset and UTC timestamps in the right hours, in any order', () => {
+    const acc = new RollupAccumulator();
+    acc.add(ev('2026-11-23T10:10:00.000Z'));
+    acc.add(ev('2026-11-23T10:30:00+01:00'));
+    acc.add(ev('2026-11-23T10:50:00.000Z'));
+    acc.add(ev('2026-11-23T10:59:00+01:00'));
+    const byHour = new Map(acc.snapshot().traffic.map((r) => [r.hour, r.count]));
+    expect(byHour.get(Date.UTC(2026, 10, 23, 10))).to.equal(2);
+    expect(byHour.get(Date.UTC(2026, 10, 23, 9))).to.equal(2);
+  });
+
   it('counts events by hour × action × direction × country × port × transport', () => {
     const acc = new RollupAccumulator();
     acc.add(ev('2026-11-23T10:01:00.000Z', { cc: 'CN', port: 23 }));
