@@ -245,6 +245,7 @@ export function buildReport(input: BuildInput): ReportData {
   const inRange = (h: number) => h + HOUR > from && h < to;
   const rollups: RollupData = {
     traffic: input.rollups.traffic.filter((r) => inRange(r.hour)),
+    series: input.rollups.series?.filter((r) => inRange(r.hour)),
     sources: input.rollups.sources.filter((r) => inRange(r.hour)),
     asns: input.rollups.asns.filter((r) => inRange(r.hour)),
     distinct: input.rollups.distinct.filter((r) => inRange(r.hour)),
@@ -343,7 +344,7 @@ export function buildReport(input: BuildInput): ReportData {
   const nb = Math.max(1, Math.ceil((to - from) / bucketMs));
   const points: TimePoint[] = [];
   for (let i = 0; i < nb; i++) points.push({ t: from + i * bucketMs, denied: 0, allowed: 0 });
-  for (const r of rollups.traffic) {
+  for (const r of rollups.series ?? rollups.traffic) {
     if (r.direction === 'outbound' || r.direction === 'internal') continue;
     const i = Math.min(nb - 1, Math.max(0, Math.floor((r.hour - from) / bucketMs)));
     if (r.action === 'allow') points[i]!.allowed += r.count;

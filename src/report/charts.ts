@@ -156,7 +156,7 @@ export function timelinePng(points: TimePoint[], width = 640, height = 160): { p
   for (let k = 0; k <= 4; k++) fill(0, y((max * k) / 4), width, y((max * k) / 4) + 1, grid);
   const n = Math.max(1, points.length), bw = width / n;
   points.forEach((p, i) => {
-    const x0 = i * bw, x1 = Math.max(x0 + 1, (i + 1) * bw - (bw > 3 ? 1 : 0));
+    const x0 = Math.round(i * bw), x1 = Math.max(x0 + 1, Math.round((i + 1) * bw) - (bw >= 4 ? 1 : 0));
     if (p.denied > 0) fill(x0, y(p.denied), x1, y(0), den);
     if (p.allowed > 0) fill(x0, y(p.denied + p.allowed), x1, y(p.denied), all);
   });

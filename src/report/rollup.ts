@@ -5,8 +5,11 @@
  *
  * Tables (all per UTC hour):
  * - traffic: action × direction × remote country × destination port × transport × known-bad → events.
- *   At most `maxTrafficKeysPerHour` distinct keys per hour: past that, a new key is folded into the
- *   same key with port -1 ("other ports"), so a 65,535-port scan cannot blow the table up.
+ *   Ports below 1024, ports with a service name, and allowed connections always keep their port; other
+ *   ("unlisted") ports keep theirs for the first `maxOtherPortsPerHour` of them seen in an hour, and are
+ *   counted as port -1 ("other ports") after that. And at most `maxTrafficKeysPerHour` distinct keys per
+ *   hour: past that a new key is folded into port -1 too. So a 65,535-port scan cannot blow the table up,
+ *   and totals stay exact.
  * - sources: per remote address (inbound: the sender; outbound: only known-bad destinations) the
  *   denied/allowed counts with country and network. Bounded: at most 4×`maxSourcesPerHour` in memory
  *   (pruned to the busiest 2×); the store keeps the busiest `maxSourcesPerHour` per closed hour.
@@ -15,6 +18,7 @@
  *   how many different addresses tried, however many there were.
  */
 import type { GwEvent } from '../event';
+import { isListedPort } from './services';
 
 export type RemoteDir = 'in' | 'out';
 
@@ -59,9 +63,19 @@ export interface DistinctRow {
   regs: Uint8Array;
 }
 
+/** Events per time bucket (a store query that sums traffic over the whole period gives these for the chart). */
+export interface SeriesRow {
+  hour: number;
+  action: string;
+  direction: string;
+  count: number;
+}
+
 /** Everything a report needs about traffic, for any span of hours. */
 export interface RollupData {
   traffic: TrafficRow[];
+  /** When present, the activity chart uses these instead of the traffic rows' hours. */
+  series?: SeriesRow[];
   sources: SourceRow[];
   asns: AsnRow[];
   distinct: DistinctRow[];
@@ -69,6 +83,8 @@ export interface RollupData {
 
 export interface RollupOptions {
   maxTrafficKeysPerHour?: number;
+  /** Distinct unlisted ports (≥ 1024, no service name) kept exactly per hour. Default 64. */
+  maxOtherPortsPerHour?: number;
   maxSourcesPerHour?: number;
   maxAsnsPerHour?: number;
   /** Hours kept open in memory behind the newest (drain mode); older buckets are dropped once drained. */
@@ -91,6 +107,7 @@ interface Bucket {
   hll: Uint8Array;
   hllDirty: boolean;
   sourcesPruned: number;
+  otherPorts: Set<number>;
 }
 
 const HOUR = 3600000;
@@ -169,6 +186,7 @@ export class RollupAccumulator {
   private curKey = '';
   private cur: Bucket | null = null;
   private readonly maxTraffic: number;
+  private readonly maxOtherPorts: number;
   private readonly maxSources: number;
   private readonly maxAsns: number;
   private readonly openHours: number;
@@ -177,7 +195,8 @@ export class RollupAccumulator {
 
   constructor(opts: RollupOptions = {}) {
     this.maxTraffic = opts.maxTrafficKeysPerHour ?? 5000;
-    this.maxSources = opts.maxSourcesPerHour ?? 500;
+    this.maxOtherPorts = opts.maxOtherPortsPerHour ?? 64;
+    this.maxSources = opts.maxSourcesPerHour ?? 200;
     this.maxAsns = opts.maxAsnsPerHour ?? 2000;
     this.openHours = opts.openHours ?? 3;
   }
@@ -193,7 +212,7 @@ export class RollupAccumulator {
     if (Number.isNaN(hour)) return null;
     let b = this.buckets.get(hour);
     if (!b) {
-      b = { hour, traffic: new Map(), sources: new Map(), asns: new Map(), hll: new Uint8Array(HLL_M), hllDirty: false, sourcesPruned: 0 };
+      b = { hour, traffic: new Map(), sources: new Map(), asns: new Map(), hll: new Uint8Array(HLL_M), hllDirty: false, sourcesPruned: 0, otherPorts: new Set() };
       this.buckets.set(hour, b);
       this.open.add(hour);
       if (hour > this.maxHour) {
@@ -220,7 +239,11 @@ export class RollupAccumulator {
     const outbound = direction === 'outbound';
     const remote = outbound ? ev.destination : direction === 'internal' ? undefined : ev.source;
     const country = remote?.geo?.country_iso_code ?? '';
-    const port = ev.destination?.port ?? 0;
+    let port = ev.destination?.port ?? 0;
+    if (action !== 'allow' && !isListedPort(port) && !b.otherPorts.has(port)) {
+      if (b.otherPorts.size < this.maxOtherPorts) b.otherPorts.add(port);
+      else port = -1;
+    }
     const transport = ev.network?.transport ?? '';
     const bad = ev.threat?.enrichments?.length ? 1 : 0;
 

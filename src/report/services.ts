@@ -16,7 +16,16 @@ const SERVICES: Record<number, string> = {
   8008: 'web (HTTP alt)', 8080: 'web proxy / admin (HTTP alt)', 8081: 'web admin (HTTP alt)', 8443: 'web admin (HTTPS alt)',
   8888: 'web app (HTTP alt)', 9000: 'web admin', 9100: 'printer (raw)', 9200: 'Elasticsearch database', 10000: 'Webmin admin',
   11211: 'Memcached', 27017: 'MongoDB database', 37777: 'CCTV recorder (Dahua)', 51820: 'WireGuard VPN',
+  8291: 'MikroTik router admin (Winbox)', 34567: 'CCTV recorder (DVR)', 37215: 'Huawei router (attacked by botnets)',
+  52869: 'Realtek UPnP (attacked by botnets)', 60001: 'video recorder (attacked by botnets)', 9530: 'video recorder (attacked by botnets)',
+  1025: 'Windows RPC (alt)', 5353: 'mDNS discovery', 5683: 'CoAP (smart devices)', 47808: 'BACnet building control', 20000: 'DNP3 industrial control',
+  44818: 'EtherNet/IP industrial control', 102: 'Siemens S7 industrial control', 1911: 'Niagara Fox building control', 8883: 'MQTT (smart devices, TLS)',
 };
+
+/** Whether a port has a name here (ports without one are "unlisted" and may be grouped as other ports). */
+export function isListedPort(port: number): boolean {
+  return port < 1024 || SERVICES[port] !== undefined;
+}
 
 export function serviceName(port: number, transport?: string): string {
   if (port === -1) return 'other ports';

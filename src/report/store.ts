@@ -67,6 +67,8 @@ export class ReportStore {
   private maintainTimer: NodeJS.Timeout | null = null;
   private readonly sourceRowsWritten = new Map<number, number>();
   private closed = false;
+  /** Every whole UTC day before this (ms) has been summed into traffic_day. */
+  private rolledUntil = 0;
   readonly stats: StoreStats = { acknowledged: 0, pending: 0, flushes: 0, incidents: 0, lastFlushMs: 0 };
   private readonly st: Record<string, Database.Statement>;
 
@@ -87,6 +89,9 @@ export class ReportStore {
       CREATE TABLE IF NOT EXISTS traffic(hour INTEGER NOT NULL, action TEXT NOT NULL, direction TEXT NOT NULL,
         country TEXT NOT NULL, port INTEGER NOT NULL, transport TEXT NOT NULL, bad INTEGER NOT NULL, count INTEGER NOT NULL,
         PRIMARY KEY(hour, action, direction, country, port, transport, bad)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS traffic_day(day INTEGER NOT NULL, action TEXT NOT NULL, direction TEXT NOT NULL,
+        country TEXT NOT NULL, port INTEGER NOT NULL, transport TEXT NOT NULL, bad INTEGER NOT NULL, count INTEGER NOT NULL,
+        PRIMARY KEY(day, action, direction, country, port, transport, bad)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS sources(hour INTEGER NOT NULL, dir TEXT NOT NULL, ip TEXT NOT NULL, country TEXT NOT NULL,
         asn INTEGER NOT NULL, org TEXT NOT NULL, deny INTEGER NOT NULL, allow INTEGER NOT NULL, bad INTEGER NOT NULL,
         PRIMARY KEY(hour, dir, ip)) WITHOUT ROWID;
@@ -104,6 +109,12 @@ export class ReportStore {
     this.st = {
       traffic: this.db.prepare(`INSERT INTO traffic(hour, action, direction, country, port, transport, bad, count)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count`),
+      trafficDay: this.db.prepare(`INSERT INTO traffic_day(day, action, direction, country, port, transport, bad, count)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count`),
+      rollDays: this.db.prepare(`INSERT INTO traffic_day(day, action, direction, country, port, transport, bad, count)
+        SELECT ? AS day, action, direction, country, port, transport, bad, sum(count) FROM traffic WHERE hour >= ? AND hour < ?
+        GROUP BY action, direction, country, port, transport, bad
+        ON CONFLICT DO UPDATE SET count = count + excluded.count`),
       source: this.db.prepare(`INSERT INTO sources(hour, dir, ip, country, asn, org, deny, allow, bad)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET deny = deny + excluded.deny,
         allow = allow + excluded.allow, bad = max(bad, excluded.bad)`),
@@ -125,6 +136,7 @@ export class ReportStore {
       count: this.db.prepare(`SELECT count(*) AS n FROM incidents`),
     };
     this.acc = new RollupAccumulator(opts);
+    this.rolledUntil = Number(this.getMeta('rolled_until') ?? 0);
     this.stats.incidents = (this.st.count!.get() as { n: number }).n;
     if (this.opts.flushMs > 0) {
       this.flushTimer = setInterval(() => this.safe(() => this.flush()), this.opts.flushMs);
@@ -173,7 +185,12 @@ export class ReportStore {
     const closedBefore = this.acc.closedBefore();
     const cap = this.acc.maxSourcesPerHour;
     this.db.transaction(() => {
-      for (const r of data.traffic) st.traffic!.run(r.hour, r.action, r.direction, r.country, r.port, r.transport, r.bad, r.count);
+      for (const r of data.traffic) {
+        st.traffic!.run(r.hour, r.action, r.direction, r.country, r.port, r.transport, r.bad, r.count);
+        // Late events for a day already summed: add them to the day too.
+        if (r.hour < this.rolledUntil) st.trafficDay!.run(r.hour - (r.hour % DAY), r.action, r.direction, r.country, r.port, r.transport, r.bad, r.count);
+      }
+      this.rollDays(closedBefore);
       for (const a of data.asns) st.asn!.run(a.hour, a.asn, a.org, a.country, a.deny, a.allow);
       for (const s of data.sources) {
         st.source!.run(s.hour, s.dir, s.ip, s.country, s.asn, s.org, s.deny, s.allow, s.bad);
@@ -216,7 +233,7 @@ export class ReportStore {
    * With `bucketMs` (a multiple of an hour), traffic rows are summed into buckets aligned on fromMs, and
    * addresses and networks over the whole period, in SQL: a month becomes a few thousand rows.
    */
-  query(fromMs: number, toMs: number, opts: { bucketMs?: number } = {}): StoreQuery {
+  query(fromMs: number, toMs: number, opts: { bucketMs?: number; maxSources?: number } = {}): StoreQuery {
     this.flush();
     const h0 = fromMs - (((fromMs % HOUR) + HOUR) % HOUR);
     const st = this.st;
@@ -226,7 +243,6 @@ export class ReportStore {
       // Hourly rows that start before fromMs (fromMs not on the hour) stay in the first bucket.
       // Integers written into the SQL (JS numbers bind as REAL, which would not divide as integers).
       const f = Math.floor(fromMs);
-      const b = `max(${f}, ${f} + ((hour - ${f}) / ${g}) * ${g})`;
       const args = [h0, toMs];
       const regs = new Uint8Array(HLL_M);
       let any = false;
@@ -234,11 +250,37 @@ export class ReportStore {
         hllMerge(regs, r.regs);
         any = true;
       }
+      // Totals over the whole period (hour = fromMs): whole days from traffic_day, the edges from the
+      // hourly table. The chart's series comes from the hourly table in key order (no sort), bucketed here.
+      const d0 = Math.ceil(fromMs / DAY) * DAY;
+      const d1 = Math.min(Math.floor(toMs / DAY) * DAY, this.rolledUntil);
+      const hourly = this.db.prepare(`SELECT ${f} AS hour, action, direction, country, port, transport, bad, sum(count) AS count FROM traffic
+        WHERE hour >= ? AND hour < ? GROUP BY 2, 3, 4, 5, 6, 7`);
+      let traffic: RollupData['traffic'];
+      if (d0 < d1) {
+        traffic = [
+          ...(this.db.prepare(`SELECT ${f} AS hour, action, direction, country, port, transport, bad, sum(count) AS count FROM traffic_day
+            WHERE day >= ? AND day < ? GROUP BY 2, 3, 4, 5, 6, 7`).all(d0, d1) as RollupData['traffic']),
+          ...(hourly.all(h0, d0) as RollupData['traffic']),
+          ...(hourly.all(d1, toMs) as RollupData['traffic']),
+        ];
+      } else traffic = hourly.all(h0, toMs) as RollupData['traffic'];
+      const series = new Map<string, { hour: number; action: string; direction: string; count: number }>();
+      for (const [hour, action, direction, count] of this.db.prepare(`SELECT hour, action, direction, sum(count) FROM traffic
+        WHERE hour >= ? AND hour < ? GROUP BY hour, action, direction`).raw().iterate(...args) as Iterable<[number, string, string, number]>) {
+        const bh = Math.max(f, f + Math.floor((hour - f) / g) * g);
+        const k = `${bh}|${action}|${direction}`;
+        const e = series.get(k);
+        if (e) e.count += count;
+        else series.set(k, { hour: bh, action, direction, count });
+      }
       rollups = {
-        traffic: this.db.prepare(`SELECT ${b} AS hour, action, direction, country, port, transport, bad, sum(count) AS count FROM traffic
-          WHERE hour >= ? AND hour < ? GROUP BY 1, 2, 3, 4, 5, 6, 7`).all(...args) as RollupData['traffic'],
+        traffic,
+        series: [...series.values()],
+        // The busiest addresses and every known-bad one (a report lists the top 15 and the bad ones).
         sources: this.db.prepare(`SELECT ? AS hour, dir, ip, max(country) AS country, max(asn) AS asn, max(org) AS org, sum(deny) AS deny,
-          sum(allow) AS allow, max(bad) AS bad FROM sources WHERE hour >= ? AND hour < ? GROUP BY dir, ip`).all(fromMs, h0, toMs) as RollupData['sources'],
+          sum(allow) AS allow, max(bad) AS bad FROM sources WHERE hour >= ? AND hour < ? GROUP BY dir, ip
+          ORDER BY max(bad) DESC, sum(deny) + sum(allow) DESC LIMIT ?`).all(fromMs, h0, toMs, opts.maxSources ?? 2000) as RollupData['sources'],
         asns: this.db.prepare(`SELECT ? AS hour, asn, max(org) AS org, max(country) AS country, sum(deny) AS deny, sum(allow) AS allow
           FROM asns WHERE hour >= ? AND hour < ? GROUP BY asn`).all(fromMs, h0, toMs) as RollupData['asns'],
         distinct: any ? [{ hour: fromMs, regs }] : [],
@@ -268,6 +310,25 @@ export class ReportStore {
     this.flush();
     return (this.db.prepare(`SELECT json FROM events WHERE ts >= ? AND ts < ? ORDER BY ts LIMIT ?`).all(fromMs, toMs, limit) as { json: string }[])
       .map((r) => JSON.parse(r.json) as GwEvent);
+  }
+
+  /**
+   * Sum whole UTC days that have closed (all their hours are older than `closedBefore`) from hourly
+   * traffic into traffic_day, so a month's report reads about 31 × (keys a day) rows instead of
+   * 744 × (keys an hour). Runs inside flush's transaction.
+   */
+  private rollDays(closedBefore: number): void {
+    const limit = closedBefore - (((closedBefore % DAY) + DAY) % DAY);
+    if (limit <= this.rolledUntil) return;
+    let d = this.rolledUntil;
+    if (d === 0) {
+      const r = this.db.prepare(`SELECT min(hour) AS h FROM traffic`).get() as { h: number | null };
+      if (r.h === null) return;
+      d = r.h - (((r.h % DAY) + DAY) % DAY);
+    }
+    for (; d < limit; d += DAY) this.st.rollDays!.run(d, d, d + DAY);
+    this.rolledUntil = limit;
+    this.db.prepare(`INSERT OR REPLACE INTO meta(k, v) VALUES ('rolled_until', ?)`).run(String(limit));
   }
 
   /** Bytes used by live data (pages in use × page size). */
@@ -312,6 +373,7 @@ export class ReportStore {
     let n = 0;
     this.db.transaction(() => {
       n += this.db.prepare(`DELETE FROM traffic WHERE hour < ?`).run(t).changes;
+      this.db.prepare(`DELETE FROM traffic_day WHERE day < ?`).run(t);
       n += this.db.prepare(`DELETE FROM sources WHERE hour < ?`).run(t).changes;
       n += this.db.prepare(`DELETE FROM asns WHERE hour < ?`).run(t).changes;
       n += this.db.prepare(`DELETE FROM distinct_sources WHERE hour < ?`).run(t).changes;
