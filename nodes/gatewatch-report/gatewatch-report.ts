@@ -5,7 +5,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, isAbsolute, join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { GwEvent } from '../../src/event';
 import type { Incident } from '../../src/detect/incident';
 import { buildReport, formatShort, pickBucket } from '../../src/report/build';
@@ -129,7 +129,9 @@ export = function (RED: NodeAPI) {
       msg.report = report;
       msg.period = { kind: period.kind, from: report.period.from, to: report.period.to };
       if (filename) msg.filename = filename;
-      lastReport = `report ${formatShort(Date.now(), tz)}${filename ? ` → ${basename(filename)}` : ''}`;
+      // The status names the file: relative to the Node-RED folder when it is inside it, else in full.
+      const shown = filename ? (relative(userDir, filename).startsWith('..') ? filename : relative(userDir, filename)) : '';
+      lastReport = `report ${formatShort(Date.now(), tz)}${shown ? ` → ${shown}` : ''}`;
       if (filename) node.log(RED._('gatewatch-report.log.written', { file: filename }));
       status.touch();
       send(msg);

@@ -85,7 +85,8 @@ describe('gatewatch-report node', function () {
       if (text.includes('→')) break;
       await new Promise((res) => setTimeout(res, 100));
     }
-    expect(text).to.contain(`→ ${msg.filename.split('/').pop()}`);
+    // Outside the Node-RED folder the path is shown in full.
+    expect(text).to.contain(`→ ${msg.filename}`);
   });
 
   it('answers {from, to} and "last-month" requests, and rejects bad input through Catch', async () => {
@@ -124,6 +125,16 @@ describe('gatewatch-report node', function () {
     const msg = await got;
     expect(msg.report.totals.events).to.equal(3000);
     expect(msg.filename.startsWith(join(dir, 'gatewatch', 'reports'))).to.equal(true);
+    // Inside it, relative to it.
+    const r = helper.getNode('r');
+    const t0 = Date.now();
+    let text = '';
+    while (Date.now() - t0 < 3000 && !text.includes('→')) {
+      await new Promise((res) => setTimeout(res, 100));
+      const calls = (r.status as any).args as { text?: string }[][];
+      text = String(calls[calls.length - 1]?.[0]?.text ?? '');
+    }
+    expect(text).to.contain(`→ ${join('gatewatch', 'reports', msg.filename.split('/').pop())}`);
     helper.settings({});
   });
 
