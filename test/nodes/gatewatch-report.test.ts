@@ -138,6 +138,23 @@ describe('gatewatch-report node', function () {
     helper.settings({});
   });
 
+  it('clears its timers and closes the database on close', async () => {
+    const timeouts = () => process.getActiveResourcesInfo().filter((x) => x === 'Timeout').length;
+    await new Promise((res) => setTimeout(res, 50));
+    const before = timeouts();
+    await helper.load(reportNode, flow());
+    const r = helper.getNode('r');
+    for (const ev of genEvents(100, { from: Date.now() - H, to: Date.now(), seed: 1 })) r.receive({ payload: ev });
+    expect(timeouts()).to.be.greaterThan(before);
+    await helper.unload();
+    await new Promise((res) => setTimeout(res, 50));
+    expect(timeouts()).to.be.at.most(before);
+    // Closed cleanly: everything received was flushed, and another process can open the file.
+    const s = new ReportStore(join(dir, 'db', 'gw.db'), { flushMs: 0, maintainMs: 0 });
+    expect(s.query(Date.now() - 2 * H, Date.now() + H).rollups.traffic.reduce((a, x) => a + x.count, 0)).to.equal(100);
+    s.close();
+  });
+
   it('sends the weekly report that was due while Node-RED was stopped', async () => {
     const path = join(dir, 'db', 'gw.db');
     const tz = 'UTC';
