@@ -426,9 +426,15 @@ export function buildReport(input: BuildInput): ReportData {
   }
   const advice: string[] = [];
   if (status === 'no-data') advice.push('Check the router or firewall still sends its logs to gatewatch.');
-  for (const g of incidentTypes) if (g.advice && !advice.includes(g.advice) && advice.length < 4) advice.push(g.advice);
+  // Only what needs doing: kinds that got through or are at least medium; blocked low-level noise needs nothing.
+  const through = new Set(throughIncidents.map((i) => i.type));
+  for (const g of incidentTypes) {
+    if (advice.length >= 4 || !g.advice || advice.includes(g.advice)) continue;
+    if (through.has(g.type) || severityRank(g.worst) >= severityRank('medium')) advice.push(g.advice);
+  }
   if (exposed.length) advice.push(`These services are open to the internet: ${exposed.slice(0, 5).map((e) => `${e.port}/${e.transport}${e.service ? ` ${e.service}` : ''}`).join(', ')}. Check each one is meant to be.`);
-  if (status === 'quiet') advice.push('Nothing to do. Keep your router and devices updated.');
+  if (status !== 'no-data' && advice.length === 0) advice.push('Nothing to do: everything was blocked. Keep your router and devices updated.');
+  else if (status !== 'no-data') advice.push('Keep your router, computers and other devices updated; it closes most of the doors these attacks try.');
 
   const title = `Security report for ${siteName}: ${periodLabel}`;
   const subjectTag = status === 'urgent' ? '[ACTION NEEDED] ' : status === 'attention' ? '[please read] ' : '';

@@ -68,6 +68,14 @@ describe('report model and rendering', () => {
     expect(q.summary.join(' ')).to.contain('did not recognise any attack');
     expect(q.gotThrough).to.deep.equal([]);
     expect(renderText(q)).to.contain('A quiet week');
+    expect(q.advice).to.deep.equal(['Nothing to do: everything was blocked. Keep your router and devices updated.']);
+    // Blocked low-level scans are reported but need nothing doing.
+    const scan = { ...genIncidents(1, { from, to, seriousShare: 0 })[0]!, type: 'portscan', severity: 'low' as const, allowed_count: 0 };
+    const s = buildReport({ from, to, incidents: [scan], rollups: acc.snapshot(), site });
+    expect(s.status).to.equal('ok');
+    expect(s.headline).to.equal('All blocked: 1 attack recognised, nothing got through');
+    expect(s.advice).to.deep.equal(['Nothing to do: everything was blocked. Keep your router and devices updated.']);
+    expect(s.incidentTypes[0]!.advice).to.match(/^Nothing to do if it was blocked/);
     const none = buildReport({ from, to, incidents: [], rollups: empty, site });
     expect(none.status).to.equal('no-data');
     expect(none.summary[0]).to.contain('received no firewall logs');
