@@ -127,6 +127,9 @@ const TYPE_INFO: Record<string, { label: string; advice: string }> = {
   'research-scanner': { label: 'Internet research scanner', advice: 'Known research projects that map the whole internet. Harmless on their own, but they show what is visible.' },
 };
 
+/** Kinds that need nothing doing when they were blocked, unless serious. */
+const NOISE_TYPES = new Set(['portscan', 'sweep', 'known-bad-inbound', 'research-scanner', 'flood']);
+
 export function typeLabel(type: string): string {
   return TYPE_INFO[type]?.label ?? type;
 }
@@ -430,7 +433,8 @@ export function buildReport(input: BuildInput): ReportData {
   const through = new Set(throughIncidents.map((i) => i.type));
   for (const g of incidentTypes) {
     if (advice.length >= 4 || !g.advice || advice.includes(g.advice)) continue;
-    if (through.has(g.type) || severityRank(g.worst) >= severityRank('medium')) advice.push(g.advice);
+    const noise = NOISE_TYPES.has(g.type);
+    if (through.has(g.type) || severityRank(g.worst) >= severityRank(noise ? 'high' : 'medium')) advice.push(g.advice);
   }
   if (exposed.length) advice.push(`These services are open to the internet: ${exposed.slice(0, 5).map((e) => `${e.port}/${e.transport}${e.service ? ` ${e.service}` : ''}`).join(', ')}. Check each one is meant to be.`);
   if (status !== 'no-data' && advice.length === 0) advice.push('Nothing to do: everything was blocked. Keep your router and devices updated.');
