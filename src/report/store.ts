@@ -184,7 +184,10 @@ export class ReportStore {
     const st = this.st;
     const closedBefore = this.acc.closedBefore();
     const cap = this.acc.maxSourcesPerHour;
+    // IMMEDIATE: take the write lock first, so another process sharing the file cannot interleave
+    // between reading rolled_until and summing days.
     this.db.transaction(() => {
+      this.rolledUntil = Number(this.getMeta('rolled_until') ?? 0);
       for (const r of data.traffic) {
         st.traffic!.run(r.hour, r.action, r.direction, r.country, r.port, r.transport, r.bad, r.count);
         // Late events for a day already summed: add them to the day too.
@@ -216,7 +219,7 @@ export class ReportStore {
           else this.sourceRowsWritten.set(hour, 0);
         }
       }
-    })();
+    }).immediate();
     this.pendingIncidents.clear();
     this.pendingRaw = [];
     this.pendingEvents = 0;

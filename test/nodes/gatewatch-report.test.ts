@@ -138,6 +138,28 @@ describe('gatewatch-report node', function () {
     helper.settings({});
   });
 
+  it('reads name, time zone and home country from the site config node', async () => {
+    // A stand-in for the gatewatch-site config node (built in parallel): same properties.
+    const siteNode = (RED: any) => {
+      RED.nodes.registerType('gatewatch-site', function (this: any, config: any) {
+        RED.nodes.createNode(this, config);
+        this.name = config.name;
+        this.timezone = config.timezone;
+        this.homeCountry = config.homeCountry;
+      });
+    };
+    const f = flow({ site: 'site', writeFiles: false });
+    f.push({ id: 'site', type: 'gatewatch-site', name: 'Corner Bakery', timezone: 'Australia/Sydney', homeCountry: 'AU' } as any);
+    await helper.load([reportNode, siteNode], f);
+    const got = nextMessage('out');
+    helper.getNode('r').receive({ payload: 'last-week' });
+    const msg = await got;
+    expect(msg.topic).to.contain('report for Corner Bakery');
+    expect(msg.report.site).to.deep.equal({ name: 'Corner Bakery', homeCountry: 'AU', timezone: 'Australia/Sydney' });
+    // The week runs from local midnight in Sydney (13:00 or 14:00 UTC the day before).
+    expect([13, 14]).to.include(new Date(msg.period.from).getUTCHours());
+  });
+
   it('clears its timers and closes the database on close', async () => {
     const timeouts = () => process.getActiveResourcesInfo().filter((x) => x === 'Timeout').length;
     await new Promise((res) => setTimeout(res, 50));

@@ -104,6 +104,20 @@ describe('report store (SQLite)', function () {
     s3.close();
   });
 
+  it('two stores sharing one file do not count a day twice', () => {
+    const path = join(dir, 'two.db');
+    const a = new ReportStore(path, { flushMs: 0, maintainMs: 0 }), b = new ReportStore(path, { flushMs: 0, maintainMs: 0 });
+    for (const ev of genEvents(5000, { from, to: from + 5 * DAY, seed: 1 })) a.addEvent(ev);
+    a.flush();
+    for (const ev of genEvents(1000, { from: from + 5 * DAY, to: from + 7 * DAY, seed: 2 })) b.addEvent(ev);
+    b.flush();
+    const t = from + 7 * DAY;
+    const daily = buildReport({ from, to: t, incidents: [], rollups: b.query(from, t, { bucketMs: 6 * H }).rollups });
+    expect(daily.totals.events).to.equal(6000);
+    a.close();
+    b.close();
+  });
+
   it('loses nothing acknowledged when killed with SIGKILL mid-write', async () => {
     const path = join(dir, 'k.db');
     const child = spawn(process.execPath, [join(__dirname, '..', 'helpers', 'store-child.js'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
