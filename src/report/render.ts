@@ -3,6 +3,7 @@
  * inline SVG), text, incidents CSV, JSON, and nodemailer-style attachments.
  */
 import type { ReportData } from './build';
+import { localParts } from './schedule';
 import { renderIncidentsCsv } from './csv';
 import { renderHtml, InlineImage } from './html';
 import { renderText } from './text';
@@ -37,9 +38,19 @@ export function reportJson(r: ReportData): string {
   return JSON.stringify({ ...rest, allIncidents: allIncidents.slice(0, JSON_MAX_INCIDENTS), allIncidentsTruncated: allIncidents.length > JSON_MAX_INCIDENTS });
 }
 
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * File name stem: the local start date in the site's time zone, e.g. "gatewatch-weekly-2026-11-16".
+ * A period that does not end at local midnight (an on-demand "last 7 days") also gets its end, so it
+ * never overwrites the scheduled report: "gatewatch-weekly-2026-11-16-to-2026-11-23-2043".
+ */
 export function fileStem(r: ReportData): string {
-  const d = r.period.from.slice(0, 10);
-  return `gatewatch-${r.period.kind}-${d}`;
+  const tz = r.site.timezone;
+  const a = localParts(Date.parse(r.period.from), tz), b = localParts(Date.parse(r.period.to), tz);
+  const day = (p: typeof a) => `${p.y}-${pad(p.m + 1)}-${pad(p.d)}`;
+  const end = b.h === 0 && b.mi === 0 ? '' : `-to-${day(b)}-${pad(b.h)}${pad(b.mi)}`;
+  return `gatewatch-${r.period.kind}-${day(a)}${end}`;
 }
 
 export function renderAll(r: ReportData): RenderedReport {

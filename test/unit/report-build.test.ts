@@ -3,7 +3,7 @@ import { inflateSync } from 'node:zlib';
 import { buildReport } from '../../src/report/build';
 import { csvCell, renderIncidentsCsv } from '../../src/report/csv';
 import { renderHtml } from '../../src/report/html';
-import { renderAll } from '../../src/report/render';
+import { fileStem, renderAll } from '../../src/report/render';
 import { RollupAccumulator, RollupData } from '../../src/report/rollup';
 import { renderText } from '../../src/report/text';
 import { timelinePng } from '../../src/report/charts';
@@ -156,5 +156,11 @@ describe('report model and rendering', () => {
     expect(out.text).to.contain('Attacks recognised');
     expect(out.text).to.contain('and 35 more in the attached CSV');
     expect(out.csv.trim().split('\r\n')).to.have.length(61);
+    // An on-demand "last 7 days" never overwrites the scheduled week's files.
+    const shift = 20 * 3600000 + 43 * 60000;
+    expect(fileStem(buildReport({ from: from + shift, to: to + shift, kind: 'weekly', incidents: [], rollups: empty, site }))).to.equal('gatewatch-weekly-2026-11-16-to-2026-11-23-2043');
+    // Dates are local: a Sydney week starting at local midnight.
+    const syd = { ...site, timezone: 'Australia/Sydney' };
+    expect(fileStem(buildReport({ from: Date.UTC(2026, 10, 15, 13), to: Date.UTC(2026, 10, 22, 13), kind: 'weekly', incidents: [], rollups: empty, site: syd }))).to.equal('gatewatch-weekly-2026-11-16');
   });
 });
