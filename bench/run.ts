@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Bench> = {
   'psad-compare': () => require('./psad-compare'),
   'parsers-a': () => require('./parsers-a') as Bench,
   enrich: () => require('./enrich') as Bench,
+  report: () => require('./report') as Bench,
 };
 
 async function main(): Promise<void> {

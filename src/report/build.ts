@@ -1,0 +1,474 @@
+/**
+ * The report model: turns incidents and hourly rollups for a period into the numbers, lists and plain
+ * sentences every renderer (HTML, text, CSV, JSON) shows. No rendering here, no I/O.
+ */
+import type { Incident, Severity } from '../detect/incident';
+import { SEVERITIES, severityRank } from '../detect/incident';
+import { hllCount, hllMerge, HLL_M, RollupData } from './rollup';
+import { isCalendarMonth } from './schedule';
+import { countryName, serviceName } from './services';
+
+export interface ReportSite {
+  name?: string;
+  /** ISO country code; the report splits home country vs abroad. */
+  homeCountry?: string;
+  /** IANA time zone for dates in the report. Default UTC. */
+  timezone?: string;
+}
+
+export type PeriodKind = 'weekly' | 'monthly' | 'custom';
+
+export interface PreviousPeriod {
+  from: number | string | Date;
+  to: number | string | Date;
+  incidents: Incident[];
+  rollups: RollupData;
+}
+
+export interface BuildInput {
+  from: number | string | Date;
+  to: number | string | Date;
+  incidents: Incident[];
+  rollups: RollupData;
+  previous?: PreviousPeriod;
+  site?: ReportSite;
+  kind?: PeriodKind;
+  /** Report time (default now), for "generated at". */
+  now?: number;
+  /** Most incidents listed one by one (all of them go in the CSV). Default 50. */
+  maxIncidentsListed?: number;
+}
+
+export interface Totals {
+  events: number;
+  denied: number;
+  allowed: number;
+  inbound: number;
+  inboundDenied: number;
+  inboundAllowed: number;
+  outbound: number;
+  /** Events to or from addresses on a reputation list. */
+  knownBad: number;
+  outboundKnownBad: number;
+  /** Estimated distinct inbound remote addresses (HyperLogLog, about ±3%). */
+  attackers: number;
+  incidents: number;
+  bySeverity: Record<Severity, number>;
+}
+
+export interface IncidentRow {
+  id: string;
+  type: string;
+  label: string;
+  severity: Severity;
+  attacker: string;
+  country: string;
+  countryName: string;
+  network: string;
+  firstSeen: string;
+  lastSeen: string;
+  events: number;
+  allowed: number;
+  ports: number[];
+  victims: string[];
+  summary: string;
+  advice: string;
+}
+
+export interface CountRow { events: number; denied: number; allowed: number }
+export interface CountryRow extends CountRow { code: string; name: string; share: number; home: boolean }
+export interface NetworkRow extends CountRow { asn: number; org: string; country: string }
+export interface AddressRow extends CountRow { ip: string; country: string; countryName: string; asn: number; org: string; bad: boolean }
+export interface PortRow extends CountRow { port: number; transport: string; service: string }
+export interface TimePoint { t: number; denied: number; allowed: number }
+
+export interface ReportData {
+  version: 1;
+  title: string;
+  subject: string;
+  site: { name: string; homeCountry: string; timezone: string };
+  period: { kind: PeriodKind; from: string; to: string; label: string; noun: string };
+  generatedAt: string;
+  status: 'no-data' | 'quiet' | 'ok' | 'attention' | 'urgent';
+  headline: string;
+  summary: string[];
+  gotThrough: string[];
+  advice: string[];
+  totals: Totals;
+  previous?: Totals;
+  comparison: string[];
+  incidents: IncidentRow[];
+  incidentsTotal: number;
+  incidentTypes: { type: string; label: string; count: number; worst: Severity; advice: string }[];
+  countries: CountryRow[];
+  homeAbroad: { homeCountry: string; homeName: string; home: number; abroad: number; unknown: number };
+  networks: NetworkRow[];
+  addresses: AddressRow[];
+  ports: PortRow[];
+  exposed: PortRow[];
+  outboundBad: AddressRow[];
+  timeline: { bucketMs: number; points: TimePoint[] };
+  /** All incidents (not only the listed ones), for CSV/JSON attachments. */
+  allIncidents: IncidentRow[];
+}
+
+const HOUR = 3600000;
+const DAY = 24 * HOUR;
+
+const TYPE_INFO: Record<string, { label: string; advice: string }> = {
+  portscan: { label: 'Port scan (someone checking which doors are open)', advice: 'Nothing to do if it was blocked. Make sure only the services you really need are open to the internet.' },
+  sweep: { label: 'Address sweep (someone looking for any device that answers)', advice: 'Usually automated. Check that devices you do not mean to publish are not reachable from the internet.' },
+  bruteforce: { label: 'Password guessing', advice: 'Use long, unique passwords and two-factor login on anything reachable from the internet; if possible, allow logins only over a VPN.' },
+  'known-bad-inbound': { label: 'Contact from an address on a blocklist', advice: 'If it was blocked, nothing to do. If it was let through, ask your IT supplier to check the device it reached.' },
+  'known-bad-outbound': { label: 'A device inside contacted a known-bad address', advice: 'Find the device named in the incident and have it checked for malware; change passwords used on it.' },
+  beacon: { label: 'Regular "calling home" (possible infected device)', advice: 'Have the device checked for malware by your IT supplier; disconnect it if it is not needed.' },
+  flood: { label: 'Flood (attempt to overload your connection)', advice: 'Usually short-lived. If your internet was slow at that time, tell your internet provider.' },
+  'exposed-service': { label: 'A service open to the internet', advice: 'Check this service should really be reachable from the internet; close the port on the router if not, or put it behind a VPN.' },
+  'research-scanner': { label: 'Internet research scanner', advice: 'Known research projects that map the whole internet. Harmless on their own, but they show what is visible.' },
+};
+
+/** Kinds that need nothing doing when they were blocked, unless serious. */
+const NOISE_TYPES = new Set(['portscan', 'sweep', 'known-bad-inbound', 'research-scanner', 'flood']);
+
+export function typeLabel(type: string): string {
+  return TYPE_INFO[type]?.label ?? type;
+}
+
+function toMs(x: number | string | Date): number {
+  if (typeof x === 'number') return x;
+  if (x instanceof Date) return x.getTime();
+  const t = Date.parse(x);
+  if (Number.isNaN(t)) throw new Error(`not a date: ${x}`);
+  return t;
+}
+
+const fmtCache = new Map<string, Intl.DateTimeFormat>();
+function fmt(tz: string, kind: 'day' | 'dayTime' | 'month' | 'short'): Intl.DateTimeFormat {
+  const k = `${tz}|${kind}`;
+  let f = fmtCache.get(k);
+  if (!f) {
+    const o: Intl.DateTimeFormatOptions =
+      kind === 'day' ? { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }
+        : kind === 'dayTime' ? { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+          : kind === 'month' ? { month: 'long', year: 'numeric' }
+            : { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    f = new Intl.DateTimeFormat('en-GB', { ...o, timeZone: tz });
+    fmtCache.set(k, f);
+  }
+  return f;
+}
+export function formatDay(ms: number, tz: string): string { return fmt(tz, 'day').format(new Date(ms)); }
+export function formatDayTime(ms: number, tz: string): string { return fmt(tz, 'dayTime').format(new Date(ms)); }
+export function formatShort(ms: number, tz: string): string { return fmt(tz, 'short').format(new Date(ms)); }
+
+export function num(n: number): string {
+  return Math.round(n).toLocaleString('en-GB');
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${num(n)} ${n === 1 ? one : many}`;
+}
+
+function emptySeverity(): Record<Severity, number> {
+  return { low: 0, medium: 0, high: 0, critical: 0 };
+}
+
+/** The headline figures of a period. */
+export function computeTotals(rollups: RollupData, incidents: Incident[]): Totals {
+  const t: Totals = {
+    events: 0, denied: 0, allowed: 0, inbound: 0, inboundDenied: 0, inboundAllowed: 0, outbound: 0, knownBad: 0, outboundKnownBad: 0,
+    attackers: 0, incidents: incidents.length, bySeverity: emptySeverity(),
+  };
+  for (const r of rollups.traffic) {
+    t.events += r.count;
+    if (r.action === 'allow') t.allowed += r.count;
+    else t.denied += r.count;
+    if (r.direction === 'outbound') {
+      t.outbound += r.count;
+      if (r.bad) t.outboundKnownBad += r.count;
+    } else if (r.direction !== 'internal') {
+      t.inbound += r.count;
+      if (r.action === 'allow') t.inboundAllowed += r.count;
+      else t.inboundDenied += r.count;
+    }
+    if (r.bad) t.knownBad += r.count;
+  }
+  const regs = new Uint8Array(HLL_M);
+  for (const d of rollups.distinct) hllMerge(regs, d.regs);
+  t.attackers = rollups.distinct.length ? hllCount(regs) : 0;
+  for (const i of incidents) if (t.bySeverity[i.severity] !== undefined) t.bySeverity[i.severity]++;
+  return t;
+}
+
+function incidentRow(i: Incident, tz: string): IncidentRow {
+  const cc = i.attacker?.geo?.country_iso_code ?? '';
+  const asn = i.attacker?.as?.number;
+  const org = i.attacker?.as?.organization?.name;
+  return {
+    id: i.id,
+    type: i.type,
+    label: typeLabel(i.type) + (i.subtype ? ` (${i.subtype})` : ''),
+    severity: i.severity,
+    attacker: i.attacker?.ip ?? '',
+    country: cc,
+    countryName: cc ? countryName(cc) : '',
+    network: org ? `${org}${asn ? ` (AS${asn})` : ''}` : asn ? `AS${asn}` : '',
+    firstSeen: i.first_seen ? formatShort(Date.parse(i.first_seen), tz) : '',
+    lastSeen: i.last_seen ? formatDayTime(Date.parse(i.last_seen), tz) : '',
+    events: i.event_count ?? 0,
+    allowed: i.allowed_count ?? 0,
+    ports: (i.ports ?? [...new Set((i.victims ?? []).flatMap((v) => v.ports ?? []))]).slice(0, 20),
+    victims: (i.victims ?? []).slice(0, 10).map((v) => v.ip),
+    summary: i.summary ?? '',
+    advice: i.advice || TYPE_INFO[i.type]?.advice || '',
+  };
+}
+
+function change(now: number, before: number, noun: string, periodNoun: string): string {
+  if (before === 0 && now === 0) return `No ${noun}, the same as last ${periodNoun}.`;
+  if (before === 0) return `${num(now)} ${noun}, none the ${periodNoun} before.`;
+  const pct = Math.round(((now - before) / before) * 100);
+  const how = pct === 0 ? 'about the same as' : pct > 0 ? `up ${pct}% on` : `down ${-pct}% on`;
+  return `${num(now)} ${noun}, ${how} last ${periodNoun} (${num(before)}).`;
+}
+
+/** The timeline's bar width for a period: the smallest of 1h … 7d giving at most 180 bars. */
+export function pickBucket(spanMs: number): number {
+  for (const b of [HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 7 * DAY]) if (spanMs / b <= 180) return b;
+  return 30 * DAY;
+}
+
+export function buildReport(input: BuildInput): ReportData {
+  const from = toMs(input.from), to = toMs(input.to);
+  const tz = input.site?.timezone || 'UTC';
+  const home = (input.site?.homeCountry ?? '').toUpperCase();
+  const kind: PeriodKind = input.kind ?? (to - from >= 27 * DAY ? 'monthly' : to - from >= 6 * DAY && to - from <= 8 * DAY ? 'weekly' : 'custom');
+  const noun = kind === 'monthly' ? 'month' : kind === 'weekly' ? 'week' : 'period';
+  const siteName = input.site?.name || 'your site';
+  const inRange = (h: number) => h + HOUR > from && h < to;
+  const rollups: RollupData = {
+    traffic: input.rollups.traffic.filter((r) => inRange(r.hour)),
+    series: input.rollups.series?.filter((r) => inRange(r.hour)),
+    sources: input.rollups.sources.filter((r) => inRange(r.hour)),
+    asns: input.rollups.asns.filter((r) => inRange(r.hour)),
+    distinct: input.rollups.distinct.filter((r) => inRange(r.hour)),
+  };
+  const incidents = input.incidents.filter((i) => {
+    const f = Date.parse(i.first_seen), l = Date.parse(i.last_seen || i.first_seen);
+    return (Number.isNaN(l) || l >= from) && (Number.isNaN(f) || f < to);
+  });
+  const totals = computeTotals(rollups, incidents);
+  const previous = input.previous ? computeTotals(input.previous.rollups, input.previous.incidents.filter((i) => {
+    const pf = toMs(input.previous!.from), pt = toMs(input.previous!.to);
+    return Date.parse(i.last_seen || i.first_seen) >= pf && Date.parse(i.first_seen) < pt;
+  })) : undefined;
+
+  // Incidents, worst first.
+  const sorted = [...incidents].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.allowed_count ?? 0) - (a.allowed_count ?? 0)
+    || (b.event_count ?? 0) - (a.event_count ?? 0) || a.id.localeCompare(b.id));
+  const allRows = sorted.map((i) => incidentRow(i, tz));
+  const byType = new Map<string, { type: string; label: string; count: number; worst: Severity; advice: string }>();
+  for (const i of sorted) {
+    const g = byType.get(i.type);
+    if (g) {
+      g.count++;
+      if (severityRank(i.severity) > severityRank(g.worst)) g.worst = i.severity;
+    } else byType.set(i.type, { type: i.type, label: typeLabel(i.type), count: 1, worst: i.severity, advice: i.advice || TYPE_INFO[i.type]?.advice || '' });
+  }
+  const incidentTypes = [...byType.values()].sort((a, b) => severityRank(b.worst) - severityRank(a.worst) || b.count - a.count);
+
+  // Countries (remote party, inbound and outbound), home vs abroad.
+  const countries = new Map<string, CountryRow>();
+  let homeN = 0, abroad = 0, unknown = 0;
+  for (const r of rollups.traffic) {
+    if (r.direction === 'internal') continue;
+    let c = countries.get(r.country);
+    if (!c) countries.set(r.country, (c = { code: r.country, name: countryName(r.country), events: 0, denied: 0, allowed: 0, share: 0, home: !!home && r.country === home }));
+    c.events += r.count;
+    if (r.action === 'allow') c.allowed += r.count;
+    else c.denied += r.count;
+    if (!r.country) unknown += r.count;
+    else if (home && r.country === home) homeN += r.count;
+    else abroad += r.count;
+  }
+  const external = homeN + abroad + unknown;
+  const countryList = [...countries.values()].filter((c) => c.code).sort((a, b) => b.events - a.events || (a.code < b.code ? -1 : 1)).slice(0, 15);
+  for (const c of countryList) c.share = external ? c.events / external : 0;
+
+  // Networks.
+  const nets = new Map<number, NetworkRow>();
+  for (const a of rollups.asns) {
+    let n = nets.get(a.asn);
+    if (!n) nets.set(a.asn, (n = { asn: a.asn, org: a.asn === -1 ? 'other networks' : a.org, country: a.country, events: 0, denied: 0, allowed: 0 }));
+    n.events += a.deny + a.allow;
+    n.denied += a.deny;
+    n.allowed += a.allow;
+    if (!n.org && a.org) n.org = a.org;
+  }
+  const networks = [...nets.values()].filter((n) => n.asn > 0).sort((a, b) => b.events - a.events || a.asn - b.asn).slice(0, 10);
+
+  // Addresses.
+  const addrIn = new Map<string, AddressRow>(), addrOut = new Map<string, AddressRow>();
+  for (const s of rollups.sources) {
+    const m = s.dir === 'out' ? addrOut : addrIn;
+    let a = m.get(s.ip);
+    if (!a) m.set(s.ip, (a = { ip: s.ip, country: s.country, countryName: s.country ? countryName(s.country) : '', asn: s.asn, org: s.org, events: 0, denied: 0, allowed: 0, bad: false }));
+    a.events += s.deny + s.allow;
+    a.denied += s.deny;
+    a.allowed += s.allow;
+    if (s.bad) a.bad = true;
+  }
+  const addresses = [...addrIn.values()].sort((a, b) => b.events - a.events || (a.ip < b.ip ? -1 : 1)).slice(0, 15);
+  const outboundBad = [...addrOut.values()].filter((a) => a.bad).sort((a, b) => b.events - a.events || (a.ip < b.ip ? -1 : 1)).slice(0, 20);
+
+  // Ports: inbound (what they were after), and inbound allowed (what is open).
+  const ports = new Map<string, PortRow>(), exposedMap = new Map<string, PortRow>();
+  for (const r of rollups.traffic) {
+    if (r.direction === 'outbound' || r.direction === 'internal') continue;
+    const k = `${r.port}/${r.transport}`;
+    let p = ports.get(k);
+    if (!p) ports.set(k, (p = { port: r.port, transport: r.transport, service: serviceName(r.port, r.transport), events: 0, denied: 0, allowed: 0 }));
+    p.events += r.count;
+    if (r.action === 'allow') {
+      p.allowed += r.count;
+      if (r.port > 0) {
+        let e = exposedMap.get(k);
+        if (!e) exposedMap.set(k, (e = { ...p, events: 0, denied: 0, allowed: 0 }));
+        e.allowed += r.count;
+        e.events += r.count;
+      }
+    } else p.denied += r.count;
+  }
+  const portList = [...ports.values()].sort((a, b) => b.events - a.events || a.port - b.port).slice(0, 15);
+  const exposed = [...exposedMap.values()].sort((a, b) => b.allowed - a.allowed).slice(0, 20);
+
+  // Timeline.
+  const bucketMs = pickBucket(to - from);
+  const nb = Math.max(1, Math.ceil((to - from) / bucketMs));
+  const points: TimePoint[] = [];
+  for (let i = 0; i < nb; i++) points.push({ t: from + i * bucketMs, denied: 0, allowed: 0 });
+  for (const r of rollups.series ?? rollups.traffic) {
+    if (r.direction === 'outbound' || r.direction === 'internal') continue;
+    const i = Math.min(nb - 1, Math.max(0, Math.floor((r.hour - from) / bucketMs)));
+    if (r.action === 'allow') points[i]!.allowed += r.count;
+    else points[i]!.denied += r.count;
+  }
+
+  // What got through.
+  const gotThrough: string[] = [];
+  const throughIncidents = sorted.filter((i) => (i.allowed_count ?? 0) > 0 || i.type === 'known-bad-outbound' || i.type === 'beacon');
+  for (const i of throughIncidents.slice(0, 10)) {
+    const r = incidentRow(i, tz);
+    gotThrough.push(i.type === 'known-bad-outbound' || i.type === 'beacon'
+      ? `${r.label}: ${r.victims.join(', ') || 'a device inside'} talked to ${r.attacker}${r.countryName ? ` (${r.countryName})` : ''}.`
+      : `${r.label} from ${r.attacker}${r.countryName ? ` (${r.countryName})` : ''}: ${plural(r.allowed, 'connection')} let through.`);
+  }
+  for (const a of outboundBad.slice(0, 5)) {
+    if (!throughIncidents.some((i) => i.attacker?.ip === a.ip)) {
+      gotThrough.push(`A device inside contacted ${a.ip}${a.countryName ? ` (${a.countryName})` : ''}, which is on a blocklist (${plural(a.events, 'connection')}).`);
+    }
+  }
+  const badInAllowed = [...addrIn.values()].filter((a) => a.bad && a.allowed > 0);
+  for (const a of badInAllowed.slice(0, 5)) {
+    if (!throughIncidents.some((i) => i.attacker?.ip === a.ip)) {
+      gotThrough.push(`${a.ip}${a.countryName ? ` (${a.countryName})` : ''}, on a blocklist, was let in ${plural(a.allowed, 'time')}.`);
+    }
+  }
+
+  const uniqueThrough = [...new Set(gotThrough)];
+  gotThrough.length = 0;
+  gotThrough.push(...uniqueThrough);
+
+  // Status and plain-English summary.
+  const serious = totals.bySeverity.high + totals.bySeverity.critical;
+  const status: ReportData['status'] = totals.events === 0 && incidents.length === 0 ? 'no-data'
+    : totals.bySeverity.critical > 0 || (gotThrough.length > 0 && serious > 0) ? 'urgent'
+      : serious > 0 || gotThrough.length > 0 ? 'attention'
+        : incidents.length === 0 ? 'quiet' : 'ok';
+  const periodLabel = isCalendarMonth(from, to, tz) ? fmt(tz, 'month').format(new Date(from + DAY))
+    : `${formatDay(from, tz)} to ${formatDay(to - 1, tz)}`;
+  const headline = status === 'no-data' ? `No firewall logs arrived this ${noun}`
+    : status === 'urgent' ? `${plural(serious, 'serious incident')}${gotThrough.length ? ', and something got through' : ''}`
+      : status === 'attention' ? (gotThrough.length ? 'Something got through: please read the details' : `Worth a look: ${plural(serious, 'serious incident')}`)
+        : status === 'quiet' ? `A quiet ${noun}: nothing needs your attention`
+          : `All blocked: ${plural(incidents.length, 'attack')} recognised, nothing got through`;
+
+  const summary: string[] = [];
+  if (status === 'no-data') {
+    summary.push(`gatewatch received no firewall logs for ${siteName} this ${noun}. If your router or firewall should be sending its logs here, please check that it is switched on and still set up to send them (ask your IT supplier to check the syslog settings).`);
+  } else {
+    summary.push(`From ${formatDay(from, tz)} to ${formatDay(to - 1, tz)}, your firewall blocked ${plural(totals.inboundDenied, 'connection attempt')} from the internet`
+      + (totals.attackers ? `, coming from about ${plural(totals.attackers, 'different address', 'different addresses')}` : '') + '.'
+      + (totals.inboundAllowed ? ` It let in ${plural(totals.inboundAllowed, 'connection')} that your settings allow (for example to a web server, a VPN or remote access).` : ''));
+    if (incidents.length === 0) {
+      summary.push(`gatewatch did not recognise any attack this ${noun}. This is a quiet ${noun}: the blocked attempts above are the normal background noise every internet connection gets.`);
+    } else {
+      const parts = SEVERITIES.slice().reverse().filter((s) => totals.bySeverity[s] > 0).map((s) => `${num(totals.bySeverity[s])} ${s}`);
+      const common = [...incidentTypes].sort((a, b) => b.count - a.count)[0]!;
+      summary.push(`gatewatch recognised ${plural(incidents.length, 'attack')} (${parts.join(', ')}). The most common kind: ${common.label.toLowerCase()}.`);
+    }
+    if (gotThrough.length === 0) summary.push('Nothing got through: no attack was let in by the firewall, and no device inside contacted a known-bad address.');
+    else summary.push(`Please read "Did anything get through?" below: ${plural(gotThrough.length, 'thing')} may need your IT supplier to look at.`);
+    if (home && external > 0) {
+      summary.push(`${Math.round((abroad / external) * 100)}% of the traffic from outside came from abroad, ${Math.round((homeN / external) * 100)}% from ${countryName(home)}.`);
+    }
+  }
+  const comparison: string[] = [];
+  if (previous) {
+    comparison.push(change(totals.inboundDenied, previous.inboundDenied, 'blocked attempts from the internet', noun));
+    comparison.push(change(totals.incidents, previous.incidents, 'attacks recognised', noun));
+    comparison.push(change(totals.bySeverity.high + totals.bySeverity.critical, previous.bySeverity.high + previous.bySeverity.critical, 'serious incidents', noun));
+    if (totals.attackers || previous.attackers) comparison.push(change(totals.attackers, previous.attackers, 'different attacking addresses (estimate)', noun));
+    if (status !== 'no-data') {
+      const p = previous.inboundDenied, c = totals.inboundDenied;
+      summary.splice(1, 0, p === 0 ? (c ? `Last ${noun} there were no blocked attempts recorded.` : '')
+        : c > p * 1.5 ? `That is clearly more than last ${noun} (${num(p)} blocked attempts).`
+          : c < p * 0.67 ? `That is clearly less than last ${noun} (${num(p)} blocked attempts).`
+            : `That is similar to last ${noun} (${num(p)} blocked attempts).`);
+    }
+  }
+  const advice: string[] = [];
+  if (status === 'no-data') advice.push('Check the router or firewall still sends its logs to gatewatch.');
+  // Only what needs doing: kinds that got through or are at least medium; blocked low-level noise needs nothing.
+  const through = new Set(throughIncidents.map((i) => i.type));
+  for (const g of incidentTypes) {
+    if (advice.length >= 4 || !g.advice || advice.includes(g.advice)) continue;
+    const noise = NOISE_TYPES.has(g.type);
+    if (through.has(g.type) || severityRank(g.worst) >= severityRank(noise ? 'high' : 'medium')) advice.push(g.advice);
+  }
+  if (exposed.length) advice.push(`These services are open to the internet: ${exposed.slice(0, 5).map((e) => `${e.port}/${e.transport}${e.service ? ` ${e.service}` : ''}`).join(', ')}. Check each one is meant to be.`);
+  if (status !== 'no-data' && advice.length === 0) advice.push('Nothing to do: everything was blocked. Keep your router and devices updated.');
+  else if (status !== 'no-data') advice.push('Keep your router, computers and other devices updated; it closes most of the doors these attacks try.');
+
+  const title = `Security report for ${siteName}: ${periodLabel}`;
+  const subjectTag = status === 'urgent' ? '[ACTION NEEDED] ' : status === 'attention' ? '[please read] ' : '';
+  const listed = input.maxIncidentsListed ?? 25;
+  return {
+    version: 1,
+    title,
+    subject: `${subjectTag}gatewatch ${noun === 'period' ? '' : `${noun}ly `}report for ${siteName}: ${headline}`.replace(/ {2,}/g, ' '),
+    site: { name: siteName, homeCountry: home, timezone: tz },
+    period: { kind, from: new Date(from).toISOString(), to: new Date(to).toISOString(), label: periodLabel, noun },
+    generatedAt: new Date(input.now ?? Date.now()).toISOString(),
+    status,
+    headline,
+    summary: summary.filter((s) => s),
+    gotThrough: [...new Set(gotThrough)],
+    advice,
+    totals,
+    previous,
+    comparison,
+    incidents: allRows.slice(0, listed),
+    incidentsTotal: allRows.length,
+    incidentTypes,
+    countries: countryList,
+    homeAbroad: { homeCountry: home, homeName: home ? countryName(home) : '', home: homeN, abroad, unknown },
+    networks,
+    addresses,
+    ports: portList,
+    exposed,
+    outboundBad,
+    timeline: { bucketMs, points },
+    allIncidents: allRows,
+  };
+}

@@ -1,0 +1,166 @@
+import { expect } from 'chai';
+import { inflateSync } from 'node:zlib';
+import { buildReport } from '../../src/report/build';
+import { csvCell, renderIncidentsCsv } from '../../src/report/csv';
+import { renderHtml } from '../../src/report/html';
+import { fileStem, renderAll } from '../../src/report/render';
+import { RollupAccumulator, RollupData } from '../../src/report/rollup';
+import { renderText } from '../../src/report/text';
+import { timelinePng } from '../../src/report/charts';
+import { genEvents, genIncidents } from '../helpers/reportdata';
+import type { Incident } from '../../src/detect/incident';
+
+const DAY = 86400000;
+const from = Date.UTC(2026, 10, 16), to = from + 7 * DAY;
+const site = { name: 'Corner Bakery', homeCountry: 'GB', timezone: 'Europe/London' };
+const empty: RollupData = { traffic: [], sources: [], asns: [], distinct: [] };
+
+function fed(n: number, seed = 1) {
+  const acc = new RollupAccumulator();
+  let inDeny = 0, inAllow = 0, out = 0, gb = 0, ext = 0, p23 = 0;
+  for (const ev of genEvents(n, { from, to, seed })) {
+    acc.add(ev);
+    if (ev.network.direction === 'outbound') out++;
+    else if (ev.event.action === 'allow') inAllow++;
+    else inDeny++;
+    const cc = ev.network.direction === 'outbound' ? ev.destination.geo?.country_iso_code : ev.source.geo?.country_iso_code;
+    ext++;
+    if (cc === 'GB') gb++;
+    if (ev.network.direction === 'inbound' && ev.destination.port === 23) p23++;
+  }
+  return { rollups: acc.snapshot(), inDeny, inAllow, out, gb, ext, p23 };
+}
+
+describe('report model and rendering', () => {
+  it('reports the numbers it was fed', () => {
+    const f = fed(50000);
+    const incidents = genIncidents(40, { from, to });
+    const r = buildReport({ from, to, incidents, rollups: f.rollups, site });
+    expect(r.totals.events).to.equal(50000);
+    expect(r.totals.inboundDenied).to.equal(f.inDeny);
+    expect(r.totals.inboundAllowed).to.equal(f.inAllow);
+    expect(r.totals.outbound).to.equal(f.out);
+    expect(r.totals.incidents).to.equal(40);
+    expect(Object.values(r.totals.bySeverity).reduce((a, b) => a + b, 0)).to.equal(40);
+    expect(r.homeAbroad.home).to.equal(f.gb);
+    expect(r.homeAbroad.home + r.homeAbroad.abroad + r.homeAbroad.unknown).to.equal(f.ext);
+    const telnet = r.ports.find((p) => p.port === 23 && p.transport === 'tcp')!;
+    expect(telnet.events).to.equal(f.p23);
+    expect(telnet.service).to.match(/Telnet/);
+    expect(r.ports[0]!.events).to.be.at.least(r.ports[1]!.events);
+    expect(r.timeline.points.reduce((a, p) => a + p.denied + p.allowed, 0)).to.equal(f.inDeny + f.inAllow);
+    expect(r.timeline.bucketMs).to.equal(3600000);
+    expect(r.exposed.map((e) => e.port).sort()).to.deep.equal([1194, 443]);
+    expect(r.period.kind).to.equal('weekly');
+    // Worst first.
+    const ranks = r.incidents.map((i) => ['low', 'medium', 'high', 'critical'].indexOf(i.severity));
+    expect(ranks).to.deep.equal([...ranks].sort((a, b) => b - a));
+    expect(r.allIncidents).to.have.length(40);
+    expect(r.summary[0]).to.contain(r.totals.inboundDenied.toLocaleString('en-GB'));
+  });
+
+  it('says a quiet week is quiet, and a week without logs has no data', () => {
+    const acc = new RollupAccumulator();
+    for (const ev of genEvents(2000, { from, to, outbound: 0 })) { ev.event.action = 'deny'; ev.threat = undefined; acc.add(ev); }
+    const q = buildReport({ from, to, incidents: [], rollups: acc.snapshot(), site });
+    expect(q.status).to.equal('quiet');
+    expect(q.headline).to.equal('A quiet week: nothing needs your attention');
+    expect(q.summary.join(' ')).to.contain('did not recognise any attack');
+    expect(q.gotThrough).to.deep.equal([]);
+    expect(renderText(q)).to.contain('A quiet week');
+    expect(q.advice).to.deep.equal(['Nothing to do: everything was blocked. Keep your router and devices updated.']);
+    // Blocked low-level scans are reported but need nothing doing.
+    const scan = { ...genIncidents(1, { from, to, seriousShare: 0 })[0]!, type: 'portscan', severity: 'low' as const, allowed_count: 0 };
+    const s = buildReport({ from, to, incidents: [scan], rollups: acc.snapshot(), site });
+    expect(s.status).to.equal('ok');
+    expect(s.headline).to.equal('All blocked: 1 attack recognised, nothing got through');
+    expect(s.advice).to.deep.equal(['Nothing to do: everything was blocked. Keep your router and devices updated.']);
+    expect(s.incidentTypes[0]!.advice).to.match(/^Nothing to do if it was blocked/);
+    const none = buildReport({ from, to, incidents: [], rollups: empty, site });
+    expect(none.status).to.equal('no-data');
+    expect(none.summary[0]).to.contain('received no firewall logs');
+    expect(none.subject).to.contain('No firewall logs');
+  });
+
+  it('flags what got through and compares with the previous period', () => {
+    const f = fed(20000, 2), p = fed(10000, 3);
+    const bad: Incident = { ...genIncidents(1, { from, to })[0]!, id: 'x', type: 'bruteforce', severity: 'high', allowed_count: 4, attacker: { ip: '203.0.113.5', geo: { country_iso_code: 'RU' } } };
+    const r = buildReport({ from, to, incidents: [bad], rollups: f.rollups, site, previous: { from: from - 7 * DAY, to: from, incidents: [], rollups: p.rollups } });
+    expect(r.status).to.equal('urgent');
+    expect(r.subject).to.match(/^\[ACTION NEEDED\] gatewatch weekly report for Corner Bakery/);
+    expect(r.gotThrough.join('\n')).to.contain('203.0.113.5 (Russia): 4 connections let through');
+    expect(r.previous!.events).to.equal(10000);
+    expect(r.comparison[0]).to.match(/up \d+% on last week/);
+  });
+
+  it('renders HTML that is email-safe and escapes hostile text', () => {
+    const evil = '<script>alert(1)</script>"\'';
+    const inc: Incident = { ...genIncidents(1, { from, to })[0]!, summary: evil, attacker: { ip: '198.51.100.7', as: { number: 64496, organization: { name: evil } } } };
+    const acc = new RollupAccumulator();
+    for (const ev of genEvents(1000, { from, to })) { if (ev.source.as) ev.source.as.organization = { name: evil }; acc.add(ev); }
+    const r = buildReport({ from, to, incidents: [inc], rollups: acc.snapshot(), site: { ...site, name: '<b>Shop</b>' } });
+    for (const mode of ['svg', 'cid', 'datauri'] as const) {
+      const { html, images } = renderHtml(r, { charts: mode });
+      expect(html).to.not.contain('<script');
+      expect(html).to.not.contain('<b>Shop');
+      expect(html).to.contain('&lt;script&gt;');
+      expect(html).to.not.match(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+      expect(html).to.not.match(/<link|<style|class="[^"]*"\s+style=""|url\(/);
+      if (mode === 'cid') {
+        expect(html).to.contain('src="cid:timeline@gatewatch"');
+        expect(images).to.have.length(1);
+        expect(images[0]!.content.subarray(1, 4).toString()).to.equal('PNG');
+      }
+      if (mode === 'svg') expect(html).to.contain('<svg');
+    }
+  });
+
+  it('writes a correct PNG (decodes to the expected pixels)', () => {
+    const { png } = timelinePng([{ t: 0, denied: 10, allowed: 0 }, { t: 1, denied: 0, allowed: 0 }], 20, 10);
+    expect(png.readUInt32BE(16)).to.equal(20);
+    expect(png.readUInt32BE(20)).to.equal(10);
+    const idatLen = png.readUInt32BE(33);
+    const raw = inflateSync(png.subarray(41, 41 + idatLen));
+    expect(raw.length).to.equal((20 * 3 + 1) * 10);
+    // Row 8: the left bar is blue (denied); the right half (no events) is background, not blue.
+    const row = 8 * 61 + 1;
+    expect([raw[row], raw[row + 1], raw[row + 2]]).to.deep.equal([0x5b, 0x7f, 0xbf]);
+    expect([raw[row + 15 * 3], raw[row + 15 * 3 + 1], raw[row + 15 * 3 + 2]]).to.not.deep.equal([0x5b, 0x7f, 0xbf]);
+    expect(raw[row + 15 * 3]).to.be.greaterThan(200);
+  });
+
+  it('writes incidents as CSV that spreadsheets cannot run as formulas', () => {
+    expect(csvCell('=HYPERLINK("x")')).to.equal('"\'=HYPERLINK(""x"")"');
+    expect(csvCell('-12')).to.equal('-12');
+    expect(csvCell('a,b')).to.equal('"a,b"');
+    const incs = genIncidents(5, { from, to });
+    incs[0]!.summary = '@SUM(A1)\nnext';
+    const r = buildReport({ from, to, incidents: incs, rollups: empty, site });
+    const csv = renderIncidentsCsv(r);
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).to.match(/^severity,type,first_seen/);
+    expect(csv).to.contain('"\'@SUM(A1)\nnext"');
+    expect(lines.length).to.be.at.least(6);
+  });
+
+  it('renders everything for an email: subject, HTML, text, attachments', () => {
+    const f = fed(5000);
+    const r = buildReport({ from, to, incidents: genIncidents(60, { from, to }), rollups: f.rollups, site });
+    const out = renderAll(r);
+    expect(out.subject).to.equal(r.subject);
+    expect(out.attachments.map((a) => a.filename)).to.deep.equal(['activity.png', 'gatewatch-weekly-2026-11-16-incidents.csv', 'gatewatch-weekly-2026-11-16.json']);
+    expect(out.attachments[0]!.cid).to.equal('timeline@gatewatch');
+    const json = JSON.parse(out.json);
+    expect(json.allIncidents).to.have.length(60);
+    expect(json.totals.events).to.equal(5000);
+    expect(out.text).to.contain('Attacks recognised');
+    expect(out.text).to.contain('and 35 more in the attached CSV');
+    expect(out.csv.trim().split('\r\n')).to.have.length(61);
+    // An on-demand "last 7 days" never overwrites the scheduled week's files.
+    const shift = 20 * 3600000 + 43 * 60000;
+    expect(fileStem(buildReport({ from: from + shift, to: to + shift, kind: 'weekly', incidents: [], rollups: empty, site }))).to.equal('gatewatch-weekly-2026-11-16-to-2026-11-23-2043');
+    // Dates are local: a Sydney week starting at local midnight.
+    const syd = { ...site, timezone: 'Australia/Sydney' };
+    expect(fileStem(buildReport({ from: Date.UTC(2026, 10, 15, 13), to: Date.UTC(2026, 10, 22, 13), kind: 'weekly', incidents: [], rollups: empty, site: syd }))).to.equal('gatewatch-weekly-2026-11-16');
+  });
+});
