@@ -141,6 +141,8 @@ export class Hub {
     this.db = new Database(opts.path ?? ':memory:');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Several hub workers (processes) may share one database file: wait for each other's writes.
+    this.db.pragma('busy_timeout = 10000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS summaries (
         member TEXT NOT NULL, id TEXT NOT NULL, attacker TEXT NOT NULL, type TEXT NOT NULL, severity INTEGER NOT NULL,
@@ -151,9 +153,6 @@ export class Hub {
       CREATE TABLE IF NOT EXISTS attackers (ip TEXT PRIMARY KEY, first_seen TEXT NOT NULL, first_received INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     `);
-    for (const r of this.db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[]) {
-      if (r.name in this.counters) (this.counters as Record<string, number>)[r.name] = r.value;
-    }
     this.q = {
       get: this.db.prepare('SELECT event_count, last_hour, first_hour FROM summaries WHERE member = ? AND id = ?'),
       insert: this.db.prepare(`INSERT INTO summaries (member, id, attacker, type, severity, country, technique, first_hour, last_hour, event_count, victims, received, json)
@@ -163,7 +162,7 @@ export class Hub {
       attacker: this.db.prepare(`INSERT INTO attackers (ip, first_seen, first_received) VALUES (?, ?, ?)
         ON CONFLICT(ip) DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < attackers.first_seen`),
       getAttacker: this.db.prepare('SELECT first_seen FROM attackers WHERE ip = ?'),
-      bump: this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
+      bump: this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value'),
     };
   }
 
@@ -174,9 +173,9 @@ export class Hub {
   ingest(raw: unknown): { result: IngestResult; summary?: ShareSummary; newAttacker?: boolean } {
     this.counters.received++;
     const s = validateSummary(raw);
-    if (!s) { this.counters.invalid++; this.saveCounter('invalid'); this.saveCounter('received'); return { result: 'invalid' }; }
-    const tx = this.db.transaction(() => this.store(s));
-    const r = tx();
+    if (!s) { this.counters.invalid++; this.saveCounters(); return { result: 'invalid' }; }
+    const tx = this.db.transaction(() => { const r = this.store(s); this.saveCounters(); return r; });
+    const r = tx.immediate();
     if (++this.sinceMaintenance >= 10000) { this.sinceMaintenance = 0; this.prune(); }
     return r;
   }
@@ -189,17 +188,17 @@ export class Hub {
         this.counters.received++;
         const s = validateSummary(raw);
         if (!s) { this.counters.invalid++; out.invalid++; continue; }
-        out[this.store(s, false).result]++;
+        out[this.store(s).result]++;
       }
       this.saveCounters();
     });
-    tx();
+    tx.immediate();
     this.sinceMaintenance += list.length;
     if (this.sinceMaintenance >= 10000) { this.sinceMaintenance = 0; this.prune(); }
     return out;
   }
 
-  private store(s: ShareSummary, save = true): { result: IngestResult; summary: ShareSummary; newAttacker?: boolean } {
+  private store(s: ShareSummary): { result: IngestResult; summary: ShareSummary; newAttacker?: boolean } {
     const old = this.q.get.get(s.member, s.id) as { event_count: number; last_hour: string; first_hour: string } | undefined;
     let result: IngestResult;
     if (old) {
@@ -222,20 +221,14 @@ export class Hub {
     if (result === 'duplicate') this.counters.duplicates++;
     else if (result === 'stale') this.counters.stale++;
     else if (result === 'update') this.counters.updates++;
-    if (save) {
-      this.saveCounter('received');
-      if (result === 'duplicate') this.saveCounter('duplicates');
-      else if (result === 'stale') this.saveCounter('stale');
-      else if (result === 'update') this.saveCounter('updates');
-    }
     return { result, summary: s, newAttacker };
   }
 
-  private saveCounter(name: keyof Hub['counters']): void {
-    this.q.bump.run(name, this.counters[name]);
-  }
+  /** Add the pending counter deltas to the database (several workers may share it). */
   private saveCounters(): void {
-    for (const k of Object.keys(this.counters) as (keyof Hub['counters'])[]) this.q.bump.run(k, this.counters[k]);
+    for (const k of Object.keys(this.counters) as (keyof Hub['counters'])[]) {
+      if (this.counters[k] !== 0) { this.q.bump.run(k, this.counters[k]); this.counters[k] = 0; }
+    }
   }
 
   /** Drop summaries past retention and beyond the cap; returns how many went. */
@@ -252,9 +245,12 @@ export class Hub {
 
   stats(): HubStats {
     const g = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    const c: Record<string, number> = { received: 0, duplicates: 0, stale: 0, invalid: 0, updates: 0 };
+    for (const r of this.db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[]) c[r.name] = r.value;
     return {
       summaries: g('SELECT COUNT(*) n FROM summaries'), members: g('SELECT COUNT(DISTINCT member) n FROM summaries'),
-      attackers: g('SELECT COUNT(*) n FROM attackers'), ...this.counters,
+      attackers: g('SELECT COUNT(*) n FROM attackers'),
+      received: c.received!, duplicates: c.duplicates!, stale: c.stale!, invalid: c.invalid!, updates: c.updates!,
     };
   }
 
