@@ -44,6 +44,7 @@ export interface HubStats { summaries: number; members: number; attackers: numbe
 const HEX_ID = /^[0-9a-f]{8,64}$/;
 const TOKEN = /^[A-Za-z0-9._-]{1,40}$/;
 const TECH = /^T\d{4}(\.\d{3})?$/;
+const PSEUDONYM = /^h-[0-9a-f]{12}$/;
 const MAX_JSON = 16 * 1024;
 
 /** A member's summary, checked field by field and rebuilt from known fields only; null when unusable. */
@@ -72,6 +73,7 @@ export function validateSummary(raw: unknown, privateNets: Cidr[] = DEFAULT_CIDR
   if (count === null) return null;
   const vic = o.victims as Record<string, unknown> | undefined;
   const victims = vic && typeof vic === 'object' ? nonNegInt(vic.count) ?? 0 : 0;
+  const pseudonyms = vic && Array.isArray(vic.pseudonyms) ? vic.pseudonyms.filter((p): p is string => typeof p === 'string' && PSEUDONYM.test(p)).slice(0, 64) : undefined;
   const m = o.mitre as { technique?: { id?: unknown; name?: unknown }; tactic?: unknown } | undefined;
   const techId = typeof m?.technique?.id === 'string' && TECH.test(m.technique.id) ? m.technique.id : '';
   const s: ShareSummary = {
@@ -80,7 +82,7 @@ export function validateSummary(raw: unknown, privateNets: Cidr[] = DEFAULT_CIDR
     confidence: o.confidence === 'high' || o.confidence === 'medium' ? o.confidence : 'low',
     attacker: { ip, version: ipVersion(ip) as 4 | 6 },
     mitre: { technique: { id: techId, name: plain(m?.technique?.name, 80) }, tactic: plain(m?.tactic, 40) },
-    victims: { count: victims },
+    victims: pseudonyms && pseudonyms.length ? { count: victims, pseudonyms } : { count: victims },
     event_count: count, first_hour: first, last_hour: last, text: '',
   };
   if (typeof o.subtype === 'string' && TOKEN.test(o.subtype)) s.subtype = o.subtype;
@@ -89,6 +91,9 @@ export function validateSummary(raw: unknown, privateNets: Cidr[] = DEFAULT_CIDR
   const asn = nonNegInt(a.asn);
   if (asn !== null && asn > 0 && asn < 2 ** 32) s.attacker.asn = asn;
   if (typeof a.as_org === 'string') s.attacker.as_org = plain(a.as_org, 80);
+  if (typeof a.known_scanner === 'string') s.attacker.known_scanner = plain(a.known_scanner, 40);
+  const hits = nonNegInt(a.reputation_hits);
+  if (hits) s.attacker.reputation_hits = Math.min(hits, 1000);
   if (Array.isArray(o.transports)) s.transports = o.transports.filter((t): t is string => typeof t === 'string' && TOKEN.test(t)).slice(0, 8);
   if (Array.isArray(o.ports)) s.ports = o.ports.filter((p): p is number => Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535).slice(0, 32);
   const allowed = nonNegInt(o.allowed_count);
