@@ -55,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     feeds: list(opts.feeds),
   });
   const { summaries, skipped } = anon.all(result.incidents);
-  const text = renderExport(summaries, format);
+  const text = renderExport(summaries, format, { member: anon.member });
   // Refuse to print anything that still carries an internal address, a gateway name or the secret.
   const { victims: victimIps, forbidden } = sensitive(result.incidents, secret);
   const leaks = findLeaks(text, (ip) => anon.isInternal(ip), forbidden, victimIps);

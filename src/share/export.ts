@@ -12,10 +12,10 @@ export function isFormat(f: string): f is ShareFormat {
 }
 
 /** The export as text: STIX bundle / MISP event (JSON), CSV, JSON rows, or summaries as NDJSON. */
-export function renderExport(summaries: ShareSummary[], format: ShareFormat): string {
+export function renderExport(summaries: ShareSummary[], format: ShareFormat, opts: { member?: string } = {}): string {
   switch (format) {
     case 'stix': return JSON.stringify(toStix(summaries), null, 2) + '\n';
-    case 'misp': return JSON.stringify(toMisp(summaries), null, 2) + '\n';
+    case 'misp': return JSON.stringify(toMisp(summaries, { member: opts.member }), null, 2) + '\n';
     case 'csv': return toCsv(summaries);
     case 'json': return toJsonRows(summaries);
     case 'summary': return summaries.map((s) => JSON.stringify(s) + '\n').join('');
@@ -23,10 +23,10 @@ export function renderExport(summaries: ShareSummary[], format: ShareFormat): st
 }
 
 /** The export as a value for msg.payload: objects for stix/misp/json/summary, text for csv. */
-export function exportValue(summaries: ShareSummary[], format: ShareFormat): unknown {
+export function exportValue(summaries: ShareSummary[], format: ShareFormat, opts: { member?: string } = {}): unknown {
   switch (format) {
     case 'stix': return toStix(summaries);
-    case 'misp': return toMisp(summaries);
+    case 'misp': return toMisp(summaries, { member: opts.member });
     case 'csv': return toCsv(summaries);
     case 'json': return JSON.parse(toJsonRows(summaries));
     case 'summary': return summaries;

@@ -16,6 +16,8 @@ export interface MispOptions {
   tlp?: 'white' | 'clear' | 'green' | 'amber' | 'red';
   /** Event info line; default built from the member and the period. */
   info?: string;
+  /** The member code (names the creating organisation even when there is nothing to share). */
+  member?: string;
   /** Event time (epoch seconds) for the `timestamp` field; default: the end of the last hour seen. */
   timestamp?: number;
 }
@@ -60,7 +62,7 @@ function galaxyTag(id: string, name: string): string {
 }
 
 export function toMisp(summaries: ShareSummary[], opts: MispOptions = {}): MispEvent {
-  const members = [...new Set(summaries.map((s) => s.member))].sort();
+  const members = [...new Set([...summaries.map((s) => s.member), ...(opts.member ? [opts.member] : [])])].sort();
   const first = summaries.reduce((m, s) => (m === '' || s.first_hour < m ? s.first_hour : m), '');
   const last = summaries.reduce((m, s) => (s.last_hour > m ? s.last_hour : m), '');
   const lastEnd = last ? Math.floor(Date.parse(last) / 1000) + 3599 : Math.floor(Date.now() / 1000);
