@@ -18,7 +18,17 @@ interface HubNodeDef extends NodeDef {
   top?: number | string;
 }
 
-type Msg = NodeMessageInFlow & { command?: string; from?: string; to?: string; headers?: Record<string, string>; report?: unknown; statusCode?: number; hub?: unknown };
+type Msg = NodeMessageInFlow & {
+  command?: string; from?: string; to?: string; headers?: Record<string, string>; report?: unknown;
+  /** From an http in node: ?from=…&to=… */
+  req?: { query?: Record<string, unknown> };
+};
+
+/** msg.from / msg.to, or the same in the query string of an http in request. */
+function period(msg: Msg, key: 'from' | 'to'): string | undefined {
+  const v = msg[key] ?? msg.req?.query?.[key];
+  return typeof v === 'string' && v.length <= 40 && Number.isFinite(Date.parse(v)) ? new Date(Date.parse(v)).toISOString() : undefined;
+}
 
 function num(v: unknown, dflt: number, lo: number, hi: number): number {
   const n = Number(v);
@@ -63,7 +73,7 @@ export = function (RED: NodeAPI) {
         if (cmd) {
           switch (cmd) {
             case 'report': {
-              const r = hub.weeklyReport({ to: typeof msg.to === 'string' ? msg.to : undefined, top, region: config.region || undefined });
+              const r = hub.weeklyReport({ to: period(msg, 'to'), top, region: config.region || undefined });
               msg.payload = r.html;
               msg.report = { text: r.text, picture: r.picture };
               msg.topic = 'gatewatch/hub/report';
@@ -75,7 +85,7 @@ export = function (RED: NodeAPI) {
               msg.topic = 'gatewatch/hub/blocklist';
               break;
             case 'picture':
-              msg.payload = hub.picture({ from: typeof msg.from === 'string' ? msg.from : undefined, to: typeof msg.to === 'string' ? msg.to : undefined, top });
+              msg.payload = hub.picture({ from: period(msg, 'from'), to: period(msg, 'to'), top });
               msg.topic = 'gatewatch/hub/picture';
               break;
             case 'stats':

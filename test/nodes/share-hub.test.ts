@@ -175,3 +175,19 @@ describe('gatewatch-hub node', function () {
     expect(String((await err).args[0])).to.contain('gatewatch-hub.errors.badCommand');
   });
 });
+
+describe('shipped flows (examples/, flows/)', () => {
+  const read = (p: string) => JSON.parse(readFileSync(join(ROOT, p), 'utf8'));
+  it('are plain arrays of nodes; the hub example is the hub flow; every share/hub node type appears in an example', () => {
+    const files = ['examples/Regional hub.json', 'examples/Share with the hub over MQTT.json', 'examples/Share over HTTPS with retry.json', 'flows/gatewatch-hub.json'];
+    const types = new Set<string>();
+    for (const f of files) {
+      const flow = read(f);
+      expect(flow, f).to.be.an('array');
+      for (const n of flow) { expect(n.id, f).to.be.a('string'); expect(n.type, f).to.be.a('string'); types.add(n.type); }
+      expect(flow.some((n: { type: string }) => n.type === 'comment'), `${f} explains itself`).to.equal(true);
+    }
+    expect(read('examples/Regional hub.json')).to.deep.equal(read('flows/gatewatch-hub.json'));
+    expect([...types]).to.include.members(['gatewatch-share', 'gatewatch-hub', 'mqtt in', 'mqtt out', 'http request', 'http in', 'http response', 'catch', 'delay']);
+  });
+});
