@@ -6,6 +6,7 @@
 type Bench = { run(): Promise<void> };
 
 const BENCHES: Record<string, () => Bench> = {
+  hub: () => require('./hub') as Bench,
 };
 
 async function main(): Promise<void> {

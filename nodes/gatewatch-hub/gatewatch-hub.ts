@@ -30,6 +30,9 @@ function period(msg: Msg, key: 'from' | 'to'): string | undefined {
   return typeof v === 'string' && v.length <= 40 && Number.isFinite(Date.parse(v)) ? new Date(Date.parse(v)).toISOString() : undefined;
 }
 
+const BATCH_MAX = 500;
+const BATCH_MS = 20;
+
 function num(v: unknown, dflt: number, lo: number, hi: number): number {
   const n = Number(v);
   return Number.isFinite(n) && n >= lo && n <= hi ? n : dflt;
@@ -71,6 +74,7 @@ export = function (RED: NodeAPI) {
       try {
         const cmd = typeof msg.command === 'string' ? msg.command : undefined;
         if (cmd) {
+          flush(); // answer with everything received so far
           switch (cmd) {
             case 'report': {
               const r = hub.weeklyReport({ to: period(msg, 'to'), top, region: config.region || undefined });
@@ -103,30 +107,56 @@ export = function (RED: NodeAPI) {
           return;
         }
         const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
-        const fresh: Msg[] = [];
-        let bad = 0;
-        for (const item of items) {
-          const r = hub.ingest(item);
-          rate.add();
-          if (r.result === 'invalid') bad++;
-          else if (r.newAttacker && r.summary) {
-            fresh.push({ _msgid: RED.util.generateId(), topic: 'gatewatch/hub/new-attacker', payload: r.summary } as Msg);
-          }
-        }
-        status.touch();
-        if (bad) {
-          invalid += bad;
-          // Members' input is untrusted: count it, and say so at most once a minute.
-          if (Date.now() - lastWarn > 60000) { lastWarn = Date.now(); node.warn(RED._('gatewatch-hub.errors.invalid', { count: String(invalid) })); }
-        }
-        if (fresh.length) send([null, fresh]);
-        done();
+        queue.push({ items, send, done });
+        queued += items.length;
+        // Summaries are stored in small batches (one database transaction each): many times faster than
+        // one by one under load, and at most BATCH_MS later when traffic is light.
+        if (queued >= BATCH_MAX) flush();
+        else if (!timer) timer = setTimeout(flush, BATCH_MS);
       } catch (err) {
         done(err as Error);
       }
     });
 
+    type Pending = { items: unknown[]; send: (m: Msg | (Msg | Msg[] | null)[]) => void; done: (err?: Error) => void };
+    let queue: Pending[] = [];
+    let queued = 0;
+    let timer: NodeJS.Timeout | null = null;
+    function flush(): void {
+      if (timer) { clearTimeout(timer); timer = null; }
+      const batch = queue;
+      queue = [];
+      queued = 0;
+      if (batch.length === 0) return;
+      let results: ReturnType<Hub['ingestBatch']>;
+      try {
+        results = hub.ingestBatch(batch.flatMap((p) => p.items));
+      } catch (err) {
+        for (const p of batch) p.done(err as Error);
+        return;
+      }
+      let k = 0, bad = 0;
+      for (const p of batch) {
+        const fresh: Msg[] = [];
+        for (let i = 0; i < p.items.length; i++) {
+          const r = results[k++]!;
+          rate.add();
+          if (r.result === 'invalid') bad++;
+          else if (r.newAttacker && r.summary) fresh.push({ _msgid: RED.util.generateId(), topic: 'gatewatch/hub/new-attacker', payload: r.summary } as Msg);
+        }
+        if (fresh.length) p.send([null, fresh]);
+        p.done();
+      }
+      status.touch();
+      if (bad) {
+        invalid += bad;
+        // Members' input is untrusted: count it, and say so at most once a minute.
+        if (Date.now() - lastWarn > 60000) { lastWarn = Date.now(); node.warn(RED._('gatewatch-hub.errors.invalid', { count: String(invalid) })); }
+      }
+    }
+
     node.on('close', (_removed: boolean, done: () => void) => {
+      try { flush(); } catch { /* reported per message */ }
       clearInterval(pruneTimer);
       status.close();
       try { hub.close(); } catch { /* already closed */ }

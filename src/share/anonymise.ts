@@ -11,7 +11,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Incident, Severity } from '../detect/incident';
 import { SEVERITIES, severityRank } from '../detect/incident';
-import { canonicalIp, Cidr, cidrContains, ipVersion, parseCidr } from '../net/ip';
+import { canonicalIp, Cidr, ipToBigInt, ipVersion, parseCidr } from '../net/ip';
 
 export const SHARE_SCHEMA = 'gatewatch-share/1';
 
@@ -84,6 +84,14 @@ const MEMBER_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 const MAX_PORTS = 32;
 const MAX_VICTIM_PSEUDONYMS = 64;
 
+/** Is the address inside any of these networks? (Parsed once, compared to each.) */
+export function inNets(nets: Cidr[], ip: string): boolean {
+  const v = ipToBigInt(ip);
+  if (!v) return false;
+  for (const c of nets) if (c.version === v.version && v.value >= c.lo && v.value <= c.hi) return true;
+  return false;
+}
+
 export function validMemberCode(code: string): boolean {
   return MEMBER_RE.test(code);
 }
@@ -131,8 +139,7 @@ export class Anonymiser {
   }
 
   isInternal(ip: string): boolean {
-    for (const c of this.nets) if (cidrContains(c, ip)) return true;
-    return false;
+    return inNets(this.nets, ip);
   }
 
   /** The keyed pseudonym of an internal address: 'h-' + 12 hex digits (48 bits of HMAC-SHA256). */

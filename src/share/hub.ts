@@ -9,8 +9,8 @@
  */
 import Database from 'better-sqlite3';
 import { SEVERITIES, Severity } from '../detect/incident';
-import { canonicalIp, Cidr, cidrContains, ipVersion, parseCidr } from '../net/ip';
-import { DEFAULT_PRIVATE_NETS, SHARE_SCHEMA, ShareSummary, validMemberCode } from './anonymise';
+import { canonicalIp, Cidr, ipVersion, parseCidr } from '../net/ip';
+import { DEFAULT_PRIVATE_NETS, inNets, SHARE_SCHEMA, ShareSummary, validMemberCode } from './anonymise';
 
 export type IngestResult = 'new' | 'update' | 'duplicate' | 'stale' | 'invalid';
 
@@ -66,7 +66,7 @@ export function validateSummary(raw: unknown, privateNets: Cidr[] = DEFAULT_CIDR
   if (!a || typeof a !== 'object') return null;
   const ip = canonicalIp(typeof a.ip === 'string' ? a.ip : undefined);
   if (!ip) return null;
-  for (const c of privateNets) if (cidrContains(c, ip)) return null; // never store an internal address
+  if (inNets(privateNets, ip)) return null; // never store an internal address
   const first = isoHour(o.first_hour), last = isoHour(o.last_hour);
   if (!first || !last || last < first) return null;
   const count = nonNegInt(o.event_count);
@@ -135,7 +135,7 @@ export class Hub {
   private sinceMaintenance = 0;
   private readonly q: {
     get: Database.Statement; insert: Database.Statement; update: Database.Statement; attacker: Database.Statement;
-    bump: Database.Statement; getAttacker: Database.Statement;
+    bump: Database.Statement; getAttacker: Database.Statement; body: Database.Statement;
   };
   private readonly counters = { received: 0, duplicates: 0, stale: 0, invalid: 0, updates: 0 };
 
@@ -152,7 +152,9 @@ export class Hub {
       CREATE TABLE IF NOT EXISTS summaries (
         member TEXT NOT NULL, id TEXT NOT NULL, attacker TEXT NOT NULL, type TEXT NOT NULL, severity INTEGER NOT NULL,
         country TEXT, technique TEXT, first_hour TEXT NOT NULL, last_hour TEXT NOT NULL, event_count INTEGER NOT NULL,
-        victims INTEGER NOT NULL, received INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (member, id)) WITHOUT ROWID;
+        victims INTEGER NOT NULL, received INTEGER NOT NULL, PRIMARY KEY (member, id));
+      -- The full summaries live apart, so the aggregate queries scan narrow rows.
+      CREATE TABLE IF NOT EXISTS bodies (member TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (member, id)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS summaries_attacker ON summaries (attacker);
       CREATE INDEX IF NOT EXISTS summaries_last ON summaries (last_hour);
       CREATE TABLE IF NOT EXISTS attackers (ip TEXT PRIMARY KEY, first_seen TEXT NOT NULL, first_received INTEGER NOT NULL) WITHOUT ROWID;
@@ -160,10 +162,11 @@ export class Hub {
     `);
     this.q = {
       get: this.db.prepare('SELECT event_count, last_hour, first_hour FROM summaries WHERE member = ? AND id = ?'),
-      insert: this.db.prepare(`INSERT INTO summaries (member, id, attacker, type, severity, country, technique, first_hour, last_hour, event_count, victims, received, json)
-        VALUES (@member, @id, @attacker, @type, @severity, @country, @technique, @first_hour, @last_hour, @event_count, @victims, @received, @json)`),
+      insert: this.db.prepare(`INSERT INTO summaries (member, id, attacker, type, severity, country, technique, first_hour, last_hour, event_count, victims, received)
+        VALUES (@member, @id, @attacker, @type, @severity, @country, @technique, @first_hour, @last_hour, @event_count, @victims, @received)`),
       update: this.db.prepare(`UPDATE summaries SET attacker=@attacker, type=@type, severity=@severity, country=@country, technique=@technique,
-        first_hour=@first_hour, last_hour=@last_hour, event_count=@event_count, victims=@victims, received=@received, json=@json WHERE member=@member AND id=@id`),
+        first_hour=@first_hour, last_hour=@last_hour, event_count=@event_count, victims=@victims, received=@received WHERE member=@member AND id=@id`),
+      body: this.db.prepare('INSERT INTO bodies (member, id, json) VALUES (?, ?, ?) ON CONFLICT(member, id) DO UPDATE SET json = excluded.json'),
       attacker: this.db.prepare(`INSERT INTO attackers (ip, first_seen, first_received) VALUES (?, ?, ?)
         ON CONFLICT(ip) DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < attackers.first_seen`),
       getAttacker: this.db.prepare('SELECT first_seen FROM attackers WHERE ip = ?'),
@@ -185,22 +188,29 @@ export class Hub {
     return r;
   }
 
-  /** Many summaries in one transaction (a batch from a queue): much faster than one by one. */
+  /** Many summaries in one transaction (a batch from a queue): much faster than one by one. Counts per result. */
   ingestMany(list: unknown[]): Record<IngestResult, number> {
     const out: Record<IngestResult, number> = { new: 0, update: 0, duplicate: 0, stale: 0, invalid: 0 };
+    for (const r of this.ingestBatch(list)) out[r.result]++;
+    return out;
+  }
+
+  /** Many summaries in one transaction, with the outcome of each (in order). */
+  ingestBatch(list: unknown[]): { result: IngestResult; summary?: ShareSummary; newAttacker?: boolean }[] {
+    const results: { result: IngestResult; summary?: ShareSummary; newAttacker?: boolean }[] = [];
     const tx = this.db.transaction(() => {
       for (const raw of list) {
         this.counters.received++;
         const s = validateSummary(raw);
-        if (!s) { this.counters.invalid++; out.invalid++; continue; }
-        out[this.store(s).result]++;
+        if (!s) { this.counters.invalid++; results.push({ result: 'invalid' }); continue; }
+        results.push(this.store(s));
       }
       this.saveCounters();
     });
     tx.immediate();
     this.sinceMaintenance += list.length;
     if (this.sinceMaintenance >= 10000) { this.sinceMaintenance = 0; this.prune(); }
-    return out;
+    return results;
   }
 
   private store(s: ShareSummary): { result: IngestResult; summary: ShareSummary; newAttacker?: boolean } {
@@ -216,9 +226,10 @@ export class Hub {
       const row = {
         member: s.member, id: s.id, attacker: s.attacker.ip, type: s.type, severity: SEV_RANK[s.severity] ?? 0,
         country: s.attacker.country ?? null, technique: s.mitre.technique.id || null, first_hour: s.first_hour, last_hour: s.last_hour,
-        event_count: s.event_count, victims: s.victims.count, received: this.now(), json: JSON.stringify(s),
+        event_count: s.event_count, victims: s.victims.count, received: this.now(),
       };
       if (result === 'new') this.q.insert.run(row); else this.q.update.run(row);
+      this.q.body.run(s.member, s.id, JSON.stringify(s));
       const known = this.q.getAttacker.get(s.attacker.ip) as { first_seen: string } | undefined;
       if (!known) newAttacker = true;
       if (!known || s.first_hour < known.first_seen) this.q.attacker.run(s.attacker.ip, s.first_hour, this.now());
@@ -244,6 +255,7 @@ export class Hub {
     if (total > this.maxSummaries) {
       n += this.db.prepare('DELETE FROM summaries WHERE (member, id) IN (SELECT member, id FROM summaries ORDER BY received LIMIT ?)').run(total - this.maxSummaries).changes;
     }
+    this.db.prepare('DELETE FROM bodies WHERE NOT EXISTS (SELECT 1 FROM summaries s WHERE s.member = bodies.member AND s.id = bodies.id)').run();
     this.db.prepare('DELETE FROM attackers WHERE ip NOT IN (SELECT attacker FROM summaries)').run();
     return n;
   }
@@ -261,7 +273,7 @@ export class Hub {
 
   /** Every kept summary (latest version per member + id). */
   summaries(): ShareSummary[] {
-    return (this.db.prepare('SELECT json FROM summaries ORDER BY member, id').all() as { json: string }[]).map((r) => JSON.parse(r.json));
+    return (this.db.prepare('SELECT json FROM bodies ORDER BY member, id').all() as { json: string }[]).map((r) => JSON.parse(r.json));
   }
 
   /** The regional picture over [from, to) (default: the last 7 days). */

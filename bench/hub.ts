@@ -1,0 +1,68 @@
+/**
+ * The hub engine's ingest rate on one core: summaries (JSON text, as they arrive from MQTT) checked,
+ * de-duplicated and stored in SQLite. Cases: one transaction per summary (what the MQTT path does: ack
+ * after store) on a file, batches of 500 on a file, one by one in memory; the peer is the floor cost
+ * of the same input with no database (JSON.parse + validation + a Map keyed by member|id).
+ * Medians of 5 runs, each on a fresh database.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Hub, validateSummary } from '../src/share/hub';
+import { makeMembers } from '../test/helpers/members';
+import { fmtRate, median } from './util';
+
+function time(fn: () => void): number {
+  const s = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - s) / 1e9;
+}
+
+export async function run(): Promise<void> {
+  // 200 members x 60 incidents, with growth and repeats: ~20k messages.
+  const msgs = makeMembers(200, 60, 3).flatMap((m) => m.messages);
+  const n = msgs.length;
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-hub-'));
+  const RUNS = 5;
+  const cases: Record<string, () => number> = {
+    'peer: JSON.parse + validate + Map (no database)': () => {
+      const m = new Map<string, unknown>();
+      return time(() => { for (const t of msgs) { const s = validateSummary(t); if (s) m.set(`${s.member}|${s.id}`, s); } });
+    },
+    'hub, SQLite file, one transaction per summary': () => {
+      const path = join(dir, `one-${Math.random()}.sqlite`);
+      const hub = new Hub({ path });
+      const t = time(() => { for (const m of msgs) hub.ingest(m); });
+      hub.close();
+      return t;
+    },
+    'hub, SQLite file, batches of 500': () => {
+      const path = join(dir, `batch-${Math.random()}.sqlite`);
+      const hub = new Hub({ path });
+      const t = time(() => { for (let i = 0; i < n; i += 500) hub.ingestMany(msgs.slice(i, i + 500)); });
+      hub.close();
+      return t;
+    },
+    'hub, in memory, one by one': () => {
+      const hub = new Hub();
+      const t = time(() => { for (const m of msgs) hub.ingest(m); });
+      hub.close();
+      return t;
+    },
+  };
+  console.log(`${n} summaries (${(msgs.reduce((a, m) => a + m.length, 0) / n).toFixed(0)} bytes each on average), median of ${RUNS} runs`);
+  for (const [name, fn] of Object.entries(cases)) {
+    fn(); // warm-up
+    const ts: number[] = [];
+    for (let i = 0; i < RUNS; i++) ts.push(fn());
+    console.log(`  ${name.padEnd(50)} ${fmtRate(n / median(ts)).padStart(10)}`);
+  }
+  // Query cost on the full table.
+  const hub = new Hub({ path: join(dir, 'q.sqlite') });
+  hub.ingestMany(msgs);
+  const q = median([0, 1, 2, 3, 4].map(() => time(() => hub.picture({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', top: 20 }))));
+  const b = median([0, 1, 2, 3, 4].map(() => time(() => hub.blocklist())));
+  console.log(`  picture over ${hub.stats().summaries} summaries: ${(q * 1000).toFixed(1)} ms; blocklist: ${(b * 1000).toFixed(1)} ms`);
+  hub.close();
+  rmSync(dir, { recursive: true, force: true });
+}
