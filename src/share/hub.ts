@@ -107,15 +107,20 @@ const DEFAULT_CIDRS = DEFAULT_PRIVATE_NETS.map((c) => parseCidr(c)!).filter(Bool
 function nonNegInt(v: unknown): number | null {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
 }
+const HOUR_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/;
 function isoHour(v: unknown): string | null {
   if (typeof v !== 'string' || v.length > 40) return null;
   const ms = Date.parse(v);
   if (!Number.isFinite(ms)) return null;
+  if (HOUR_RE.test(v)) return v; // already an hour, as members send it
   return new Date(Math.floor(ms / 3600000) * 3600000).toISOString().replace('.000Z', 'Z');
 }
 /** Printable text only (no control characters), bounded. */
 function plain(v: unknown, max: number): string {
   if (typeof v !== 'string') return '';
+  let clean = v.length <= max;
+  for (let i = 0; clean && i < v.length; i++) { const c = v.charCodeAt(i); if (c < 32 || c === 127) clean = false; }
+  if (clean) return v;
   let out = '';
   for (let i = 0; i < v.length && out.length < max; i++) {
     const c = v.charCodeAt(i);
