@@ -65,4 +65,58 @@ export async function run(): Promise<void> {
   console.log(`  picture over ${hub.stats().summaries} summaries: ${(q * 1000).toFixed(1)} ms; blocklist: ${(b * 1000).toFixed(1)} ms`);
   hub.close();
   rmSync(dir, { recursive: true, force: true });
+  await runMqtt();
+}
+
+/**
+ * End to end on this machine, when Mosquitto is installed: 50 members publish QoS 1 through a real
+ * broker; the hub's client acks each message only after it is stored (one transaction per message).
+ * (Batching behind the ack does not work with mqtt.js: it hands over the next message only after the
+ * previous one is acknowledged.)
+ */
+export async function runMqtt(): Promise<void> {
+  // Loaded lazily: the engine figures above need neither.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Broker, mosquittoAvailable } = require('../test/helpers/mosquitto') as typeof import('../test/helpers/mosquitto');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mqtt = require('mqtt') as typeof import('mqtt');
+  if (!mosquittoAvailable()) { console.log('  (Mosquitto not installed: end-to-end figure skipped)'); return; }
+  const members = makeMembers(50, 150, 5);
+  const total = members.reduce((n, m) => n + m.messages.length, 0);
+  for (const mode of ['one transaction per message'] as const) {
+    const batched = false;
+    const broker = new Broker();
+    await broker.start();
+    const dir = mkdtempSync(join(tmpdir(), 'gw-bench-hubmq-'));
+    const hub = new Hub({ path: join(dir, 'hub.sqlite') });
+    let stored = 0;
+    let pending: { payload: Buffer; cb: () => void }[] = [];
+    let timer: NodeJS.Timeout | null = null;
+    const flush = () => {
+      if (timer) { clearTimeout(timer); timer = null; }
+      const b = pending; pending = [];
+      hub.ingestBatch(b.map((p) => p.payload));
+      stored += b.length;
+      for (const p of b) p.cb();
+    };
+    const sub = mqtt.connect(broker.url, { clientId: 'bench-hub', clean: false, reconnectPeriod: 0 });
+    sub.handleMessage = (packet, cb) => {
+      if (!batched) { hub.ingest(packet.payload as Buffer); stored++; cb(); return; }
+      pending.push({ payload: packet.payload as Buffer, cb: () => cb() });
+      if (pending.length >= 500) flush(); else if (!timer) timer = setTimeout(flush, 20);
+    };
+    await new Promise<void>((r) => sub.once('connect', () => r()));
+    await sub.subscribeAsync('gatewatch/share/#', { qos: 1 });
+    const pubs = await Promise.all(members.map((m) => mqtt.connectAsync(broker.url, { clientId: `bench-${m.code}`, clean: true })));
+    const t0 = process.hrtime.bigint();
+    await Promise.all(members.map((m, i) => Promise.all(m.messages.map((msg) => pubs[i]!.publishAsync(`gatewatch/share/${m.code}`, msg, { qos: 1 })))));
+    while (stored < total) await new Promise((r) => setTimeout(r, 5));
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(`  MQTT end to end, ${mode}: ${total} summaries from 50 members in ${secs.toFixed(2)} s = ${fmtRate(total / secs)}`);
+    await Promise.all(pubs.map((c) => c.endAsync()));
+    await sub.endAsync();
+    hub.close();
+    await broker.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
