@@ -83,40 +83,24 @@ export async function runMqtt(): Promise<void> {
   if (!mosquittoAvailable()) { console.log('  (Mosquitto not installed: end-to-end figure skipped)'); return; }
   const members = makeMembers(50, 150, 5);
   const total = members.reduce((n, m) => n + m.messages.length, 0);
-  for (const mode of ['one transaction per message'] as const) {
-    const batched = false;
-    const broker = new Broker();
-    await broker.start();
-    const dir = mkdtempSync(join(tmpdir(), 'gw-bench-hubmq-'));
-    const hub = new Hub({ path: join(dir, 'hub.sqlite') });
-    let stored = 0;
-    let pending: { payload: Buffer; cb: () => void }[] = [];
-    let timer: NodeJS.Timeout | null = null;
-    const flush = () => {
-      if (timer) { clearTimeout(timer); timer = null; }
-      const b = pending; pending = [];
-      hub.ingestBatch(b.map((p) => p.payload));
-      stored += b.length;
-      for (const p of b) p.cb();
-    };
-    const sub = mqtt.connect(broker.url, { clientId: 'bench-hub', clean: false, reconnectPeriod: 0 });
-    sub.handleMessage = (packet, cb) => {
-      if (!batched) { hub.ingest(packet.payload as Buffer); stored++; cb(); return; }
-      pending.push({ payload: packet.payload as Buffer, cb: () => cb() });
-      if (pending.length >= 500) flush(); else if (!timer) timer = setTimeout(flush, 20);
-    };
-    await new Promise<void>((r) => sub.once('connect', () => r()));
-    await sub.subscribeAsync('gatewatch/share/#', { qos: 1 });
-    const pubs = await Promise.all(members.map((m) => mqtt.connectAsync(broker.url, { clientId: `bench-${m.code}`, clean: true })));
-    const t0 = process.hrtime.bigint();
-    await Promise.all(members.map((m, i) => Promise.all(m.messages.map((msg) => pubs[i]!.publishAsync(`gatewatch/share/${m.code}`, msg, { qos: 1 })))));
-    while (stored < total) await new Promise((r) => setTimeout(r, 5));
-    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-    console.log(`  MQTT end to end, ${mode}: ${total} summaries from 50 members in ${secs.toFixed(2)} s = ${fmtRate(total / secs)}`);
-    await Promise.all(pubs.map((c) => c.endAsync()));
-    await sub.endAsync();
-    hub.close();
-    await broker.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const broker = new Broker();
+  await broker.start();
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-hubmq-'));
+  const hub = new Hub({ path: join(dir, 'hub.sqlite') });
+  let stored = 0;
+  const sub = mqtt.connect(broker.url, { clientId: 'bench-hub', clean: false, reconnectPeriod: 0 });
+  sub.handleMessage = (packet, cb) => { hub.ingest(packet.payload as Buffer); stored++; cb(); };
+  await new Promise<void>((r) => sub.once('connect', () => r()));
+  await sub.subscribeAsync('gatewatch/share/#', { qos: 1 });
+  const pubs = await Promise.all(members.map((m) => mqtt.connectAsync(broker.url, { clientId: `bench-${m.code}`, clean: true })));
+  const t0 = process.hrtime.bigint();
+  await Promise.all(members.map((m, i) => Promise.all(m.messages.map((msg) => pubs[i]!.publishAsync(`gatewatch/share/${m.code}`, msg, { qos: 1 })))));
+  while (stored < total) await new Promise((r) => setTimeout(r, 5));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  console.log(`  MQTT end to end (ack after store, one transaction each): ${total} summaries from 50 members in ${secs.toFixed(2)} s = ${fmtRate(total / secs)}`);
+  await Promise.all(pubs.map((c) => c.endAsync()));
+  await sub.endAsync();
+  hub.close();
+  await broker.destroy();
+  rmSync(dir, { recursive: true, force: true });
 }
