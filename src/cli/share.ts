@@ -2,18 +2,33 @@ import { analyzeFiles } from '../analyze';
 import { DEFAULT_HOME_NETS } from '../enrich/pipeline';
 import { Anonymiser, findLeaks, sensitive } from '../share/anonymise';
 import { FORMATS, isFormat, renderExport } from '../share/export';
-import { SEVERITIES, Severity } from '../detect/incident';
+import { Incident, SEVERITIES, Severity } from '../detect/incident';
 import { parseArgs, UsageError } from './args';
-import { Out } from './lines';
+import { forEachLine, Out } from './lines';
 import { parserOptions } from './parse';
 
 export const usage = `gatewatch share --format ${FORMATS.join('|')} --member CODE [--secret S] [--home-net CIDR,…] [--feeds DIR|FILE]
                [--format-in auto|<id>] [--types T,…] [--min-severity low|medium|high|critical] [--no-ports]
                [--victims pseudonymise|drop] [--no-geo] [--tz ZONE] [--year YYYY] FILE…
+               (or --incidents FILE|- : incidents as NDJSON, e.g. the output of gatewatch analyze, instead of logs)
   Runs the offline pipeline (like analyze) and prints the anonymised export for the regional hub:
   attacker addresses, types, ports, counts and hour-rounded times. Internal addresses never appear in
   clear: they are dropped, or replaced by a keyed pseudonym when a secret is given (--secret, or the
   GATEWATCH_SHARE_SECRET environment variable).`;
+
+/** Incidents as NDJSON (one JSON object per line; blank lines and `null` skipped). */
+async function readIncidents(path: string): Promise<Incident[]> {
+  const out: Incident[] = [];
+  let n = 0, bad = 0;
+  await forEachLine(path, (line) => {
+    n++;
+    const t = line.trim();
+    if (!t || t === 'null') return;
+    try { out.push(JSON.parse(t) as Incident); } catch { if (!bad) bad = n; }
+  });
+  if (bad) throw new UsageError(`--incidents: line ${bad} is not JSON`);
+  return out;
+}
 
 function list(v: string | true | undefined): string[] | undefined {
   return typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
@@ -23,14 +38,16 @@ export async function run(argv: string[]): Promise<number> {
   const { opts, files } = parseArgs(argv, {
     flags: {
       format: true, member: true, secret: true, 'home-net': true, feeds: true, 'format-in': true, types: true, 'min-severity': true,
-      'no-ports': false, victims: true, 'no-geo': false, tz: true, year: true, help: false,
+      'no-ports': false, victims: true, 'no-geo': false, tz: true, year: true, incidents: true, help: false,
     },
   });
   if (opts.help) { console.log(usage); return 0; }
   const format = typeof opts.format === 'string' ? opts.format : '';
   if (!isFormat(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
   if (typeof opts.member !== 'string') throw new UsageError('--member CODE is required (the code your hub gave you)');
-  if (files.length === 0) throw new UsageError('share needs at least one log FILE (or - for standard input)');
+  const incidentsFile = typeof opts.incidents === 'string' ? opts.incidents : undefined;
+  if (incidentsFile && files.length) throw new UsageError('give either log FILEs or --incidents, not both');
+  if (!incidentsFile && files.length === 0) throw new UsageError('share needs at least one log FILE (or - for standard input)');
   const minSev = typeof opts['min-severity'] === 'string' ? opts['min-severity'] : 'low';
   if (!SEVERITIES.includes(minSev as Severity)) throw new UsageError(`--min-severity must be one of ${SEVERITIES.join(', ')}`);
   const victims = opts.victims;
@@ -49,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   const p = parserOptions({ ...opts, format: typeof opts['format-in'] === 'string' ? opts['format-in'] : 'auto' });
-  const result = await analyzeFiles(files, {
+  const result = incidentsFile ? { incidents: await readIncidents(incidentsFile) } : await analyzeFiles(files, {
     parse: p,
     site: homeNets ? { homeNets } : undefined,
     feeds: list(opts.feeds),

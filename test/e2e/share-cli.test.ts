@@ -13,6 +13,8 @@ import { Anonymiser, findLeaks } from '../../src/share/anonymise';
 import { COLUMNS } from '../../src/share/csv';
 import { ROOT } from '../helpers/fixtures';
 import { validateBundle } from '../helpers/stix-validator';
+import { beacon, bruteforce6, HOME_NETS, internal, OBSERVER, portscan, SECRET as INC_SECRET } from '../helpers/incidents';
+import { toMisp } from '../../src/share/misp';
 
 const BIN = join(ROOT, 'bin', 'gatewatch.js');
 const HOST = 'gw-secretsite';
@@ -86,6 +88,35 @@ describe('gatewatch share (CLI, end to end)', function () {
     const s = await run(['share', '--format', 'summary', ...base()]);
     expect(s.code, s.stderr).to.equal(0);
     clean(s.stdout);
+  });
+
+  it('--incidents: hand-made incidents through every format; nothing internal, no hostname, no secret', async () => {
+    const file = join(dir, 'incidents.ndjson');
+    writeFileSync(file, [portscan(), bruteforce6(), beacon(), internal()].map((i) => JSON.stringify(i)).join('\n') + '\nnull\n');
+    const common = ['--member', 'NW-0042', '--secret', INC_SECRET, '--home-net', HOME_NETS.join(','), '--incidents', file];
+    const a = new Anonymiser({ member: 'NW-0042', homeNets: HOME_NETS });
+    const victims = ['192.168.10.5', '203.0.113.66', '2001:db8:aaaa::22', '10.20.3.4', '192.168.10.9', '192.168.10.1'];
+    const outputs: Record<string, string> = {};
+    for (const f of ['stix', 'misp', 'csv', 'json', 'summary']) {
+      const r = await run(['share', '--format', f, ...common]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.contain('4 incidents, 3 shared');
+      expect(findLeaks(r.stdout, (ip) => a.isInternal(ip), [OBSERVER, 'gw2.acme.example', INC_SECRET, 'alice', 'nas.acme.local', 'laptop-bob'], victims), f).to.deep.equal([]);
+      outputs[f] = r.stdout;
+    }
+    expect(validateBundle(JSON.parse(outputs.stix!))).to.deep.equal([]);
+    expect(JSON.parse(outputs.stix!).objects.filter((o: { type: string }) => o.type === 'sighting')).to.have.length(3);
+    const summaries = outputs.summary!.trim().split('\n').map((l) => JSON.parse(l));
+    expect(JSON.parse(outputs.misp!)).to.deep.equal(toMisp(summaries, { member: 'NW-0042' }));
+    expect(outputs.csv!.trim().split('\r\n')).to.have.length(4);
+    // The same secret gives the same ids on every run: the hub can de-duplicate re-exports.
+    const again = await run(['share', '--format', 'summary', ...common]);
+    expect(again.stdout).to.equal(outputs.summary);
+    const bad = join(dir, 'bad.ndjson');
+    writeFileSync(bad, '{"ok":1}\nnot json\n');
+    const r = await run(['share', '--format', 'stix', '--member', 'X', '--incidents', bad]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('line 2 is not JSON');
   });
 
   it('usage errors are clear (exit 2)', async () => {
