@@ -36,6 +36,8 @@ export interface RegionalPicture {
   byType: { type: string; incidents: number; events: number; members: number; attackers: number }[];
   byCountry: { country: string; incidents: number; events: number; attackers: number }[];
   trend: { day: string; type: string; incidents: number; events: number }[];
+  /** Per day and attacker country (top countries only). */
+  trendCountry: { day: string; country: string; incidents: number; attackers: number }[];
   newAttackers: { count: number; top: { ip: string; first_seen: string; members: number; events: number }[] };
 }
 
@@ -298,6 +300,10 @@ export class Hub {
         FROM summaries WHERE ${W} GROUP BY COALESCE(country, '??') ORDER BY incidents DESC, country LIMIT @top`).all(p) as RegionalPicture['byCountry'];
     const trend = this.db.prepare(`SELECT substr(first_hour, 1, 10) day, type, COUNT(*) incidents, SUM(event_count) events
         FROM summaries WHERE ${W} GROUP BY day, type ORDER BY day, type`).all(p) as RegionalPicture['trend'];
+    const countries = byCountry.slice(0, 10).map((c) => c.country);
+    const trendCountry = (this.db.prepare(`SELECT substr(first_hour, 1, 10) day, COALESCE(country, '??') country, COUNT(*) incidents, COUNT(DISTINCT attacker) attackers
+        FROM summaries WHERE ${W} GROUP BY day, COALESCE(country, '??') ORDER BY day, country`).all(p) as RegionalPicture['trendCountry'])
+      .filter((r) => countries.includes(r.country));
     const newCount = (this.db.prepare('SELECT COUNT(*) n FROM attackers WHERE first_seen >= @from AND first_seen < @to').get(p) as { n: number }).n;
     const newTop = this.db.prepare(`SELECT a.ip ip, a.first_seen first_seen, COUNT(DISTINCT s.member) members, SUM(s.event_count) events
         FROM attackers a JOIN summaries s ON s.attacker = a.ip WHERE a.first_seen >= @from AND a.first_seen < @to
@@ -305,7 +311,7 @@ export class Hub {
     return {
       from, to, totals,
       topAttackers: topRows.map((r) => ({ ...r, types: r.types ? r.types.split(',').sort() : [] })),
-      byType, byCountry, trend, newAttackers: { count: newCount, top: newTop },
+      byType, byCountry, trend, trendCountry, newAttackers: { count: newCount, top: newTop },
     };
   }
 
@@ -330,7 +336,7 @@ export class Hub {
   }
 
   /** The weekly regional report for the 7 days ending at `to` (default: the last whole week, Monday to Monday, UTC). */
-  weeklyReport(opts: { to?: string; top?: number; region?: string } = {}): { text: string; html: string; picture: RegionalPicture } {
+  weeklyReport(opts: { to?: string; top?: number; region?: string } = {}): { text: string; html: string; picture: RegionalPicture; change: TypeChange[] } {
     let to = opts.to;
     if (!to) {
       const d = new Date(this.now());
@@ -340,7 +346,11 @@ export class Hub {
     }
     const from = new Date(Date.parse(to) - 7 * DAY).toISOString();
     const pic = this.picture({ from, to, top: opts.top ?? 10 });
-    return { picture: pic, text: renderText(pic, opts.region), html: renderHtml(pic, opts.region) };
+    const prev = this.picture({ from: new Date(Date.parse(from) - 7 * DAY).toISOString(), to: from, top: 1 });
+    const before = new Map(prev.byType.map((t) => [t.type, t.incidents]));
+    const change: TypeChange[] = pic.byType.map((t) => ({ type: t.type, now: t.incidents, before: before.get(t.type) ?? 0 }));
+    for (const t of prev.byType) if (!change.some((c) => c.type === t.type)) change.push({ type: t.type, now: 0, before: t.incidents });
+    return { picture: pic, change, text: renderText(pic, change, opts.region), html: renderHtml(pic, change, opts.region) };
   }
 
   close(): void {
@@ -351,9 +361,18 @@ export class Hub {
   }
 }
 
+/** Incidents of a type this week and the week before. */
+export interface TypeChange { type: string; now: number; before: number }
+
 function fmtDay(iso: string): string { return iso.slice(0, 10); }
 
-function renderText(p: RegionalPicture, region = 'the region'): string {
+function trendWord(c: TypeChange): string {
+  if (c.before === 0) return c.now ? 'new this week' : '';
+  const pct = Math.round(((c.now - c.before) / c.before) * 100);
+  return pct === 0 ? 'no change' : `${pct > 0 ? '+' : ''}${pct}% on the week before`;
+}
+
+function renderText(p: RegionalPicture, change: TypeChange[], region = 'the region'): string {
   const L: string[] = [];
   L.push(`gatewatch regional report for ${region}: ${fmtDay(p.from)} to ${fmtDay(p.to)} (UTC)`);
   L.push('');
@@ -363,7 +382,10 @@ function renderText(p: RegionalPicture, region = 'the region'): string {
   for (const a of p.topAttackers) L.push(`  ${a.ip.padEnd(40)} ${String(a.members).padStart(4)} members ${String(a.events).padStart(9)} events  ${a.country ?? '??'}  ${a.types.join(', ')}`);
   L.push('');
   L.push('By type:');
-  for (const t of p.byType) L.push(`  ${t.type.padEnd(20)} ${String(t.incidents).padStart(6)} incidents ${String(t.members).padStart(4)} members ${String(t.attackers).padStart(6)} addresses`);
+  for (const t of p.byType) {
+    const c = change.find((x) => x.type === t.type);
+    L.push(`  ${t.type.padEnd(20)} ${String(t.incidents).padStart(6)} incidents ${String(t.members).padStart(4)} members ${String(t.attackers).padStart(6)} addresses  ${c ? trendWord(c) : ''}`.trimEnd());
+  }
   L.push('');
   L.push('By country of the attacker:');
   for (const c of p.byCountry) L.push(`  ${c.country}  ${String(c.incidents).padStart(6)} incidents ${String(c.attackers).padStart(6)} addresses`);
@@ -380,7 +402,7 @@ function esc(s: unknown): string {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-function renderHtml(p: RegionalPicture, region = 'the region'): string {
+function renderHtml(p: RegionalPicture, change: TypeChange[], region = 'the region'): string {
   const table = (head: string[], rows: unknown[][]) =>
     `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gatewatch regional report ${esc(fmtDay(p.from))}</title>
@@ -388,7 +410,7 @@ function renderHtml(p: RegionalPicture, region = 'the region'): string {
 <h1>Regional threat picture for ${esc(region)}</h1>
 <p>${esc(fmtDay(p.from))} to ${esc(fmtDay(p.to))} (UTC). <strong>${p.totals.incidents}</strong> incidents (${p.totals.events} events) reported by <strong>${p.totals.members}</strong> member sites, from <strong>${p.totals.attackers}</strong> attacking addresses; <strong>${p.newAttackers.count}</strong> never seen before.</p>
 <h2>Top attackers</h2>${table(['Address', 'Members hit', 'Incidents', 'Events', 'Country', 'Types'], p.topAttackers.map((a) => [a.ip, a.members, a.incidents, a.events, a.country ?? '', a.types.join(', ')]))}
-<h2>By type</h2>${table(['Type', 'Incidents', 'Events', 'Members', 'Addresses'], p.byType.map((t) => [t.type, t.incidents, t.events, t.members, t.attackers]))}
+<h2>By type</h2>${table(['Type', 'Incidents', 'Events', 'Members', 'Addresses', 'Trend'], p.byType.map((t) => { const c = change.find((x) => x.type === t.type); return [t.type, t.incidents, t.events, t.members, t.attackers, c ? trendWord(c) : '']; }))}
 <h2>By country of the attacker</h2>${table(['Country', 'Incidents', 'Events', 'Addresses'], p.byCountry.map((c) => [c.country, c.incidents, c.events, c.attackers]))}
 <h2>Trend by day</h2>${table(['Day', 'Type', 'Incidents', 'Events'], p.trend.map((t) => [t.day, t.type, t.incidents, t.events]))}
 <h2>Newly seen attackers</h2>${table(['Address', 'First seen', 'Members', 'Events'], p.newAttackers.top.map((n) => [n.ip, n.first_seen, n.members, n.events]))}

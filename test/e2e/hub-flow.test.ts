@@ -139,13 +139,20 @@ describe('shipped hub and share flows in a real Node-RED with core mqtt/http nod
     const want = expectedFinal(members);
     const exampleSummary = captured.map((c) => c.split('\n').slice(1).join('\n')).map((p) => JSON.parse(p) as ShareSummary).find((s) => s.member === 'NW-0042')!;
     const finals = [...want.values(), exampleSummary];
-    const pic = await waitFor(async () => { const p = await picture(); return p.totals.incidents === finals.length ? p : undefined; }, 60000, `${finals.length} incidents at the hub`);
-    expect(pic.totals).to.deep.equal({
+    const wantTotals = {
       incidents: finals.length,
       events: finals.reduce((n, s) => n + s.event_count, 0),
       members: new Set(finals.map((s) => s.member)).size,
       attackers: new Set(finals.map((s) => s.attacker.ip)).size,
-    });
+    };
+    // Wait until every message (the grown versions too) has been stored.
+    let last: unknown;
+    const pic = await waitFor(async () => {
+      const p = await picture();
+      last = p.totals;
+      return JSON.stringify(p.totals) === JSON.stringify(wantTotals) ? p : undefined;
+    }, 60000, `the hub totals to reach ${JSON.stringify(wantTotals)}`).catch((e) => { throw new Error(`${(e as Error).message}; last seen ${JSON.stringify(last)}`); });
+    expect(pic.totals).to.deep.equal(wantTotals);
     const per = new Map<string, Set<string>>();
     for (const s of finals) per.set(s.attacker.ip, (per.get(s.attacker.ip) ?? new Set()).add(s.member));
     for (const a of pic.topAttackers) expect(a.members, a.ip).to.equal(per.get(a.ip)!.size);

@@ -88,6 +88,7 @@ describe('hub: engine', () => {
     expect(p.byType.map((t) => [t.type, t.incidents, t.members])).to.deep.equal([['portscan', 3, 3], ['beacon', 2, 2], ['bruteforce', 2, 2]]);
     expect(p.byCountry.map((c) => c.country)).to.have.members(['NL', 'US', 'RU']);
     expect(p.trend).to.deep.include({ day: '2026-11-22', type: 'beacon', incidents: 2, events: 482 });
+    expect(p.trendCountry).to.deep.include({ day: '2026-11-23', country: 'NL', incidents: 3, attackers: 1 });
     expect(p.newAttackers.count).to.equal(3);
     // A week later the same attackers are no longer "new".
     const later = hub.picture({ from: '2026-11-24T00:00:00Z', to: '2026-12-01T00:00:00Z' });
@@ -105,6 +106,10 @@ describe('hub: engine', () => {
     expect(r.text).to.contain('198.51.100.7');
     expect(r.html).to.contain('North &lt;West&gt;').and.not.contain('<West>');
     expect(r.html).to.contain('<td>2001:db8:ffff::9</td>');
+    // Week on week: the beacon spans both weeks, the scan is new.
+    expect(r.change).to.deep.include({ type: 'beacon', now: 2, before: 2 });
+    expect(r.change).to.deep.include({ type: 'portscan', now: 2, before: 0 });
+    expect(r.text).to.match(/portscan .* new this week/).and.match(/beacon .* no change/);
     hub.close();
   });
 
