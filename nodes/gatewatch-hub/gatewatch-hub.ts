@@ -6,7 +6,7 @@
  */
 import { isAbsolute, join } from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { Hub } from '../../src/share/hub';
+import { Hub, memberFromTopic } from '../../src/share/hub';
 import { compact, RateMeter, ThrottledStatus } from '../lib/status';
 
 interface HubNodeDef extends NodeDef {
@@ -107,7 +107,9 @@ export = function (RED: NodeAPI) {
           return;
         }
         const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
-        queue.push({ items, send, done });
+        // From MQTT the topic names the sender (the broker's ACL lets each member write only its own
+        // topic): a summary claiming another member's code is refused.
+        queue.push({ items, send, done, from: memberFromTopic(msg.topic) });
         queued += items.length;
         // Summaries are stored in small batches (one database transaction each): many times faster than
         // one by one under load, and at most BATCH_MS later when traffic is light.
@@ -118,7 +120,7 @@ export = function (RED: NodeAPI) {
       }
     });
 
-    type Pending = { items: unknown[]; send: (m: Msg | (Msg | Msg[] | null)[]) => void; done: (err?: Error) => void };
+    type Pending = { items: unknown[]; from?: string; send: (m: Msg | (Msg | Msg[] | null)[]) => void; done: (err?: Error) => void };
     let queue: Pending[] = [];
     let queued = 0;
     let timer: NodeJS.Timeout | null = null;
@@ -130,7 +132,7 @@ export = function (RED: NodeAPI) {
       if (batch.length === 0) return;
       let results: ReturnType<Hub['ingestBatch']>;
       try {
-        results = hub.ingestBatch(batch.flatMap((p) => p.items));
+        results = hub.ingestBatch(batch.flatMap((p) => p.items), batch.flatMap((p) => p.items.map(() => p.from)));
       } catch (err) {
         for (const p of batch) p.done(err as Error);
         return;

@@ -104,6 +104,18 @@ export function validateSummary(raw: unknown, privateNets: Cidr[] = DEFAULT_CIDR
   return s;
 }
 
+/** A summary must name the member it came from (the MQTT topic the broker let that member publish to). */
+function checkMember(s: ShareSummary | null, fromMember: string | undefined): ShareSummary | null {
+  return s && (fromMember === undefined || s.member === fromMember) ? s : null;
+}
+
+/** The member code in a topic `…/share/<code>` (the last level), or undefined. */
+export function memberFromTopic(topic: unknown): string | undefined {
+  if (typeof topic !== 'string') return undefined;
+  const code = topic.slice(topic.lastIndexOf('/') + 1);
+  return topic.includes('/share/') && validMemberCode(code) ? code : undefined;
+}
+
 const DEFAULT_CIDRS = DEFAULT_PRIVATE_NETS.map((c) => parseCidr(c)!).filter(Boolean);
 
 function nonNegInt(v: unknown): number | null {
@@ -185,9 +197,9 @@ export class Hub {
    * Take one summary (object, JSON text or Buffer). 'new' and 'update' change the picture; 'duplicate'
    * (same member, id and content) and 'stale' (an older version than the one kept) change nothing.
    */
-  ingest(raw: unknown): { result: IngestResult; summary?: ShareSummary; newAttacker?: boolean } {
+  ingest(raw: unknown, fromMember?: string): { result: IngestResult; summary?: ShareSummary; newAttacker?: boolean } {
     this.counters.received++;
-    const s = validateSummary(raw);
+    const s = checkMember(validateSummary(raw), fromMember);
     if (!s) { this.counters.invalid++; this.saveCounters(); return { result: 'invalid' }; }
     const tx = this.db.transaction(() => { const r = this.store(s); this.saveCounters(); return r; });
     const r = tx.immediate();
@@ -203,12 +215,12 @@ export class Hub {
   }
 
   /** Many summaries in one transaction, with the outcome of each (in order). */
-  ingestBatch(list: unknown[]): { result: IngestResult; summary?: ShareSummary; newAttacker?: boolean }[] {
+  ingestBatch(list: unknown[], fromMembers?: (string | undefined)[]): { result: IngestResult; summary?: ShareSummary; newAttacker?: boolean }[] {
     const results: { result: IngestResult; summary?: ShareSummary; newAttacker?: boolean }[] = [];
     const tx = this.db.transaction(() => {
-      for (const raw of list) {
+      for (let i = 0; i < list.length; i++) {
         this.counters.received++;
-        const s = validateSummary(raw);
+        const s = checkMember(validateSummary(list[i]), fromMembers?.[i]);
         if (!s) { this.counters.invalid++; results.push({ result: 'invalid' }); continue; }
         results.push(this.store(s));
       }

@@ -138,6 +138,7 @@ describe('gatewatch-hub node', function () {
     get('h1').receive({ payload: Buffer.from(JSON.stringify(member('B2')[0])) });
     get('h1').receive({ payload: JSON.stringify(member('B2')[0]) }); // redelivered
     get('h1').receive({ payload: { junk: true } });
+    get('h1').receive({ topic: 'gatewatch/share/Z9', payload: member('A1')[0] }); // claims another member: refused
     await new Promise((r) => setTimeout(r, 100));
     expect(fresh.map((m) => m.payload.attacker.ip).sort()).to.deep.equal(['198.51.100.7', '203.0.113.200']);
     const bl = next('answers');
@@ -147,7 +148,7 @@ describe('gatewatch-hub node', function () {
     expect(b.headers['content-type']).to.match(/^text\/plain/);
     const st = next('answers');
     get('h1').receive({ command: 'stats' });
-    expect((await st).payload).to.deep.include({ summaries: 3, members: 2, duplicates: 1, invalid: 1 });
+    expect((await st).payload).to.deep.include({ summaries: 3, members: 2, duplicates: 1, invalid: 2 });
     const rp = next('answers');
     get('h1').receive({ command: 'report', to: '2026-11-30T00:00:00Z' });
     const r = await rp;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { anonymise, ShareSummary } from '../../src/share/anonymise';
-import { Hub, validateSummary } from '../../src/share/hub';
+import { Hub, memberFromTopic, validateSummary } from '../../src/share/hub';
 import { beacon, bruteforce6, HOME_NETS, portscan, SECRET } from '../helpers/incidents';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z'); // a Wednesday
@@ -54,6 +54,17 @@ describe('hub: engine', () => {
     const st = hub.stats();
     expect(st).to.deep.include({ summaries: 2, members: 2, attackers: 1, received: 6, duplicates: 1, stale: 1, invalid: 1, updates: 1 });
     expect(hub.summaries().find((s) => s.member === 'A1')!.event_count).to.equal(a!.event_count + 10);
+    hub.close();
+  });
+
+  it('refuses a summary that claims another member than the topic it came on', () => {
+    const hub = new Hub({ now: () => NOW });
+    const [a] = summaries('A1');
+    expect(memberFromTopic('gatewatch/share/A1')).to.equal('A1');
+    expect(memberFromTopic('gatewatch/share/bad code')).to.equal(undefined);
+    expect(memberFromTopic('other/topic')).to.equal(undefined);
+    expect(hub.ingest(a, 'B2').result).to.equal('invalid');
+    expect(hub.ingestBatch([a, a], ['B2', 'A1']).map((r) => r.result)).to.deep.equal(['invalid', 'new']);
     hub.close();
   });
 
