@@ -89,6 +89,11 @@ export function inNets(nets: Cidr[], ip: string): boolean {
   const v = ipToBigInt(ip);
   if (!v) return false;
   for (const c of nets) if (c.version === v.version && v.value >= c.lo && v.value <= c.hi) return true;
+  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address: check that too.
+  if (v.version === 6 && v.value >> 32n === 0xffffn) {
+    const v4 = v.value & 0xffffffffn;
+    for (const c of nets) if (c.version === 4 && v4 >= c.lo && v4 <= c.hi) return true;
+  }
   return false;
 }
 
@@ -158,8 +163,9 @@ export class Anonymiser {
     const rank = severityRank(inc.severity);
     if (rank < 0) return 'invalid';
     if (rank < this.minRank) return 'severity';
-    const ip = canonicalIp(typeof inc.attacker.ip === 'string' ? inc.attacker.ip : undefined);
+    let ip = canonicalIp(typeof inc.attacker.ip === 'string' ? inc.attacker.ip : undefined);
     if (!ip) return 'invalid';
+    if (ip.startsWith('::ffff:') && ip.includes('.')) ip = ip.slice(7); // IPv4-mapped: share the IPv4 form
     // The attacker must be external: an internal "attacker" would put an internal address in clear.
     if (this.isInternal(ip) || (inc.attacker.address_scope !== undefined && inc.attacker.address_scope !== 'public')) return 'internalAttacker';
     const first = hourOf(inc.first_seen), last = hourOf(inc.last_seen);

@@ -66,8 +66,9 @@ export function validateSummary(raw: unknown, privateNets: Cidr[] = DEFAULT_CIDR
   if (typeof o.severity !== 'string' || !SEVERITIES.includes(o.severity as Severity)) return null;
   const a = o.attacker as Record<string, unknown> | undefined;
   if (!a || typeof a !== 'object') return null;
-  const ip = canonicalIp(typeof a.ip === 'string' ? a.ip : undefined);
+  let ip = canonicalIp(typeof a.ip === 'string' ? a.ip : undefined);
   if (!ip) return null;
+  if (ip.startsWith('::ffff:') && ip.includes('.')) ip = ip.slice(7); // IPv4-mapped: keep one form per address
   if (inNets(privateNets, ip)) return null; // never store an internal address
   const first = isoHour(o.first_hour), last = isoHour(o.last_hour);
   if (!first || !last || last < first) return null;

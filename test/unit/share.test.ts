@@ -87,10 +87,13 @@ describe('share: anonymise', () => {
       portscan({ attacker: { ip: '198.51.100.9', address_scope: 'cgnat' } }),
       portscan({ attacker: { ip: 'not-an-ip' } }),
       portscan({ first_seen: 'yesterday' }),
+      portscan({ attacker: { ip: '::ffff:192.168.10.5' } }), // IPv4-mapped internal address
       { nonsense: true } as never,
     ], opts);
     expect(r.summaries).to.have.length(0);
-    expect(r.skipped).to.deep.equal({ type: 0, severity: 0, internalAttacker: 2, invalid: 3 });
+    expect(r.skipped).to.deep.equal({ type: 0, severity: 0, internalAttacker: 3, invalid: 3 });
+    const mapped = anonymise([portscan({ attacker: { ip: '::FFFF:198.51.100.7' } })], opts).summaries[0]!;
+    expect(mapped.attacker).to.deep.include({ ip: '198.51.100.7', version: 4 });
   });
 
   it('keeps the latest version of a growing incident (same summary id)', () => {
@@ -113,6 +116,7 @@ describe('share: anonymise', () => {
   it('findLeaks spots internal addresses and forbidden strings in any export', () => {
     const a = new Anonymiser(opts);
     expect(findLeaks('x 192.168.10.77 y', (ip) => a.isInternal(ip))).to.deep.equal(['192.168.10.77']);
+    expect(findLeaks('x ::ffff:10.1.2.3 y', (ip) => a.isInternal(ip))).to.deep.equal(['::ffff:10.1.2.3']);
     expect(findLeaks('x 198.51.100.7 110.0.0.12 y', (ip) => a.isInternal(ip), ['fw1'], ['10.0.0.1'])).to.deep.equal([]);
     const inc = incidents();
     const { victims, forbidden } = sensitive(inc, SECRET);
