@@ -168,6 +168,13 @@ describe('gatewatch-hub node', function () {
     expect((await st).payload).to.deep.include({ summaries: 2, members: 1 });
   });
 
+  it('the editor file declares every default', () => {
+    const html = readFileSync(join(ROOT, 'dist/nodes/gatewatch-hub/gatewatch-hub.html'), 'utf8');
+    expect(html).to.contain("RED.nodes.registerType('gatewatch-hub'");
+    for (const k of ['region', 'dbPath', 'retentionDays', 'minMembers', 'blocklistDays', 'top', 'name']) expect(html, k).to.contain(`id="node-input-${k}"`);
+    expect(html).to.contain('data-help-name="gatewatch-hub"');
+  });
+
   it('an unknown command is an error', async () => {
     await helper.load(hubNode, flow(join(dir, 'x.sqlite')));
     const n = helper.getNode('h1') as unknown as { on(ev: string, cb: (c: any) => void): void };
