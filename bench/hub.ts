@@ -66,6 +66,7 @@ export async function run(): Promise<void> {
   hub.close();
   rmSync(dir, { recursive: true, force: true });
   await runMqtt();
+  await runFlow();
 }
 
 /**
@@ -103,4 +104,53 @@ export async function runMqtt(): Promise<void> {
   hub.close();
   await broker.destroy();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The shipped hub flow in a real Node-RED (core mqtt in → gatewatch hub, batched writes) fed by 50
+ * members through a real Mosquitto: summaries/s from the first publish until the hub's picture holds
+ * them all.
+ */
+export async function runFlow(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Broker, mosquittoAvailable } = require('../test/helpers/mosquitto') as typeof import('../test/helpers/mosquitto');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { NodeRed } = require('../test/helpers/nodered') as typeof import('../test/helpers/nodered');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mqtt = require('mqtt') as typeof import('mqtt');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  if (!mosquittoAvailable()) return;
+  const members = makeMembers(50, 150, 9);
+  const distinct = new Set(members.flatMap((m) => m.messages.map((x) => { const s = JSON.parse(x); return `${s.member}|${s.id}`; }))).size;
+  const total = members.reduce((n, m) => n + m.messages.length, 0);
+  const broker = new Broker();
+  await broker.start();
+  const red = new NodeRed();
+  const flow = JSON.parse(readFileSync(join(__dirname, '..', '..', 'flows', 'gatewatch-hub.json'), 'utf8')) as Record<string, unknown>[];
+  for (const n of flow) {
+    if (n.type === 'mqtt-broker') Object.assign(n, { broker: '127.0.0.1', port: String(broker.port), usetls: false, tls: '' });
+    if (n.type === 'gatewatch-hub') Object.assign(n, { dbPath: join(red.userDir, 'hub.sqlite') });
+    if (n.type === 'file') n.filename = join(red.userDir, 'report.html');
+  }
+  try {
+    await red.start();
+    await red.deploy(flow);
+    while (!red.log.includes('gatewatch-hub-1@mqtt://')) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    const pubs = await Promise.all(members.map((m) => mqtt.connectAsync(broker.url, { clientId: `benchflow-${m.code}`, clean: true })));
+    const t0 = process.hrtime.bigint();
+    await Promise.all(members.map((m, i) => Promise.all(m.messages.map((msg) => pubs[i]!.publishAsync(`gatewatch/share/${m.code}`, msg, { qos: 1 })))));
+    for (;;) {
+      const p = await (await fetch(`${red.url}/gatewatch/picture.json?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z`)).json() as { totals: { incidents: number } };
+      if (p.totals.incidents >= distinct) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(`  hub flow in Node-RED (core mqtt in → gatewatch hub): ${total} summaries from 50 members in ${secs.toFixed(2)} s = ${fmtRate(total / secs)}`);
+    await Promise.all(pubs.map((c) => c.endAsync()));
+  } finally {
+    await red.destroy();
+    await broker.destroy();
+  }
 }
