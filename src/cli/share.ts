@@ -13,8 +13,8 @@ export const usage = `gatewatch share --format ${FORMATS.join('|')} --member COD
                (or --incidents FILE|- : incidents as NDJSON, e.g. the output of gatewatch analyze, instead of logs)
   Runs the offline pipeline (like analyze) and prints the anonymised export for the regional hub:
   attacker addresses, types, ports, counts and hour-rounded times. Internal addresses never appear in
-  clear: they are dropped, or replaced by a keyed pseudonym when a secret is given (--secret, or the
-  GATEWATCH_SHARE_SECRET environment variable).`;
+  clear: they are dropped, or replaced by a keyed pseudonym when a secret is given (better in the
+  GATEWATCH_SHARE_SECRET environment variable than --secret: command lines are visible to other users).`;
 
 /** Incidents as NDJSON (one JSON object per line; blank lines and `null` skipped). */
 async function readIncidents(path: string): Promise<Incident[]> {
