@@ -143,7 +143,7 @@ export = function (RED: NodeAPI) {
         for (let i = 0; i < p.items.length; i++) {
           const r = results[k++]!;
           rate.add();
-          if (r.result === 'invalid') bad++;
+          if (r.result === 'invalid' || r.result === 'over-quota') bad++;
           else if (r.newAttacker && r.summary) fresh.push({ _msgid: RED.util.generateId(), topic: 'gatewatch/hub/new-attacker', payload: r.summary } as Msg);
         }
         if (fresh.length) p.send([null, fresh]);

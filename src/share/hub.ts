@@ -12,7 +12,7 @@ import { SEVERITIES, Severity } from '../detect/incident';
 import { canonicalIp, Cidr, ipVersion, parseCidr } from '../net/ip';
 import { DEFAULT_PRIVATE_NETS, inNets, SHARE_SCHEMA, ShareSummary, validMemberCode } from './anonymise';
 
-export type IngestResult = 'new' | 'update' | 'duplicate' | 'stale' | 'invalid';
+export type IngestResult = 'new' | 'update' | 'duplicate' | 'stale' | 'invalid' | 'over-quota';
 
 export interface HubOptions {
   /** SQLite file (created if missing); ':memory:' (the default) keeps nothing across restarts. */
@@ -21,6 +21,8 @@ export interface HubOptions {
   retentionDays?: number;
   /** Hard cap on stored summaries; the oldest received go first (default 5 million). */
   maxSummaries?: number;
+  /** Cap per member, so one member (broken or hostile) cannot crowd out the others (default 200,000). */
+  maxPerMember?: number;
   /** The clock (tests). */
   now?: () => number;
 }
@@ -41,7 +43,7 @@ export interface RegionalPicture {
   newAttackers: { count: number; top: { ip: string; first_seen: string; members: number; events: number }[] };
 }
 
-export interface HubStats { summaries: number; members: number; attackers: number; received: number; duplicates: number; stale: number; invalid: number; updates: number }
+export interface HubStats { summaries: number; members: number; attackers: number; received: number; duplicates: number; stale: number; invalid: number; updates: number; overQuota: number }
 
 const HEX_ID = /^[0-9a-f]{8,64}$/;
 const TOKEN = /^[A-Za-z0-9._-]{1,40}$/;
@@ -152,17 +154,20 @@ export class Hub {
   private readonly now: () => number;
   private readonly retentionDays: number;
   private readonly maxSummaries: number;
+  private readonly maxPerMember: number;
   private sinceMaintenance = 0;
   private readonly q: {
     get: Database.Statement; insert: Database.Statement; update: Database.Statement; attacker: Database.Statement;
     bump: Database.Statement; getAttacker: Database.Statement; body: Database.Statement;
+    memberCount: Database.Statement; memberAdd: Database.Statement;
   };
-  private readonly counters = { received: 0, duplicates: 0, stale: 0, invalid: 0, updates: 0 };
+  private readonly counters = { received: 0, duplicates: 0, stale: 0, invalid: 0, updates: 0, overQuota: 0 };
 
   constructor(opts: HubOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.retentionDays = opts.retentionDays ?? 120;
     this.maxSummaries = opts.maxSummaries ?? 5_000_000;
+    this.maxPerMember = opts.maxPerMember ?? 200_000;
     this.db = new Database(opts.path ?? ':memory:');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -179,6 +184,7 @@ export class Hub {
       CREATE INDEX IF NOT EXISTS summaries_last ON summaries (last_hour);
       CREATE TABLE IF NOT EXISTS attackers (ip TEXT PRIMARY KEY, first_seen TEXT NOT NULL, first_received INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS members (member TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
     `);
     this.q = {
       get: this.db.prepare('SELECT event_count, last_hour, first_hour FROM summaries WHERE member = ? AND id = ?'),
@@ -190,6 +196,8 @@ export class Hub {
       attacker: this.db.prepare(`INSERT INTO attackers (ip, first_seen, first_received) VALUES (?, ?, ?)
         ON CONFLICT(ip) DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < attackers.first_seen`),
       getAttacker: this.db.prepare('SELECT first_seen FROM attackers WHERE ip = ?'),
+      memberCount: this.db.prepare('SELECT n FROM members WHERE member = ?'),
+      memberAdd: this.db.prepare('INSERT INTO members (member, n) VALUES (?, 1) ON CONFLICT(member) DO UPDATE SET n = n + 1'),
       bump: this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value'),
     };
   }
@@ -210,7 +218,7 @@ export class Hub {
 
   /** Many summaries in one transaction (a batch from a queue): much faster than one by one. Counts per result. */
   ingestMany(list: unknown[]): Record<IngestResult, number> {
-    const out: Record<IngestResult, number> = { new: 0, update: 0, duplicate: 0, stale: 0, invalid: 0 };
+    const out: Record<IngestResult, number> = { new: 0, update: 0, duplicate: 0, stale: 0, invalid: 0, 'over-quota': 0 };
     for (const r of this.ingestBatch(list)) out[r.result]++;
     return out;
   }
@@ -240,7 +248,10 @@ export class Hub {
       if (old.event_count === s.event_count && old.last_hour === s.last_hour && old.first_hour === s.first_hour) result = 'duplicate';
       else if (s.event_count < old.event_count || s.last_hour < old.last_hour) result = 'stale';
       else result = 'update';
-    } else result = 'new';
+    } else {
+      const m = this.q.memberCount.get(s.member) as { n: number } | undefined;
+      result = m && m.n >= this.maxPerMember ? 'over-quota' : 'new';
+    }
     let newAttacker = false;
     if (result === 'new' || result === 'update') {
       const row = {
@@ -248,7 +259,7 @@ export class Hub {
         country: s.attacker.country ?? null, technique: s.mitre.technique.id || null, first_hour: s.first_hour, last_hour: s.last_hour,
         event_count: s.event_count, victims: s.victims.count, received: this.now(),
       };
-      if (result === 'new') this.q.insert.run(row); else this.q.update.run(row);
+      if (result === 'new') { this.q.insert.run(row); this.q.memberAdd.run(s.member); } else this.q.update.run(row);
       this.q.body.run(s.member, s.id, JSON.stringify(s));
       const known = this.q.getAttacker.get(s.attacker.ip) as { first_seen: string } | undefined;
       if (!known) newAttacker = true;
@@ -257,6 +268,7 @@ export class Hub {
     if (result === 'duplicate') this.counters.duplicates++;
     else if (result === 'stale') this.counters.stale++;
     else if (result === 'update') this.counters.updates++;
+    else if (result === 'over-quota') this.counters.overQuota++;
     return { result, summary: s, newAttacker };
   }
 
@@ -277,17 +289,18 @@ export class Hub {
     }
     this.db.prepare('DELETE FROM bodies WHERE NOT EXISTS (SELECT 1 FROM summaries s WHERE s.member = bodies.member AND s.id = bodies.id)').run();
     this.db.prepare('DELETE FROM attackers WHERE ip NOT IN (SELECT attacker FROM summaries)').run();
+    this.db.exec('DELETE FROM members; INSERT INTO members (member, n) SELECT member, COUNT(*) FROM summaries GROUP BY member;');
     return n;
   }
 
   stats(): HubStats {
     const g = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
-    const c: Record<string, number> = { received: 0, duplicates: 0, stale: 0, invalid: 0, updates: 0 };
+    const c: Record<string, number> = { received: 0, duplicates: 0, stale: 0, invalid: 0, updates: 0, overQuota: 0 };
     for (const r of this.db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[]) c[r.name] = r.value;
     return {
       summaries: g('SELECT COUNT(*) n FROM summaries'), members: g('SELECT COUNT(DISTINCT member) n FROM summaries'),
       attackers: g('SELECT COUNT(*) n FROM attackers'),
-      received: c.received!, duplicates: c.duplicates!, stale: c.stale!, invalid: c.invalid!, updates: c.updates!,
+      received: c.received!, duplicates: c.duplicates!, stale: c.stale!, invalid: c.invalid!, updates: c.updates!, overQuota: c.overQuota!,
     };
   }
 

@@ -86,7 +86,7 @@ describe('hub: engine', () => {
     hub = new Hub({ path, now: () => NOW });
     expect(hub.stats()).to.deep.equal(before.stats);
     expect(hub.picture({ from: '2026-11-20T00:00:00Z', to: '2026-11-27T00:00:00Z' })).to.deep.equal(before.pic);
-    expect(hub.ingestMany(summaries('A1'))).to.deep.equal({ new: 0, update: 0, duplicate: 3, stale: 0, invalid: 0 });
+    expect(hub.ingestMany(summaries('A1'))).to.deep.equal({ new: 0, update: 0, duplicate: 3, stale: 0, invalid: 0, 'over-quota': 0 });
     hub.close();
   });
 
@@ -136,6 +136,16 @@ describe('hub: engine', () => {
     expect(ips).to.have.members(['198.51.100.7', '2001:db8:ffff::9']);
     expect(hub.blocklist({ minMembers: 3 }).split('\n').filter((l) => l && !l.startsWith('#'))).to.deep.equal(['2001:db8:ffff::9']);
     expect(hub.blocklist({ days: 1 }).split('\n').filter((l) => l && !l.startsWith('#'))).to.deep.equal([]);
+    hub.close();
+  });
+
+  it('caps what one member can store, so it cannot crowd out the others', () => {
+    const hub = new Hub({ now: () => NOW, maxPerMember: 2 });
+    const [a, b, c] = summaries('A1');
+    expect(hub.ingestBatch([a, b, c]).map((r) => r.result)).to.deep.equal(['new', 'new', 'over-quota']);
+    expect(hub.ingest({ ...a!, event_count: a!.event_count + 1 }).result).to.equal('update'); // updates still count
+    expect(hub.ingest(summaries('B2')[0]).result).to.equal('new');
+    expect(hub.stats()).to.deep.include({ summaries: 3, overQuota: 1 });
     hub.close();
   });
 
