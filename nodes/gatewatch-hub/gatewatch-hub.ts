@@ -60,12 +60,12 @@ export = function (RED: NodeAPI) {
     const rate = new RateMeter();
     let invalid = 0, lastWarn = 0;
     const status = new ThrottledStatus(node, () => {
-      const st = hub.stats();
+      const st = hub.quickStats();
       return {
         fill: invalid ? 'yellow' : 'green',
         text: `${compact(rate.perSecond())}/s · ${compact(st.summaries)} summaries · ${compact(st.members)} members · ${compact(st.attackers)} attackers${invalid ? ` · ${compact(invalid)} bad` : ''}`,
       };
-    });
+    }, 5000);
     status.touch();
     const pruneTimer = setInterval(() => { try { hub.prune(); status.touch(); } catch (err) { node.error(err); } }, 3600000);
     pruneTimer.unref?.();

@@ -155,7 +155,6 @@ export class Hub {
   private readonly retentionDays: number;
   private readonly maxSummaries: number;
   private readonly maxPerMember: number;
-  private sinceMaintenance = 0;
   private readonly q: {
     get: Database.Statement; insert: Database.Statement; update: Database.Statement; attacker: Database.Statement;
     bump: Database.Statement; getAttacker: Database.Statement; body: Database.Statement;
@@ -212,7 +211,6 @@ export class Hub {
     if (!s) { this.counters.invalid++; this.saveCounters(); return { result: 'invalid' }; }
     const tx = this.db.transaction(() => { const r = this.store(s); this.saveCounters(); return r; });
     const r = tx.immediate();
-    if (++this.sinceMaintenance >= 10000) { this.sinceMaintenance = 0; this.prune(); }
     return r;
   }
 
@@ -236,8 +234,6 @@ export class Hub {
       this.saveCounters();
     });
     tx.immediate();
-    this.sinceMaintenance += list.length;
-    if (this.sinceMaintenance >= 10000) { this.sinceMaintenance = 0; this.prune(); }
     return results;
   }
 
@@ -279,7 +275,7 @@ export class Hub {
     }
   }
 
-  /** Drop summaries past retention and beyond the cap; returns how many went. */
+  /** Drop summaries past retention and beyond the cap; returns how many went. Call it now and then (the hub node does, hourly). */
   prune(): number {
     const cutoff = new Date(this.now() - this.retentionDays * DAY).toISOString();
     let n = this.db.prepare('DELETE FROM summaries WHERE last_hour < ?').run(cutoff).changes;
@@ -287,9 +283,13 @@ export class Hub {
     if (total > this.maxSummaries) {
       n += this.db.prepare('DELETE FROM summaries WHERE (member, id) IN (SELECT member, id FROM summaries ORDER BY received LIMIT ?)').run(total - this.maxSummaries).changes;
     }
-    this.db.prepare('DELETE FROM bodies WHERE NOT EXISTS (SELECT 1 FROM summaries s WHERE s.member = bodies.member AND s.id = bodies.id)').run();
-    this.db.prepare('DELETE FROM attackers WHERE ip NOT IN (SELECT attacker FROM summaries)').run();
-    this.db.exec('DELETE FROM members; INSERT INTO members (member, n) SELECT member, COUNT(*) FROM summaries GROUP BY member;');
+    if (n > 0) {
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM bodies WHERE NOT EXISTS (SELECT 1 FROM summaries s WHERE s.member = bodies.member AND s.id = bodies.id)').run();
+        this.db.prepare('DELETE FROM attackers WHERE ip NOT IN (SELECT attacker FROM summaries)').run();
+        this.db.exec('DELETE FROM members; INSERT INTO members (member, n) SELECT member, COUNT(*) FROM summaries GROUP BY member;');
+      }).immediate();
+    }
     return n;
   }
 
@@ -302,6 +302,13 @@ export class Hub {
       attackers: g('SELECT COUNT(*) n FROM attackers'),
       received: c.received!, duplicates: c.duplicates!, stale: c.stale!, invalid: c.invalid!, updates: c.updates!, overQuota: c.overQuota!,
     };
+  }
+
+  /** Cheap figures for a status line (no scan of the summaries table). */
+  quickStats(): { summaries: number; members: number; attackers: number } {
+    const m = this.db.prepare('SELECT COALESCE(SUM(n), 0) summaries, COUNT(*) members FROM members').get() as { summaries: number; members: number };
+    const a = this.db.prepare('SELECT COUNT(*) n FROM attackers').get() as { n: number };
+    return { summaries: m.summaries, members: m.members, attackers: a.n };
   }
 
   /** Every kept summary (latest version per member + id). */

@@ -146,6 +146,7 @@ describe('hub: engine', () => {
     expect(hub.ingest({ ...a!, event_count: a!.event_count + 1 }).result).to.equal('update'); // updates still count
     expect(hub.ingest(summaries('B2')[0]).result).to.equal('new');
     expect(hub.stats()).to.deep.include({ summaries: 3, overQuota: 1 });
+    expect(hub.quickStats()).to.deep.equal({ summaries: 3, members: 2, attackers: 2 });
     hub.close();
   });
 
