@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Bench> = {
   'parsers-a': () => require('./parsers-a') as Bench,
   enrich: () => require('./enrich') as Bench,
   report: () => require('./report') as Bench,
+  hub: () => require('./hub') as Bench,
 };
 
 async function main(): Promise<void> {
