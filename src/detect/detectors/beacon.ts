@@ -1,0 +1,96 @@
+/**
+ * Beaconing (MITRE T1071): one of your machines contacting the same outside address and port at
+ * regular intervals, as malware does when it checks in with its controller. Regular = the gaps
+ * between contacts have a low coefficient of variation (spread ÷ mean), so random jitter added by
+ * the malware still counts.
+ */
+import type { DetectorDef, Detector, Ctx } from '../detector';
+import type { DetectConfig } from '../config';
+import { duration, place, plural } from '../incidents';
+import type { Obs } from '../obs';
+import { BoundedMap, looksInternal, type Clocked } from '../util';
+
+const RING = 24;
+
+class Contacts implements Clocked {
+  hot = true;
+  times = new Float64Array(RING);
+  n = 0;
+  lastT = -Infinity;
+}
+
+/** Mean and coefficient of variation of the gaps between the last contacts. */
+export function regularity(times: Float64Array, n: number): { mean: number; cv: number } {
+  const k = Math.min(n, RING);
+  const xs = Array.from({ length: k }, (_, i) => times[(n - k + i) % RING]!).sort((a, b) => a - b);
+  let sum = 0;
+  for (let i = 1; i < k; i++) sum += xs[i]! - xs[i - 1]!;
+  const mean = sum / (k - 1);
+  let sq = 0;
+  for (let i = 1; i < k; i++) { const d = xs[i]! - xs[i - 1]! - mean; sq += d * d; }
+  const sd = Math.sqrt(sq / (k - 1));
+  return { mean, cv: mean > 0 ? sd / mean : Infinity };
+}
+
+export const beacon: DetectorDef = {
+  id: 'beacon',
+  kinds: {
+    beacon: {
+      technique: { id: 'T1071', name: 'Application Layer Protocol', tactic: 'Command and Control' },
+      describe(inc) {
+        const period = Number(inc.details.period_s ?? 0);
+        const who = inc.victims[0]?.ip ?? 'one of your machines';
+        const bad = (inc.attacker.reputation?.length ?? 0) > 0;
+        return {
+          score: 45 + (bad ? 30 : 0) + (Number(inc.details.cv ?? 1) < 0.05 ? 5 : 0),
+          confidence: bad ? 'high' : 'medium',
+          summary: `Your computer ${who} contacts ${place(inc.attacker)} on port ${inc.topPorts()[0] ?? '?'} like clockwork, about every ${duration(period * 1000)} (${plural(inc.events, 'contact')} so far), which is how malware checks in with its controller${bad ? '; that address is on a reputation list' : ''}.`,
+          advice: `Find out which program on ${who} makes these connections. Update software and backup tools do this too; if you do not recognise it, scan the machine for malware and block ${inc.attacker.ip}.`,
+        };
+      },
+    },
+  },
+  create(cfg: DetectConfig): Detector {
+    const c = cfg.beacon;
+    const ignore = new Set(c.ignorePorts.map(Number));
+    const table = new BoundedMap<Contacts>(cfg.general.maxSources);
+    const minGap = c.minIntervalS * 1000, maxGap = c.maxIntervalS * 1000;
+    return {
+      id: 'beacon',
+      tables: () => ({ pairs: table.size }),
+      process(o: Obs, ctx: Ctx): void {
+        if (o.direction !== 'outbound' || !o.allowed || o.dport < 0 || ignore.has(o.dport)) return;
+        const ikey = 'beacon|' + o.dst + '|' + o.src + '|' + o.dport;
+        const open = ctx.find(ikey, o.t);
+        let s = table.get(ikey);
+        if (s === undefined) {
+          if (looksInternal(o.dst)) return;
+          s = new Contacts();
+          table.set(ikey, s);
+        }
+        // Packets of one burst (a connection's several log lines) are one contact.
+        if (Math.abs(o.t - s.lastT) < minGap) return;
+        if (o.t > s.lastT) s.lastT = o.t;
+        s.times[s.n % RING] = o.t;
+        s.n++;
+        if (open !== undefined) {
+          open.add(o, o.src, o.dport);
+          if (s.n % 8 === 0) { const r = regularity(s.times, s.n); open.details.period_s = Math.round(r.mean / 1000); open.details.cv = Math.round(r.cv * 1000) / 1000; }
+          ctx.changed(open, o.t);
+          return;
+        }
+        if (s.n < c.minContacts) return;
+        const r = regularity(s.times, s.n);
+        if (!(r.cv <= c.maxCv && r.mean >= minGap && r.mean <= maxGap)) return;
+        const inc = ctx.incident(ikey, 'beacon', o, 'destination');
+        if (inc === null) return;
+        inc.first = Math.min(inc.first, ...Array.from(s.times.subarray(0, Math.min(s.n, RING))));
+        inc.add(o, o.src, o.dport, Math.min(s.n, RING));
+        inc.details.period_s = Math.round(r.mean / 1000);
+        inc.details.cv = Math.round(r.cv * 1000) / 1000;
+        inc.details.contacts = s.n;
+        ctx.changed(inc, o.t);
+      },
+    };
+  },
+};
