@@ -180,3 +180,11 @@ export function mixedScenario(seed = 1, hours = 6, perHour = 2000): { pkts: Pkt[
   attackers['198.51.100.99'] = 'bruteforce';
   return { pkts: pkts.sort((a, b) => a.t - b.t), attackers };
 }
+
+/** Write packets as a netfilter log file; returns the number of lines. */
+export function writeNetfilterLog(path: string, pkts: Pkt[]): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { writeFileSync } = require('node:fs') as typeof import('node:fs');
+  writeFileSync(path, pkts.map(netfilterLine).join('\n') + '\n');
+  return pkts.length;
+}
