@@ -6,6 +6,7 @@
 type Bench = { run(): Promise<void> };
 
 const BENCHES: Record<string, () => Bench> = {
+  detect: () => require('./detect'),
 };
 
 async function main(): Promise<void> {

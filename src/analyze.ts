@@ -40,7 +40,9 @@ export class Analyzer {
   private to?: string;
   private constructor(readonly enricher: Enricher, private readonly opts: AnalyzeOptions) {
     this.parser = new LineParser(opts.parse ?? {});
-    this.engine = new DetectEngine(opts.detect ?? {});
+    // Offline only the latest state of each incident is kept: no periodic re-sends needed.
+    const d = opts.detect ?? {};
+    this.engine = new DetectEngine({ ...d, general: { updateEveryS: 1e9, ...d.general } });
   }
 
   static async create(opts: AnalyzeOptions = {}): Promise<Analyzer> {

@@ -19,7 +19,8 @@ import { OpenIncident, partyOf, type Description } from './incidents';
 import { flagBits, looksLikeReply, scanKind, type Obs } from './obs';
 import { Profile } from './profile';
 import { ScannerMatcher } from './scanners';
-import { BoundedMap, looksInternal, NetList, parseTimeMs, type Clocked } from './util';
+import { AddressTable, BoundedMap, looksInternal, NetList, parseTimeMs, type Clocked } from './util';
+import { parseIPv4 } from '../net/ip';
 
 export type { DetectConfig, DetectOptions } from './config';
 export { DEFAULT_CONFIG, resolveConfig } from './config';
@@ -78,7 +79,7 @@ export class DetectEngine {
   private readonly detectors: Detector[];
   private readonly kinds = new Map<string, IncidentKind>();
   private readonly quietMs = new Map<string, number>();
-  private readonly profiles: BoundedMap<Profile>;
+  private readonly profiles: AddressTable<Profile>;
   private readonly book: BoundedMap<OpenIncident>;
   private readonly repeats: BoundedMap<RepeatCount>;
   private readonly dups: BoundedMap<Dup>;
@@ -102,7 +103,7 @@ export class DetectEngine {
     this.cfg = cfg;
     const g = cfg.general;
     this.stats = { events: 0, skipped: 0, allowlisted: 0, duplicates: 0, replies: 0, incidents: 0, open: 0, tables: {}, evicted: {} };
-    this.profiles = new BoundedMap<Profile>(g.maxSources);
+    this.profiles = new AddressTable<Profile>(g.maxSources);
     this.book = new BoundedMap<OpenIncident>(g.maxOpenIncidents, (_k, inc) => {
       inc.closed = true;
       if (inc.dirty) this.pending.push(this.emit(inc, inc.last));
@@ -216,10 +217,11 @@ export class DetectEngine {
     if (dir === 'inbound' || dir === 'external' || (dir === 'internal' && this.cfg.general.includeInternal)) {
       if (looksLikeReply(o)) st.replies++;
       else {
-        let p = this.profiles.get(src);
+        const n4 = src.indexOf(':') < 0 ? parseIPv4(src) : -1;
+        let p = this.profiles.get(src, n4);
         if (p === undefined) {
           p = new Profile(src);
-          this.profiles.set(src, p);
+          this.profiles.set(src, n4, p);
         } else if (t - p.first > this.slowMs && p.events > 0) p.reset(t);
         p.add(o, kind, this.leakPerMs);
         ctx.profile = p;
@@ -280,7 +282,7 @@ export class DetectEngine {
     st.open = this.book.size;
     st.tables = { profiles: this.profiles.size, incidents: this.book.size, repeats: this.repeats.size, duplicates: this.dups.size };
     for (const d of this.detectors) Object.assign(st.tables, d.tables());
-    st.evicted = { profiles: this.profiles.evicted, incidents: this.book.evicted, duplicates: this.dups.evicted };
+    st.evicted = { profiles: this.profiles.evictions, incidents: this.book.evicted, duplicates: this.dups.evicted };
     return st;
   }
 

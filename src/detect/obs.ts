@@ -34,7 +34,16 @@ export interface Obs {
 export function flagBits(flags: string[] | undefined): number {
   if (!Array.isArray(flags)) return -1;
   let b = 0;
-  for (let i = 0; i < flags.length; i++) b |= FLAG_BITS[flags[i]!] ?? 0;
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i]!;
+    if (f === 'SYN') b |= SYN;
+    else if (f === 'ACK') b |= ACK;
+    else if (f === 'FIN') b |= FIN;
+    else if (f === 'RST') b |= RST;
+    else if (f === 'PSH') b |= PSH;
+    else if (f === 'URG') b |= URG;
+    else b |= FLAG_BITS[f] ?? 0;
+  }
   return b;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { DetectorDef, Detector, Ctx } from '../detector';
 import type { DetectConfig } from '../config';
-import { duration, place, plural } from '../incidents';
+import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
 import { BoundedMap, looksInternal, type Clocked } from '../util';
 
@@ -14,13 +14,14 @@ const RING = 24;
 
 class Contacts implements Clocked {
   hot = true;
-  times = new Float64Array(RING);
+  times: number[] = [];
   n = 0;
   lastT = -Infinity;
+  inc: OpenIncident | null = null;
 }
 
 /** Mean and coefficient of variation of the gaps between the last contacts. */
-export function regularity(times: Float64Array, n: number): { mean: number; cv: number } {
+export function regularity(times: number[], n: number): { mean: number; cv: number } {
   const k = Math.min(n, RING);
   const xs = Array.from({ length: k }, (_, i) => times[(n - k + i) % RING]!).sort((a, b) => a - b);
   let sum = 0;
@@ -61,8 +62,8 @@ export const beacon: DetectorDef = {
       process(o: Obs, ctx: Ctx): void {
         if (o.direction !== 'outbound' || !o.allowed || o.dport < 0 || ignore.has(o.dport)) return;
         const ikey = 'beacon|' + o.dst + '|' + o.src + '|' + o.dport;
-        const open = ctx.find(ikey, o.t);
         let s = table.get(ikey);
+        const open = s !== undefined && s.inc !== null && !s.inc.closed ? ctx.find(ikey, o.t) : undefined;
         if (s === undefined) {
           if (looksInternal(o.dst)) return;
           s = new Contacts();
@@ -79,12 +80,14 @@ export const beacon: DetectorDef = {
           ctx.changed(open, o.t);
           return;
         }
-        if (s.n < c.minContacts) return;
+        // Judge at minContacts, then every 4th contact (the sort is the costly part).
+        if (s.n < c.minContacts || (s.n > c.minContacts && (s.n - c.minContacts) % 4 !== 0)) return;
         const r = regularity(s.times, s.n);
         if (!(r.cv <= c.maxCv && r.mean >= minGap && r.mean <= maxGap)) return;
         const inc = ctx.incident(ikey, 'beacon', o, 'destination');
         if (inc === null) return;
-        inc.first = Math.min(inc.first, ...Array.from(s.times.subarray(0, Math.min(s.n, RING))));
+        s.inc = inc;
+        inc.first = Math.min(inc.first, ...s.times);
         inc.add(o, o.src, o.dport, Math.min(s.n, RING));
         inc.details.period_s = Math.round(r.mean / 1000);
         inc.details.cv = Math.round(r.cv * 1000) / 1000;

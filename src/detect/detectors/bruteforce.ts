@@ -9,30 +9,34 @@ import type { DetectorDef, Detector, Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
-import { BoundedMap, type Clocked } from '../util';
 
 const RING = 16;
 
-class Attempts implements Clocked {
-  hot = true;
-  times = new Float64Array(RING);
+/** Attempts of one source on one login service, kept on the source's profile (so capped with it). */
+class Attempts {
+  times: number[] = [];
   n = 0;
-  sports = [-1, -1, -1, -1];
+  s0 = -1; s1 = -1; s2 = -1; s3 = -1;
   sp = 0;
-  victims: string[] = [];
-  constructor(readonly port: number) {}
-  /** Span of the last k attempts (ms), or Infinity when fewer. */
+  victim0: string;
+  victims: string[] | null = null;
+  constructor(readonly port: number, victim: string) { this.victim0 = victim; }
+  get victimCount(): number { return this.victims === null ? 1 : this.victims.length; }
+  /** Remember a source port; false when it is a repeat of one of the last four (a retransmission). */
+  newSport(sp: number): boolean {
+    if (sp === this.s0 || sp === this.s1 || sp === this.s2 || sp === this.s3) return false;
+    switch (this.sp) { case 0: this.s0 = sp; break; case 1: this.s1 = sp; break; case 2: this.s2 = sp; break; default: this.s3 = sp; }
+    this.sp = (this.sp + 1) & 3;
+    return true;
+  }
+  /** Time between the latest attempt and the k-th latest (ms, by arrival order), or Infinity when fewer. */
   span(k: number): number {
     if (this.n < k) return Infinity;
-    let lo = Infinity, hi = -Infinity;
-    for (let i = 1; i <= k; i++) {
-      const v = this.times[(this.n - i) % RING]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    return hi - lo;
+    return Math.abs(this.times[(this.n - 1) % RING]! - this.times[(this.n - k) % RING]!);
   }
 }
+
+interface AuthState { list: Attempts[]; inc: OpenIncident | null }
 
 export const bruteforce: DetectorDef = {
   id: 'bruteforce',
@@ -66,40 +70,47 @@ export const bruteforce: DetectorDef = {
     for (const p of c.vpnPorts) if (!names.has(Number(p))) names.set(Number(p), 'VPN/login portal');
     const isAuth = new Uint8Array(65536);
     for (const p of names.keys()) if (p >= 0 && p < 65536) isAuth[p] = 1;
-    const table = new BoundedMap<Attempts>(cfg.general.maxSources);
     const fastMs = c.fastWindowS * 1000, slowMs = c.slowWindowS * 1000;
     const fastK = Math.min(RING, c.fastCount), slowK = Math.min(RING, c.slowCount);
     return {
       id: 'bruteforce',
-      tables: () => ({ attempts: table.size }),
+      tables: () => ({}),
       process(o: Obs, ctx: Ctx): void {
         const port = o.dport;
-        if (port < 0 || isAuth[port] !== 1 || ctx.profile === null) return;
-        const key = o.src + '|' + port;
-        let a = table.get(key);
-        if (a === undefined) { a = new Attempts(port); table.set(key, a); }
-        // A retransmitted SYN of the same attempt (same source port) counts once.
-        if (o.sport >= 0) {
-          const s = a.sports;
-          if (s[0] === o.sport || s[1] === o.sport || s[2] === o.sport || s[3] === o.sport) return;
-          s[a.sp] = o.sport;
-          a.sp = (a.sp + 1) & 3;
+        const p = ctx.profile;
+        if (port < 0 || isAuth[port] !== 1 || p === null) return;
+        let holder = p.auth as AuthState | null;
+        if (holder === null) p.auth = holder = { list: [], inc: null };
+        const list = holder.list;
+        let a: Attempts | undefined;
+        for (let i = 0; i < list.length; i++) if (list[i]!.port === port) { a = list[i]; break; }
+        if (a === undefined) {
+          if (list.length >= 8) return;
+          a = new Attempts(port, o.dst);
+          list.push(a);
         }
-        a.times[a.n % RING] = o.t;
+        // A retransmitted SYN of the same attempt (same source port) counts once.
+        if (o.sport >= 0 && !a.newSport(o.sport)) return;
+        if (a.n < RING) a.times.push(o.t);
+        else a.times[a.n % RING] = o.t;
         a.n++;
-        if (a.victims.length < 64 && !a.victims.includes(o.dst)) a.victims.push(o.dst);
-        const ikey = 'bruteforce|' + o.src;
-        let inc = ctx.find(ikey, o.t);
+        if (o.dst !== a.victim0) {
+          const vs = (a.victims ??= [a.victim0]);
+          if (vs.length < 64 && !vs.includes(o.dst)) vs.push(o.dst);
+        }
+        const held = holder.inc;
+        let inc = held !== null && !held.closed ? ctx.find(held.key, o.t) : undefined;
         let sub: string | undefined;
-        if (a.victims.length >= c.sprayHosts && a.n >= c.sprayHosts) sub = 'spray';
+        if (a.victimCount >= c.sprayHosts && a.n >= c.sprayHosts) sub = 'spray';
         else if (a.span(fastK) <= fastMs) sub = 'fast';
         else if (a.span(slowK) <= slowMs) sub = 'slow';
         if (inc === undefined) {
           if (sub === undefined) return;
-          inc = ctx.incident(ikey, 'bruteforce', o, 'source') ?? undefined;
+          inc = ctx.incident('bruteforce|' + o.src, 'bruteforce', o, 'source') ?? undefined;
           if (inc === undefined) return;
+          holder.inc = inc;
           const seed = Math.min(a.n, RING) - 1;
-          inc.first = Math.min(inc.first, ...Array.from(a.times.subarray(0, Math.min(a.n, RING))));
+          inc.first = Math.min(inc.first, ...a.times);
           inc.events += seed;
         }
         inc.add(o, o.dst, port);

@@ -15,8 +15,8 @@ const KIND_WORDS: Record<string, string> = {
 };
 
 function detailsFrom(inc: OpenIncident, p: Profile, speed: string): void {
-  const kind = p.protos.length >= 5 && p.ports.count < 4 ? 'ipproto' : SCAN_KINDS[p.topKind()]!;
-  const syns = p.kinds[0]!;
+  const kind = p.protoCount >= 5 && p.portCount < 4 ? 'ipproto' : SCAN_KINDS[p.topKind()]!;
+  const syns = p.kindCount(0);
   let tool: string | undefined;
   if (p.syn23 > 0 && p.syn2323 > 0) tool = 'mirai';
   else if (p.synNoOptions >= 3 && p.synNoOptions >= 0.8 * syns) tool = 'masscan';
@@ -24,10 +24,10 @@ function detailsFrom(inc: OpenIncident, p: Profile, speed: string): void {
   inc.subtype = speed === 'slow' ? 'slow' : kind;
   inc.details.scan_type = kind;
   inc.details.speed = speed;
-  inc.details.distinct_ports = p.ports.count;
+  inc.details.distinct_ports = p.portCount;
   inc.details.distinct_hosts = p.hostCount;
-  inc.details.protocols = p.protos.length;
-  inc.details.ports_per_minute = Math.round((p.ports.count / spanS) * 60 * 10) / 10;
+  inc.details.protocols = p.protoCount;
+  inc.details.ports_per_minute = Math.round((p.portCount / spanS) * 60 * 10) / 10;
   if (tool) inc.details.tool = tool;
   inc.level = (tool ? 1 : 0) + (p.allowed > 0 ? 2 : 0) + (speed === 'fast' ? 4 : 0);
 }
@@ -83,20 +83,20 @@ export const portscan: DetectorDef = {
         }
         let speed: string | undefined;
         if (p.level >= c.fastPorts) speed = 'fast';
-        else if (p.ports.count >= c.slowPorts) speed = 'slow';
-        else if (p.protos.length >= c.protocols) speed = 'fast';
+        else if (p.portCount >= c.slowPorts) speed = 'slow';
+        else if (p.protoCount >= c.protocols) speed = 'fast';
         else if (p.syn23 >= c.miraiTelnet && p.syn2323 > 0) speed = 'fast';
         if (speed === undefined) return;
         const inc = ctx.incident('portscan|' + p.ip, 'portscan', o, 'source');
         if (inc === null) return;
         p.scanInc = inc;
         if (inc.events === 0) {
-          for (const h of p.hosts) {
+          for (const h of p.hostList()) {
             for (const port of h.ports) inc.addVictim(h.ip, port, 0);
             const v = inc.victims.find((x) => x.ip === h.ip);
             if (v) v.count = h.count;
           }
-          for (const port of p.ports.values()) if (inc.ports.size < 64) inc.ports.set(port, 1);
+          for (const port of p.portValues()) if (inc.ports.size < 64) inc.ports.set(port, 1);
           inc.add(o, undefined, -1, p.events);
           inc.allowed = p.allowed;
           inc.first = Math.min(inc.first, p.first);

@@ -10,19 +10,19 @@ import type { Profile } from '../profile';
 
 function topPortOf(p: Profile): number {
   const counts = new Map<number, number>();
-  for (const h of p.hosts) for (const port of h.ports) counts.set(port, (counts.get(port) ?? 0) + 1);
+  for (const h of p.hostList()) for (const port of h.ports) counts.set(port, (counts.get(port) ?? 0) + 1);
   let best = -1, bc = 0;
   for (const [port, c] of counts) if (c > bc) { best = port; bc = c; }
   return best;
 }
 
 function detailsFrom(inc: OpenIncident, p: Profile): void {
-  const icmp = p.kinds[7]! > p.events / 2;
-  inc.subtype = icmp ? 'icmp' : p.kinds[6]! > p.events / 2 ? 'udp' : 'tcp';
+  const icmp = p.kindCount(7) > p.events / 2;
+  inc.subtype = icmp ? 'icmp' : p.kindCount(6) > p.events / 2 ? 'udp' : 'tcp';
   inc.details.distinct_hosts = p.hostCount;
   const port = topPortOf(p);
   if (!icmp && port >= 0) inc.details.port = port;
-  inc.details.distinct_ports = p.ports.count;
+  inc.details.distinct_ports = p.portCount;
 }
 
 export const sweep: DetectorDef = {
@@ -63,13 +63,13 @@ export const sweep: DetectorDef = {
           ctx.changed(open, o.t);
           return;
         }
-        if (p.hosts.length < c.hosts && p.hostCount < c.hosts) return;
+        if (p.hostCount < c.hosts) return;
         if (p.last - p.first > c.windowS * 1000) return;
         const inc = ctx.incident('sweep|' + p.ip, 'sweep', o, 'source');
         if (inc === null) return;
         p.sweepInc = inc;
         if (inc.events === 0) {
-          for (const h of p.hosts) {
+          for (const h of p.hostList()) {
             inc.addVictim(h.ip, h.ports[0] ?? -1, h.count);
           }
           inc.add(o, undefined, -1, p.events);
