@@ -150,7 +150,7 @@ export const DEFAULT_CONFIG: DetectConfig = {
   general: {
     quietPeriodS: 3600,
     maxIncidentS: 86400,
-    updateEveryS: 60,
+    updateEveryS: 300,
     duplicateWindowS: 2,
     maxSources: 100_000,
     maxOpenIncidents: 20_000,

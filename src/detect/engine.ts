@@ -214,7 +214,9 @@ export class DetectEngine {
     const kind = scanKind(o);
     ctx.kind = kind;
     ctx.profile = null;
-    if (dir === 'inbound' || dir === 'external' || (dir === 'internal' && this.cfg.general.includeInternal)) {
+    // 'external' (neither side is ours: the site's addresses are not configured) counts as inbound only when
+    // denied; allowed traffic between two outside addresses is usually our own, logged after NAT.
+    if (dir === 'inbound' || (dir === 'external' && !o.allowed) || (dir === 'internal' && this.cfg.general.includeInternal)) {
       if (looksLikeReply(o)) st.replies++;
       else {
         const n4 = src.indexOf(':') < 0 ? parseIPv4(src) : -1;

@@ -32,18 +32,23 @@ export function isInside(ip: string): boolean {
   return ip.startsWith('10.') || ip.startsWith('192.168.') || ip.startsWith('172.16.');
 }
 
+/** The site's own addresses: the inside, plus its public block 198.51.100.0/24 (as --home-net would say). */
+export function isOurs(ip: string): boolean {
+  return isInside(ip) || ip.startsWith('198.51.100.');
+}
+
 /** An event as the enrichment stage leaves it. */
 export function makeEvent(p: Pkt): GwEvent {
   const proto = p.proto ?? 'tcp';
   const action = p.action ?? 'deny';
-  const si = isInside(p.src), di = isInside(p.dst);
+  const si = isOurs(p.src), di = isOurs(p.dst);
   const dir: Direction = p.dir ?? (si ? (di ? 'internal' : 'outbound') : di ? 'inbound' : 'external');
   const ev: GwEvent = {
     '@timestamp': new Date(p.t).toISOString(),
     event: { kind: 'event', category: ['network'], type: ['connection', action === 'deny' ? 'denied' : 'allowed'], action, dataset: 'gatewatch.netfilter' },
     observer: { vendor: 'netfilter', product: 'Linux', type: 'firewall', hostname: p.observer ?? 'gw1' },
-    source: { ip: p.src, address_scope: si ? 'private' : 'public' },
-    destination: { ip: p.dst, address_scope: di ? 'private' : 'public' },
+    source: { ip: p.src, address_scope: isInside(p.src) ? 'private' : 'public' },
+    destination: { ip: p.dst, address_scope: isInside(p.dst) ? 'private' : 'public' },
     network: { transport: proto, iana_number: IANA[proto], direction: dir, packets: 1 },
   };
   if (proto === 'tcp' || proto === 'udp' || proto === 'sctp') {
@@ -176,8 +181,8 @@ export function mixedScenario(seed = 1, hours = 6, perHour = 2000): { pkts: Pkt[
   pkts.push(...portScan('203.0.113.77', WAN, T0 + 60000, 24, 600000));
   attackers['203.0.113.77'] = 'portscan';
   // SSH brute force, allowed, 30 attempts 2 s apart.
-  for (let i = 0; i < 30; i++) pkts.push({ t: T0 + 3600000 + i * 2000, src: '198.51.100.99', dst: WAN, sport: 50000 + i, dport: 22, action: 'allow' });
-  attackers['198.51.100.99'] = 'bruteforce';
+  for (let i = 0; i < 30; i++) pkts.push({ t: T0 + 3600000 + i * 2000, src: '203.0.113.99', dst: WAN, sport: 50000 + i, dport: 22, action: 'allow' });
+  attackers['203.0.113.99'] = 'bruteforce';
   return { pkts: pkts.sort((a, b) => a.t - b.t), attackers };
 }
 

@@ -25,7 +25,7 @@ describe('gatewatch analyze (CLI)', function () {
   const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'gatewatch.js'), 'analyze', ...args], { encoding: 'utf8' });
 
   it('prints one incident per line: the embedded attacks and nothing else', () => {
-    const r = cli('--home-net', '198.51.100.2/32,192.168.0.0/16', log);
+    const r = cli('--home-net', '198.51.100.0/24,192.168.0.0/16', log);
     expect(r.status, r.stderr).to.equal(0);
     const lines = r.stdout.trim().split('\n');
     const incs = lines.map((l) => JSON.parse(l) as Incident);

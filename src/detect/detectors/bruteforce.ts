@@ -36,6 +36,10 @@ class Attempts {
   }
 }
 
+function rank(s: string | undefined): number {
+  return s === 'spray' ? 3 : s === 'fast' ? 2 : s === 'slow' ? 1 : 0;
+}
+
 interface AuthState { list: Attempts[]; inc: OpenIncident | null }
 
 export const bruteforce: DetectorDef = {
@@ -118,7 +122,6 @@ export const bruteforce: DetectorDef = {
         const services = (inc.details.services as string[] | undefined) ?? (inc.details.services = []) as string[];
         if (!services.includes(name) && services.length < 16) services.push(name);
         // Subtype only escalates: slow → fast → spray.
-        const rank = (s: string | undefined) => (s === 'spray' ? 3 : s === 'fast' ? 2 : s === 'slow' ? 1 : 0);
         if (rank(sub) > rank(inc.subtype)) { inc.subtype = sub; inc.level++; }
         inc.details.attempts = inc.events;
         ctx.changed(inc, o.t);
