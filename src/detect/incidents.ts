@@ -131,7 +131,7 @@ export class OpenIncident implements Clocked {
       severity,
       score,
       confidence: d.confidence,
-      attacker: this.attacker,
+      attacker: { ...this.attacker },
       victims: this.victims.map((v) => ({ ip: v.ip, ports: [...v.ports].sort((a, b) => a - b), count: v.count })),
       first_seen: isoOfMs(this.first),
       last_seen: isoOfMs(this.last),
@@ -144,13 +144,20 @@ export class OpenIncident implements Clocked {
       advice: d.advice,
       observers: [...this.observers],
       status: this.status,
-      details: { ...this.details },
+      details: copyDetails(this.details),
     };
     if (this.subtype !== undefined) inc.subtype = this.subtype;
     if (this.direction !== undefined) inc.direction = this.direction;
     if (this.moreVictims > 0) inc.details!.more_victims = this.moreVictims;
     return inc;
   }
+}
+
+/** Details are copied so a sent incident never changes under its receiver. */
+function copyDetails(d: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d)) out[k] = Array.isArray(v) ? [...v] : v;
+  return out;
 }
 
 export function severityOf(score: number): Severity {

@@ -272,3 +272,18 @@ describe('detect engine', () => {
     });
   });
 });
+
+describe('detect engine: sent incidents are snapshots', () => {
+  it('a sent incident does not change when the incident grows', () => {
+    const e = new DetectEngine();
+    const sent: Incident[] = [];
+    const attempts = (port: number, from: number) => Array.from({ length: 6 }, (_, i) => ({ t: T0 + from + i * 1000, src: '203.0.113.33', dst: WAN, sport: 50000 + from / 1000 + i, dport: port, action: 'allow' as const }));
+    for (const p of [...attempts(22, 0), ...attempts(3389, 20000)]) sent.push(...e.process(makeEvent(p)));
+    const first = sent[0]!;
+    expect(first.details!.services).to.deep.equal(['SSH']);
+    expect(first.event_count).to.equal(5);
+    const last = e.flush()[0]!;
+    expect(last.details!.services).to.deep.equal(['SSH', 'Remote Desktop (RDP)']);
+    expect(last.id).to.equal(first.id);
+  });
+});
