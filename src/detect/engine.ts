@@ -179,7 +179,7 @@ export class DetectEngine {
     o.badSrc = undefined;
     o.badDst = undefined;
     const th = ev.threat?.enrichments;
-    if (th !== undefined && th.length) {
+    if (Array.isArray(th) && th.length) {
       for (const e of th) {
         const f = e?.matched?.field;
         if (f === 'source.ip') (o.badSrc ??= []).push(e);

@@ -172,7 +172,8 @@ export function partyOf(ev: GwEvent, side: 'source' | 'destination'): Party {
   if (e.as) p.as = e.as;
   if (e.address_scope) p.address_scope = e.address_scope;
   const field = side === 'source' ? 'source.ip' : 'destination.ip';
-  const rep = ev.threat?.enrichments?.filter((x: ThreatEnrichment) => x?.matched?.field === field);
+  const all = ev.threat?.enrichments;
+  const rep = Array.isArray(all) ? all.filter((x: ThreatEnrichment) => x?.matched?.field === field) : undefined;
   if (rep && rep.length) p.reputation = rep;
   return p;
 }

@@ -133,8 +133,9 @@ export class Profile implements Clocked {
     else if (tr === 'udp') this.protoBits |= 2;
     else if (tr === 'icmp' || tr === 'ipv6-icmp') this.protoBits |= 4;
     else {
-      const n = Number(o.ev.network.iana_number ?? -1);
-      if (n >= 0) {
+      const n = Number(o.ev.network?.iana_number ?? -1);
+      // (a number of 0–255 or nothing: anything else is ignored)
+      if (n >= 0 && n < 256) {
         const po = (this.protoOther ??= []);
         if (po.length < 256 && !po.includes(n)) po.push(n);
       }

@@ -287,3 +287,25 @@ describe('detect engine: sent incidents are snapshots', () => {
     expect(last.id).to.equal(first.id);
   });
 });
+
+describe('detect engine: hostile input', () => {
+  it('malformed events are counted and skipped, never thrown', () => {
+    const e = new DetectEngine();
+    const rng = new Rng(99);
+    const junk: unknown[] = [null, 42, 'text', [], {}, { source: {}, destination: {} }, { source: { ip: 5 }, destination: { ip: {} } },
+      { '@timestamp': 'not a time', source: { ip: '203.0.113.1' }, destination: { ip: WAN } },
+      { '@timestamp': '2026-13-45T99:99:99Z', source: { ip: '203.0.113.1' }, destination: { ip: WAN } }];
+    for (let i = 0; i < 2000; i++) {
+      const ev = makeEvent({ t: T0 + i, src: `203.0.113.${rng.int(256)}`, dst: WAN, dport: rng.int(70000) - 100 }) as unknown as Record<string, any>;
+      if (i % 3 === 0) ev.gatewatch = { tcp_flags: 'SYN' };
+      if (i % 5 === 0) ev.destination.port = String(rng.int(100));
+      if (i % 7 === 0) ev.threat = { enrichments: [null, { matched: {} }] };
+      if (i % 11 === 0) delete ev.network;
+      junk.push(ev);
+    }
+    for (const j of junk) expect(() => e.process(j as never)).to.not.throw();
+    expect(e.stats.skipped).to.be.at.least(8);
+    expect(() => e.tick(Date.now())).to.not.throw();
+    expect(() => e.flush()).to.not.throw();
+  });
+});
