@@ -93,6 +93,8 @@ export class DetectEngine {
   private pending: Incident[] = [];
   private readonly ctx: Ctx;
   private lastTs = '';
+  private lastObserver = '';
+  private lastClock: ObserverClock | undefined;
   private lastMs = NaN;
   private readonly leakPerMs: number;
   private readonly slowMs: number;
@@ -191,12 +193,14 @@ export class DetectEngine {
     if (!this.allowNets.empty && (this.allowNets.has(src) || this.allowNets.has(dst))) { st.allowlisted++; return EMPTY; }
     if (this.allowPorts !== null && o.dport >= 0 && this.allowPorts[o.dport] === 1) { st.allowlisted++; return EMPTY; }
     // Per-gateway time.
-    let clk = this.clocks.get(o.observer);
+    let clk = o.observer === this.lastObserver ? this.lastClock : this.clocks.get(o.observer);
     if (clk === undefined) {
-      if (this.clocks.size >= 1024) this.clocks.clear();
+      if (this.clocks.size >= 1024) { this.clocks.clear(); this.lastObserver = ''; }
       clk = new ObserverClock();
       this.clocks.set(o.observer, clk);
     }
+    this.lastObserver = o.observer;
+    this.lastClock = clk;
     if (t > clk.max) clk.max = t;
     // The same packet from two gateways: drop the second copy.
     if (this.clocks.size > 1) {

@@ -70,7 +70,8 @@ export function scanKind(o: Obs): number {
 }
 
 /** Service ports whose late replies (after the firewall forgot the connection) hit random high ports. */
-const REPLY_SPORTS = new Set([53, 80, 123, 443, 853, 993, 995, 465, 587, 3478, 5228, 19302, 500, 4500, 1900, 5353]);
+const REPLY_SPORTS = new Uint8Array(65536);
+for (const p of [53, 80, 123, 443, 853, 993, 995, 465, 587, 3478, 5228, 19302, 500, 4500, 1900, 5353]) REPLY_SPORTS[p] = 1;
 
 /**
  * A packet that looks like a late or stray reply to something we started (a web server's FIN/ACK
@@ -81,9 +82,9 @@ export function looksLikeReply(o: Obs): boolean {
   if (o.sport < 0 || o.dport < 1024) return false;
   const t = o.transport;
   if (t === 'tcp') {
-    if (!(o.sport < 1024 || REPLY_SPORTS.has(o.sport))) return false;
+    if (!(o.sport < 1024 || REPLY_SPORTS[o.sport] === 1)) return false;
     return o.flags < 0 || (o.flags & (ACK | RST)) !== 0;
   }
-  if (t === 'udp') return REPLY_SPORTS.has(o.sport);
+  if (t === 'udp') return REPLY_SPORTS[o.sport] === 1;
   return false;
 }

@@ -8,12 +8,13 @@ import type { DetectorDef, Detector, Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
-import { BoundedMap, looksInternal, type Clocked } from '../util';
+import { looksInternal } from '../util';
+import { parseIPv4 } from '../../net/ip';
 
 const RING = 24;
 
-class Contacts implements Clocked {
-  hot = true;
+/** Contacts of one internal host with one outside address and port. */
+class Contacts {
   times: number[] = [];
   n = 0;
   lastT = -Infinity;
@@ -54,21 +55,41 @@ export const beacon: DetectorDef = {
   create(cfg: DetectConfig): Detector {
     const c = cfg.beacon;
     const ignore = new Set(c.ignorePorts.map(Number));
-    const table = new BoundedMap<Contacts>(cfg.general.maxSources);
+    // Internal host → (outside address, port) → contacts. Keys are numbers for IPv4 (no string building
+    // on the hot path); both levels are capped, oldest first: a small office has few internal hosts.
+    const MAX_HOSTS = 1024, MAX_PAIRS = Math.max(64, Math.min(4096, Math.floor(cfg.general.maxSources / 64)));
+    const hosts = new Map<number | string, Map<number | string, Contacts>>();
+    let pairs = 0;
     const minGap = c.minIntervalS * 1000, maxGap = c.maxIntervalS * 1000;
     return {
       id: 'beacon',
-      tables: () => ({ pairs: table.size }),
+      tables: () => ({ pairs }),
       process(o: Obs, ctx: Ctx): void {
         if (o.direction !== 'outbound' || !o.allowed || o.dport < 0 || ignore.has(o.dport)) return;
-        const ikey = 'beacon|' + o.dst + '|' + o.src + '|' + o.dport;
-        let s = table.get(ikey);
-        const open = s !== undefined && s.inc !== null && !s.inc.closed ? ctx.find(ikey, o.t) : undefined;
+        const sn = o.src.indexOf(':') < 0 ? parseIPv4(o.src) : -1;
+        const hk: number | string = sn >= 0 ? sn : o.src;
+        let inner = hosts.get(hk);
+        if (inner === undefined) {
+          if (hosts.size >= MAX_HOSTS) {
+            const [k0, m0] = hosts.entries().next().value as [number | string, Map<number | string, Contacts>];
+            pairs -= m0.size;
+            hosts.delete(k0);
+          }
+          inner = new Map();
+          hosts.set(hk, inner);
+        }
+        const dn = o.dst.indexOf(':') < 0 ? parseIPv4(o.dst) : -1;
+        const pk: number | string = dn >= 0 ? dn * 65536 + o.dport : o.dst + '|' + o.dport;
+        let s = inner.get(pk);
         if (s === undefined) {
           if (looksInternal(o.dst)) return;
+          if (inner.size >= MAX_PAIRS) { inner.delete(inner.keys().next().value as number | string); pairs--; }
           s = new Contacts();
-          table.set(ikey, s);
+          inner.set(pk, s);
+          pairs++;
         }
+        const ikey = s.inc !== null ? s.inc.key : '';
+        const open = s.inc !== null && !s.inc.closed ? ctx.find(ikey, o.t) : undefined;
         // Packets of one burst (a connection's several log lines) are one contact.
         if (Math.abs(o.t - s.lastT) < minGap) return;
         if (o.t > s.lastT) s.lastT = o.t;
@@ -82,9 +103,14 @@ export const beacon: DetectorDef = {
         }
         // Judge at minContacts, then every 4th contact (the sort is the costly part).
         if (s.n < c.minContacts || (s.n > c.minContacts && (s.n - c.minContacts) % 4 !== 0)) return;
+        // Cheap first look: the last three gaps must be alike before the full computation.
+        const tm = s.times, n = s.n;
+        const g1 = Math.abs(tm[(n - 1) % RING]! - tm[(n - 2) % RING]!), g2 = Math.abs(tm[(n - 2) % RING]! - tm[(n - 3) % RING]!), g3 = Math.abs(tm[(n - 3) % RING]! - tm[(n - 4) % RING]!);
+        const lo = Math.min(g1, g2, g3), hi = Math.max(g1, g2, g3);
+        if (hi > lo * (1 + 6 * c.maxCv)) return;
         const r = regularity(s.times, s.n);
         if (!(r.cv <= c.maxCv && r.mean >= minGap && r.mean <= maxGap)) return;
-        const inc = ctx.incident(ikey, 'beacon', o, 'destination');
+        const inc = ctx.incident('beacon|' + o.dst + '|' + o.src + '|' + o.dport, 'beacon', o, 'destination');
         if (inc === null) return;
         s.inc = inc;
         inc.first = Math.min(inc.first, ...s.times);
