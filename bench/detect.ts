@@ -153,22 +153,32 @@ async function benchPipeline(): Promise<void> {
     fs.closeSync(fd);
     const mb = fs.statSync(file).size / 1048576;
     console.log(`pipeline: ${lines} netfilter lines (${mb.toFixed(0)} MB)`);
-    const homeNets = ['198.51.100.2/32', '192.168.0.0/16'];
-    const times: number[] = [];
-    let found = 0;
-    for (let run = 0; run < 3; run++) {
-      const t = process.hrtime.bigint();
-      const res = await analyzeFiles([file], { site: { homeNets }, geo: 'off', parse: { tz: 'UTC' } });
-      times.push(Number(process.hrtime.bigint() - t) / 1e9);
-      found = res.incidents.length;
-    }
-    const m = median(times);
-    const ours = lines / m;
-    console.log(`  gatewatch Analyzer (parse+enrich+detect): ${fmtRate(ours)} (median of 3: ${times.map((x) => x.toFixed(2)).join(' ')} s), ${found} incidents, RSS ${rssMB()} MB`);
-    await benchPsad(dir, file, homeNets, ours);
+    // The analysis in a fresh process, so its peak RSS is its own (not the generator's).
+    const r = spawnSync(process.execPath, [__filename, 'analyze', file, String(lines)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    process.stdout.write(r.stdout);
+    const ours = Number(/lines\/s=(\d+)/.exec(r.stdout)?.[1] ?? 0);
+    await benchPsad(dir, file, HOME_NETS, ours);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const HOME_NETS = ['198.51.100.2/32', '192.168.0.0/16'];
+
+async function analyzeChild(file: string, lines: number): Promise<void> {
+  let peak = 0;
+  const iv = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 100);
+  const times: number[] = [];
+  let found = 0;
+  for (let run = 0; run < 3; run++) {
+    const t = process.hrtime.bigint();
+    const res = await analyzeFiles([file], { site: { homeNets: HOME_NETS }, geo: 'off', parse: { tz: 'UTC' } });
+    times.push(Number(process.hrtime.bigint() - t) / 1e9);
+    found = res.incidents.length;
+  }
+  clearInterval(iv);
+  const m = median(times);
+  console.log(`  gatewatch Analyzer (parse+enrich+detect): ${fmtRate(lines / m)} (median of 3: ${times.map((x) => x.toFixed(2)).join(' ')} s), ${found} incidents, peak RSS ${Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576)} MB [lines/s=${Math.round(lines / m)}]`);
 }
 
 /** psad -A over the first lines of the same file, with a private config (paths in the temp folder, no mail, no look-ups). */
@@ -230,3 +240,4 @@ export async function run(): Promise<void> {
 
 if (require.main === module && process.argv[2] === 'memory') memoryChild();
 if (require.main === module && process.argv[2] === 'pipeline') benchPipeline().catch((e) => { console.error(e); process.exitCode = 1; });
+if (require.main === module && process.argv[2] === 'analyze') analyzeChild(process.argv[3]!, Number(process.argv[4])).catch((e) => { console.error(e); process.exitCode = 1; });
