@@ -114,6 +114,20 @@ describe('gatewatch-detect node', function () {
     const keys = [...defaults.matchAll(/^\s{12}(\w+): \{/gm)].map((m) => m[1]!);
     expect(keys.length).to.be.greaterThan(20);
     for (const k of keys) expect(html, k).to.contain(`id="node-input-${k}"`);
+    // The editor script compiles, registers with literal settings, and its validators refuse bad values.
+    const js = html.slice(html.indexOf('<script type="text/javascript">') + 31, html.indexOf('</script>'));
+    let def: any;
+    new Function('RED', js)({ nodes: { registerType: (_t: string, d: unknown) => { def = d; } }, validators: {} });
+    expect(def.category).to.equal('gatewatch');
+    expect(def.defaults.fastPorts.value).to.equal(8);
+    expect(def.defaults.fastPorts.validate('0')).to.equal(false);
+    expect(def.defaults.fastPorts.validate('12')).to.equal(true);
+    expect(def.defaults.beaconMaxCv.validate('0.3')).to.equal(true);
+    expect(def.defaults.beaconMaxCv.validate('5')).to.equal(false);
+    expect(def.defaults.vpnPorts.validate('443, 1194')).to.equal(true);
+    expect(def.defaults.vpnPorts.validate('443, 70000')).to.equal(false);
+    expect(def.defaults.allowAddresses.validate('203.0.113.7, 192.0.2.0/24')).to.equal(true);
+    expect(def.defaults.allowAddresses.validate('<script>')).to.equal(false);
     for (const w of ['Port scans', 'Sweeps', 'Password guessing', 'Listed addresses', 'Beaconing', 'Exposed risky services', 'Floods', 'Research scanners']) {
       expect(html, w).to.contain(`**${w}**`);
     }
