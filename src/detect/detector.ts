@@ -14,6 +14,8 @@ export interface Ctx {
   incident(key: string, type: string, o: Obs, attackerSide: 'source' | 'destination'): OpenIncident | null;
   /** The open incident for `key`, if it is still current at time t. */
   find(key: string, t: number): OpenIncident | undefined;
+  /** True when this open incident is still current at time t (closes it when it went quiet); no table lookup. */
+  current(inc: OpenIncident, t: number): boolean;
   /** An incident has changed: send it now or later, by the update rule. */
   changed(inc: OpenIncident, t: number): void;
 }

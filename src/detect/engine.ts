@@ -141,6 +141,7 @@ export class DetectEngine {
       kind: 0,
       incident: (key, type, o, side) => self.open(key, type, o, side),
       find: (key, t) => self.find(key, t),
+      current: (inc, t) => self.current(inc, t),
       changed: (inc, t) => self.changed(inc, t),
     };
   }
@@ -304,6 +305,17 @@ export class DetectEngine {
       return undefined;
     }
     return inc;
+  }
+
+  private current(inc: OpenIncident, t: number): boolean {
+    if (inc.closed) return false;
+    const q = this.quietMs.get(inc.kindType) ?? 3600000;
+    if (t - inc.last > q || t - inc.first > this.cfg.general.maxIncidentS * 1000) {
+      this.close(inc.key, inc);
+      if (inc.dirty) this.pending.push(this.emit(inc, inc.last));
+      return false;
+    }
+    return true;
   }
 
   private close(key: string, inc: OpenIncident): void {

@@ -88,8 +88,7 @@ export const beacon: DetectorDef = {
           inner.set(pk, s);
           pairs++;
         }
-        const ikey = s.inc !== null ? s.inc.key : '';
-        const open = s.inc !== null && !s.inc.closed ? ctx.find(ikey, o.t) : undefined;
+        const open = s.inc !== null && ctx.current(s.inc, o.t) ? s.inc : undefined;
         // Packets of one burst (a connection's several log lines) are one contact.
         if (Math.abs(o.t - s.lastT) < minGap) return;
         if (o.t > s.lastT) s.lastT = o.t;

@@ -103,7 +103,7 @@ export const bruteforce: DetectorDef = {
           if (vs.length < 64 && !vs.includes(o.dst)) vs.push(o.dst);
         }
         const held = holder.inc;
-        let inc = held !== null && !held.closed ? ctx.find(held.key, o.t) : undefined;
+        let inc = held !== null && ctx.current(held, o.t) ? held : undefined;
         let sub: string | undefined;
         if (a.victimCount >= c.sprayHosts && a.n >= c.sprayHosts) sub = 'spray';
         else if (a.span(fastK) <= fastMs) sub = 'fast';

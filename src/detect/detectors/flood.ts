@@ -7,7 +7,8 @@ import type { DetectorDef, Detector, Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { place, plural } from '../incidents';
 import type { Obs } from '../obs';
-import { BoundedMap, type Clocked } from '../util';
+import { AddressTable, type Clocked } from '../util';
+import { parseIPv4 } from '../../net/ip';
 
 class Target implements Clocked {
   hot = true;
@@ -46,7 +47,7 @@ export const flood: DetectorDef = {
   create(cfg: DetectConfig): Detector {
     const c = cfg.flood;
     const winMs = c.windowS * 1000;
-    const targets = new BoundedMap<Target>(4096);
+    const targets = new AddressTable<Target>(4096);
     return {
       id: 'flood',
       tables: () => ({ targets: targets.size }),
@@ -56,7 +57,7 @@ export const flood: DetectorDef = {
         // From one source.
         const n = p.rate(o.t, winMs, o.packets);
         const fi = p.floodInc;
-        if (fi !== null && !fi.closed && ctx.find(fi.key, o.t) === fi) {
+        if (fi !== null && ctx.current(fi, o.t)) {
           fi.add(o, o.dst, o.dport);
           fi.details.peak_per_window = Math.max(Number(fi.details.peak_per_window ?? 0), n);
           ctx.changed(fi, o.t);
@@ -74,8 +75,9 @@ export const flood: DetectorDef = {
           }
         }
         // To one destination.
-        let tg = targets.get(o.dst);
-        if (tg === undefined) { tg = new Target(); targets.set(o.dst, tg); }
+        const dn = o.dst.indexOf(':') < 0 ? parseIPv4(o.dst) : -1;
+        let tg = targets.get(o.dst, dn);
+        if (tg === undefined) { tg = new Target(); targets.set(o.dst, dn, tg); }
         if (o.t - tg.start >= winMs || o.t < tg.start - winMs) { tg.start = o.t; tg.count = 0; tg.top.length = 0; }
         tg.count += o.packets;
         if (tg.count > tg.peak) tg.peak = tg.count;

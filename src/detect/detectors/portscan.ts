@@ -75,7 +75,7 @@ export const portscan: DetectorDef = {
         const p = ctx.profile;
         if (p === null) return;
         const open = p.scanInc;
-        if (open !== null && !open.closed && ctx.find(open.key, o.t) === open) {
+        if (open !== null && ctx.current(open, o.t)) {
           open.add(o, o.dst, o.dport);
           if (open.events >= 2 * open.emittedCount || o.allowed) detailsFrom(open, p, String(open.details.speed));
           ctx.changed(open, o.t);

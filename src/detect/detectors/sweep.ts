@@ -57,7 +57,7 @@ export const sweep: DetectorDef = {
         const p = ctx.profile;
         if (p === null) return;
         const open = p.sweepInc;
-        if (open !== null && !open.closed && ctx.find(open.key, o.t) === open) {
+        if (open !== null && ctx.current(open, o.t)) {
           open.add(o, o.dst, o.dport);
           if (open.events >= 2 * open.emittedCount) detailsFrom(open, p);
           ctx.changed(open, o.t);
