@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Bench> = {
   enrich: () => require('./enrich') as Bench,
   report: () => require('./report') as Bench,
   hub: () => require('./hub') as Bench,
+  detect: () => require('./detect'),
 };
 
 async function main(): Promise<void> {

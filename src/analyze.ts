@@ -5,14 +5,14 @@
  */
 import type { GwEvent } from './event';
 import { forEachLine } from './cli/lines';
-import { DetectEngine, DetectConfig } from './detect/engine';
+import { DetectEngine, type DetectOptions, type DetectStats } from './detect/engine';
 import type { Incident } from './detect/incident';
 import { Enricher, EnrichOptions } from './enrich/pipeline';
 import { LineParser, LineParserOptions, ParseStats } from './parsers/registry';
 
 export interface AnalyzeOptions extends EnrichOptions {
   parse?: LineParserOptions;
-  detect?: Partial<DetectConfig>;
+  detect?: DetectOptions;
   /** Called with every enriched event (reports use it to build rollups). */
   onEvent?: (ev: GwEvent) => void;
 }
@@ -23,6 +23,8 @@ export interface AnalyzeResult {
   /** First and last event time seen (ISO), or undefined when there were no events. */
   from?: string;
   to?: string;
+  /** What the detection engine counted (skipped, duplicates, allow-listed, table sizes). */
+  detect?: DetectStats;
 }
 
 /** Keep the latest version of each incident id, in first-seen order. */
@@ -38,7 +40,9 @@ export class Analyzer {
   private to?: string;
   private constructor(readonly enricher: Enricher, private readonly opts: AnalyzeOptions) {
     this.parser = new LineParser(opts.parse ?? {});
-    this.engine = new DetectEngine(opts.detect ?? {});
+    // Offline only the latest state of each incident is kept: no periodic re-sends needed.
+    const d = opts.detect ?? {};
+    this.engine = new DetectEngine({ ...d, general: { updateEveryS: 1e9, ...d.general } });
   }
 
   static async create(opts: AnalyzeOptions = {}): Promise<Analyzer> {
@@ -62,7 +66,7 @@ export class Analyzer {
 
   finish(): AnalyzeResult {
     collect(this.incidents, this.engine.flush());
-    return { incidents: [...this.incidents.values()], parse: this.parser.stats, from: this.from, to: this.to };
+    return { incidents: [...this.incidents.values()], parse: this.parser.stats, from: this.from, to: this.to, detect: this.engine.tableSizes() };
   }
 }
 

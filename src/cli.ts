@@ -8,6 +8,7 @@ type Command = { usage: string; run(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, () => Command> = {
   parse: () => require('./cli/parse') as Command,
+  analyze: () => require('./cli/analyze') as Command,
   share: () => require('./cli/share') as Command,
 };
 

@@ -2,26 +2,374 @@
  * The detection engine. INTERFACE CONTRACT (used by analyze, the detect node, report, share):
  *   const engine = new DetectEngine(config?)
  *   engine.process(ev)  -> incidents that are new or changed because of this event
- *   engine.tick(nowMs)  -> incidents due on a timer (slow detectors, window closes); call every few seconds
+ *   engine.tick(nowMs)  -> incidents due on a timer (updates held back, incidents that went quiet); call every few seconds
  *   engine.flush()      -> everything still open (end of a replay)
- * This first version detects nothing; the detection work replaces the body, keeping the interface.
+ *
+ * Time is the events' own time (so a replay gives the same result as live), kept per gateway
+ * (observer): gateways with skewed clocks, or log files replayed one after the other, do not close
+ * each other's windows. Late and out-of-order events are counted in the windows they belong to.
+ * When two gateways log the same packet, the second copy is dropped. Every table is capped.
  */
 import type { GwEvent } from '../event';
 import type { Incident } from './incident';
+import { resolveConfig, validateConfig, type DetectConfig, type DetectOptions } from './config';
+import type { Ctx, Detector, IncidentKind } from './detector';
+import { DETECTORS } from './detectors';
+import { OpenIncident, partyOf, type Description } from './incidents';
+import { flagBits, looksLikeReply, scanKind, type Obs } from './obs';
+import { Profile } from './profile';
+import { ScannerMatcher } from './scanners';
+import { AddressTable, BoundedMap, looksInternal, NetList, parseTimeMs, type Clocked } from './util';
+import { parseIPv4 } from '../net/ip';
 
-export interface DetectConfig {
-  [detector: string]: unknown;
+export type { DetectConfig, DetectOptions } from './config';
+export { DEFAULT_CONFIG, resolveConfig } from './config';
+
+export interface DetectStats {
+  events: number;
+  /** Events without a readable time or addresses. */
+  skipped: number;
+  allowlisted: number;
+  duplicates: number;
+  /** Packets that look like late replies to our own connections (not counted as probes). */
+  replies: number;
+  incidents: number;
+  open: number;
+  tables: Record<string, number>;
+  evicted: Record<string, number>;
 }
 
+const EMPTY: Incident[] = [];
+
+class ObserverClock {
+  max = -Infinity;
+  /** Wall time at the last tick where `max` had moved, and the value it had then. */
+  wallAt = 0;
+  seenMax = -Infinity;
+}
+
+class Dup implements Clocked {
+  hot = false;
+  constructor(public observer: string, public t: number) {}
+}
+
+class RepeatCount implements Clocked {
+  hot = true;
+  n = 0;
+}
+
+const RESEARCH_KIND: IncidentKind = {
+  technique: { id: 'T1595', name: 'Active Scanning', tactic: 'Reconnaissance' },
+  describe(inc): Description {
+    return {
+      score: 10,
+      severity: 'low',
+      confidence: 'high',
+      summary: `${inc.attacker.known_scanner ?? 'A research scanner'} (${inc.attacker.ip}) checked ${inc.victimCount === 1 ? 'your address' : `${inc.victimCount} of your addresses`} on ${inc.ports.size === 1 ? 'one port' : `${inc.ports.size} ports`}: an Internet-wide survey that maps what everyone exposes, not an attack on you in particular.`,
+      advice: 'Nothing to do. What they see, attackers can see too: make sure only services you mean to offer are reachable.',
+    };
+  },
+};
+
 export class DetectEngine {
-  constructor(readonly config: Partial<DetectConfig> = {}) {}
-  process(_ev: GwEvent): Incident[] {
-    return [];
+  readonly cfg: DetectConfig;
+  /** Problems in the given settings (the engine fell back to defaults for them). */
+  readonly configProblems: string[];
+  readonly stats: DetectStats;
+  private readonly detectors: Detector[];
+  private readonly kinds = new Map<string, IncidentKind>();
+  private readonly quietMs = new Map<string, number>();
+  private readonly profiles: AddressTable<Profile>;
+  private readonly book: BoundedMap<OpenIncident>;
+  private readonly repeats: BoundedMap<RepeatCount>;
+  private readonly dups: BoundedMap<Dup>;
+  private readonly clocks = new Map<string, ObserverClock>();
+  private readonly scanners: ScannerMatcher;
+  private readonly allowAddr: Set<string>;
+  private readonly allowNets: NetList;
+  private readonly allowPorts: Uint8Array | null;
+  private readonly o: Obs;
+  private out: Incident[] = [];
+  private pending: Incident[] = [];
+  private readonly ctx: Ctx;
+  private lastTs = '';
+  private lastObserver = '';
+  private lastClock: ObserverClock | undefined;
+  private lastMs = NaN;
+  private readonly leakPerMs: number;
+  private readonly slowMs: number;
+
+  constructor(readonly config: DetectOptions = {}) {
+    const cfg = resolveConfig(config);
+    this.configProblems = validateConfig(cfg);
+    this.cfg = cfg;
+    const g = cfg.general;
+    this.stats = { events: 0, skipped: 0, allowlisted: 0, duplicates: 0, replies: 0, incidents: 0, open: 0, tables: {}, evicted: {} };
+    this.profiles = new AddressTable<Profile>(g.maxSources);
+    this.book = new BoundedMap<OpenIncident>(g.maxOpenIncidents, (_k, inc) => {
+      inc.closed = true;
+      if (inc.dirty) this.pending.push(this.emit(inc, inc.last));
+    });
+    this.repeats = new BoundedMap<RepeatCount>(g.maxSources);
+    this.dups = new BoundedMap<Dup>(Math.max(1024, g.maxSources >> 1));
+    this.scanners = new ScannerMatcher(cfg.knownScanners.orgs, cfg.knownScanners.networks);
+    this.allowAddr = new Set(cfg.allowlist.addresses.map(String));
+    this.allowNets = new NetList(cfg.allowlist.networks);
+    if (cfg.allowlist.ports.length) {
+      this.allowPorts = new Uint8Array(65536);
+      for (const p of cfg.allowlist.ports) if (p >= 0 && p < 65536) this.allowPorts[p] = 1;
+    } else this.allowPorts = null;
+    this.leakPerMs = 1 / (cfg.portscan.fastLeakS * 1000);
+    this.slowMs = cfg.portscan.slowWindowS * 1000;
+    for (const d of DETECTORS) {
+      for (const [type, kind] of Object.entries(d.kinds)) this.kinds.set(type, kind);
+    }
+    const q = g.quietPeriodS * 1000;
+    for (const t of this.kinds.keys()) this.quietMs.set(t, q);
+    // Slow things have long gaps between their events.
+    this.quietMs.set('beacon', Math.max(q, cfg.beacon.maxIntervalS * 3000));
+    this.quietMs.set('exposed-service', Math.max(q, 86400000));
+    this.detectors = DETECTORS.filter((d) => (cfg as unknown as Record<string, { enabled?: boolean }>)[d.id]?.enabled !== false).map((d) => d.create(cfg));
+    this.o = {
+      ev: undefined as unknown as GwEvent, t: 0, observer: '', src: '', dst: '', sport: -1, dport: -1, transport: '',
+      allowed: false, direction: 'inbound', flags: -1, tcpOptions: undefined, packets: 1, badSrc: undefined, badDst: undefined,
+    };
+    const self = this;
+    this.ctx = {
+      cfg,
+      profile: null,
+      kind: 0,
+      incident: (key, type, o, side) => self.open(key, type, o, side),
+      find: (key, t) => self.find(key, t),
+      current: (inc, t) => self.current(inc, t),
+      changed: (inc, t) => self.changed(inc, t),
+    };
   }
-  tick(_nowMs: number): Incident[] {
-    return [];
+
+  /** Feed one event; returns the incidents that are new or changed because of it. Never throws on bad input. */
+  process(ev: GwEvent): Incident[] {
+    const st = this.stats;
+    st.events++;
+    if (ev === null || typeof ev !== 'object' || !ev.source || !ev.destination) { st.skipped++; return EMPTY; }
+    const src = ev.source.ip, dst = ev.destination.ip;
+    if (typeof src !== 'string' || typeof dst !== 'string') { st.skipped++; return EMPTY; }
+    const ts = ev['@timestamp'];
+    let t: number;
+    if (ts === this.lastTs) t = this.lastMs;
+    else { t = parseTimeMs(ts); this.lastTs = ts; this.lastMs = t; }
+    if (!(t === t)) { st.skipped++; return EMPTY; }
+    const o = this.o;
+    o.ev = ev;
+    o.t = t;
+    o.src = src;
+    o.dst = dst;
+    o.sport = ev.source.port ?? -1;
+    const transport = ev.network?.transport ?? '';
+    o.transport = transport;
+    o.dport = transport === 'icmp' || transport === 'ipv6-icmp' ? -1 : ev.destination.port ?? -1;
+    o.allowed = ev.event?.action === 'allow';
+    const gw = ev.gatewatch;
+    o.observer = ev.observer?.hostname ?? (gw?.reporter as string | undefined) ?? '-';
+    o.flags = transport === 'tcp' ? flagBits(gw?.tcp_flags) : -1;
+    o.tcpOptions = gw?.tcp_options;
+    o.packets = 1;
+    let dir = ev.network?.direction;
+    if (dir === undefined) {
+      const si = looksInternal(src), di = looksInternal(dst);
+      dir = si ? (di ? 'internal' : 'outbound') : (di ? 'inbound' : 'external');
+    }
+    o.direction = dir;
+    o.badSrc = undefined;
+    o.badDst = undefined;
+    const th = ev.threat?.enrichments;
+    if (Array.isArray(th) && th.length) {
+      for (const e of th) {
+        const f = e?.matched?.field;
+        if (f === 'source.ip') (o.badSrc ??= []).push(e);
+        else if (f === 'destination.ip') (o.badDst ??= []).push(e);
+      }
+    }
+    // Allow-lists.
+    if (this.allowAddr.size && (this.allowAddr.has(src) || this.allowAddr.has(dst))) { st.allowlisted++; return EMPTY; }
+    if (!this.allowNets.empty && (this.allowNets.has(src) || this.allowNets.has(dst))) { st.allowlisted++; return EMPTY; }
+    if (this.allowPorts !== null && o.dport >= 0 && this.allowPorts[o.dport] === 1) { st.allowlisted++; return EMPTY; }
+    // Per-gateway time.
+    let clk = o.observer === this.lastObserver ? this.lastClock : this.clocks.get(o.observer);
+    if (clk === undefined) {
+      if (this.clocks.size >= 1024) { this.clocks.clear(); this.lastObserver = ''; }
+      clk = new ObserverClock();
+      this.clocks.set(o.observer, clk);
+    }
+    this.lastObserver = o.observer;
+    this.lastClock = clk;
+    if (t > clk.max) clk.max = t;
+    // The same packet from two gateways: drop the second copy.
+    if (this.clocks.size > 1) {
+      const k = src + '|' + o.sport + '|' + dst + '|' + o.dport + '|' + transport + '|' + o.flags;
+      const d = this.dups.peek(k);
+      if (d !== undefined && d.observer !== o.observer && Math.abs(d.t - t) <= this.cfg.general.duplicateWindowS * 1000) {
+        st.duplicates++;
+        return EMPTY;
+      }
+      if (d === undefined) this.dups.set(k, new Dup(o.observer, t));
+      else { d.observer = o.observer; d.t = t; }
+    }
+    // The remote source's profile, for inbound traffic.
+    const ctx = this.ctx;
+    const kind = scanKind(o);
+    ctx.kind = kind;
+    ctx.profile = null;
+    // 'external' (neither side is ours: the site's addresses are not configured) counts as inbound only when
+    // denied; allowed traffic between two outside addresses is usually our own, logged after NAT.
+    if (dir === 'inbound' || (dir === 'external' && !o.allowed) || (dir === 'internal' && this.cfg.general.includeInternal)) {
+      if (looksLikeReply(o)) st.replies++;
+      else {
+        const n4 = src.indexOf(':') < 0 ? parseIPv4(src) : -1;
+        let p = this.profiles.get(src, n4);
+        if (p === undefined) {
+          p = new Profile(src);
+          this.profiles.set(src, n4, p);
+        } else if (t - p.first > this.slowMs && p.events > 0) p.reset(t);
+        p.add(o, kind, this.leakPerMs);
+        ctx.profile = p;
+      }
+    }
+    this.out = EMPTY;
+    const ds = this.detectors;
+    for (let i = 0; i < ds.length; i++) ds[i]!.process(o, ctx);
+    if (this.pending.length) {
+      if (this.out === EMPTY) this.out = [];
+      this.out.push(...this.pending);
+      this.pending = [];
+    }
+    const r = this.out;
+    this.out = EMPTY;
+    return r;
   }
+
+  /**
+   * Call every few seconds with the wall clock. Sends held-back updates and closes incidents that
+   * went quiet. Event time moves on with the wall clock between events, per gateway.
+   */
+  tick(nowMs: number = Date.now()): Incident[] {
+    const out: Incident[] = [];
+    for (const c of this.clocks.values()) {
+      if (c.max !== c.seenMax) { c.seenMax = c.max; c.wallAt = nowMs; }
+    }
+    const updMs = this.cfg.general.updateEveryS * 1000;
+    for (const [key, inc] of this.book.entries()) {
+      const ob = inc.observers[inc.observers.length - 1] ?? '-';
+      const c = this.clocks.get(ob);
+      const now = c ? c.max + Math.max(0, nowMs - c.wallAt) : inc.last;
+      if (now - inc.last > (this.quietMs.get(inc.kindType) ?? 3600000)) {
+        this.close(key, inc);
+        if (inc.dirty) out.push(this.emit(inc, now));
+      } else if (inc.dirty && now - inc.emittedAt >= updMs) out.push(this.emit(inc, now));
+    }
+    if (this.pending.length) { out.push(...this.pending); this.pending = []; }
+    return out;
+  }
+
+  /** Everything still open, in its latest state (end of a replay). Incidents stay open. */
   flush(): Incident[] {
-    return [];
+    const out: Incident[] = [...this.pending];
+    this.pending = [];
+    for (const inc of this.book.values()) out.push(this.emit(inc, inc.last));
+    return out;
+  }
+
+  /** Open incidents right now (for status displays). */
+  get openCount(): number {
+    return this.book.size;
+  }
+
+  /** Table sizes and evictions (tests of the caps, status). */
+  tableSizes(): DetectStats {
+    const st = this.stats;
+    st.open = this.book.size;
+    st.tables = { profiles: this.profiles.size, incidents: this.book.size, repeats: this.repeats.size, duplicates: this.dups.size };
+    for (const d of this.detectors) Object.assign(st.tables, d.tables());
+    st.evicted = { profiles: this.profiles.evictions, incidents: this.book.evicted, duplicates: this.dups.evicted };
+    return st;
+  }
+
+  // ---- incident book -------------------------------------------------------------------------
+
+  private find(key: string, t: number): OpenIncident | undefined {
+    const inc = this.book.get(key);
+    if (inc === undefined) return undefined;
+    const q = this.quietMs.get(inc.kindType) ?? 3600000;
+    if (t - inc.last > q || t - inc.first > this.cfg.general.maxIncidentS * 1000) {
+      this.close(key, inc);
+      if (inc.dirty) this.pending.push(this.emit(inc, inc.last));
+      return undefined;
+    }
+    return inc;
+  }
+
+  private current(inc: OpenIncident, t: number): boolean {
+    if (inc.closed) return false;
+    const q = this.quietMs.get(inc.kindType) ?? 3600000;
+    if (t - inc.last > q || t - inc.first > this.cfg.general.maxIncidentS * 1000) {
+      this.close(inc.key, inc);
+      if (inc.dirty) this.pending.push(this.emit(inc, inc.last));
+      return false;
+    }
+    return true;
+  }
+
+  private close(key: string, inc: OpenIncident): void {
+    inc.closed = true;
+    this.book.delete(key);
+  }
+
+  private open(key: string, type: string, o: Obs, side: 'source' | 'destination'): OpenIncident | null {
+    const cur = this.find(key, o.t);
+    if (cur !== undefined) return cur;
+    let kind = this.kinds.get(type);
+    if (kind === undefined) throw new Error(`unknown incident type ${type}`);
+    const party = partyOf(o.ev, side);
+    let shownType = type;
+    if (kind.reconnaissance && this.cfg.knownScanners.mode !== 'off') {
+      const name = this.scanners.match(party.ip, party.as?.organization?.name);
+      if (name !== undefined) {
+        if (this.cfg.knownScanners.mode === 'ignore') return null;
+        party.known_scanner = name;
+        shownType = 'research-scanner';
+        kind = { ...kind, describe: RESEARCH_KIND.describe };
+      }
+    }
+    const rkey = type + '|' + party.ip;
+    let rc = this.repeats.get(rkey);
+    if (rc === undefined) { rc = new RepeatCount(); this.repeats.set(rkey, rc); }
+    const inc = new OpenIncident(key, shownType, kind.technique, kind.describe, party, o.t, rc.n);
+    inc.kindType = type;
+    if (shownType === 'research-scanner') inc.details.activity = type;
+    rc.n++;
+    inc.direction = o.direction;
+    this.book.set(key, inc);
+    this.stats.incidents++;
+    return inc;
+  }
+
+  private changed(inc: OpenIncident, t: number): void {
+    let send = false;
+    if (inc.emittedCount === 0) send = true;
+    else if (inc.events >= 2 * inc.emittedCount || inc.subtype !== inc.emittedSubtype || inc.level !== inc.emittedLevel) send = true;
+    else if (t - inc.emittedAt >= this.cfg.general.updateEveryS * 1000) send = true;
+    if (!send) return;
+    if (this.out === EMPTY) this.out = [];
+    this.out.push(this.emit(inc, t));
+  }
+
+  private emit(inc: OpenIncident, t: number): Incident {
+    const snap = inc.snapshot();
+    inc.emittedCount = Math.max(1, inc.events);
+    inc.emittedAt = t;
+    inc.emittedSubtype = inc.subtype;
+    inc.emittedLevel = inc.level;
+    inc.dirty = false;
+    if (inc.status !== 'update') inc.status = 'update';
+    return snap;
   }
 }

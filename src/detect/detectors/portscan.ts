@@ -1,0 +1,111 @@
+/**
+ * Port scans (MITRE T1046): one address trying many ports. Fast scans (new ports faster than the
+ * bucket drains), slow scans (many distinct ports within a day), UDP and IP-protocol scans, the scan
+ * type from TCP flags (SYN, FIN, XMAS, NULL, ACK, connect) and tool fingerprints (Masscan, Mirai).
+ */
+import type { DetectorDef, Detector, Ctx } from '../detector';
+import type { DetectConfig } from '../config';
+import { duration, listPorts, place, plural, type OpenIncident } from '../incidents';
+import { SCAN_KINDS, type Obs } from '../obs';
+import type { Profile } from '../profile';
+
+const KIND_WORDS: Record<string, string> = {
+  syn: 'half-open (SYN)', fin: 'stealthy FIN', xmas: 'stealthy "Christmas tree"', null: 'stealthy NULL', ack: 'firewall-mapping ACK',
+  connect: 'full-connection', udp: 'UDP', icmp: 'ICMP', other: 'unusual', ipproto: 'IP-protocol',
+};
+
+function detailsFrom(inc: OpenIncident, p: Profile, speed: string): void {
+  const kind = p.protoCount >= 5 && p.portCount < 4 ? 'ipproto' : SCAN_KINDS[p.topKind()]!;
+  const syns = p.kindCount(0);
+  let tool: string | undefined;
+  if (p.syn23 > 0 && p.syn2323 > 0) tool = 'mirai';
+  else if (p.synNoOptions >= 3 && p.synNoOptions >= 0.8 * syns) tool = 'masscan';
+  const spanS = Math.max(1, (p.last - p.first) / 1000);
+  inc.subtype = speed === 'slow' ? 'slow' : kind;
+  inc.details.scan_type = kind;
+  inc.details.speed = speed;
+  inc.details.distinct_ports = p.portCount;
+  inc.details.distinct_hosts = p.hostCount;
+  inc.details.protocols = p.protoCount;
+  inc.details.ports_per_minute = Math.round((p.portCount / spanS) * 60 * 10) / 10;
+  if (tool) inc.details.tool = tool;
+  inc.level = (tool ? 1 : 0) + (p.allowed > 0 ? 2 : 0) + (speed === 'fast' ? 4 : 0);
+}
+
+export const portscan: DetectorDef = {
+  id: 'portscan',
+  kinds: {
+    portscan: {
+      technique: { id: 'T1046', name: 'Network Service Discovery', tactic: 'Discovery' },
+      reconnaissance: true,
+      describe(inc) {
+        const d = inc.details;
+        const ports = Number(d.distinct_ports ?? inc.ports.size);
+        const hosts = inc.victimCount;
+        const tool = d.tool as string | undefined;
+        const kind = String(d.scan_type ?? 'syn');
+        let score = 25 + Math.min(20, Math.log2(Math.max(1, ports)) * 3) + (hosts > 1 ? 5 : 0);
+        if (inc.allowed > 0) score += 20;
+        if (d.speed === 'fast') score += 5;
+        if (kind === 'fin' || kind === 'xmas' || kind === 'null') score += 5;
+        if (tool === 'mirai') score += 10;
+        const who = place(inc.attacker);
+        const what = tool === 'mirai'
+          ? `an infected device (Mirai botnet pattern) at ${who} looked for Telnet on your network`
+          : `${who} ${d.speed === 'slow' ? 'slowly ' : ''}tried ${plural(ports, 'port')} on ${hosts === 1 ? (inc.victims[0]?.ip ?? 'one of your addresses') : plural(hosts, 'of your addresses', 'of your addresses')} in ${duration(inc.last - inc.first)} (a ${KIND_WORDS[kind] ?? kind} port scan${tool === 'masscan' ? ' by the Masscan tool' : ''})`;
+        const got = inc.allowed > 0 ? `; ${plural(inc.allowed, 'attempt')} got through your firewall` : '; your firewall blocked it';
+        const open = inc.allowed > 0
+          ? 'Some probes were let through: check which ports are open to the Internet (ports ' + listPorts(inc.topPorts()) + ') and close any you do not need.'
+          : 'Nothing to do unless it repeats: your firewall blocked it. If it keeps coming back, block this address.';
+        return {
+          score,
+          confidence: ports >= 32 || d.speed === 'fast' || tool ? 'high' : 'medium',
+          summary: `Someone is looking for ways in: ${what}${got}.`,
+          advice: open,
+        };
+      },
+    },
+  },
+  create(cfg: DetectConfig): Detector {
+    const c = cfg.portscan;
+    return {
+      id: 'portscan',
+      tables: () => ({}),
+      process(o: Obs, ctx: Ctx): void {
+        const p = ctx.profile;
+        if (p === null) return;
+        const open = p.scanInc;
+        if (open !== null && ctx.current(open, o.t)) {
+          open.add(o, o.dst, o.dport);
+          if (open.events >= 2 * open.emittedCount || o.allowed) detailsFrom(open, p, String(open.details.speed));
+          ctx.changed(open, o.t);
+          return;
+        }
+        let speed: string | undefined;
+        if (p.level >= c.fastPorts) speed = 'fast';
+        else if (p.portCount >= c.slowPorts) speed = 'slow';
+        else if (p.protoCount >= c.protocols) speed = 'fast';
+        else if (p.syn23 >= c.miraiTelnet && p.syn2323 > 0) speed = 'fast';
+        if (speed === undefined) return;
+        const inc = ctx.incident('portscan|' + p.ip, 'portscan', o, 'source');
+        if (inc === null) return;
+        p.scanInc = inc;
+        if (inc.events === 0) {
+          for (const h of p.hostList()) {
+            for (const port of h.ports) inc.addVictim(h.ip, port, 0);
+            const v = inc.victims.find((x) => x.ip === h.ip);
+            if (v) v.count = h.count;
+          }
+          for (const port of p.portValues()) if (inc.ports.size < 64) inc.ports.set(port, 1);
+          inc.add(o, undefined, -1, p.events);
+          inc.allowed = p.allowed;
+          inc.first = Math.min(inc.first, p.first);
+        } else inc.add(o, o.dst, o.dport);
+        detailsFrom(inc, p, speed);
+        const sp = speed;
+        inc.refresh = () => { if (p.scanInc === inc) detailsFrom(inc, p, String(inc.details.speed ?? sp)); };
+        ctx.changed(inc, o.t);
+      },
+    };
+  },
+};

@@ -1,0 +1,205 @@
+/**
+ * Open incidents: one per attacker, type and window, updated as they grow, turned into the public
+ * `Incident` shape only when they are sent (so the per-event cost stays a few counter updates).
+ */
+import type { Direction, GwEvent, ThreatEnrichment } from '../event';
+import type { Incident, Party, Severity, Victim } from './incident';
+import type { Obs } from './obs';
+import { clamp, isoOfMs, stableId, type Clocked } from './util';
+
+export const MAX_VICTIMS = 32;
+export const MAX_PORTS_PER_VICTIM = 32;
+export const MAX_PORTS = 64;
+
+/** What a detector says about one of its incidents when it is sent. */
+export interface Description {
+  /** 0–100 before the engine's repeat-offence bonus. */
+  score: number;
+  confidence: 'low' | 'medium' | 'high';
+  summary: string;
+  advice: string;
+  /** Force a severity (e.g. a research scanner is always low). */
+  severity?: Severity;
+}
+export type Describer = (inc: OpenIncident) => Description;
+
+export interface Technique { id: string; name: string; tactic: string }
+
+export class OpenIncident implements Clocked {
+  hot = true;
+  id: string;
+  subtype?: string;
+  attacker: Party;
+  direction?: Direction;
+  first: number;
+  last: number;
+  events = 0;
+  allowed = 0;
+  victims: Array<Victim & { count: number }> = [];
+  /** Victims beyond MAX_VICTIMS (counted, not listed). */
+  moreVictims = 0;
+  ports = new Map<number, number>();
+  transports: string[] = [];
+  observers: string[] = [];
+  details: Record<string, unknown> = {};
+  status: 'new' | 'update' | 'repeat';
+  /** Incidents of this type from this attacker before this one. */
+  repeat: number;
+  /** Detector-specific numbers for scoring. */
+  level = 0;
+  emittedCount = 0;
+  emittedAt = -Infinity;
+  emittedSubtype?: string;
+  emittedLevel = 0;
+  /** The detector's type (differs from `type` for a research scanner). */
+  kindType: string;
+  dirty = false;
+  closed = false;
+  /** Called before each snapshot so details reflect the latest state. */
+  refresh?: () => void;
+
+  constructor(
+    readonly key: string,
+    public type: string,
+    readonly technique: Technique,
+    readonly describe: Describer,
+    attacker: Party,
+    t: number,
+    repeat: number,
+  ) {
+    this.attacker = attacker;
+    this.first = t;
+    this.last = t;
+    this.repeat = repeat;
+    this.status = repeat > 0 ? 'repeat' : 'new';
+    this.kindType = type;
+    this.id = stableId(`${type}|${key}|${t}`);
+  }
+
+  /** Count an event against this incident. */
+  add(o: Obs, victimIp: string | undefined, port: number, n = o.packets): void {
+    const t = o.t;
+    if (t > this.last) this.last = t;
+    if (t < this.first) this.first = t;
+    this.events += n;
+    if (o.allowed) this.allowed += n;
+    this.dirty = true;
+    if (victimIp !== undefined) this.addVictim(victimIp, port, n);
+    if (port >= 0 && (this.ports.size < MAX_PORTS || this.ports.has(port))) this.ports.set(port, (this.ports.get(port) ?? 0) + n);
+    const tr = o.transport;
+    if (tr && this.transports.length < 8 && !this.transports.includes(tr)) this.transports.push(tr);
+    const ob = o.observer;
+    if (this.observers.length < 8 && !this.observers.includes(ob)) this.observers.push(ob);
+  }
+
+  addVictim(ip: string, port: number, n: number): void {
+    const vs = this.victims;
+    let v: (Victim & { count: number }) | undefined;
+    for (let i = 0; i < vs.length; i++) if (vs[i]!.ip === ip) { v = vs[i]; break; }
+    if (v === undefined) {
+      if (vs.length >= MAX_VICTIMS) { this.moreVictims++; return; }
+      v = { ip, ports: [], count: 0 };
+      vs.push(v);
+    }
+    v.count += n;
+    if (port >= 0 && v.ports.length < MAX_PORTS_PER_VICTIM && !v.ports.includes(port)) v.ports.push(port);
+  }
+
+  get victimCount(): number {
+    return this.victims.length + this.moreVictims;
+  }
+
+  /** Ports, most frequent first. */
+  topPorts(): number[] {
+    return [...this.ports.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map((e) => e[0]);
+  }
+
+  /** The public shape. `bonus` is added to the detector's score (repeat offence, reputation). */
+  snapshot(): Incident {
+    this.refresh?.();
+    const d = this.describe(this);
+    let score = d.score;
+    if (d.severity === undefined) {
+      if (this.repeat > 0) score += Math.min(15, 5 * this.repeat);
+      if (this.attacker.reputation?.length && this.type !== 'known-bad-inbound' && this.type !== 'known-bad-outbound') score += 10;
+    }
+    score = Math.round(clamp(score, 0, 100));
+    const severity = d.severity ?? severityOf(score);
+    const inc: Incident = {
+      id: this.id,
+      type: this.type,
+      severity,
+      score,
+      confidence: d.confidence,
+      attacker: { ...this.attacker },
+      victims: this.victims.map((v) => ({ ip: v.ip, ports: [...v.ports].sort((a, b) => a - b), count: v.count })),
+      first_seen: isoOfMs(this.first),
+      last_seen: isoOfMs(this.last),
+      event_count: this.events,
+      allowed_count: this.allowed,
+      transports: [...this.transports],
+      ports: this.topPorts(),
+      mitre: { technique: { id: this.technique.id, name: this.technique.name }, tactic: this.technique.tactic },
+      summary: d.summary,
+      advice: d.advice,
+      observers: [...this.observers],
+      status: this.status,
+      details: copyDetails(this.details),
+    };
+    if (this.subtype !== undefined) inc.subtype = this.subtype;
+    if (this.direction !== undefined) inc.direction = this.direction;
+    if (this.moreVictims > 0) inc.details!.more_victims = this.moreVictims;
+    return inc;
+  }
+}
+
+/** Details are copied so a sent incident never changes under its receiver. */
+function copyDetails(d: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d)) out[k] = Array.isArray(v) ? [...v] : v;
+  return out;
+}
+
+export function severityOf(score: number): Severity {
+  return score >= 85 ? 'critical' : score >= 60 ? 'high' : score >= 35 ? 'medium' : 'low';
+}
+
+/** The remote party as it appears in an incident: address with its geo, AS and reputation from the event. */
+export function partyOf(ev: GwEvent, side: 'source' | 'destination'): Party {
+  const e = ev[side];
+  const p: Party = { ip: e.ip ?? '' };
+  if (e.geo) p.geo = e.geo;
+  if (e.as) p.as = e.as;
+  if (e.address_scope) p.address_scope = e.address_scope;
+  const field = side === 'source' ? 'source.ip' : 'destination.ip';
+  const all = ev.threat?.enrichments;
+  const rep = Array.isArray(all) ? all.filter((x: ThreatEnrichment) => x?.matched?.field === field) : undefined;
+  if (rep && rep.length) p.reputation = rep;
+  return p;
+}
+
+/** "a few", "12", "about 300": counts for sentences. */
+export function plural(n: number, one: string, many = one + 's'): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function place(p: Party): string {
+  const c = p.geo?.country_name ?? p.geo?.country_iso_code;
+  const org = p.as?.organization?.name;
+  const bits = [c ? `in ${c}` : '', org ? `(${org})` : ''].filter(Boolean).join(' ');
+  return bits ? `${p.ip} ${bits}` : p.ip;
+}
+
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} seconds`;
+  if (s < 5400) return `${Math.round(s / 60)} minutes`;
+  if (s < 172800) return `${Math.round(s / 3600)} hours`;
+  return `${Math.round(s / 86400)} days`;
+}
+
+export function listPorts(ports: number[], max = 6): string {
+  if (ports.length === 0) return '';
+  const shown = ports.slice(0, max).join(', ');
+  return ports.length > max ? `${shown} and ${ports.length - max} more` : shown;
+}

@@ -1,0 +1,63 @@
+/** `gatewatch analyze` end to end: a generated netfilter log through the real command line. */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Incident } from '../../src/detect/incident';
+import { ROOT } from '../helpers/fixtures';
+import { mixedScenario, writeNetfilterLog } from '../helpers/traffic';
+
+describe('gatewatch analyze (CLI)', function () {
+  this.timeout(60000);
+  let dir: string;
+  let log: string;
+  let attackers: Record<string, string>;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gw-analyze-'));
+    log = join(dir, 'firewall.log');
+    const s = mixedScenario(11, 6, 2000);
+    attackers = s.attackers;
+    writeNetfilterLog(log, s.pkts);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'gatewatch.js'), 'analyze', ...args], { encoding: 'utf8' });
+
+  it('prints one incident per line: the embedded attacks and nothing else', () => {
+    const r = cli('--home-net', '198.51.100.0/24,192.168.0.0/16', log);
+    expect(r.status, r.stderr).to.equal(0);
+    const lines = r.stdout.trim().split('\n');
+    const incs = lines.map((l) => JSON.parse(l) as Incident);
+    const found = Object.fromEntries(incs.map((i) => [i.attacker.ip, i.type]));
+    expect(found).to.deep.equal(attackers);
+    const slow = incs.find((i) => i.attacker.ip === '203.0.113.77')!;
+    expect(slow.subtype).to.equal('slow');
+    const bf = incs.find((i) => i.type === 'bruteforce')!;
+    expect(bf.event_count).to.equal(30);
+    expect(bf.direction).to.equal('inbound');
+    for (const i of incs) {
+      expect(i.id).to.match(/^[0-9a-f]{16}$/);
+      expect(i.summary.length).to.be.greaterThan(20);
+      expect(i.advice.length).to.be.greaterThan(20);
+    }
+  });
+
+  it('--json writes the whole result', () => {
+    const out = join(dir, 'result.json');
+    const r = cli('--json', out, log);
+    expect(r.status, r.stderr).to.equal(0);
+    const res = JSON.parse(readFileSync(out, 'utf8'));
+    expect(res.incidents.length).to.equal(r.stdout.trim().split('\n').length);
+    expect(res.parse.events).to.be.greaterThan(10000);
+    expect(res.from).to.match(/^2026-11-23T08:/);
+  });
+
+  it('refuses --html for now and unknown options, with usage', () => {
+    const r = cli('--html', join(dir, 'r.html'), log);
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/not available yet/);
+    expect(cli('--bogus', log).status).to.equal(2);
+    expect(cli().status).to.equal(2);
+  });
+});

@@ -1,0 +1,56 @@
+/** The bounded tables under the engine: a hand-written hash table must agree with a Map. */
+import { expect } from 'chai';
+import { AddressTable, BoundedMap, DistinctInts, parseTimeMs } from '../../src/detect/util';
+import { parseIPv4 } from '../../src/net/ip';
+import { Rng } from '../helpers/traffic';
+
+describe('detect tables', () => {
+  it('AddressTable agrees with a Map while under its cap, and stays under it beyond', () => {
+    const t = new AddressTable<{ hot: boolean; v: number }>(5000);
+    const ref = new Map<string, number>();
+    const rng = new Rng(5);
+    for (let i = 0; i < 4000; i++) {
+      const ip = `10.${rng.int(4)}.${rng.int(256)}.${rng.int(256)}`;
+      const n = parseIPv4(ip);
+      const got = t.get(ip, n);
+      expect(got?.v, ip).to.equal(ref.get(ip));
+      if (!got) { t.set(ip, n, { hot: true, v: i }); ref.set(ip, i); }
+    }
+    expect(t.size).to.equal(ref.size);
+    for (const [ip, v] of ref) expect(t.get(ip, parseIPv4(ip))!.v).to.equal(v);
+    // Far beyond the cap: size bounded, recent entries findable, IPv6 in its own capped map.
+    for (let i = 0; i < 50000; i++) {
+      const ip = `11.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      t.set(ip, parseIPv4(ip), { hot: true, v: i });
+      if (i % 7 === 0) t.set(`2001:db8::${i.toString(16)}`, -1, { hot: true, v: i });
+    }
+    expect(t.size).to.be.at.most(5000 + 1250);
+    expect(t.evictions).to.be.greaterThan(40000);
+    expect(t.get('11.0.195.79', parseIPv4('11.0.195.79'))!.v).to.equal(49999);
+    let count = 0;
+    for (const v of t.values()) { expect(v.v).to.be.a('number'); count++; }
+    expect(count).to.equal(t.size);
+  });
+  it('BoundedMap keeps recently used entries (second chance)', () => {
+    const m = new BoundedMap<{ hot: boolean }>(100);
+    for (let i = 0; i < 100; i++) m.set(`k${i}`, { hot: false });
+    m.get('k0');
+    for (let i = 100; i < 150; i++) m.set(`k${i}`, { hot: false });
+    expect(m.size).to.be.at.most(100);
+    expect(m.peek('k0')).to.not.equal(undefined);
+    expect(m.peek('k1')).to.equal(undefined);
+  });
+  it('DistinctInts is exact for a few values and close for many', () => {
+    const d = new DistinctInts();
+    for (let i = 0; i < 20; i++) { d.add(i); d.add(i); }
+    expect(d.count).to.equal(20);
+    for (let i = 0; i < 1000; i++) d.add(i * 13);
+    expect(d.count).to.be.within(950, 1080);
+  });
+  it('parseTimeMs matches Date.parse', () => {
+    for (const s of ['2026-11-23T08:00:02.712Z', '2026-11-23T08:00:02Z', '2026-12-31T23:59:59.999Z', '2026-11-23T08:00:02.712345Z', '2026-11-23T09:00:00+01:00', 'garbage']) {
+      const a = parseTimeMs(s), b = Date.parse(s);
+      expect(Number.isNaN(a) ? 'NaN' : a, s).to.equal(Number.isNaN(b) ? 'NaN' : b);
+    }
+  });
+});

@@ -1,0 +1,311 @@
+/**
+ * The detection engine, detector by detector: positive cases (the attack is found, with the right
+ * type, subtype and severity) and negative ones (normal traffic raises nothing).
+ */
+import { expect } from 'chai';
+import { DetectEngine, type DetectOptions } from '../../src/detect/engine';
+import type { Incident } from '../../src/detect/incident';
+import { LAN, makeEvent, normalTraffic, portScan, Rng, syntheticSource, T0, WAN, type Pkt } from '../helpers/traffic';
+
+function run(pkts: Pkt[], cfg: DetectOptions = {}, engine = new DetectEngine(cfg)): { incidents: Incident[]; all: Incident[]; engine: DetectEngine } {
+  const latest = new Map<string, Incident>();
+  const all: Incident[] = [];
+  for (const p of pkts) for (const i of engine.process(makeEvent(p))) { latest.set(i.id, i); all.push(i); }
+  for (const i of engine.flush()) latest.set(i.id, i);
+  return { incidents: [...latest.values()], all, engine };
+}
+const ofType = (xs: Incident[], t: string) => xs.filter((i) => i.type === t);
+
+describe('detect engine', () => {
+  describe('normal traffic', () => {
+    it('a day of office browsing, late replies and background noise raises nothing', () => {
+      const { incidents, engine } = run(normalTraffic(new Rng(7), 24, 3000));
+      expect(incidents.map((i) => `${i.type} ${i.attacker.ip} ${i.summary}`)).to.deep.equal([]);
+      expect(engine.stats.replies).to.be.greaterThan(1000);
+    });
+  });
+
+  describe('portscan', () => {
+    it('a fast SYN scan is one incident, updated as it grows, with a stable id', () => {
+      const { incidents, all } = run(portScan('203.0.113.5', WAN, T0, 300, 20));
+      expect(incidents).to.have.length(1);
+      const inc = incidents[0]!;
+      expect(inc.type).to.equal('portscan');
+      expect(inc.subtype).to.equal('syn');
+      expect(inc.attacker.ip).to.equal('203.0.113.5');
+      expect(inc.event_count).to.equal(300);
+      expect(inc.mitre.technique.id).to.equal('T1046');
+      expect(inc.victims[0]!.ip).to.equal(WAN);
+      expect(inc.summary).to.match(/port scan/);
+      expect(all[0]!.status).to.equal('new');
+      expect(all.length).to.be.within(2, 12); // updates as it doubles, not one per packet
+      expect(new Set(all.map((i) => i.id)).size).to.equal(1);
+    });
+    it('classifies FIN, XMAS, NULL, ACK and UDP scans, and Masscan', () => {
+      const kinds: Array<[string[], string]> = [[['FIN'], 'fin'], [['FIN', 'PSH', 'URG'], 'xmas'], [[], 'null'], [['ACK'], 'ack']];
+      for (const [flags, want] of kinds) {
+        const { incidents } = run(portScan('203.0.113.6', WAN, T0, 50, 100, flags));
+        expect(incidents.map((i) => i.subtype), want).to.deep.equal([want]);
+      }
+      const udp = run(portScan('203.0.113.7', WAN, T0, 50, 100, [], { proto: 'udp' })).incidents;
+      expect(udp.map((i) => i.subtype)).to.deep.equal(['udp']);
+      const mass = run(portScan('203.0.113.8', WAN, T0, 50, 10, ['SYN'], { tcpOptions: false })).incidents;
+      expect(mass[0]!.details!.tool).to.equal('masscan');
+    });
+    it('catches a slow scan: one port every 20 minutes for 6 hours (CrowdSec and a 1-hour psad window miss it)', () => {
+      const { incidents } = run(portScan('203.0.113.9', WAN, T0, 18, 20 * 60000));
+      expect(incidents).to.have.length(1);
+      expect(incidents[0]!.subtype).to.equal('slow');
+      expect(incidents[0]!.details!.distinct_ports).to.equal(18);
+    });
+    it('does not call 6 ports in a day a scan', () => {
+      expect(run(portScan('203.0.113.9', WAN, T0, 6, 3600000)).incidents).to.deep.equal([]);
+    });
+    it('recognises an IP-protocol scan and the Mirai pattern', () => {
+      const protos: Pkt['proto'][] = ['tcp', 'udp', 'icmp', 'gre', 'esp', 'sctp', 'ah'];
+      const ps = protos.map((proto, i) => ({ t: T0 + i * 1000, src: '203.0.113.10', dst: WAN, proto, dport: 80 }));
+      expect(run(ps).incidents.map((i) => i.type)).to.deep.equal(['portscan']);
+      const mirai = [23, 23, 23, 2323].map((dport, i) => ({ t: T0 + i * 1000, src: '203.0.113.11', dst: WAN, dport, sport: 1000 + i, tcpOptions: false }));
+      const m = run(mirai).incidents;
+      expect(m).to.have.length(1);
+      expect(m[0]!.details!.tool).to.equal('mirai');
+    });
+    it('rates allowed probes (open ports found) higher than blocked ones', () => {
+      const denied = run(portScan('203.0.113.12', WAN, T0, 40, 100)).incidents[0]!;
+      const allowed = run(portScan('203.0.113.12', WAN, T0, 40, 100, ['SYN'], { action: 'allow' })).incidents[0]!;
+      expect(allowed.score).to.be.greaterThan(denied.score);
+      expect(allowed.advice).to.match(/open/);
+    });
+    it('reports research scanners as such, at low severity, or ignores them', () => {
+      const ps = portScan('162.142.125.40', WAN, T0, 40, 100);
+      const low = run(ps).incidents;
+      expect(low.map((i) => [i.type, i.severity, i.attacker.known_scanner])).to.deep.equal([['research-scanner', 'low', 'Censys']]);
+      const byOrg = run(portScan('203.0.113.13', WAN, T0, 40, 100, ['SYN'], { org: 'Shadowserver Foundation' })).incidents;
+      expect(byOrg[0]!.type).to.equal('research-scanner');
+      expect(run(ps, { knownScanners: { mode: 'ignore' } }).incidents).to.deep.equal([]);
+      expect(run(ps, { knownScanners: { mode: 'off' } }).incidents[0]!.type).to.equal('portscan');
+    });
+    it('honours allow-lists of addresses, networks and ports', () => {
+      const ps = portScan('203.0.113.14', WAN, T0, 40, 100);
+      expect(run(ps, { allowlist: { addresses: ['203.0.113.14'] } }).incidents).to.deep.equal([]);
+      expect(run(ps, { allowlist: { networks: ['203.0.113.0/24'] } }).incidents).to.deep.equal([]);
+      const one = portScan('203.0.113.14', WAN, T0, 40, 100).map((p) => ({ ...p, dport: 8080 }));
+      expect(run(one, { allowlist: { ports: [8080] } }).incidents).to.deep.equal([]);
+    });
+  });
+
+  describe('sweep', () => {
+    it('one port across 12 of your addresses', () => {
+      const pk = Array.from({ length: 12 }, (_, i) => ({ t: T0 + i * 5000, src: '203.0.113.20', dst: `198.51.100.${10 + i}`, dport: 445 }));
+      const { incidents } = run(pk);
+      expect(incidents.map((i) => [i.type, i.subtype, i.details!.port])).to.deep.equal([['sweep', 'tcp', 445]]);
+      expect(incidents[0]!.victims).to.have.length(12);
+      expect(incidents[0]!.mitre.technique.id).to.equal('T1595.001');
+    });
+    it('a ping sweep', () => {
+      const pk = Array.from({ length: 15 }, (_, i) => ({ t: T0 + i * 100, src: '203.0.113.21', dst: `198.51.100.${10 + i}`, proto: 'icmp' as const }));
+      expect(run(pk).incidents.map((i) => i.subtype)).to.deep.equal(['icmp']);
+    });
+    it('5 hosts is not a sweep at the default', () => {
+      const pk = Array.from({ length: 5 }, (_, i) => ({ t: T0 + i * 5000, src: '203.0.113.20', dst: `198.51.100.${10 + i}`, dport: 445 }));
+      expect(run(pk).incidents).to.deep.equal([]);
+      expect(run(pk, { sweep: { hosts: 5 } }).incidents).to.have.length(1);
+    });
+  });
+
+  describe('bruteforce', () => {
+    const attempts = (n: number, gapMs: number, extra: Partial<Pkt> = {}) =>
+      Array.from({ length: n }, (_, i) => ({ t: T0 + i * gapMs, src: '203.0.113.30', dst: WAN, sport: 50000 + i, dport: 22, ...extra }));
+    it('fast: 6 SSH connections in 10 seconds', () => {
+      const { incidents } = run(attempts(6, 1500, { action: 'allow' }));
+      expect(incidents.map((i) => [i.type, i.subtype, i.severity])).to.deep.equal([['bruteforce', 'fast', 'high']]);
+      expect(incidents[0]!.mitre.technique.id).to.equal('T1110');
+      expect(incidents[0]!.summary).to.match(/SSH/);
+    });
+    it('slow: 10 RDP connections a minute apart', () => {
+      const { incidents } = run(attempts(10, 60000, { dport: 3389 }));
+      expect(incidents.map((i) => [i.subtype, i.details!.services])).to.deep.equal([['slow', ['Remote Desktop (RDP)']]]);
+    });
+    it('retransmissions of one attempt count once; 4 attempts are not brute force', () => {
+      const retrans = Array.from({ length: 8 }, (_, i) => ({ t: T0 + i * 1000, src: '203.0.113.31', dst: WAN, sport: 50000, dport: 22 }));
+      expect(run(retrans).incidents).to.deep.equal([]);
+      expect(run(attempts(4, 1000)).incidents).to.deep.equal([]);
+    });
+    it('password spraying across 6 machines', () => {
+      const pk = Array.from({ length: 6 }, (_, i) => ({ t: T0 + i * 60000, src: '203.0.113.32', dst: `198.51.100.${20 + i}`, sport: 50000 + i, dport: 3389, action: 'allow' as const }));
+      const { incidents } = run(pk);
+      expect(ofType(incidents, 'bruteforce').map((i) => [i.type, i.subtype])).to.deep.equal([['bruteforce', 'spray']]);
+      expect(ofType(incidents, 'exposed-service')).to.have.length(6); // and RDP open on each machine
+    });
+    it('443 counts only when configured as a VPN portal', () => {
+      const pk = attempts(8, 1000, { dport: 443, action: 'allow' });
+      expect(run(pk).incidents).to.deep.equal([]);
+      expect(run(pk, { bruteforce: { vpnPorts: [443] } }).incidents.map((i) => i.type)).to.deep.equal(['bruteforce']);
+    });
+  });
+
+  describe('known bad addresses', () => {
+    it('an internal machine talking to a listed address is critical when allowed', () => {
+      const pk = [{ t: T0, src: LAN[0]!, dst: '203.0.113.200', dport: 443, action: 'allow' as const, bad: 'dst' as const }];
+      const { incidents } = run(pk);
+      expect(incidents.map((i) => [i.type, i.severity, i.attacker.ip, i.victims[0]!.ip])).to.deep.equal([['known-bad-outbound', 'critical', '203.0.113.200', LAN[0]]]);
+      expect(incidents[0]!.attacker.reputation![0]!.indicator.provider).to.equal('test-list');
+      expect(incidents[0]!.summary).to.match(/infected/);
+    });
+    it('blocked outbound is high; inbound from a listed address is reported, higher when it got in', () => {
+      expect(run([{ t: T0, src: LAN[0]!, dst: '203.0.113.200', dport: 443, bad: 'dst' }]).incidents[0]!.severity).to.equal('high');
+      const denied = run([{ t: T0, src: '203.0.113.201', dst: WAN, dport: 22, bad: 'src' }]).incidents[0]!;
+      const allowed = run([{ t: T0, src: '203.0.113.201', dst: WAN, dport: 22, bad: 'src', action: 'allow' }]).incidents[0]!;
+      expect(denied.type).to.equal('known-bad-inbound');
+      expect(allowed.score).to.be.greaterThan(denied.score);
+    });
+  });
+
+  describe('beacon', () => {
+    it('an internal host calling out every 5 minutes with 10% jitter', () => {
+      const rng = new Rng(3);
+      let t = T0;
+      const pk: Pkt[] = [];
+      for (let i = 0; i < 20; i++) { pk.push({ t, src: LAN[2]!, dst: '203.0.113.150', dport: 8443, action: 'allow', sport: 40000 + i }); t += 300000 * (0.9 + 0.2 * rng.next()); }
+      const { incidents } = run(pk);
+      expect(incidents.map((i) => [i.type, i.attacker.ip, i.victims[0]!.ip])).to.deep.equal([['beacon', '203.0.113.150', LAN[2]]]);
+      expect(Number(incidents[0]!.details!.period_s)).to.be.within(270, 330);
+      expect(incidents[0]!.mitre.technique.id).to.equal('T1071');
+    });
+    it('irregular contacts are not a beacon', () => {
+      const rng = new Rng(4);
+      let t = T0;
+      const pk: Pkt[] = [];
+      for (let i = 0; i < 30; i++) { pk.push({ t, src: LAN[2]!, dst: '203.0.113.150', dport: 443, action: 'allow' }); t += 1000 + rng.int(1800000); }
+      expect(run(pk).incidents).to.deep.equal([]);
+    });
+  });
+
+  describe('exposed service', () => {
+    it('an allowed inbound connection to RDP is a hole to close', () => {
+      const { incidents } = run([{ t: T0, src: '203.0.113.40', dst: '192.168.1.10', dport: 3389, action: 'allow' }]);
+      expect(incidents.map((i) => [i.type, i.subtype, i.severity])).to.deep.equal([['exposed-service', 'rdp', 'high']]);
+      expect(incidents[0]!.advice).to.match(/Close port 3389/);
+    });
+    it('allowed HTTPS and a blocked RDP attempt are not', () => {
+      expect(run([{ t: T0, src: '203.0.113.40', dst: '192.168.1.10', dport: 443, action: 'allow' }, { t: T0, src: '203.0.113.41', dst: '192.168.1.10', dport: 3389 }]).incidents).to.deep.equal([]);
+    });
+  });
+
+  describe('flood', () => {
+    it('one source sending 2000 packets in 5 seconds to one port', () => {
+      const pk = Array.from({ length: 2000 }, (_, i) => ({ t: T0 + Math.floor(i * 2.5), src: '203.0.113.50', dst: WAN, dport: 80, sport: 1024 + (i % 60000) }));
+      const { incidents } = run(pk);
+      expect(incidents.map((i) => [i.type, i.subtype])).to.deep.equal([['flood', 'source']]);
+      expect(incidents[0]!.mitre.technique.id).to.equal('T1498');
+    });
+    it('many sources to one address (DDoS)', () => {
+      const pk = Array.from({ length: 6000 }, (_, i) => ({ t: T0 + Math.floor(i / 2), src: syntheticSource(i % 3000), dst: WAN, dport: 443, proto: 'udp' as const, sport: 123 + (i % 2) * 1000 }));
+      const { incidents } = run(pk);
+      expect(incidents.map((i) => [i.type, i.subtype])).to.deep.equal([['flood', 'ddos']]);
+    });
+  });
+
+  describe('time', () => {
+    it('out-of-order timestamps give the same incident as in order', () => {
+      const ps = portScan('203.0.113.60', WAN, T0, 100, 200);
+      const shuffled = [...ps];
+      const rng = new Rng(9);
+      for (let i = shuffled.length - 1; i > 0; i--) { const j = Math.max(0, i - rng.int(10)); [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]; }
+      const a = run(ps).incidents, b = run(shuffled).incidents;
+      expect(b).to.have.length(1);
+      expect(b[0]!.event_count).to.equal(a[0]!.event_count);
+      expect(b[0]!.first_seen).to.equal(a[0]!.first_seen);
+      expect(b[0]!.last_seen).to.equal(a[0]!.last_seen);
+    });
+    it('a replay gives the same ids as the first run', () => {
+      const ps = portScan('203.0.113.61', WAN, T0, 100, 200);
+      expect(run(ps).incidents.map((i) => i.id)).to.deep.equal(run(ps).incidents.map((i) => i.id));
+    });
+    it('a quiet period closes the incident; the return is a repeat with a new id and a higher score', () => {
+      const ps = [...portScan('203.0.113.62', WAN, T0, 50, 100), ...portScan('203.0.113.62', WAN, T0 + 3 * 3600000, 50, 100)];
+      const { incidents } = run(ps);
+      expect(incidents).to.have.length(2);
+      expect(incidents[1]!.status).to.equal('update');
+      expect(incidents[0]!.id).to.not.equal(incidents[1]!.id);
+      const firstSends = run(ps).all.filter((i) => i.attacker.ip === '203.0.113.62' && i.status !== 'update');
+      expect(firstSends.map((i) => i.status)).to.deep.equal(['new', 'repeat']);
+      expect(incidents[1]!.score).to.be.greaterThan(incidents[0]!.score);
+    });
+    it('two gateways logging the same packets count them once', () => {
+      const ps = portScan('203.0.113.63', WAN, T0, 60, 200);
+      const both: Pkt[] = [];
+      for (const p of ps) { both.push({ ...p, observer: 'gw-a' }, { ...p, observer: 'gw-b', t: p.t + 400 }); }
+      const { incidents, engine } = run(both);
+      expect(incidents).to.have.length(1);
+      expect(incidents[0]!.event_count).to.be.within(60, 61);
+      expect(engine.stats.duplicates).to.be.within(59, 60);
+      expect(incidents[0]!.observers).to.have.members(['gw-a']);
+    });
+    it('tick() sends held-back updates and closes incidents that went quiet', () => {
+      const e = new DetectEngine();
+      for (const p of portScan('203.0.113.64', WAN, T0, 30, 100)) e.process(makeEvent(p));
+      e.process(makeEvent({ t: T0 + 5000, src: '203.0.113.64', dst: WAN, dport: 9 }));
+      const wall = 1_000_000;
+      expect(e.tick(wall).length).to.equal(0);
+      expect(e.openCount).to.equal(1);
+      const later = e.tick(wall + 2 * 3600000);
+      expect(later.map((i) => i.event_count)).to.deep.equal([31]);
+      expect(e.openCount).to.equal(0);
+    });
+  });
+
+  describe('bounded state', () => {
+    it('300k distinct sources stay within the caps', function () {
+      this.timeout(60000);
+      const e = new DetectEngine({ general: { maxSources: 20000, maxOpenIncidents: 500 } });
+      for (let i = 0; i < 300_000; i++) {
+        e.process(makeEvent({ t: T0 + i, src: syntheticSource(i), dst: WAN, dport: 1 + (i % 1000), sport: 40000 }));
+      }
+      // and a few real scans among them
+      for (let s = 0; s < 2000; s++) for (const p of portScan(syntheticSource(5_000_000 + s), WAN, T0 + 2_000_000 + s, 20, 10)) e.process(makeEvent(p));
+      const st = e.tableSizes();
+      expect(st.tables.profiles).to.be.at.most(20000);
+      expect(st.tables.incidents).to.be.at.most(500);
+      expect(st.evicted.profiles).to.be.greaterThan(250_000);
+      expect(st.incidents).to.be.at.least(2000);
+    });
+  });
+});
+
+describe('detect engine: sent incidents are snapshots', () => {
+  it('a sent incident does not change when the incident grows', () => {
+    const e = new DetectEngine();
+    const sent: Incident[] = [];
+    const attempts = (port: number, from: number) => Array.from({ length: 6 }, (_, i) => ({ t: T0 + from + i * 1000, src: '203.0.113.33', dst: WAN, sport: 50000 + from / 1000 + i, dport: port, action: 'allow' as const }));
+    for (const p of [...attempts(22, 0), ...attempts(3389, 20000)]) sent.push(...e.process(makeEvent(p)));
+    const first = sent[0]!;
+    expect(first.details!.services).to.deep.equal(['SSH']);
+    expect(first.event_count).to.equal(5);
+    const last = e.flush()[0]!;
+    expect(last.details!.services).to.deep.equal(['SSH', 'Remote Desktop (RDP)']);
+    expect(last.id).to.equal(first.id);
+  });
+});
+
+describe('detect engine: hostile input', () => {
+  it('malformed events are counted and skipped, never thrown', () => {
+    const e = new DetectEngine();
+    const rng = new Rng(99);
+    const junk: unknown[] = [null, 42, 'text', [], {}, { source: {}, destination: {} }, { source: { ip: 5 }, destination: { ip: {} } },
+      { '@timestamp': 'not a time', source: { ip: '203.0.113.1' }, destination: { ip: WAN } },
+      { '@timestamp': '2026-13-45T99:99:99Z', source: { ip: '203.0.113.1' }, destination: { ip: WAN } }];
+    for (let i = 0; i < 2000; i++) {
+      const ev = makeEvent({ t: T0 + i, src: `203.0.113.${rng.int(256)}`, dst: WAN, dport: rng.int(70000) - 100 }) as unknown as Record<string, any>;
+      if (i % 3 === 0) ev.gatewatch = { tcp_flags: 'SYN' };
+      if (i % 5 === 0) ev.destination.port = String(rng.int(100));
+      if (i % 7 === 0) ev.threat = { enrichments: [null, { matched: {} }] };
+      if (i % 11 === 0) delete ev.network;
+      junk.push(ev);
+    }
+    for (const j of junk) expect(() => e.process(j as never)).to.not.throw();
+    expect(e.stats.skipped).to.be.at.least(8);
+    expect(() => e.tick(Date.now())).to.not.throw();
+    expect(() => e.flush()).to.not.throw();
+  });
+});
