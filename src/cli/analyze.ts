@@ -1,17 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { analyzeFiles, type AnalyzeOptions } from '../analyze';
+import { offlinePeriod, writeOfflineReport } from '../report/offline';
+import { RollupAccumulator } from '../report/rollup';
 import { parseArgs, UsageError } from './args';
 import { Out } from './lines';
 import { parserOptions } from './parse';
 
-export const usage = `gatewatch analyze [--home-net CIDR,…] [--feeds DIR|FILE] [--json FILE] [--format auto|<id>] [--tz ZONE] [--year YYYY] FILE…
+export const usage = `gatewatch analyze [--home-net CIDR,…] [--feeds DIR|FILE] [--json FILE] [--html FILE] [--pdf FILE]
+                  [--home-country CC] [--format auto|<id>] [--tz ZONE] [--year YYYY] FILE…
   Runs the whole pipeline offline (parse → enrich → detect) over the log files and prints the
   incidents found as NDJSON, one per line (latest state of each). --json FILE also writes the whole
   result (incidents, parse counts, time range). --feeds takes reputation lists (IP/CIDR per line; a
-  folder means every list in it), --home-net your own networks (default: the private ranges).`;
-
-/** Report outputs that other work adds (--html, --pdf): accepted, refused with a clear message until then. */
-const NOT_YET: Record<string, string> = { html: 'the HTML report', pdf: 'the PDF report' };
+  folder means every list in it), --home-net your own networks (default: the private ranges).
+  --html FILE writes the report for the whole period of the input ("what has my firewall been
+  seeing?"); --pdf FILE the same as PDF (needs Chromium); --home-country for the home/abroad split.`;
 
 export function analyzeOptions(opts: Record<string, string | true>): AnalyzeOptions {
   const p = parserOptions(opts);
@@ -28,15 +30,25 @@ export function analyzeOptions(opts: Record<string, string | true>): AnalyzeOpti
 
 export async function run(argv: string[]): Promise<number> {
   const { opts, files } = parseArgs(argv, {
-    flags: { 'home-net': true, feeds: true, json: true, html: true, pdf: true, format: true, tz: true, year: true, help: false },
+    flags: { 'home-net': true, 'home-country': true, feeds: true, json: true, html: true, pdf: true, format: true, tz: true, year: true, help: false },
   });
   if (opts.help) { console.log(usage); return 0; }
   if (files.length === 0) throw new UsageError('analyze needs at least one FILE (or - for standard input)');
-  for (const [flag, what] of Object.entries(NOT_YET)) {
-    // --html / --pdf: the report work plugs in here (write `what` for the whole period of the input).
-    if (opts[flag] !== undefined) throw new UsageError(`--${flag}: ${what} is not available yet in this build`);
+  const options = analyzeOptions(opts);
+  const wantReport = typeof opts.html === 'string' || typeof opts.pdf === 'string';
+  const homeCountry = typeof opts['home-country'] === 'string' ? opts['home-country'].toUpperCase() : undefined;
+  if (homeCountry !== undefined && !/^[A-Z]{2}$/.test(homeCountry)) throw new UsageError('--home-country takes a two-letter country code such as GB');
+  // The report counts every enriched event into hourly rollups, as the report node does live.
+  const rollups = wantReport ? new RollupAccumulator() : undefined;
+  if (rollups) options.onEvent = (ev) => rollups.add(ev);
+  const result = await analyzeFiles(files, options);
+  if (rollups) {
+    const { from, to } = offlinePeriod(result.from, result.to);
+    await writeOfflineReport(
+      { incidents: result.incidents, rollups, from, to, site: { name: 'gatewatch analyze', homeCountry: homeCountry ?? '', timezone: options.site?.timezone ?? options.parse?.tz ?? 'UTC' } },
+      { html: typeof opts.html === 'string' ? opts.html : undefined, pdf: typeof opts.pdf === 'string' ? opts.pdf : undefined },
+    );
   }
-  const result = await analyzeFiles(files, analyzeOptions(opts));
   const out = new Out();
   for (const inc of result.incidents) out.write(JSON.stringify(inc) + '\n');
   await out.flush();

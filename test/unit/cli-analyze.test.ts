@@ -53,11 +53,22 @@ describe('gatewatch analyze (CLI)', function () {
     expect(res.from).to.match(/^2026-11-23T08:/);
   });
 
-  it('refuses --html for now and unknown options, with usage', () => {
-    const r = cli('--html', join(dir, 'r.html'), log);
-    expect(r.status).to.equal(2);
-    expect(r.stderr).to.match(/not available yet/);
+  it('writes the HTML report for the period of the input with --html', () => {
+    const html = join(dir, 'r.html');
+    const r = cli('--home-net', '198.51.100.0/24,192.168.0.0/16', '--home-country', 'GB', '--html', html, log);
+    expect(r.status, r.stderr).to.equal(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).to.match(/<svg/);
+    for (const ip of Object.keys(attackers)) expect(page, `report names ${ip}`).to.contain(ip);
+    // No external fetches: every src/href is inline or a fragment.
+    expect(page).to.not.match(/(src|href)="https?:/);
+  });
+
+  it('refuses unknown options and bad values, with usage', () => {
     expect(cli('--bogus', log).status).to.equal(2);
     expect(cli().status).to.equal(2);
+    const r = cli('--home-country', 'Britain', '--html', join(dir, 'x.html'), log);
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/two-letter/);
   });
 });
