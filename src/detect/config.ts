@@ -158,14 +158,14 @@ export const DEFAULT_CONFIG: DetectConfig = {
   },
   allowlist: { addresses: [], networks: [], ports: [] },
   knownScanners: { mode: 'low', orgs: [], networks: [] },
-  portscan: { enabled: true, fastPorts: 8, fastLeakS: 10, slowPorts: 16, slowWindowS: 86400, protocols: 5, miraiTelnet: 2 },
+  portscan: { enabled: true, fastPorts: 8, fastLeakS: 10, slowPorts: 10, slowWindowS: 86400, protocols: 5, miraiTelnet: 2 },
   sweep: { enabled: true, hosts: 10, windowS: 86400 },
   bruteforce: {
     enabled: true, fastCount: 5, fastWindowS: 10, slowCount: 10, slowWindowS: 600, sprayHosts: 5,
     services: AUTH_SERVICES, vpnPorts: [],
   },
   knownBad: { enabled: true, inboundDenied: true },
-  beacon: { enabled: true, minContacts: 8, maxCv: 0.2, minIntervalS: 10, maxIntervalS: 21600, ignorePorts: [53, 123, 5353] },
+  beacon: { enabled: true, minContacts: 8, maxCv: 0.2, minIntervalS: 1, maxIntervalS: 21600, ignorePorts: [53, 123, 5353] },
   exposed: { enabled: true, services: RISKY_SERVICES, minEvents: 1 },
   flood: { enabled: true, sourceEvents: 500, destEvents: 5000, windowS: 10 },
 };

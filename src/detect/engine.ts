@@ -132,7 +132,7 @@ export class DetectEngine {
     this.detectors = DETECTORS.filter((d) => (cfg as unknown as Record<string, { enabled?: boolean }>)[d.id]?.enabled !== false).map((d) => d.create(cfg));
     this.o = {
       ev: undefined as unknown as GwEvent, t: 0, observer: '', src: '', dst: '', sport: -1, dport: -1, transport: '',
-      allowed: false, direction: 'inbound', flags: -1, tcpOptions: undefined, packets: 1, badSrc: undefined, badDst: undefined,
+      allowed: false, direction: 'inbound', flags: -1, tcpOptions: undefined, fullSyn: false, packets: 1, badSrc: undefined, badDst: undefined,
     };
     const self = this;
     this.ctx = {
@@ -172,6 +172,8 @@ export class DetectEngine {
     o.observer = ev.observer?.hostname ?? (gw?.reporter as string | undefined) ?? '-';
     o.flags = transport === 'tcp' ? flagBits(gw?.tcp_flags) : -1;
     o.tcpOptions = gw?.tcp_options;
+    const bytes = ev.network?.bytes;
+    o.fullSyn = o.tcpOptions === true && typeof bytes === 'number' && bytes >= (dst.indexOf(':') >= 0 ? 72 : 52);
     o.packets = 1;
     let dir = ev.network?.direction;
     if (dir === undefined) {

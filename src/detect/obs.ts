@@ -25,6 +25,11 @@ export interface Obs {
   flags: number;
   /** False for a SYN without TCP options (stateless scanners such as Masscan). */
   tcpOptions: boolean | undefined;
+  /**
+   * A SYN carrying the operating system's full option set (MSS, SACK, timestamps, window scale: an IPv4
+   * packet of 52 bytes or more), as connect() sends it. nmap's raw SYN scan sends 44 bytes (MSS only).
+   */
+  fullSyn: boolean;
   /** How many packets/connections this event stands for. */
   packets: number;
   badSrc: ThreatEnrichment[] | undefined;
@@ -57,7 +62,7 @@ export function scanKind(o: Obs): number {
     const f = o.flags;
     if (f < 0 || o.allowed) return 5; // connect
     const g = f & ~(ECE | CWR);
-    if (g === SYN) return 0;
+    if (g === SYN) return o.fullSyn ? 5 : 0;
     if (g === FIN) return 1;
     if (g === (FIN | PSH | URG)) return 2;
     if (g === 0) return 3;

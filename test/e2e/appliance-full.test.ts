@@ -84,6 +84,8 @@ describe('end to end: the whole appliance with mail, a feed and a restart', func
     await sendTcp(syslogPort, mixed.join('\n') + '\n');
     await new Promise((r) => setTimeout(r, 2500)); // let the store commit (it flushes every second)
     await red.restart();
+    // The syslog ports are bound a moment after "Started flows".
+    await waitFor(() => (red.log().split('--- restart ---')[1] ?? '').includes(`listening for syslog on udp+tcp :${syslogPort}`), 15000, 'syslog listening again');
     const second: string[] = [];
     for (let p = 21; p <= 40; p++) second.push(scanLine(new Date(now - 20000 + p * 200), 1000 + p));
     await sendUdp(syslogPort, second);
