@@ -5,6 +5,8 @@
  */
 import type { Incident, Severity } from '../../src/detect/incident';
 import { Anonymiser, ShareSummary } from '../../src/share/anonymise';
+import { rng } from '../../bench/gen';
+export { rng };
 
 export interface Member {
   code: string;
@@ -26,17 +28,6 @@ const TYPES: { type: string; tech: [string, string, string]; sev: Severity; dir:
 ];
 const COUNTRIES = ['NL', 'US', 'CN', 'RU', 'BR', 'DE', 'IN', 'VN'];
 
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function attackerPool(n: number): string[] {
   const out: string[] = [];

@@ -4,17 +4,9 @@
  */
 import type { GwEvent } from '../../src/event';
 import type { Incident, Severity } from '../../src/detect/incident';
+import { rng } from '../../bench/gen';
+export { rng };
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COUNTRIES = ['CN', 'US', 'RU', 'NL', 'DE', 'BR', 'IN', 'VN', 'GB', 'FR', 'KR', 'SG', 'IR', 'TW', 'UA'];
 const COUNTRY_W = [20, 16, 12, 9, 7, 6, 5, 5, 5, 4, 3, 3, 2, 2, 1];

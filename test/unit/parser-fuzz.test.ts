@@ -15,23 +15,13 @@ import { expect } from 'chai';
 import { canonicalIp } from '../../src/net/ip';
 import { DEFAULT_MAX_LENGTH, LineParser, PARSERS } from '../../src/parsers/registry';
 import { vendorFixtures } from '../helpers/fixtures';
+import { rng as prng } from '../../bench/gen';
 
 const SEED = 0x6a7e3a1c;
 const AUTO_CASES = 200_000;
 const FORCED_CASES_PER_PARSER = 4_000;
 const REF = Date.UTC(2026, 10, 23, 12, 0, 0);
 
-/** mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Markers that make each format's detect() say yes, so random text reaches every parse(). */
 const MARKERS = [
