@@ -3,7 +3,7 @@
  * edit dialog opens (with its help), and screenshots are saved under test-output/screenshots/.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, SCREENSHOTS } from '../helpers/browser';
@@ -85,6 +85,55 @@ describe('editor in headless Chromium', function () {
       }, t.type);
       expect(help.trim().length, `help for ${t.type}`).to.be.greaterThan(100);
     }
+  });
+
+  it('imports every shipped flow and example with no unknown or invalid nodes, and deploys', async () => {
+    const files = [
+      ...readdirSync(join(ROOT, 'flows')).filter((f) => f.endsWith('.json')).map((f) => join(ROOT, 'flows', f)),
+      ...readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).map((f) => join(ROOT, 'examples', f)),
+    ];
+    expect(files.length).to.be.greaterThan(5);
+    for (const file of files) {
+      const flow = JSON.parse(readFileSync(file, 'utf8'));
+      expect(flow, `${file} is a plain array of nodes`).to.be.an('array');
+      const res = await page.evaluate((f) => {
+        const R = (window as any).RED;
+        const r = R.view.importNodes(f, { addFlow: true, generateIds: true, notify: false });
+        const unknown: string[] = [];
+        const invalid: string[] = [];
+        const imported: any[] = [...(r.nodes || []), ...(r.configs || [])];
+        for (const n0 of imported) {
+          const n = R.nodes.node(n0.id) || n0;
+          R.editor.validateNode(n);
+          if (n.type === 'unknown') unknown.push(n.name);
+          else if (n.valid === false && String(n.type).startsWith('gatewatch-')) invalid.push(`${n.type}:${n.id}`);
+        }
+        return { unknown, invalid };
+      }, flow);
+      expect(res.unknown, `${file}: unknown node types`).to.deep.equal([]);
+      expect(res.invalid, `${file}: invalid gatewatch nodes`).to.deep.equal([]);
+    }
+    await page.screenshot({ path: join(SCREENSHOTS, 'editor-imported.png') });
+    // Deploy everything that was imported (full deployment), as a user pressing Deploy would.
+    const before = red.log().length;
+    await page.evaluate(() => (window as any).RED.actions.invoke('core:deploy-flows'));
+    const confirm = page.locator('#red-ui-notification .red-ui-notification button.primary, .red-ui-notification button:has-text("Confirm deploy")');
+    try { await confirm.first().click({ timeout: 3000 }); } catch { /* no confirmation asked */ }
+    const end = Date.now() + 30000;
+    while (!/Started flows|Started modified/.test(red.log().slice(before))) {
+      if (Date.now() > end) throw new Error('deploy did not start the flows:\n' + red.log().slice(before));
+      await page.waitForTimeout(200);
+    }
+    expect(red.log().slice(before)).to.not.match(/Waiting for missing types/);
+  });
+
+  it('the site settings reject a malformed network', async () => {
+    const v = await page.evaluate(() => {
+      const def = (window as any).RED.nodes.getType('gatewatch-site');
+      return { bad: def.defaults.homeNets.validate.call({}, '10.0.0.0/33'), good: def.defaults.homeNets.validate.call({}, '10.0.0.0/8, 2001:db8::/32') };
+    });
+    expect(v.good).to.equal(true);
+    expect(v.bad).to.not.equal(true);
   });
 
   it('rejects an invalid syslog port in the dialog', async () => {
