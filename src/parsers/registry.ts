@@ -97,6 +97,7 @@ export class LineParser {
   private readonly keepOriginal: boolean;
   private readonly maxLength: number;
   private last: VendorParser | undefined;
+  private readonly byHost = new Map<string, VendorParser>();
   private readonly ctx: ParseContext;
 
   constructor(opts: LineParserOptions = {}) {
@@ -154,7 +155,9 @@ export class LineParser {
 
   private dispatch(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (this.forced) return this.forced.detect(h) ? this.forced.parse(h, ctx) : null;
-    const last = this.last;
+    // Several boxes may feed one parser: remember the format per sending host (bounded), else the last one.
+    const hostKey = h.hostname ?? h.appName;
+    const last = (hostKey !== undefined ? this.byHost.get(hostKey) : undefined) ?? this.last;
     if (last && last.detect(h)) {
       const ev = last.parse(h, ctx);
       if (ev) return ev;
@@ -164,6 +167,10 @@ export class LineParser {
       const ev = p.parse(h, ctx);
       if (ev) {
         this.last = p;
+        if (hostKey !== undefined) {
+          if (this.byHost.size >= 4096) this.byHost.clear();
+          this.byHost.set(hostKey, p);
+        }
         return ev;
       }
     }
