@@ -62,7 +62,11 @@ export async function run(): Promise<void> {
   const rows: string[][] = [['scenario', 'attacker', 'expected', 'psad', 'gatewatch']];
   let psadHits = 0, gwHits = 0, attacks = 0;
   for (const s of manifest.scenarios) {
-    const mine = incidents.filter((i) => i.attacker.ip === s.attacker || i.victims.some((v) => v.ip === s.source && s.expected_type === null));
+    // For the no-attack scenario, an incident counts against it only if it is not another scenario's
+    // attacker (the sweep rightly lists the browsing PC among the machines it probed).
+    const scenarioAttackers = new Set(manifest.scenarios.filter((x) => x.expected_type !== null).map((x) => x.attacker));
+    const mine = incidents.filter((i) => i.attacker.ip === s.attacker
+      || (s.expected_type === null && i.victims.some((v) => v.ip === s.source) && !scenarioAttackers.has(i.attacker.ip)));
     const gw = mine.map(incidentLabel);
     const gwOk = s.expected_type ? mine.some((i) => i.type === s.expected_type && (!s.expected_subtype || i.subtype === s.expected_subtype)) : mine.length === 0;
     // psad keys everything on the packet's source: for an outbound case that is the inside host.
