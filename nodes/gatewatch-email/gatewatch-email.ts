@@ -61,7 +61,9 @@ export = function (RED: NodeAPI) {
     if (useSmtp) {
       sender = smtpSender(cfg!.smtp);
     } else {
-      if (config.smtp) node.warn(RED._('gatewatch-email.errors.smtpMissing'));
+      // A selected config node that has vanished is a problem; one with no server filled in is the normal
+      // "save mail as files" setup (the appliance's default) and is only logged.
+      if (config.smtp && !cfg) node.warn(RED._('gatewatch-email.errors.smtpMissing'));
       try { mkdirSync(outbox, { recursive: true }); } catch { /* reported when the first mail fails */ }
       sender = emlSender(outbox);
       node.log(RED._('gatewatch-email.log.noServer', { dir: outbox }));
