@@ -53,6 +53,9 @@ describe('editor in headless Chromium', function () {
       await el.waitFor({ state: 'attached', timeout: 10000 });
     }
     await page.screenshot({ path: join(SCREENSHOTS, 'editor-palette.png') });
+    // The appliance flow itself, zoomed to fit, as a newcomer first sees it.
+    await page.evaluate(() => { const R = (window as any).RED; R.sidebar.hide?.(); R.view.zoomZero?.(); });
+    await page.screenshot({ path: join(SCREENSHOTS, 'editor-appliance-flow.png'), clip: { x: 180, y: 80, width: 1220, height: 480 } });
   });
 
   it('opens each node\'s edit dialog and shows its help', async () => {
