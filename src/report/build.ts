@@ -123,7 +123,7 @@ const TYPE_INFO: Record<string, { label: string; advice: string }> = {
   'known-bad-outbound': { label: 'A device inside contacted a known-bad address', advice: 'Find the device named in the incident and have it checked for malware; change passwords used on it.' },
   beacon: { label: 'Regular "calling home" (possible infected device)', advice: 'Have the device checked for malware by your IT supplier; disconnect it if it is not needed.' },
   flood: { label: 'Flood (attempt to overload your connection)', advice: 'Usually short-lived. If your internet was slow at that time, tell your internet provider.' },
-  'exposed-service': { label: 'A service open to the internet', advice: 'Check this service should really be reachable from the internet; close the port on the router if not, or put it behind a VPN.' },
+  'exposed-service': { label: 'A service open to the internet', advice: 'Check that this service really needs to be reachable from the internet; close the port on the router if not, or put it behind a VPN.' },
   'research-scanner': { label: 'Internet research scanner', advice: 'Known research projects that map the whole internet. Harmless on their own, but they show what is visible.' },
 };
 
