@@ -19,7 +19,7 @@ import { OpenIncident, partyOf, type Description } from './incidents';
 import { flagBits, looksLikeReply, scanKind, type Obs } from './obs';
 import { Profile } from './profile';
 import { ScannerMatcher } from './scanners';
-import { AddressTable, BoundedMap, looksInternal, NetList, parseTimeMs, type Clocked } from './util';
+import { AddressTable, BoundedMap, looksInternal, NetList, own, parseTimeMs, type Clocked } from './util';
 import { parseIPv4 } from '../net/ip';
 
 export type { DetectConfig, DetectOptions } from './config';
@@ -229,7 +229,7 @@ export class DetectEngine {
         const n4 = src.indexOf(':') < 0 ? parseIPv4(src) : -1;
         let p = this.profiles.get(src, n4);
         if (p === undefined) {
-          p = new Profile(src);
+          p = new Profile(own(src));
           this.profiles.set(src, n4, p);
         } else if (t - p.first > this.slowMs && p.events > 0) p.reset(t);
         p.add(o, kind, this.leakPerMs);

@@ -6,7 +6,7 @@
  */
 import type { OpenIncident } from './incidents';
 import type { Obs } from './obs';
-import { DistinctInts, fnv32, type Clocked } from './util';
+import { DistinctInts, fnv32, own, type Clocked } from './util';
 
 export const MAX_HOSTS_EXACT = 16;
 export const MAX_PORTS_PER_HOST = 16;
@@ -143,7 +143,7 @@ export class Profile implements Clocked {
     // Hosts and their ports.
     const dst = o.dst, port = o.dport;
     if (this.hosts === null && (this.host0 === '' || this.host0 === dst)) {
-      this.host0 = dst;
+      if (this.host0 === '') this.host0 = own(dst);
       this.host0count++;
     } else {
       let hs = this.hosts;
@@ -153,7 +153,7 @@ export class Profile implements Clocked {
       let h: HostEntry | undefined;
       for (let i = 0; i < hs.length; i++) if (hs[i]!.ip === dst) { h = hs[i]; break; }
       if (h === undefined) {
-        if (hs.length < MAX_HOSTS_EXACT) { h = { ip: dst, ports: [], count: 0 }; hs.push(h); }
+        if (hs.length < MAX_HOSTS_EXACT) { h = { ip: own(dst), ports: [], count: 0 }; hs.push(h); }
         else (this.moreHosts ??= new DistinctInts()).add(fnv32(dst));
       }
       if (h !== undefined) {

@@ -46,6 +46,15 @@ function d4(s: string, i: number): number {
   return a < 0 || b < 0 ? -1 : a * 100 + b;
 }
 
+/**
+ * A copy of `s` that does not share memory with the text it was cut from. Addresses sliced out of a
+ * log line keep the whole read buffer (a megabyte) alive while a long-lived table holds them;
+ * short strings (under 13 characters) are always copied by the engine already.
+ */
+export function own(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 /** 32-bit FNV-1a of a string. */
 export function fnv32(s: string, seed = 0x811c9dc5): number {
   let h = seed >>> 0;

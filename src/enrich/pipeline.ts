@@ -7,7 +7,8 @@ import type { GwEvent } from '../event';
 import { GeoLookup, GeoSides } from './geo';
 import { loadFeedFiles } from './feeds';
 import { ReputationIndex } from './reputation';
-import { addressScope } from './scope';
+import { addressScope, scopeV4 } from './scope';
+import { parseIPv4 } from '../net/ip';
 import { DEFAULT_HOME_NETS as SITE_DEFAULT_HOME_NETS, Site } from './site';
 
 export interface SiteConfig {
@@ -76,18 +77,21 @@ export class Enricher {
   /** Scope, direction, geo/AS and reputation, in place; returns the same event. */
   enrich(ev: GwEvent): GwEvent {
     const s = ev.source.ip, d = ev.destination.ip;
+    // Each address is parsed once here and the number reused (scope, direction, reputation).
+    const sn = typeof s === 'string' && s.indexOf(':') < 0 ? parseIPv4(s) : -1;
+    const dn = typeof d === 'string' && d.indexOf(':') < 0 ? parseIPv4(d) : -1;
     if (typeof s === 'string' && ev.source.address_scope === undefined) {
-      const sc = addressScope(s);
+      const sc = sn >= 0 ? scopeV4(sn) : addressScope(s);
       if (sc) ev.source.address_scope = sc;
     }
     if (typeof d === 'string' && ev.destination.address_scope === undefined) {
-      const sc = addressScope(d);
+      const sc = dn >= 0 ? scopeV4(dn) : addressScope(d);
       if (sc) ev.destination.address_scope = sc;
     }
-    const dir = this.site.direction(ev);
+    const dir = this.site.directionOf(ev, sn, dn);
     if (dir) ev.network.direction = dir;
     this.geo.enrich(ev);
-    this.reputation.enrich(ev);
+    this.reputation.enrichOf(ev, sn, dn);
     return ev;
   }
 }

@@ -75,13 +75,26 @@ export class ReputationIndex {
 
   /** Add threat.enrichments[] for every list each side is on. Returns the number of matches added. */
   enrich(ev: GwEvent, site?: Site): number {
+    return this.enrichOf(ev, -1, -1, site);
+  }
+
+  /** `enrich` with the addresses already parsed (`sn`/`dn`: IPv4 numbers, or -1 when not IPv4). */
+  enrichOf(ev: GwEvent, sn: number, dn: number, site?: Site): number {
+    if (this.names.length === 0) return 0;
     let n = 0;
     const st = site ?? this.opts.site;
     const s = ev.source?.ip;
-    if (typeof s === 'string') n += this.add(ev, s, this.maskOf(s, undefined, st), 'source.ip');
+    if (typeof s === 'string') n += this.add(ev, s, this.maskOfN(s, sn, st), 'source.ip');
     const d = ev.destination?.ip;
-    if (typeof d === 'string') n += this.add(ev, d, this.maskOf(d, undefined, st), 'destination.ip');
+    if (typeof d === 'string') n += this.add(ev, d, this.maskOfN(d, dn, st), 'destination.ip');
     return n;
+  }
+
+  private maskOfN(ip: string, n: number, site: Site | undefined): number {
+    if (n < 0) return this.maskOf(ip, undefined, site);
+    const m = this.set.matchV4(n);
+    if (m === 0) return 0;
+    return this.maskOf(ip, undefined, site);
   }
 
   private add(ev: GwEvent, ip: string, mask: number, field: 'source.ip' | 'destination.ip'): number {

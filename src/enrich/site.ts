@@ -83,11 +83,19 @@ export class Site {
    * traffic that entered on a WAN interface is inbound, traffic that left on one is outbound.
    */
   direction(ev: GwEvent): Direction | undefined {
+    return this.directionOf(ev, -1, -1);
+  }
+
+  /**
+   * `direction` with the addresses already parsed: `sn`/`dn` are the source/destination IPv4 numbers,
+   * or -1 when not IPv4 (then the text is matched).
+   */
+  directionOf(ev: GwEvent, sn: number, dn: number): Direction | undefined {
     // Events built by hand in a flow may carry anything: only strings are addresses.
     const s = typeof ev.source.ip === 'string' ? ev.source.ip : undefined;
     const d = typeof ev.destination.ip === 'string' ? ev.destination.ip : undefined;
-    const sh = s !== undefined && this.isHome(s);
-    const dh = d !== undefined && this.isHome(d);
+    const sh = s !== undefined && (sn >= 0 ? this.home.matchV4(sn) : this.home.match(s)) !== 0;
+    const dh = d !== undefined && (dn >= 0 ? this.home.matchV4(dn) : this.home.match(d)) !== 0;
     if (sh && dh) return 'internal';
     if (sh) return 'outbound';
     if (dh) return 'inbound';

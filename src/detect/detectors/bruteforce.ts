@@ -9,6 +9,7 @@ import type { DetectorDef, Detector, Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
+import { own } from '../util';
 
 const RING = 16;
 
@@ -90,7 +91,7 @@ export const bruteforce: DetectorDef = {
         for (let i = 0; i < list.length; i++) if (list[i]!.port === port) { a = list[i]; break; }
         if (a === undefined) {
           if (list.length >= 8) return;
-          a = new Attempts(port, o.dst);
+          a = new Attempts(port, own(o.dst));
           list.push(a);
         }
         // A retransmitted SYN of the same attempt (same source port) counts once.
@@ -100,7 +101,7 @@ export const bruteforce: DetectorDef = {
         a.n++;
         if (o.dst !== a.victim0) {
           const vs = (a.victims ??= [a.victim0]);
-          if (vs.length < 64 && !vs.includes(o.dst)) vs.push(o.dst);
+          if (vs.length < 64 && !vs.includes(o.dst)) vs.push(own(o.dst));
         }
         const held = holder.inc;
         let inc = held !== null && ctx.current(held, o.t) ? held : undefined;
