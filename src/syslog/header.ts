@@ -45,8 +45,8 @@ function tokenEnd(s: string, i: number): number {
   // Native search for the space first; tabs are rare, so check for them only inside the token.
   let sp = s.indexOf(' ', i);
   if (sp < 0 || sp > lim) sp = lim;
-  const tab = s.indexOf('\t', i);
-  return tab >= 0 && tab < sp ? tab : sp;
+  for (let j = i; j < sp; j++) if (s.charCodeAt(j) === 9) return j;
+  return sp;
 }
 
 /** First character that is not a space or tab (a native scan: hostile lines can be 64 KiB of blanks). */
