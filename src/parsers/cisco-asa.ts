@@ -45,6 +45,8 @@ function detect(h: SyslogHeader): boolean {
 }
 
 interface Ep { iface?: string; ip: string; port?: number }
+/** An endpoint whose address may be a name gatewatch does not resolve (then only iface/port). */
+interface LooseEp { iface?: string; ip?: string; port?: number }
 
 /** "iface:ip/port", "iface:ip", "ip/port", "ip", "iface/ip(port)", "ip(port)", "(ip)" → endpoint. */
 export function parseEp(tok: string | undefined): Ep | undefined {
@@ -90,6 +92,45 @@ export function parseEp(tok: string | undefined): Ep | undefined {
     iface = t.slice(0, c);
   }
   return { iface, ip, port };
+}
+
+/**
+ * Like parseEp, for the one place where a message puts an endpoint but the ASA printed a name (an object
+ * or DNS name such as "dmz:OCSP_Server/5678") or an unparsable address: the port is still the port.
+ * Returns an endpoint without `ip` (never a made-up address), or undefined when there is no port.
+ */
+export function parseEpLoose(tok: string | undefined): LooseEp | undefined {
+  const ep = parseEp(tok);
+  if (ep) return ep;
+  if (tok === undefined || tok.length === 0 || tok.length > 160) return undefined;
+  let t = tok;
+  let last = t.charCodeAt(t.length - 1);
+  while ((last === 44 || last === 46 || last === 59) && t.length > 1) { t = t.slice(0, -1); last = t.charCodeAt(t.length - 1); }
+  let port: number | undefined;
+  let name: string;
+  if (last === 41) {
+    const lp = t.lastIndexOf('(');
+    if (lp <= 0) return undefined;
+    port = toPort(t.slice(lp + 1, -1));
+    name = t.slice(0, lp);
+  } else {
+    const sl = t.lastIndexOf('/');
+    if (sl <= 0) return undefined;
+    port = toPort(t.slice(sl + 1));
+    name = t.slice(0, sl);
+  }
+  if (port === undefined) return undefined;
+  // "iface:name" or "iface/name"
+  let iface: string | undefined;
+  const sep = name.indexOf(':') > 0 ? name.indexOf(':') : name.indexOf('/');
+  if (sep > 0) { iface = name.slice(0, sep); name = name.slice(sep + 1); }
+  if (name.length === 0 || name.length > 128) return undefined;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    // letters, digits, '.', '-', '_' : a host or object name
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 45 || c === 95)) return undefined;
+  }
+  return { iface, port };
 }
 
 const PROTOS = new Set(['tcp', 'udp', 'icmp', 'icmp6', 'ipv6-icmp', 'gre', 'esp', 'ah', 'sctp', 'igmp', 'ip', 'pim', 'ospf', 'eigrp']);
@@ -154,9 +195,9 @@ function base(h: SyslogHeader, ctx: ParseContext, product: string, id: string, a
   return ev;
 }
 
-function setEp(ev: GwEvent, side: 'source' | 'destination', ep: Ep | undefined, withPort: boolean): void {
+function setEp(ev: GwEvent, side: 'source' | 'destination', ep: LooseEp | undefined, withPort: boolean): void {
   if (!ep) return;
-  ev[side].ip = ep.ip;
+  if (ep.ip !== undefined) ev[side].ip = ep.ip;
   if (withPort && ep.port !== undefined) ev[side].port = ep.port;
   if (ep.iface) {
     if (side === 'source') ev.observer.ingress = { interface: { name: ep.iface } };
@@ -182,11 +223,11 @@ function parse106100(h: SyslogHeader, ctx: ParseContext, product: string, w: str
   const action: Action | undefined = verdict === 'permitted' || verdict === 'est-allowed' ? 'allow' : verdict === 'denied' ? 'deny' : undefined;
   if (!action) return null;
   const proto = w[k + 3]!;
-  const src = parseEp(w[k + 4]);
+  const src = parseEpLoose(w[k + 4]);
   let j = k + 5;
   if (w[j] === '->') j++;
-  const dst = parseEp(w[j]);
-  if (!src && !dst) return null;
+  const dst = parseEpLoose(w[j]);
+  if (src?.ip === undefined && dst?.ip === undefined) return null;
   const ev = base(h, ctx, product, '106100', action);
   setTransport(ev, proto);
   const hp = hasPorts(ev.network.transport);
@@ -315,7 +356,7 @@ function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: s
   }
   if (si < 0) return null;
   const src = parseEp(w[si]);
-  let dst: Ep | undefined;
+  let dst: LooseEp | undefined;
   let di = -1;
   for (let k = si + 1; k < w.length && k < si + 12; k++) {
     if (DST_WORDS.has(w[k]!)) {
@@ -324,10 +365,24 @@ function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: s
       if (dst) { di = k + 1; break; }
     }
   }
-  let srcEp = src;
+  if (di < 0) {
+    // The other side logged as a name ("to dmz:OCSP_Server/5678"): keep its port, never guess an address.
+    for (let k = si + 1; k < w.length && k < si + 12; k++) {
+      if (DST_WORDS.has(w[k]!)) {
+        dst = parseEpLoose(w[k + 1]);
+        if (dst) { di = k + 1; break; }
+      }
+    }
+  }
+  let srcEp: LooseEp | undefined = src;
   let dstEp = dst;
   if (BUILT.has(id) && w[1] === 'outbound' && w[0] === 'Built') { srcEp = dst; dstEp = src; }
-  if (!srcEp && !dstEp) return null;
+  else if (id === '302021' && dst !== undefined && (src?.port ?? 0) === 0 && (dst.port ?? 0) !== 0) {
+    // Teardown ICMP does not say who opened the "connection"; the ICMP identifier (printed where a port
+    // would be) belongs to the side that sent the echo request, so a laddr carrying it is the initiator.
+    srcEp = dst; dstEp = src;
+  }
+  if (srcEp?.ip === undefined && dstEp?.ip === undefined) return null;
   const ev = base(h, ctx, product, id, action);
   if (id === '338004' || id === '338001' || id === '338003' || id === '338005' || id === '338007') ev.gatewatch = { blacklist_monitored: true };
   if (proto) setTransport(ev, proto);
@@ -358,12 +413,30 @@ function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: s
       const ci = w[k + 2] === 'code' ? k + 3 : -1;
       const cc = ci > 0 ? toInt(stripPunct(w[ci]), 0, 255) : undefined;
       if (tt !== undefined) (ev.gatewatch ??= {}).icmp = { type: tt, code: cc };
+    } else if (x === 'payload:' && w[k - 1] === 'IP' && id === '313005') {
+      // "Original IP payload: udp src A/53 dst B/10872." — the flow the ICMP error is about.
+      const orig = originalPayload(w, k + 1);
+      if (orig) (ev.gatewatch ??= {}).icmp_original = orig;
+      break;
     } else if (x === 'interface' && w[k - 1] === 'on' && !ev.observer.ingress) {
       const nm = stripPunct(w[k + 1]);
       if (nm) ev.observer.ingress = { interface: { name: nm } };
     }
   }
   return finish(ev);
+}
+
+/** 313005's embedded packet: "<proto>|protocol N src A[/p] dst B[/p]" → transport and endpoints. */
+function originalPayload(w: string[], k: number): Record<string, unknown> | undefined {
+  let proto = w[k];
+  if (proto === 'protocol') { k++; proto = w[k]; }
+  if (proto === undefined || w[k + 1] !== 'src' || w[k + 3] !== 'dst') return undefined;
+  const s = parseEp(w[k + 2]), d = parseEp(w[k + 4]);
+  if (!s || !d) return undefined;
+  const out: Record<string, unknown> = { transport: proto.toLowerCase() };
+  out.source = s.port === undefined ? { ip: s.ip } : { ip: s.ip, port: s.port };
+  out.destination = d.port === undefined ? { ip: d.ip } : { ip: d.ip, port: d.port };
+  return out;
 }
 
 function stripPunct(s: string | undefined): string | undefined {

@@ -9,7 +9,8 @@
  *   urls: src=ip:port dst=ip:port mac=… request: GET …
  *   security_event ids_alerted / ids-alerts: … src=ip:port dst=ip:port … [decision=blocked]
  *
- * Event-log lines ("events": DHCP, VPN, …) and air-marshal lines are not network events: null.
+ * Event-log lines ("events": DHCP, VPN logins and tunnels, …) and air-marshal lines are not network events:
+ * null, except a content-filtering block and an AnyConnect server connection record (see parseEventLog).
  */
 import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
@@ -78,7 +79,8 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (!hd) return null;
   const [ms, device, type] = hd;
   let i = hd[3];
-  if (type === 'events' || type === 'airmarshal_events') return null;
+  if (type === 'events') return parseEventLog(m, i, ms, device);
+  if (type === 'airmarshal_events') return null;
   let sub: string | undefined;
   if (type === 'security_event') {
     const e = m.indexOf(' ', i);
@@ -132,6 +134,78 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   ev.gatewatch = gw;
   void ctx;
   return ev;
+}
+
+/** `<key>'value'` (single-quoted, as the event log writes it) starting the search at `from`; the last one wins. */
+function quotedAfter(m: string, key: string, from: number): string | undefined {
+  const k = m.lastIndexOf(' ' + key + "='");
+  if (k < from) return undefined;
+  const vs = k + key.length + 3;
+  const ve = m.indexOf("'", vs);
+  return ve < 0 || ve - vs > 256 ? undefined : m.slice(vs, ve);
+}
+
+/** The text after `label` up to the next space or quote, searched in [from, lim]: [value, end] or undefined. */
+function labelled(m: string, label: string, from: number, lim: number): [string, number] | undefined {
+  const k = m.indexOf(label, from);
+  if (k < 0 || k > lim) return undefined;
+  const vs = k + label.length;
+  let ve = vs;
+  while (ve < m.length && ve - vs < 64) { const c = m.charCodeAt(ve); if (c === 32 || c === 39) break; ve++; }
+  return [m.slice(vs, ve), ve];
+}
+
+/**
+ * The event log (`events`) is mostly not about traffic (DHCP, VPN logins and tunnels, uplink changes):
+ * null. Two of its entries do describe a connection and are read:
+ *   content_filtering_block url='…' category0='…' server='ip:port' client_mac='…'   (a blocked web request)
+ *   type=anyconnect_vpn_connection_success msg= 'Server IP=… Server port=443 Prot[TCP] Peer IP=… Peer port=… …'
+ *                                                  (a client's connection to the AnyConnect server)
+ */
+function parseEventLog(m: string, i: number, ms: number, device: string): GwEvent | null {
+  if (m.startsWith('content_filtering_block ', i)) {
+    // url= comes first and is chosen by whoever browses: read the fields after it from the end of the line.
+    const dst = hostPort(quotedAfter(m, 'server', i));
+    if (!dst) return null;
+    const ev = newEvent('gatewatch.meraki', 'cisco', 'meraki', fastIso(ms), 'deny');
+    ev.observer.hostname = device;
+    ev.destination.ip = dst[0];
+    if (dst[1] !== undefined) ev.destination.port = dst[1];
+    const mac = quotedAfter(m, 'client_mac', i);
+    if (mac && mac.length === 17) ev.source.mac = mac.replace(/:/g, '-').toUpperCase();
+    ev.network.type = dst[0].indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
+    ev.gatewatch = { meraki_type: 'events/content_filtering_block' };
+    return ev;
+  }
+  if (m.startsWith('type=anyconnect_vpn_connection_success ', i)) {
+    const lim = Math.min(m.length, i + 400);
+    const sip = labelled(m, 'Server IP=', i, lim);
+    const spt = sip && labelled(m, 'Server port=', sip[1], lim);
+    const pr = spt && labelled(m, 'Prot[', spt[1], lim);
+    const pip = labelled(m, 'Peer IP=', (pr ?? spt ?? sip)?.[1] ?? i, lim);
+    const ppt = pip && labelled(m, 'Peer port=', pip[1], lim);
+    const server = sip ? canonicalIp(sip[0]) : undefined;
+    const peer = pip ? canonicalIp(pip[0]) : undefined;
+    if (server === undefined || peer === undefined) return null;
+    const ev = newEvent('gatewatch.meraki', 'cisco', 'meraki', fastIso(ms), 'allow');
+    ev.observer.hostname = device;
+    ev.source.ip = peer;
+    ev.destination.ip = server;
+    if (pr) {
+      const b = pr[0].indexOf(']');
+      setTransport(ev, b > 0 ? pr[0].slice(0, b) : pr[0]);
+    }
+    const t = ev.network.transport;
+    if (t === undefined || t === 'tcp' || t === 'udp') {
+      const sp = ppt ? toPort(ppt[0]) : undefined, dp = spt ? toPort(spt[0]) : undefined;
+      if (sp !== undefined) ev.source.port = sp;
+      if (dp !== undefined) ev.destination.port = dp;
+    }
+    ev.network.type = peer.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
+    ev.gatewatch = { meraki_type: 'events/anyconnect_vpn_connection_success' };
+    return ev;
+  }
+  return null;
 }
 
 export const meraki: VendorParser = {
