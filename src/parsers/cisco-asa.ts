@@ -18,7 +18,11 @@
  * Built messages: "Built inbound …" means the connection was opened from the "for" side (the
  * outside), "Built outbound …" from the "to" side, so for outbound the two sides are swapped to make
  * the initiator the source (the same for 302020 faddr/laddr). Teardown messages do not say who
- * opened the connection; the "for" side is taken as the source.
+ * opened the connection; the "for" side is taken as the source, except 302021 (Teardown ICMP) where
+ * the side printing a non-zero ICMP identifier ("faddr A/0 … laddr B/7") sent the echo request.
+ * ICMP never gets ports (the identifier or 0 printed after the address is not a port); the type and
+ * code go to gatewatch.icmp. An endpoint the ASA printed as a name ("dmz:OCSP_Server/5678") keeps its
+ * port and has no address. 313005 also gives the flow its ICMP error is about (gatewatch.icmp_original).
  */
 import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';

@@ -30,6 +30,7 @@ import { fortigate } from './fortigate';
 import { paloalto } from './paloalto';
 import { checkpoint } from './checkpoint';
 import { snort } from './snort';
+import { netflowJson } from './netflow-json';
 import type { ParseContext, VendorParser } from './types';
 
 /** Order matters only for speed and for formats that could look alike: most specific first. */
@@ -57,6 +58,7 @@ export const PARSERS: VendorParser[] = [
   f5Bigip,
   cef,
   leef,
+  netflowJson,
 ];
 
 export function parserById(id: string): VendorParser | undefined {
