@@ -18,8 +18,10 @@
  * Built messages: "Built inbound …" means the connection was opened from the "for" side (the
  * outside), "Built outbound …" from the "to" side, so for outbound the two sides are swapped to make
  * the initiator the source (the same for 302020 faddr/laddr). Teardown messages do not say who
- * opened the connection; the "for" side is taken as the source, except 302021 (Teardown ICMP) where
- * the side printing a non-zero ICMP identifier ("faddr A/0 … laddr B/7") sent the echo request.
+ * opened the connection: the source is the side that opened it when this parser saw its Built message
+ * (connection id, per firewall), else the side that is not on a well-known port (< 1024), else the
+ * "for" side; 302021 (Teardown ICMP): the side printing a non-zero ICMP identifier ("faddr A/0 … laddr
+ * B/7") sent the echo request. Built events have event.type "start", Teardown events "end".
  * ICMP never gets ports (the identifier or 0 printed after the address is not a port); the type and
  * code go to gatewatch.icmp. An endpoint the ASA printed as a name ("dmz:OCSP_Server/5678") keeps its
  * port and has no address. 313005 also gives the flow its ICMP error is about (gatewatch.icmp_original).
@@ -163,6 +165,47 @@ const GENERIC: Record<string, Action> = {
   '302013': 'allow', '302015': 'allow', '302017': 'allow', '302020': 'allow', '304002': 'deny',
 };
 const BUILT = new Set(['302013', '302015', '302017', '302020', '302022', '302303']);
+/** Teardown of a connection a Built message opened (same connection id). */
+const TEARDOWN = new Set(['302014', '302016', '302018', '302021', '302023', '302304']);
+
+// ECS event.type with the session phase: a firewall that logs both Built and Teardown reports every
+// connection twice, and the detection engine must count it once (it skips session ends from a gateway
+// that logs session starts). Shared frozen arrays, as in event.ts.
+const TYPE_START = Object.freeze(['connection', 'start', 'allowed']) as unknown as string[];
+const TYPE_END = Object.freeze(['connection', 'end', 'allowed']) as unknown as string[];
+
+/**
+ * Connection ids of recent "Built outbound" messages, per firewall. A Teardown message does not say who
+ * opened the connection and prints the two sides in the Built message's order (outside first for an
+ * outbound connection), so without this the web server a PC browsed would become the source of the
+ * Teardown. Bounded: the oldest entry goes when full.
+ */
+const OUTBOUND_IDS_MAX = 65536;
+const outboundIds = new Map<string, true>();
+
+function connectionId(w: string[]): string | undefined {
+  for (let k = 1; k < 5 && k < w.length - 1; k++) {
+    if (w[k] === 'connection') {
+      const id = w[k + 1]!;
+      return id.length > 0 && id.length <= 20 && id.charCodeAt(0) >= 48 && id.charCodeAt(0) <= 57 ? id : undefined;
+    }
+  }
+  return undefined;
+}
+
+function rememberOutbound(host: string, conn: string): void {
+  if (outboundIds.size >= OUTBOUND_IDS_MAX) outboundIds.delete(outboundIds.keys().next().value!);
+  outboundIds.set(host + ' ' + conn, true);
+}
+
+/** Was this Teardown's connection opened from the "to" side? */
+function teardownIsOutbound(host: string, conn: string | undefined, first: LooseEp | undefined, second: LooseEp | undefined): boolean {
+  if (conn !== undefined && outboundIds.delete(host + ' ' + conn)) return true;
+  // Built message not seen (before gatewatch started, or lost): the side on a well-known port is the
+  // server, so "for <server>/443 to <client>/51000" was opened by the client.
+  const a = first?.port, b = second?.port;
+  return a !== undefined && b !== undefined && a > 0 && a < 1024 && b >= 1024;
+}
 
 const SRC_WORDS = new Set(['from', 'for', 'src', 'faddr', 'SRC', 'flow']);
 const DST_WORDS = new Set(['to', 'dst', 'laddr', 'DEST', 'dest']);
@@ -380,14 +423,23 @@ function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: s
   }
   let srcEp: LooseEp | undefined = src;
   let dstEp = dst;
-  if (BUILT.has(id) && w[1] === 'outbound' && w[0] === 'Built') { srcEp = dst; dstEp = src; }
-  else if (id === '302021' && dst !== undefined && (src?.port ?? 0) === 0 && (dst.port ?? 0) !== 0) {
+  const built = BUILT.has(id) && w[0] === 'Built';
+  const teardown = !built && TEARDOWN.has(id) && w[0] === 'Teardown';
+  if (built && w[1] === 'outbound') {
+    srcEp = dst; dstEp = src;
+    const conn = connectionId(w);
+    if (conn !== undefined) rememberOutbound(h.hostname ?? '', conn);
+  } else if (teardown && id !== '302021' && teardownIsOutbound(h.hostname ?? '', connectionId(w), src, dst)) {
+    srcEp = dst; dstEp = src;
+  } else if (id === '302021' && dst !== undefined && (src?.port ?? 0) === 0 && (dst.port ?? 0) !== 0) {
     // Teardown ICMP does not say who opened the "connection"; the ICMP identifier (printed where a port
     // would be) belongs to the side that sent the echo request, so a laddr carrying it is the initiator.
     srcEp = dst; dstEp = src;
   }
   if (srcEp?.ip === undefined && dstEp?.ip === undefined) return null;
   const ev = base(h, ctx, product, id, action);
+  if (built) ev.event.type = TYPE_START;
+  else if (teardown) ev.event.type = TYPE_END;
   if (id === '338004' || id === '338001' || id === '338003' || id === '338005' || id === '338007') ev.gatewatch = { blacklist_monitored: true };
   if (proto) setTransport(ev, proto);
   const hp = hasPorts(ev.network.transport) || (proto === undefined && (srcEp?.port ?? 0) > 0);

@@ -56,6 +56,29 @@ describe('Cisco ASA / FTD', () => {
     expect(inb.source.ip).to.equal('198.51.100.80');
   });
 
+  it('keeps the initiator as the source of a Teardown, and marks session start and end', () => {
+    const built = parseLine('<166>Nov 23 2026 10:00:01 asa07 %ASA-6-302013: Built outbound TCP connection 71 for outside:198.51.100.80/8443 (198.51.100.80/8443) to inside:192.168.1.22/50123 (198.51.100.2/50123)')!;
+    expect(built.event.type).to.deep.equal(['connection', 'start', 'allowed']);
+    // Both ports are high: only the remembered Built message (same firewall, same id) can tell.
+    const down = parseLine('<166>Nov 23 2026 10:00:09 asa07 %ASA-6-302014: Teardown TCP connection 71 for outside:198.51.100.80/8443 to inside:192.168.1.22/50123 duration 0:00:08 bytes 6120 TCP FINs')!;
+    expect(down.source).to.deep.equal({ ip: '192.168.1.22', port: 50123 });
+    expect(down.destination).to.deep.equal({ ip: '198.51.100.80', port: 8443 });
+    expect(down.event.type).to.deep.equal(['connection', 'end', 'allowed']);
+    expect(down.network.bytes).to.equal(6120);
+    // The id was used up: the same id again (a new connection, inbound) is not swapped.
+    const again = parseLine('<166>Nov 23 2026 10:00:20 asa07 %ASA-6-302014: Teardown TCP connection 71 for outside:203.0.113.9/51000 to inside:192.168.1.30/8080 duration 0:00:01 bytes 300 TCP Reset-O')!;
+    expect(again.source.ip).to.equal('203.0.113.9');
+    // Another firewall's connection 71 is another connection.
+    parseLine('<166>Nov 23 2026 10:00:30 asa07 %ASA-6-302013: Built outbound TCP connection 72 for outside:198.51.100.80/8443 (198.51.100.80/8443) to inside:192.168.1.22/50124 (198.51.100.2/50124)');
+    const other = parseLine('<166>Nov 23 2026 10:00:31 asa08 %ASA-6-302014: Teardown TCP connection 72 for outside:203.0.113.9/51001 to inside:192.168.1.30/8080 duration 0:00:01 bytes 300 TCP FINs')!;
+    expect(other.source.ip).to.equal('203.0.113.9');
+    // Built message never seen: the side on a well-known port is the server.
+    const unseen = parseLine('%ASA-6-302016: Teardown UDP connection 80 for outside:198.51.100.53/53 to inside:192.168.1.40/61000 duration 0:00:00 bytes 120')!;
+    expect(unseen.source).to.deep.equal({ ip: '192.168.1.40', port: 61000 });
+    const inbound = parseLine('%ASA-6-302014: Teardown TCP connection 81 for outside:203.0.113.9/51000 to inside:192.168.1.30/22 duration 0:00:01 bytes 300 TCP Reset-O')!;
+    expect(inbound.source).to.deep.equal({ ip: '203.0.113.9', port: 51000 });
+  });
+
   it('returns null for non-network ASA messages and takes the time from any header', () => {
     expect(parseLine('<166>Nov 23 2026 10:00:01: %ASA-6-113004: AAA user authentication Successful : server = 192.168.1.5 : user = admin')).to.equal(null);
     const ev = parseLine('<166>Nov 23 2026 10:00:01 fw1 : %ASA-2-106006: Deny inbound UDP from 203.0.113.10/5060 to 198.51.100.2/5060 on interface outside')!;
