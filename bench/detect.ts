@@ -19,7 +19,7 @@ const N_EVENTS = Number(process.env.GW_BENCH_EVENTS ?? 1_000_000);
 const N_SOURCES = 150_000;
 
 /** A day of busy gateway traffic: background noise from many sources, replies, browsing, scans and brute force. */
-function* traffic(n: number, seed = 1): Generator<Pkt> {
+export function* traffic(n: number, seed = 1): Generator<Pkt> {
   const rng = new Rng(seed);
   const web = Array.from({ length: 2000 }, (_, i) => syntheticSource(10_000_000 + i));
   for (let i = 0; i < n; i++) {

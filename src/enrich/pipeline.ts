@@ -90,7 +90,7 @@ export class Enricher {
     }
     const dir = this.site.directionOf(ev, sn, dn);
     if (dir) ev.network.direction = dir;
-    this.geo.enrich(ev);
+    this.geo.enrichOf(ev, sn, dn);
     this.reputation.enrichOf(ev, sn, dn);
     return ev;
   }

@@ -114,7 +114,7 @@ function ruleName(prefix: string): string | undefined {
   }
   if (p.endsWith(':')) p = p.slice(0, -1).trim();
   if (p.length === 0) return undefined;
-  return p.length > 128 ? p.slice(0, 128) : p;
+  return flat(p.length > 128 ? p.slice(0, 128) : p);
 }
 
 /** Everything that depends only on the administrator's prefix, computed once per distinct prefix. */
@@ -138,7 +138,7 @@ function prefixInfo(prefix: string): PrefixInfo {
   else if (prefix.indexOf('DESCR="') >= 0 || /\[[A-Z_]+-(\d+|default)-[ADR]\]/.test(prefix)) { vendor = 'ubiquiti'; product = 'edgeos-unifi'; }
   info = { action: a ?? 'deny', inferred: a === undefined, vendor, product, rule: ruleName(prefix) };
   if (prefixCache.size > 2000) prefixCache.clear();
-  prefixCache.set(prefix, info);
+  prefixCache.set(flat(prefix), info);
   return info;
 }
 
@@ -209,6 +209,28 @@ function flagAt(m: string, ts: number): number {
 const FLAG_ARRAYS: (readonly string[])[] = Array.from({ length: 256 }, (_, mask) =>
   Object.freeze(['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'].filter((_, bit) => (mask >> bit) & 1)));
 
+/**
+ * A copy of `s` that shares no memory with the text it was cut from. V8 makes a substring of 13
+ * characters or more a view into its parent: a key kept by one of the tables below would otherwise
+ * keep the text it came from alive (a whole read chunk, when the caller reads in chunks).
+ */
+function flat(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/** Short texts that repeat on every line (host names, interfaces): one flat copy each (bounded). */
+const nameCache = new Map<string, string>();
+function shared(s: string): string {
+  if (s.length < 13) return s;
+  let v = nameCache.get(s);
+  if (v === undefined) {
+    v = flat(s);
+    if (nameCache.size >= 4096) nameCache.clear();
+    nameCache.set(v, v);
+  }
+  return v;
+}
+
 const macCache = new Map<string, string>();
 /** ECS form (AA-BB-…) of the source MAC inside the kernel's MAC= value (bytes 6..11). */
 function sourceMac(mac: string): string | undefined {
@@ -218,7 +240,7 @@ function sourceMac(mac: string): string | undefined {
   if (v === undefined) {
     v = raw.toUpperCase().split(':').join('-');
     if (macCache.size > 1000) macCache.clear();
-    macCache.set(raw, v);
+    macCache.set(flat(raw), v);
   }
   return v;
 }
@@ -326,9 +348,9 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const time = h.time ?? ctx.receivedMs;
   const ev = newEvent('gatewatch.netfilter', pi.vendor, pi.product, isoOf(time), pi.action);
   markAction(ev, pi.action);
-  if (h.hostname) ev.observer.hostname = h.hostname;
-  if (inIf) ev.observer.ingress = { interface: { name: inIf } };
-  if (outIf) ev.observer.egress = { interface: { name: outIf } };
+  if (h.hostname) ev.observer.hostname = shared(h.hostname);
+  if (inIf) ev.observer.ingress = { interface: { name: shared(inIf) } };
+  if (outIf) ev.observer.egress = { interface: { name: shared(outIf) } };
   if (srcIp !== undefined) ev.source.ip = srcIp;
   if (dstIp !== undefined) ev.destination.ip = dstIp;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
