@@ -21,7 +21,7 @@ import { fmtRate, median } from './util';
 const HOME_NETS = ['198.51.100.2/32', '192.168.0.0/16'];
 type Mode = 'city' | 'country' | 'off';
 
-interface ChildResult { mode: Mode; lines: number; s: number; loadS: number; hwmMB: number; heapMB: number; externalMB: number; incidents: number; events: number }
+interface ChildResult { mode: Mode; lines: number; s: number; cpuS: number; loadS: number; hwmMB: number; heapMB: number; externalMB: number; incidents: number; events: number }
 
 /** Peak resident set of this process (Linux VmHWM), in MB; falls back to the current RSS. */
 function peakRssMB(): number {
@@ -37,11 +37,13 @@ async function child(file: string, mode: Mode): Promise<void> {
   if (mode !== 'off') geoipLiteModule(mode);
   const loadS = Number(process.hrtime.bigint() - t) / 1e9;
   t = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const res = await analyzeFiles([file], { site: { homeNets: HOME_NETS }, geo: mode, parse: { tz: 'UTC' } });
   const s = Number(process.hrtime.bigint() - t) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   const mu = process.memoryUsage();
   const out: ChildResult = {
-    mode, lines: res.parse.lines, s, loadS, hwmMB: peakRssMB(), heapMB: Math.round(mu.heapUsed / 1048576),
+    mode, lines: res.parse.lines, s, cpuS: (cpu.user + cpu.system) / 1e6, loadS, hwmMB: peakRssMB(), heapMB: Math.round(mu.heapUsed / 1048576),
     externalMB: Math.round(mu.external / 1048576), incidents: res.incidents.length, events: res.parse.events,
   };
   process.stdout.write(JSON.stringify(out) + '\n');

@@ -173,10 +173,6 @@ function valueAt(m: string, i: number): string | undefined {
   return e > i ? m.slice(i, e) : '';
 }
 
-/** Value of KEY= expected exactly at position at (e.g. the IN= that findIn located). */
-function valueAfter(m: string, at: number, key: string): string | undefined {
-  return m.startsWith(key, at) ? valueAt(m, at + key.length) : undefined;
-}
 
 /** Decimal integer in m[from, to), or -1. */
 function intAt(m: string, from: number, to: number): number {
@@ -231,19 +227,42 @@ function shared(s: string): string {
   return v;
 }
 
+/**
+ * The token of m at [i, end) as a string, reusing `prev` when it is the same text (interface names,
+ * protocols: the same few words on every line), so no new string is made for them.
+ */
+function sameOrSlice(m: string, i: number, end: number, prev: string): string {
+  const n = end - i;
+  if (n === prev.length) {
+    let k = 0;
+    while (k < n && m.charCodeAt(i + k) === prev.charCodeAt(k)) k++;
+    if (k === n) return prev;
+  }
+  return shared(m.slice(i, end));
+}
+let lastInIf = '', lastOutIf = '', lastProto = '';
+
 const macCache = new Map<string, string>();
-/** ECS form (AA-BB-…) of the source MAC inside the kernel's MAC= value (bytes 6..11). */
-function sourceMac(mac: string): string | undefined {
-  if (mac.length < 35) return undefined;
-  const raw = mac.slice(18, 35);
+/**
+ * ECS form (AA-BB-…) of the source MAC inside the kernel's MAC= value (bytes 6..11), which starts at
+ * m[at] and ends at m[end].
+ */
+function sourceMac(m: string, at: number, end: number): string | undefined {
+  if (end - at < 35) return undefined;
+  // Inbound packets on a WAN link all come from the ISP's router: usually the same as the line before.
+  if (m.startsWith(lastMacRaw, at + 18)) return lastMac;
+  const raw = m.slice(at + 18, at + 35);
   let v = macCache.get(raw);
   if (v === undefined) {
     v = raw.toUpperCase().split(':').join('-');
     if (macCache.size > 1000) macCache.clear();
     macCache.set(flat(raw), v);
   }
+  lastMacRaw = flat(raw);
+  lastMac = v;
   return v;
 }
+let lastMacRaw = '\n', lastMac = '';
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = kernelWindow(h.message);
@@ -266,14 +285,16 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   // [flags] PROTO …). Each is found with a native search for " KEY=" from where the previous one was,
   // so each is read from its own place, the scan is linear, and absent fields are simply skipped.
   const n = m.length;
-  const inIf = valueAfter(m, kv, 'IN=');
+  let inIf: string | undefined;
+  if (m.startsWith('IN=', kv)) inIf = lastInIf = sameOrSlice(m, kv + 3, tokenEnd(m, kv + 3), lastInIf);
   let pos = kv;
   let p = m.indexOf(' OUT=', pos);
   if (p < 0 && m.startsWith('OUT=', kv)) p = kv - 1;
-  const outIf = p >= 0 ? valueAt(m, p + 5) : undefined;
+  const outIf = p >= 0 ? (lastOutIf = sameOrSlice(m, p + 5, tokenEnd(m, p + 5), lastOutIf)) : undefined;
   if (p >= 0) pos = p;
   p = m.indexOf(' MAC=', pos);
-  const mac = p >= 0 ? valueAt(m, p + 5) : undefined;
+  const macAt = p >= 0 ? p + 5 : -1;
+  const macEnd = p >= 0 ? tokenEnd(m, macAt) : -1;
   if (p >= 0) pos = p;
   p = m.indexOf(' SRC=', pos);
   // A truncated kernel line may start at SRC=/TTL=/PROTO=.
@@ -299,7 +320,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (p < 0 && m.startsWith('PROTO=', kv)) p = kv - 1;
   const sawProto = p >= 0;
   const protoEnd = sawProto ? tokenEnd(m, p + 7) : pos;
-  const proto = sawProto ? m.slice(p + 7, protoEnd) : undefined;
+  const proto = sawProto ? (lastProto = sameOrSlice(m, p + 7, protoEnd, lastProto)) : undefined;
   // Flags sit between the ID= and PROTO= tokens only for the IP header (DF, CE, MF); TCP flags come
   // after the TCP fields. ICMP errors quote the offending packet after "[": stop there.
   let end = m.indexOf(' [', protoEnd);
@@ -349,12 +370,12 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const ev = newEvent('gatewatch.netfilter', pi.vendor, pi.product, isoOf(time), pi.action);
   markAction(ev, pi.action);
   if (h.hostname) ev.observer.hostname = shared(h.hostname);
-  if (inIf) ev.observer.ingress = { interface: { name: shared(inIf) } };
-  if (outIf) ev.observer.egress = { interface: { name: shared(outIf) } };
+  if (inIf) ev.observer.ingress = { interface: { name: inIf } };
+  if (outIf) ev.observer.egress = { interface: { name: outIf } };
   if (srcIp !== undefined) ev.source.ip = srcIp;
   if (dstIp !== undefined) ev.destination.ip = dstIp;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
-  if (mac) { const sm = sourceMac(mac); if (sm) ev.source.mac = sm; }
+  if (macEnd > macAt) { const sm = sourceMac(m, macAt, macEnd); if (sm) ev.source.mac = sm; }
   if (proto !== undefined) setTransport(ev, proto);
   const t = ev.network.transport;
   if (t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite') {
