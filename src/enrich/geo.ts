@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, symlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Endpoint, GeoFields, GwEvent } from '../event';
+import { parseIPv4 } from '../net/ip';
 import { addressScope } from './scope';
 
 export type GeoMode = 'city' | 'country' | 'off';
@@ -304,6 +305,7 @@ export class GeoLookup {
     if (typeof ip !== 'string') return;
     const scope = ep.address_scope ?? (ep.address_scope = addressScope(ip));
     if (scope !== 'public') return;
+    if (n < 0 && ip.indexOf(':') < 0) n = parseIPv4(ip);
     const a = n >= 0 ? this.lookupV4(ip, n) : this.lookup(ip);
     if (this.share) {
       if (a.geo) ep.geo = a.geo;
