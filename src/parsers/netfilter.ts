@@ -240,7 +240,7 @@ function sameOrSlice(m: string, i: number, end: number, prev: string): string {
   }
   return shared(m.slice(i, end));
 }
-let lastInIf = '', lastOutIf = '', lastProto = '';
+let lastInIf = '', lastOutIf = '', lastProto = '', lastPrefix = '';
 
 const macCache = new Map<string, string>();
 /**
@@ -279,7 +279,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (m.indexOf('OUT=') >= 0 || !(m.startsWith('PROTO=', kv) || m.indexOf(' PROTO=', kv) >= 0)) return null;
   } else if (kv > 0) {
     const ps = skipKernelStamp(m, 0);
-    prefix = ps < kv ? m.slice(ps, kv) : '';
+    prefix = ps < kv ? (lastPrefix = sameOrSlice(m, ps, kv, lastPrefix)) : '';
   }
   // The kernel prints its fields in a fixed order (nf_log: IN OUT [PHYSIN PHYSOUT] MAC SRC DST LEN … TTL ID
   // [flags] PROTO …). Each is found with a native search for " KEY=" from where the previous one was,
