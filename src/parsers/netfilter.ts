@@ -57,13 +57,19 @@ function findKey(m: string, key: string): number {
 // detect() has already found the kernel fields for the message parse() is about to read.
 let lastMessage: string | undefined;
 let lastIn = -1;
+/** Where detect() found the first " PROTO=" of lastMessage (-1: none or not searched). */
+let lastProtoAt = -1;
 
 function detect(h: SyslogHeader): boolean {
   const m = kernelWindow(h.message);
   const at = findIn(m);
   lastMessage = m;
   lastIn = at;
-  if (at >= 0) return m.indexOf(' PROTO=') > 0 || m.indexOf(' SRC=') > 0;
+  lastProtoAt = -1;
+  if (at >= 0) {
+    lastProtoAt = m.indexOf(' PROTO=');
+    return lastProtoAt > 0 || m.indexOf(' SRC=') > 0;
+  }
   // A kernel line cut short by a relay (no IN=, but the kernel's own fields).
   return h.appName === 'kernel' && m.indexOf('PROTO=') >= 0 && (m.indexOf(' DPT=') > 0 || m.indexOf('SRC=') >= 0);
 }
@@ -266,7 +272,8 @@ let lastMacRaw = '\n', lastMac = '';
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = kernelWindow(h.message);
-  let kv = m === lastMessage ? lastIn : findIn(m);
+  const seen = m === lastMessage;
+  let kv = seen ? lastIn : findIn(m);
   let prefix = '';
   if (kv < 0) {
     // A kernel line cut short by a relay: accept it only if what is left starts with a kernel field.
@@ -316,7 +323,8 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     p = m.indexOf(' HOPLIMIT=', pos);
     if (p >= 0) { ttl = intAt(m, p + 10, tokenEnd(m, p + 10)); ipv6 = true; pos = p; }
   }
-  p = m.indexOf(' PROTO=', pos);
+  // detect() found the first " PROTO=" of this message: when it is at or after pos it is the one.
+  p = seen && lastProtoAt >= pos ? lastProtoAt : m.indexOf(' PROTO=', pos);
   if (p < 0 && m.startsWith('PROTO=', kv)) p = kv - 1;
   const sawProto = p >= 0;
   const protoEnd = sawProto ? tokenEnd(m, p + 7) : pos;
