@@ -1,25 +1,20 @@
 /**
- * `npm run bench -- detect`: the detection engine and the whole offline pipeline.
+ * `npm run bench -- detect`: the detection engine.
  *  1. events/s through DetectEngine (median of runs, one core) on 1M generated events from ≥100k sources;
  *  2. peak RSS with 1M distinct sources (every table capped);
- *  3. lines/s of Analyzer (parse + enrich + detect) over a generated netfilter file;
- *  4. psad -A on a sample of the same file, when psad is installed, in the same run (private config).
+ * The whole offline pipeline and psad -A in the same run: bench/pipeline.ts (`npm run bench -- pipeline`).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { analyzeFiles } from '../src/analyze';
+import { spawnSync } from 'node:child_process';
 import { DetectEngine } from '../src/detect/engine';
 import type { GwEvent } from '../src/event';
-import { LAN, makeEvent, netfilterLine, Rng, syntheticSource, T0, WAN, type Pkt } from '../test/helpers/traffic';
+import { LAN, makeEvent, Rng, syntheticSource, T0, WAN, type Pkt } from '../test/helpers/traffic';
 import { fmtRate, median, rssMB } from './util';
 
 const N_EVENTS = Number(process.env.GW_BENCH_EVENTS ?? 1_000_000);
 const N_SOURCES = 150_000;
 
 /** A day of busy gateway traffic: background noise from many sources, replies, browsing, scans and brute force. */
-function* traffic(n: number, seed = 1): Generator<Pkt> {
+export function* traffic(n: number, seed = 1): Generator<Pkt> {
   const rng = new Rng(seed);
   const web = Array.from({ length: 2000 }, (_, i) => syntheticSource(10_000_000 + i));
   for (let i = 0; i < n; i++) {
@@ -138,107 +133,10 @@ function memoryChild(): void {
   console.log(`memory: ${N} distinct sources → peak RSS ${peak} MB (was ${before} MB before); profiles kept ${st.tables.profiles} (cap ${e.cfg.general.maxSources}), evicted ${st.evicted.profiles}`);
 }
 
-async function benchPipeline(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-bench-detect-'));
-  try {
-    const file = path.join(dir, 'firewall.log');
-    const lines = Number(process.env.GW_BENCH_LINES ?? 1_000_000);
-    const fd = fs.openSync(file, 'w');
-    let buf: string[] = [];
-    for (const p of traffic(lines, 2)) {
-      buf.push(netfilterLine(p));
-      if (buf.length >= 10000) { fs.writeSync(fd, buf.join('\n') + '\n'); buf = []; }
-    }
-    if (buf.length) fs.writeSync(fd, buf.join('\n') + '\n');
-    fs.closeSync(fd);
-    const mb = fs.statSync(file).size / 1048576;
-    console.log(`pipeline: ${lines} netfilter lines (${mb.toFixed(0)} MB)`);
-    // The analysis in a fresh process, so its peak RSS is its own (not the generator's).
-    const r = spawnSync(process.execPath, [__filename, 'analyze', file, String(lines)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    process.stdout.write(r.stdout);
-    const ours = Number(/lines\/s=(\d+)/.exec(r.stdout)?.[1] ?? 0);
-    await benchPsad(dir, file, HOME_NETS, ours);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const HOME_NETS = ['198.51.100.2/32', '192.168.0.0/16'];
-
-async function analyzeChild(file: string, lines: number): Promise<void> {
-  let peak = 0, first = 0;
-  const iv = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 100);
-  const times: number[] = [];
-  let found = 0;
-  for (let run = 0; run < 3; run++) {
-    const t = process.hrtime.bigint();
-    const res = await analyzeFiles([file], { site: { homeNets: HOME_NETS }, geo: 'off', parse: { tz: 'UTC' } });
-    times.push(Number(process.hrtime.bigint() - t) / 1e9);
-    found = res.incidents.length;
-    if (run === 0) first = Math.max(peak, process.memoryUsage().rss);
-  }
-  clearInterval(iv);
-  const m = median(times);
-  console.log(`  gatewatch Analyzer (parse+enrich+detect): ${fmtRate(lines / m)} (median of 3: ${times.map((x) => x.toFixed(2)).join(' ')} s), ${found} incidents, peak RSS ${Math.round(first / 1048576)} MB in the first run, ${Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576)} MB over all three [lines/s=${Math.round(lines / m)}]`);
-}
-
-/** psad -A over the first lines of the same file, with a private config (paths in the temp folder, no mail, no look-ups). */
-async function benchPsad(dir: string, file: string, homeNets: string[], ours: number): Promise<void> {
-  const psad = ['/usr/sbin/psad', '/usr/local/sbin/psad'].find((p) => fs.existsSync(p));
-  if (!psad || !fs.existsSync('/etc/psad/psad.conf')) { console.log('  psad: not installed, no peer figure'); return; }
-  const sampleLines = Number(process.env.GW_BENCH_PSAD_LINES ?? 100_000);
-  const sample = path.join(dir, 'sample.log');
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.alloc(Math.min(fs.statSync(file).size, sampleLines * 1024));
-  fs.readSync(fd, buf, 0, buf.length, 0);
-  fs.closeSync(fd);
-  let end = -1;
-  for (let k = 0; k < sampleLines; k++) { const nx = buf.indexOf(10, end + 1); if (nx < 0) break; end = nx; }
-  fs.writeFileSync(sample, buf.subarray(0, end + 1));
-  const conf = path.join(dir, 'psad');
-  for (const d of ['', 'log', 'run', 'fifo']) fs.mkdirSync(path.join(conf, d), { recursive: true });
-  for (const f of fs.readdirSync('/etc/psad')) {
-    const src = path.join('/etc/psad', f);
-    if (fs.statSync(src).isFile()) fs.copyFileSync(src, path.join(conf, f));
-  }
-  const set: Record<string, string> = {
-    HOME_NET: homeNets.join(', '), HOSTNAME: 'gatewatch-bench', ENABLE_INTF_LOCAL_NETS: 'N', PSAD_DIR: path.join(conf, 'log'),
-    PSAD_RUN_DIR: path.join(conf, 'run'), PSAD_FIFO_DIR: path.join(conf, 'fifo'), PSAD_CONF_DIR: conf, ALERTING_METHODS: 'noemail',
-    ENABLE_WHOIS_LOOKUPS: 'N', ENABLE_DNS_LOOKUPS: 'N', ENABLE_SYSLOG_FILE: 'N', IMPORT_OLD_SCANS: 'N',
-  };
-  const text = fs.readFileSync('/etc/psad/psad.conf', 'utf8').split('\n').map((l) => {
-    const sp = l.search(/\s/);
-    const key = sp > 0 ? l.slice(0, sp) : '';
-    return key in set ? `${key}    ${set[key]};` : l;
-  });
-  for (const [k, v] of Object.entries(set)) if (!text.some((l) => l.startsWith(k + ' '))) text.push(`${k}    ${v};`);
-  fs.writeFileSync(path.join(conf, 'psad.conf'), text.join('\n'));
-  // Same sample through ours, for a like-for-like ratio.
-  const t1 = process.hrtime.bigint();
-  await analyzeFiles([sample], { site: { homeNets }, geo: 'off', parse: { tz: 'UTC' } });
-  const oursSample = sampleLines / (Number(process.hrtime.bigint() - t1) / 1e9);
-  const t0 = process.hrtime.bigint();
-  let out = '';
-  try {
-    out = execFileSync(psad, ['-c', path.join(conf, 'psad.conf'), '-A', '-m', sample, '--no-whois', '--no-rdns', '--no-netstat'], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 600000, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    console.log(`  psad: failed to run offline (${(err as Error).message.split('\n')[0]})`);
-    return;
-  }
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  const version = /psad v([\d.]+)/.exec(out)?.[1] ?? '?';
-  const sources = (out.match(/^\s*SRC:/gm) ?? []).length;
-  console.log(`  psad ${version} -A on the first ${sampleLines} lines: ${fmtRate(sampleLines / s)} (${s.toFixed(1)} s, ${sources} sources reported); gatewatch on the same sample: ${fmtRate(oursSample)}; ratio ${(oursSample / (sampleLines / s)).toFixed(0)}x (full-file gatewatch ${fmtRate(ours)})`);
-}
-
 export async function run(): Promise<void> {
   benchEngine();
   benchMemory();
-  // In a fresh process too, so its RSS is its own.
-  const r = spawnSync(process.execPath, [__filename, 'pipeline'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  process.stdout.write(r.stdout);
+  console.log('pipeline (parse + enrich + detect, geo on) and psad: `npm run bench -- pipeline` (bench/pipeline.ts)');
 }
 
 if (require.main === module && process.argv[2] === 'memory') memoryChild();
-if (require.main === module && process.argv[2] === 'pipeline') benchPipeline().catch((e) => { console.error(e); process.exitCode = 1; });
-if (require.main === module && process.argv[2] === 'analyze') analyzeChild(process.argv[3]!, Number(process.argv[4])).catch((e) => { console.error(e); process.exitCode = 1; });

@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Bench> = {
   report: () => require('./report') as Bench,
   hub: () => require('./hub') as Bench,
   detect: () => require('./detect'),
+  pipeline: () => require('./pipeline') as Bench,
 };
 
 async function main(): Promise<void> {

@@ -13,7 +13,10 @@ import { LineParser, LineParserOptions, ParseStats } from './parsers/registry';
 export interface AnalyzeOptions extends EnrichOptions {
   parse?: LineParserOptions;
   detect?: DetectOptions;
-  /** Called with every enriched event (reports use it to build rollups). */
+  /**
+   * Called with every enriched event (reports use it to build rollups). Its geo/AS objects are shared
+   * with the enricher's cache (frozen) unless `shareGeo: false` is passed: read them, don't edit them.
+   */
   onEvent?: (ev: GwEvent) => void;
 }
 
@@ -46,7 +49,8 @@ export class Analyzer {
   }
 
   static async create(opts: AnalyzeOptions = {}): Promise<Analyzer> {
-    return new Analyzer(await Enricher.create(opts), opts);
+    // Offline, events go only to the engine and onEvent, which read them: they can share the geo answers.
+    return new Analyzer(await Enricher.create({ ...opts, shareGeo: opts.shareGeo ?? true }), opts);
   }
 
   line(line: string): void {
@@ -58,8 +62,11 @@ export class Analyzer {
   event(ev: GwEvent): void {
     this.enricher.enrich(ev);
     const t = ev['@timestamp'];
-    if (this.from === undefined || t < this.from) this.from = t;
-    if (this.to === undefined || t > this.to) this.to = t;
+    // Most lines carry the same or a later time than the one before: compare only when it changed.
+    if (t !== this.to) {
+      if (this.to === undefined || t > this.to) this.to = t;
+      if (this.from === undefined || t < this.from) this.from = t;
+    }
     this.opts.onEvent?.(ev);
     collect(this.incidents, this.engine.process(ev));
   }

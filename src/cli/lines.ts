@@ -1,31 +1,42 @@
 import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 
 /**
  * Read a file (or stdin for "-") line by line, calling `onLine` for each '\n'-separated line (a final
  * line without a newline counts). Invalid UTF-8 becomes U+FFFD rather than an error, so a binary or
  * corrupt file still yields exactly one call per line.
+ *
+ * The file is read in 1 MiB chunks and each line is decoded on its own from the bytes ('\n' never
+ * occurs inside a UTF-8 sequence): no string for the whole chunk, and a line's string is its own, so
+ * a field a later stage keeps (an address in a table) holds a line at most, never a megabyte chunk.
+ * A line split between chunks is joined once its end arrives (pieces kept in a list: no quadratic
+ * copying, however long the line).
  */
 export function forEachLine(path: string, onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
-    const dec = new StringDecoder('utf8');
-    let carry = '';
-    stream.on('data', (chunk: Buffer | string) => {
-      const text = carry + (typeof chunk === 'string' ? chunk : dec.write(chunk));
+    let pending: Buffer[] = [];
+    stream.on('data', (data: Buffer | string) => {
+      const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       let start = 0;
-      for (;;) {
-        const nl = text.indexOf('\n', start);
-        if (nl < 0) break;
-        onLine(text.slice(start, nl));
+      let nl = chunk.indexOf(10);
+      if (nl >= 0 && pending.length > 0) {
+        pending.push(chunk.subarray(0, nl));
+        onLine(Buffer.concat(pending).toString('utf8'));
+        pending = [];
         start = nl + 1;
+        nl = chunk.indexOf(10, start);
       }
-      carry = start === 0 ? text : text.slice(start);
+      while (nl >= 0) {
+        onLine(chunk.toString('utf8', start, nl));
+        start = nl + 1;
+        nl = chunk.indexOf(10, start);
+      }
+      // Keep a copy of the tail only: a view would keep the whole chunk.
+      if (start < chunk.length) pending.push(start === 0 ? chunk : Buffer.from(chunk.subarray(start)));
     });
     stream.on('error', reject);
     stream.on('end', () => {
-      const rest = carry + dec.end();
-      if (rest.length > 0) onLine(rest);
+      if (pending.length > 0) onLine(Buffer.concat(pending).toString('utf8'));
       resolve();
     });
   });

@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, symlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Endpoint, GeoFields, GwEvent } from '../event';
+import { parseIPv4 } from '../net/ip';
 import { addressScope } from './scope';
 
 export type GeoMode = 'city' | 'country' | 'off';
@@ -24,6 +25,11 @@ export interface GeoOptions {
   cityDb?: string;
   /** A MaxMind-format ASN database (GeoLite2-ASN, DB-IP ASN lite): adds *.as.number / *.as.organization.name. */
   asnDb?: string;
+  /**
+   * Events get the cached (frozen) geo/AS objects themselves instead of copies: less work and garbage
+   * per event, for callers where nothing edits an event's geo afterwards (offline analysis). Default false.
+   */
+  share?: boolean;
 }
 
 export interface GeoAnswer {
@@ -32,7 +38,8 @@ export interface GeoAnswer {
 }
 
 interface GeoipLite {
-  lookup(ip: string): null | { country: string; region: string; city: string; timezone: string; ll: [number | null, number | null] };
+  /** A string address, or an IPv4 address as an unsigned number. `range` is the IPv4 block the answer holds for. */
+  lookup(ip: string | number): null | { range?: [number, number] | ''; country: string; region: string; city: string; timezone: string; ll: [number | null, number | null] };
 }
 
 let geoipLite: GeoipLite | null = null;
@@ -134,16 +141,32 @@ interface AsnRecord { autonomous_system_number?: number; autonomous_system_organ
 
 const NONE: GeoAnswer = Object.freeze({}) as GeoAnswer;
 
+/** A copy of a cache key that keeps no view into the log text it was cut from (V8 slices ≥ 13 characters). */
+function flat(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 export class GeoLookup {
   readonly mode: GeoMode;
   readonly sides: GeoSides;
   readonly cache: BoundedCache<GeoAnswer>;
+  readonly share: boolean;
   private lite: GeoipLite | null = null;
   lookups = 0;
+  /**
+   * geoip-lite IPv4 answers per /24 (key: the address's top 24 bits), for the /24s that lie wholly in one
+   * of its ranges (nearly all): every address of such a /24 has the same answer, so one look-up serves
+   * the whole block and the key is a small integer (no string hashing). Two generations, like BoundedCache.
+   */
+  private blocks = new Map<number, GeoAnswer>();
+  private oldBlocks = new Map<number, GeoAnswer>();
+  /** One answer object per distinct answer (many addresses share a place): fewer objects kept. */
+  private readonly answers = new Map<string, GeoAnswer>();
 
   private constructor(opts: GeoOptions, private readonly city: MmdbReader | null, private readonly asn: MmdbReader | null) {
     this.mode = opts.mode ?? 'city';
     this.sides = opts.sides ?? 'both';
+    this.share = opts.share === true;
     this.cache = new BoundedCache(opts.cacheSize && opts.cacheSize > 0 ? opts.cacheSize : 50000);
   }
 
@@ -170,9 +193,58 @@ export class GeoLookup {
   lookup(ip: string): GeoAnswer {
     const hit = this.cache.get(ip);
     if (hit !== undefined) return hit;
-    const a = this.lookupUncached(ip);
-    this.cache.set(ip, a);
+    const a = this.settle(this.lookupUncached(ip));
+    this.cache.set(flat(ip), a);
     return a;
+  }
+
+  /**
+   * `lookup` for an IPv4 address whose number `n` is known. With the bundled geoip-lite data and no ASN
+   * database, answers are cached per /24 (see `blocks`); otherwise this is `lookup(ip)`.
+   */
+  lookupV4(ip: string, n: number): GeoAnswer {
+    if (this.city || this.asn || this.mode === 'off') return this.lookup(ip);
+    const b = n >>> 8;
+    let a = this.blocks.get(b);
+    if (a !== undefined) { this.cache.hits++; return a; }
+    a = this.oldBlocks.get(b);
+    if (a !== undefined) { this.cache.hits++; this.setBlock(b, a); return a; }
+    a = this.cache.get(ip);
+    if (a !== undefined) return a;
+    this.lookups++;
+    this.lite ??= geoipLiteModule(this.mode);
+    const r = this.lite.lookup(n);
+    a = this.liteAnswer(r);
+    const lo = (b << 8) >>> 0;
+    if (r && r.range && r.range[0] <= lo && r.range[1] >= lo + 255) this.setBlock(b, a);
+    else this.cache.set(flat(ip), a);
+    return a;
+  }
+
+  private setBlock(b: number, a: GeoAnswer): void {
+    if (this.blocks.size >= this.cache.cap >> 1) { this.oldBlocks = this.blocks; this.blocks = new Map(); }
+    this.blocks.set(b, a);
+  }
+
+  /** The answer for a geoip-lite record, shared by every address with the same one. */
+  private liteAnswer(r: ReturnType<GeoipLite['lookup']>): GeoAnswer {
+    if (!r || !r.country) return NONE;
+    const city = this.mode === 'city';
+    const key = city ? `${r.country}|${r.region}|${r.city}|${r.timezone}|${r.ll[0]}|${r.ll[1]}` : `${r.country}|${r.timezone}`;
+    let a = this.answers.get(key);
+    if (a !== undefined) return a;
+    a = this.settle({ geo: liteGeo(r, city) });
+    if (this.answers.size >= 65536) this.answers.clear();
+    this.answers.set(key, a);
+    return a;
+  }
+
+  /** A cached answer as events will share it: frozen, so an edit fails loudly instead of changing other events. */
+  private settle(a: GeoAnswer): GeoAnswer {
+    if (!this.share || a === NONE) return a;
+    if (a.geo) { if (a.geo.location) Object.freeze(a.geo.location); Object.freeze(a.geo); }
+    if (a.as) { if (a.as.organization) Object.freeze(a.as.organization); Object.freeze(a.as); }
+    return Object.freeze(a);
   }
 
   lookupUncached(ip: string): GeoAnswer {
@@ -185,17 +257,7 @@ export class GeoLookup {
     } else {
       this.lite ??= geoipLiteModule(this.mode);
       const r = this.lite.lookup(ip);
-      if (r && r.country) {
-        geo = { country_iso_code: r.country };
-        const name = countryName(r.country);
-        if (name) geo.country_name = name;
-        if (this.mode === 'city') {
-          if (r.region) geo.region_iso_code = `${r.country}-${r.region}`;
-          if (r.city) geo.city_name = r.city;
-          if (typeof r.ll[0] === 'number' && typeof r.ll[1] === 'number') geo.location = { lat: r.ll[0], lon: r.ll[1] };
-        }
-        if (r.timezone) geo.timezone = r.timezone;
-      }
+      if (r && r.country) geo = liteGeo(r, this.mode === 'city');
     }
     let as: GeoAnswer['as'];
     if (this.asn) {
@@ -215,6 +277,11 @@ export class GeoLookup {
 
   /** Enrich the chosen side(s) of an event; only public addresses are looked up. */
   enrich(ev: GwEvent): void {
+    this.enrichOf(ev, -1, -1);
+  }
+
+  /** `enrich` with the addresses already parsed (`sn`/`dn`: IPv4 numbers, or -1 when not IPv4). */
+  enrichOf(ev: GwEvent, sn: number, dn: number): void {
     if (this.mode === 'off') return;
     let src = true, dst = true;
     switch (this.sides) {
@@ -229,19 +296,38 @@ export class GeoLookup {
       }
       default: break;
     }
-    if (src && ev.source) this.enrichEndpoint(ev.source);
-    if (dst && ev.destination) this.enrichEndpoint(ev.destination);
+    if (src && ev.source) this.enrichEndpoint(ev.source, sn);
+    if (dst && ev.destination) this.enrichEndpoint(ev.destination, dn);
   }
 
-  private enrichEndpoint(ep: Endpoint): void {
+  private enrichEndpoint(ep: Endpoint, n: number): void {
     const ip = ep.ip;
     if (typeof ip !== 'string') return;
     const scope = ep.address_scope ?? (ep.address_scope = addressScope(ip));
     if (scope !== 'public') return;
-    const a = this.lookup(ip);
+    if (n < 0 && ip.indexOf(':') < 0) n = parseIPv4(ip);
+    const a = n >= 0 ? this.lookupV4(ip, n) : this.lookup(ip);
+    if (this.share) {
+      if (a.geo) ep.geo = a.geo;
+      if (a.as) ep.as = a.as;
+      return;
+    }
     if (a.geo) ep.geo = a.geo.location ? { ...a.geo, location: { ...a.geo.location } } : { ...a.geo };
     if (a.as) ep.as = a.as.organization ? { ...a.as, organization: { ...a.as.organization } } : { ...a.as };
   }
+}
+
+function liteGeo(r: NonNullable<ReturnType<GeoipLite['lookup']>>, city: boolean): GeoFields {
+  const geo: GeoFields = { country_iso_code: r.country };
+  const name = countryName(r.country);
+  if (name) geo.country_name = name;
+  if (city) {
+    if (r.region) geo.region_iso_code = `${r.country}-${r.region}`;
+    if (r.city) geo.city_name = r.city;
+    if (typeof r.ll[0] === 'number' && typeof r.ll[1] === 'number') geo.location = { lat: r.ll[0], lon: r.ll[1] };
+  }
+  if (r.timezone) geo.timezone = r.timezone;
+  return geo;
 }
 
 function fromCityRecord(r: CityRecord, mode: GeoMode): GeoFields | undefined {

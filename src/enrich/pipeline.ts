@@ -40,6 +40,8 @@ export interface EnrichOptions {
   asnDb?: string;
   /** Match private/loopback/link-local/CGNAT addresses against the lists too (default false). */
   matchLocalOnFeeds?: boolean;
+  /** Events share the cached geo/AS objects (frozen) instead of getting copies; see GeoOptions.share. */
+  shareGeo?: boolean;
   /** An already built reputation index (the Node-RED feeds node passes its own). */
   reputation?: ReputationIndex;
 }
@@ -61,6 +63,7 @@ export class Enricher {
     const site = new Site(opts.site ?? {});
     const geo = await GeoLookup.create({
       mode: opts.geo ?? 'city', sides: opts.geoSides ?? 'both', cacheSize: opts.geoCacheSize, cityDb: opts.cityDb, asnDb: opts.asnDb,
+      share: opts.shareGeo,
     });
     let rep = opts.reputation;
     if (!rep) {
@@ -90,7 +93,7 @@ export class Enricher {
     }
     const dir = this.site.directionOf(ev, sn, dn);
     if (dir) ev.network.direction = dir;
-    this.geo.enrich(ev);
+    this.geo.enrichOf(ev, sn, dn);
     this.reputation.enrichOf(ev, sn, dn);
     return ev;
   }

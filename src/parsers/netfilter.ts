@@ -57,13 +57,19 @@ function findKey(m: string, key: string): number {
 // detect() has already found the kernel fields for the message parse() is about to read.
 let lastMessage: string | undefined;
 let lastIn = -1;
+/** Where detect() found the first " PROTO=" of lastMessage (-1: none or not searched). */
+let lastProtoAt = -1;
 
 function detect(h: SyslogHeader): boolean {
   const m = kernelWindow(h.message);
   const at = findIn(m);
   lastMessage = m;
   lastIn = at;
-  if (at >= 0) return m.indexOf(' PROTO=') > 0 || m.indexOf(' SRC=') > 0;
+  lastProtoAt = -1;
+  if (at >= 0) {
+    lastProtoAt = m.indexOf(' PROTO=');
+    return lastProtoAt > 0 || m.indexOf(' SRC=') > 0;
+  }
   // A kernel line cut short by a relay (no IN=, but the kernel's own fields).
   return h.appName === 'kernel' && m.indexOf('PROTO=') >= 0 && (m.indexOf(' DPT=') > 0 || m.indexOf('SRC=') >= 0);
 }
@@ -114,7 +120,7 @@ function ruleName(prefix: string): string | undefined {
   }
   if (p.endsWith(':')) p = p.slice(0, -1).trim();
   if (p.length === 0) return undefined;
-  return p.length > 128 ? p.slice(0, 128) : p;
+  return flat(p.length > 128 ? p.slice(0, 128) : p);
 }
 
 /** Everything that depends only on the administrator's prefix, computed once per distinct prefix. */
@@ -138,7 +144,7 @@ function prefixInfo(prefix: string): PrefixInfo {
   else if (prefix.indexOf('DESCR="') >= 0 || /\[[A-Z_]+-(\d+|default)-[ADR]\]/.test(prefix)) { vendor = 'ubiquiti'; product = 'edgeos-unifi'; }
   info = { action: a ?? 'deny', inferred: a === undefined, vendor, product, rule: ruleName(prefix) };
   if (prefixCache.size > 2000) prefixCache.clear();
-  prefixCache.set(prefix, info);
+  prefixCache.set(flat(prefix), info);
   return info;
 }
 
@@ -173,10 +179,6 @@ function valueAt(m: string, i: number): string | undefined {
   return e > i ? m.slice(i, e) : '';
 }
 
-/** Value of KEY= expected exactly at position at (e.g. the IN= that findIn located). */
-function valueAfter(m: string, at: number, key: string): string | undefined {
-  return m.startsWith(key, at) ? valueAt(m, at + key.length) : undefined;
-}
 
 /** Decimal integer in m[from, to), or -1. */
 function intAt(m: string, from: number, to: number): number {
@@ -209,23 +211,69 @@ function flagAt(m: string, ts: number): number {
 const FLAG_ARRAYS: (readonly string[])[] = Array.from({ length: 256 }, (_, mask) =>
   Object.freeze(['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'].filter((_, bit) => (mask >> bit) & 1)));
 
-const macCache = new Map<string, string>();
-/** ECS form (AA-BB-…) of the source MAC inside the kernel's MAC= value (bytes 6..11). */
-function sourceMac(mac: string): string | undefined {
-  if (mac.length < 35) return undefined;
-  const raw = mac.slice(18, 35);
-  let v = macCache.get(raw);
+/**
+ * A copy of `s` that shares no memory with the text it was cut from. V8 makes a substring of 13
+ * characters or more a view into its parent: a key kept by one of the tables below would otherwise
+ * keep the text it came from alive (a whole read chunk, when the caller reads in chunks).
+ */
+function flat(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/** Short texts that repeat on every line (host names, interfaces): one flat copy each (bounded). */
+const nameCache = new Map<string, string>();
+function shared(s: string): string {
+  if (s.length < 13) return s;
+  let v = nameCache.get(s);
   if (v === undefined) {
-    v = raw.toUpperCase().split(':').join('-');
-    if (macCache.size > 1000) macCache.clear();
-    macCache.set(raw, v);
+    v = flat(s);
+    if (nameCache.size >= 4096) nameCache.clear();
+    nameCache.set(v, v);
   }
   return v;
 }
 
+/**
+ * The token of m at [i, end) as a string, reusing `prev` when it is the same text (interface names,
+ * protocols: the same few words on every line), so no new string is made for them.
+ */
+function sameOrSlice(m: string, i: number, end: number, prev: string): string {
+  const n = end - i;
+  if (n === prev.length) {
+    let k = 0;
+    while (k < n && m.charCodeAt(i + k) === prev.charCodeAt(k)) k++;
+    if (k === n) return prev;
+  }
+  return shared(m.slice(i, end));
+}
+let lastInIf = '', lastOutIf = '', lastProto = '', lastPrefix = '';
+
+const macCache = new Map<string, string>();
+/**
+ * ECS form (AA-BB-…) of the source MAC inside the kernel's MAC= value (bytes 6..11), which starts at
+ * m[at] and ends at m[end].
+ */
+function sourceMac(m: string, at: number, end: number): string | undefined {
+  if (end - at < 35) return undefined;
+  // Inbound packets on a WAN link all come from the ISP's router: usually the same as the line before.
+  if (m.startsWith(lastMacRaw, at + 18)) return lastMac;
+  const raw = m.slice(at + 18, at + 35);
+  let v = macCache.get(raw);
+  if (v === undefined) {
+    v = raw.toUpperCase().split(':').join('-');
+    if (macCache.size > 1000) macCache.clear();
+    macCache.set(flat(raw), v);
+  }
+  lastMacRaw = flat(raw);
+  lastMac = v;
+  return v;
+}
+let lastMacRaw = '\n', lastMac = '';
+
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = kernelWindow(h.message);
-  let kv = m === lastMessage ? lastIn : findIn(m);
+  const seen = m === lastMessage;
+  let kv = seen ? lastIn : findIn(m);
   let prefix = '';
   if (kv < 0) {
     // A kernel line cut short by a relay: accept it only if what is left starts with a kernel field.
@@ -238,20 +286,22 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (m.indexOf('OUT=') >= 0 || !(m.startsWith('PROTO=', kv) || m.indexOf(' PROTO=', kv) >= 0)) return null;
   } else if (kv > 0) {
     const ps = skipKernelStamp(m, 0);
-    prefix = ps < kv ? m.slice(ps, kv) : '';
+    prefix = ps < kv ? (lastPrefix = sameOrSlice(m, ps, kv, lastPrefix)) : '';
   }
   // The kernel prints its fields in a fixed order (nf_log: IN OUT [PHYSIN PHYSOUT] MAC SRC DST LEN … TTL ID
   // [flags] PROTO …). Each is found with a native search for " KEY=" from where the previous one was,
   // so each is read from its own place, the scan is linear, and absent fields are simply skipped.
   const n = m.length;
-  const inIf = valueAfter(m, kv, 'IN=');
+  let inIf: string | undefined;
+  if (m.startsWith('IN=', kv)) inIf = lastInIf = sameOrSlice(m, kv + 3, tokenEnd(m, kv + 3), lastInIf);
   let pos = kv;
   let p = m.indexOf(' OUT=', pos);
   if (p < 0 && m.startsWith('OUT=', kv)) p = kv - 1;
-  const outIf = p >= 0 ? valueAt(m, p + 5) : undefined;
+  const outIf = p >= 0 ? (lastOutIf = sameOrSlice(m, p + 5, tokenEnd(m, p + 5), lastOutIf)) : undefined;
   if (p >= 0) pos = p;
   p = m.indexOf(' MAC=', pos);
-  const mac = p >= 0 ? valueAt(m, p + 5) : undefined;
+  const macAt = p >= 0 ? p + 5 : -1;
+  const macEnd = p >= 0 ? tokenEnd(m, macAt) : -1;
   if (p >= 0) pos = p;
   p = m.indexOf(' SRC=', pos);
   // A truncated kernel line may start at SRC=/TTL=/PROTO=.
@@ -273,11 +323,12 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     p = m.indexOf(' HOPLIMIT=', pos);
     if (p >= 0) { ttl = intAt(m, p + 10, tokenEnd(m, p + 10)); ipv6 = true; pos = p; }
   }
-  p = m.indexOf(' PROTO=', pos);
+  // detect() found the first " PROTO=" of this message: when it is at or after pos it is the one.
+  p = seen && lastProtoAt >= pos ? lastProtoAt : m.indexOf(' PROTO=', pos);
   if (p < 0 && m.startsWith('PROTO=', kv)) p = kv - 1;
   const sawProto = p >= 0;
   const protoEnd = sawProto ? tokenEnd(m, p + 7) : pos;
-  const proto = sawProto ? m.slice(p + 7, protoEnd) : undefined;
+  const proto = sawProto ? (lastProto = sameOrSlice(m, p + 7, protoEnd, lastProto)) : undefined;
   // Flags sit between the ID= and PROTO= tokens only for the IP header (DF, CE, MF); TCP flags come
   // after the TCP fields. ICMP errors quote the offending packet after "[": stop there.
   let end = m.indexOf(' [', protoEnd);
@@ -326,13 +377,13 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const time = h.time ?? ctx.receivedMs;
   const ev = newEvent('gatewatch.netfilter', pi.vendor, pi.product, isoOf(time), pi.action);
   markAction(ev, pi.action);
-  if (h.hostname) ev.observer.hostname = h.hostname;
+  if (h.hostname) ev.observer.hostname = shared(h.hostname);
   if (inIf) ev.observer.ingress = { interface: { name: inIf } };
   if (outIf) ev.observer.egress = { interface: { name: outIf } };
   if (srcIp !== undefined) ev.source.ip = srcIp;
   if (dstIp !== undefined) ev.destination.ip = dstIp;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
-  if (mac) { const sm = sourceMac(mac); if (sm) ev.source.mac = sm; }
+  if (macEnd > macAt) { const sm = sourceMac(m, macAt, macEnd); if (sm) ev.source.mac = sm; }
   if (proto !== undefined) setTransport(ev, proto);
   const t = ev.network.transport;
   if (t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite') {

@@ -79,6 +79,38 @@ describe('enrich: geo', function () {
     expect(g.cache.size).to.be.at.most(100);
   });
 
+  it('caches IPv4 answers per /24 with the same answers as a look-up per address', async () => {
+    const g = await GeoLookup.create({ mode: 'city', cacheSize: 64 });
+    const fresh = await GeoLookup.create({ mode: 'city', cacheSize: 64 });
+    // Addresses across many /24s and within a few (block hits), compared with uncached look-ups.
+    const ips: string[] = [];
+    for (let i = 0; i < 400; i++) ips.push(`${11 + ((i * 37) % 200)}.${(i * 91) & 255}.${(i * 13) & 255}.${(i * 7) & 255}`);
+    for (let i = 0; i < 50; i++) ips.push(`81.2.69.${i}`, `8.8.8.${i}`);
+    for (const ip of ips) {
+      const e = ev(ip, '10.0.0.1');
+      g.enrich(e);
+      const want = fresh.lookupUncached(ip).geo;
+      expect(e.source.geo, ip).to.deep.equal(want);
+    }
+    // 8.8.8.0/24 lies in one geoip-lite range: one look-up for the whole block.
+    const b = await GeoLookup.create({ mode: 'city' });
+    for (let i = 0; i < 50; i++) b.enrich(ev(`8.8.8.${i}`, '10.0.0.1'));
+    expect(b.lookups).to.equal(1);
+    expect(b.cache.hits).to.equal(49);
+  });
+
+  it('share mode hands events the frozen cached answer instead of a copy', async () => {
+    const g = await GeoLookup.create({ mode: 'city', share: true });
+    const a = ev('81.2.69.160', '8.8.8.8');
+    const b = ev('81.2.69.161', '8.8.8.8');
+    g.enrich(a);
+    g.enrich(b);
+    expect(a.destination.geo).to.equal(b.destination.geo);
+    expect(Object.isFrozen(a.destination.geo)).to.equal(true);
+    expect(a.source.geo).to.deep.equal((await GeoLookup.create({ mode: 'city' })).lookup('81.2.69.160').geo);
+    expect(() => { (a.source.geo as { city_name?: string }).city_name = 'changed'; }).to.throw(TypeError);
+  });
+
   it('BoundedCache keeps recently used keys', () => {
     const c = new BoundedCache<number>(4);
     c.set('a', 1); c.set('b', 2);
