@@ -17,9 +17,9 @@ import type { Ctx, Detector, IncidentKind } from './detector';
 import { DETECTORS } from './detectors';
 import { OpenIncident, partyOf, type Description } from './incidents';
 import { flagBits, looksLikeReply, scanKind, type Obs } from './obs';
-import { Profile } from './profile';
+import { Profile, ProfileStore } from './profile';
 import { ScannerMatcher } from './scanners';
-import { AddressTable, BoundedMap, looksInternal, NetList, own, parseTimeMs, type Clocked } from './util';
+import { BoundedMap, looksInternal, NetList, parseTimeMs, type Clocked } from './util';
 import { parseIPv4 } from '../net/ip';
 
 export type { DetectConfig, DetectOptions } from './config';
@@ -79,7 +79,9 @@ export class DetectEngine {
   private readonly detectors: Detector[];
   private readonly kinds = new Map<string, IncidentKind>();
   private readonly quietMs = new Map<string, number>();
-  private readonly profiles: AddressTable<Profile>;
+  private readonly profiles: ProfileStore;
+  /** The event's source profile (one cursor, moved from slot to slot). */
+  private readonly cursor: Profile;
   private readonly book: BoundedMap<OpenIncident>;
   private readonly repeats: BoundedMap<RepeatCount>;
   private readonly dups: BoundedMap<Dup>;
@@ -105,7 +107,15 @@ export class DetectEngine {
     this.cfg = cfg;
     const g = cfg.general;
     this.stats = { events: 0, skipped: 0, allowlisted: 0, duplicates: 0, replies: 0, incidents: 0, open: 0, tables: {}, evicted: {} };
-    this.profiles = new AddressTable<Profile>(g.maxSources);
+    this.profiles = new ProfileStore(g.maxSources);
+    this.cursor = new Profile(this.profiles);
+    // An evicted profile's open scan/sweep incident keeps the details it had at that moment.
+    const store = this.profiles;
+    store.onFree = (s) => {
+      const a = store.scanInc[s]!, b = store.sweepInc[s]!;
+      if (a !== null && !a.closed) a.refresh?.();
+      if (b !== null && !b.closed) b.refresh?.();
+    };
     this.book = new BoundedMap<OpenIncident>(g.maxOpenIncidents, (_k, inc) => {
       inc.closed = true;
       if (inc.dirty) this.pending.push(this.emit(inc, inc.last));
@@ -227,11 +237,13 @@ export class DetectEngine {
       if (looksLikeReply(o)) st.replies++;
       else {
         const n4 = src.indexOf(':') < 0 ? parseIPv4(src) : -1;
-        let p = this.profiles.get(src, n4);
-        if (p === undefined) {
-          p = new Profile(own(src));
-          this.profiles.set(src, n4, p);
-        } else if (t - p.first > this.slowMs && p.events > 0) p.reset(t);
+        const store = this.profiles, p = this.cursor;
+        const s = store.get(src, n4);
+        if (s < 0) p.slot = store.add(src, n4);
+        else {
+          p.slot = s;
+          if (t - p.first > this.slowMs && p.events > 0) p.reset(t);
+        }
         p.add(o, kind, this.leakPerMs);
         ctx.profile = p;
       }

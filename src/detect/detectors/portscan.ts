@@ -102,8 +102,8 @@ export const portscan: DetectorDef = {
           inc.first = Math.min(inc.first, p.first);
         } else inc.add(o, o.dst, o.dport);
         detailsFrom(inc, p, speed);
-        const sp = speed;
-        inc.refresh = () => { if (p.scanInc === inc) detailsFrom(inc, p, String(inc.details.speed ?? sp)); };
+        const sp = speed, store = p.store, slot = p.slot;
+        inc.refresh = () => { if (store.scanInc[slot] === inc) detailsFrom(inc, store.at(slot), String(inc.details.speed ?? sp)); };
         ctx.changed(inc, o.t);
       },
     };

@@ -77,7 +77,8 @@ export const sweep: DetectorDef = {
           inc.first = Math.min(inc.first, p.first);
         } else inc.add(o, o.dst, o.dport);
         detailsFrom(inc, p);
-        inc.refresh = () => { if (p.sweepInc === inc) detailsFrom(inc, p); };
+        const store = p.store, slot = p.slot;
+        inc.refresh = () => { if (store.sweepInc[slot] === inc) detailsFrom(inc, store.at(slot)); };
         ctx.changed(inc, o.t);
       },
     };
