@@ -33,6 +33,8 @@ export interface Detector {
   process(o: Obs, ctx: Ctx): void;
   /** Sizes of this detector's tables (stats, tests of the caps). */
   tables(): Record<string, number>;
+  /** A source profile slot is being freed (evicted): drop what the detector keeps for it. */
+  release?(p: Profile): void;
 }
 
 export interface DetectorDef {

@@ -98,6 +98,10 @@ export class DetectEngine {
   private lastObserver = '';
   private lastClock: ObserverClock | undefined;
   private lastMs = NaN;
+  private lastSrc = '';
+  private lastSn = -1;
+  private lastDst = '';
+  private lastDn = -1;
   private readonly leakPerMs: number;
   private readonly slowMs: number;
 
@@ -111,10 +115,15 @@ export class DetectEngine {
     this.cursor = new Profile(this.profiles);
     // An evicted profile's open scan/sweep incident keeps the details it had at that moment.
     const store = this.profiles;
+    const freed = new Profile(store);
     store.onFree = (s) => {
-      const a = store.scanInc[s]!, b = store.sweepInc[s]!;
+      freed.slot = s;
+      const a = freed.scanInc, b = freed.sweepInc;
       if (a !== null && !a.closed) a.refresh?.();
       if (b !== null && !b.closed) b.refresh?.();
+      freed.slot = s;
+      const ds = this.detectors;
+      for (let i = 0; i < ds.length; i++) ds[i]!.release?.(freed);
     };
     this.book = new BoundedMap<OpenIncident>(g.maxOpenIncidents, (_k, inc) => {
       inc.closed = true;
@@ -141,7 +150,7 @@ export class DetectEngine {
     this.quietMs.set('exposed-service', Math.max(q, 86400000));
     this.detectors = DETECTORS.filter((d) => (cfg as unknown as Record<string, { enabled?: boolean }>)[d.id]?.enabled !== false).map((d) => d.create(cfg));
     this.o = {
-      ev: undefined as unknown as GwEvent, t: 0, observer: '', src: '', dst: '', sport: -1, dport: -1, transport: '',
+      ev: undefined as unknown as GwEvent, t: 0, observer: '', src: '', dst: '', sn: -1, dn: -1, sport: -1, dport: -1, transport: '',
       allowed: false, direction: 'inbound', flags: -1, tcpOptions: undefined, fullSyn: false, packets: 1, badSrc: undefined, badDst: undefined,
     };
     const self = this;
@@ -173,6 +182,10 @@ export class DetectEngine {
     o.t = t;
     o.src = src;
     o.dst = dst;
+    if (src !== this.lastSrc) { this.lastSrc = src; this.lastSn = src.indexOf(':') < 0 ? parseIPv4(src) : -1; }
+    if (dst !== this.lastDst) { this.lastDst = dst; this.lastDn = dst.indexOf(':') < 0 ? parseIPv4(dst) : -1; }
+    o.sn = this.lastSn;
+    o.dn = this.lastDn;
     o.sport = ev.source.port ?? -1;
     const transport = ev.network?.transport ?? '';
     o.transport = transport;
@@ -236,7 +249,7 @@ export class DetectEngine {
     if (dir === 'inbound' || (dir === 'external' && !o.allowed) || (dir === 'internal' && this.cfg.general.includeInternal)) {
       if (looksLikeReply(o)) st.replies++;
       else {
-        const n4 = src.indexOf(':') < 0 ? parseIPv4(src) : -1;
+        const n4 = o.sn;
         const store = this.profiles, p = this.cursor;
         const s = store.get(src, n4);
         if (s < 0) p.slot = store.add(src, n4);

@@ -32,6 +32,10 @@ const REC_I32 = 32;
 const F_FIRST = 0, F_LAST = 1, F_LEVELT = 2, F_LEVEL = 3, F_RATESTART = 4; // int32 words 0-9
 const I_EVENTS = 10, I_ALLOWED = 11, I_HOST0COUNT = 12, I_SYNNOOPT = 13, I_SYN23 = 14, I_SYN2323 = 15;
 const I_RATECOUNT = 16, I_PORT0 = 17, I_PROTOBITS = 18, I_HOT = 19, I_KINDS = 20; // 9 kinds: 20-28
+const I_FLAGS = 29, I_HOST0N = 30, I_AUX = 31;
+// Which of the slot's references are set (so an event only reads the arrays it needs).
+const HAS_PORTS = 1, HAS_HOSTS = 2, HAS_MORE = 4, HAS_PROTO = 8, HAS_SCAN = 16, HAS_SWEEP = 32, HAS_FLOOD = 64, HAS_AUTH = 128;
+const HAS_HOST0 = 256, HOST0_TEXT = 512;
 
 class V6Entry implements Clocked {
   hot = true;
@@ -54,9 +58,8 @@ export class ProfileStore {
   readonly auth: unknown[];
   /** Called with a slot about to be freed (so incidents can take a last look at it). */
   onFree: ((slot: number) => void) | null = null;
-  // IPv4: open addressing (key = address number, 0 = empty) → slot.
-  private readonly keys: Uint32Array;
-  private readonly slotAt: Int32Array;
+  // IPv4: open addressing, pairs (address number as int32, 0 = empty; slot) side by side.
+  private readonly tab: Int32Array;
   private readonly mask: number;
   private readonly shift: number;
   private n4 = 0;
@@ -69,8 +72,7 @@ export class ProfileStore {
   constructor(readonly cap: number) {
     let bits = 4;
     while ((1 << bits) < cap * 2) bits++;
-    this.keys = new Uint32Array(1 << bits);
-    this.slotAt = new Int32Array(1 << bits);
+    this.tab = new Int32Array(2 << bits);
     this.mask = (1 << bits) - 1;
     this.shift = 32 - bits;
     const cap6 = Math.max(16, cap >> 2);
@@ -102,11 +104,11 @@ export class ProfileStore {
       const e = this.v6.get(ip);
       return e === undefined ? -1 : e.slot;
     }
-    const keys = this.keys, mask = this.mask;
+    const tab = this.tab, mask = this.mask, key = n | 0;
     let i = Math.imul(n, 0x9e3779b1) >>> this.shift;
     for (;;) {
-      const k = keys[i]!;
-      if (k === n) { const s = this.slotAt[i]!; this.i32[s * REC_I32 + I_HOT] = 1; return s; }
+      const k = tab[2 * i]!;
+      if (k === key) { const s = tab[2 * i + 1]!; this.i32[s * REC_I32 + I_HOT] = 1; return s; }
       if (k === 0) return -1;
       i = (i + 1) & mask;
     }
@@ -122,13 +124,13 @@ export class ProfileStore {
     }
     if (this.n4 >= this.cap) this.evictOne();
     s = this.alloc(ip);
-    const keys = this.keys, mask = this.mask;
+    const tab = this.tab, mask = this.mask, key = n | 0;
     let i = Math.imul(n, 0x9e3779b1) >>> this.shift;
-    while (keys[i] !== 0 && keys[i] !== n) i = (i + 1) & mask;
-    if (keys[i] === 0) this.n4++;
-    else this.release(this.slotAt[i]!);
-    keys[i] = n;
-    this.slotAt[i] = s;
+    while (tab[2 * i] !== 0 && tab[2 * i] !== key) i = (i + 1) & mask;
+    if (tab[2 * i] === 0) this.n4++;
+    else this.release(tab[2 * i + 1]!);
+    tab[2 * i] = key;
+    tab[2 * i + 1] = s;
     return s;
   }
 
@@ -165,12 +167,12 @@ export class ProfileStore {
   }
 
   private evictOne(): void {
-    const keys = this.keys, mask = this.mask, i32 = this.i32;
+    const tab = this.tab, mask = this.mask, i32 = this.i32;
     for (let guard = 0; guard < 4 * (mask + 1); guard++) {
       const i = this.hand;
       this.hand = (i + 1) & mask;
-      if (keys[i] === 0) continue;
-      const h = this.slotAt[i]! * REC_I32 + I_HOT;
+      if (tab[2 * i] === 0) continue;
+      const h = tab[2 * i + 1]! * REC_I32 + I_HOT;
       if (i32[h] !== 0) { i32[h] = 0; continue; }
       this.removeAt(i);
       this.evicted++;
@@ -180,21 +182,21 @@ export class ProfileStore {
 
   /** Backward-shift deletion keeps probe chains intact without tombstones. */
   private removeAt(i: number): void {
-    const keys = this.keys, slotAt = this.slotAt, mask = this.mask;
-    this.release(slotAt[i]!);
+    const tab = this.tab, mask = this.mask;
+    this.release(tab[2 * i + 1]!);
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const k = keys[j]!;
+      const k = tab[2 * j]!;
       if (k === 0) break;
       const home = Math.imul(k, 0x9e3779b1) >>> this.shift;
       if (i <= j ? home <= i || home > j : home <= i && home > j) {
-        keys[i] = k;
-        slotAt[i] = slotAt[j]!;
+        tab[2 * i] = k;
+        tab[2 * i + 1] = tab[2 * j + 1]!;
         i = j;
       }
     }
-    keys[i] = 0;
+    tab[2 * i] = 0;
     this.n4--;
   }
 }
@@ -216,42 +218,52 @@ export class Profile {
   get syn23(): number { return this.store.i32[this.slot * REC_I32 + I_SYN23]!; }
   get syn2323(): number { return this.store.i32[this.slot * REC_I32 + I_SYN2323]!; }
   /** Incidents this profile has open (so later packets reach them without a lookup). */
-  get scanInc(): OpenIncident | null { return this.store.scanInc[this.slot]!; }
-  set scanInc(v: OpenIncident | null) { this.store.scanInc[this.slot] = v; }
-  get sweepInc(): OpenIncident | null { return this.store.sweepInc[this.slot]!; }
-  set sweepInc(v: OpenIncident | null) { this.store.sweepInc[this.slot] = v; }
-  get floodInc(): OpenIncident | null { return this.store.floodInc[this.slot]!; }
-  set floodInc(v: OpenIncident | null) { this.store.floodInc[this.slot] = v; }
-  /** Owned by the bruteforce detector: its per-service attempt records for this source. */
-  get auth(): unknown { return this.store.auth[this.slot]; }
-  set auth(v: unknown) { this.store.auth[this.slot] = v; }
+  get scanInc(): OpenIncident | null { return this.has(HAS_SCAN) ? this.store.scanInc[this.slot]! : null; }
+  set scanInc(v: OpenIncident | null) { this.store.scanInc[this.slot] = v; this.mark(HAS_SCAN, v !== null); }
+  get sweepInc(): OpenIncident | null { return this.has(HAS_SWEEP) ? this.store.sweepInc[this.slot]! : null; }
+  set sweepInc(v: OpenIncident | null) { this.store.sweepInc[this.slot] = v; this.mark(HAS_SWEEP, v !== null); }
+  get floodInc(): OpenIncident | null { return this.has(HAS_FLOOD) ? this.store.floodInc[this.slot]! : null; }
+  set floodInc(v: OpenIncident | null) { this.store.floodInc[this.slot] = v; this.mark(HAS_FLOOD, v !== null); }
+  /** Owned by the bruteforce detector (its open incident for this source). */
+  get auth(): unknown { return this.has(HAS_AUTH) ? this.store.auth[this.slot] : null; }
+  set auth(v: unknown) { this.store.auth[this.slot] = v; this.mark(HAS_AUTH, v !== null); }
+  /** A number a detector keeps for this source (0 when new). Owned by the bruteforce detector. */
+  get aux(): number { return this.store.i32[this.slot * REC_I32 + I_AUX]!; }
+  set aux(v: number) { this.store.i32[this.slot * REC_I32 + I_AUX] = v; }
+
+  private has(bit: number): boolean {
+    return (this.store.i32[this.slot * REC_I32 + I_FLAGS]! & bit) !== 0;
+  }
+  private mark(bit: number, on: boolean): void {
+    const i = this.slot * REC_I32 + I_FLAGS;
+    this.store.i32[i] = on ? this.store.i32[i]! | bit : this.store.i32[i]! & ~bit;
+  }
 
   get portCount(): number {
-    const ps = this.store.ports[this.slot]!;
-    return ps !== null ? ps.count : this.store.i32[this.slot * REC_I32 + I_PORT0]! >= 0 ? 1 : 0;
+    if (this.has(HAS_PORTS)) return this.store.ports[this.slot]!.count;
+    return this.store.i32[this.slot * REC_I32 + I_PORT0]! >= 0 ? 1 : 0;
   }
   portValues(): number[] {
-    const ps = this.store.ports[this.slot]!;
+    if (this.has(HAS_PORTS)) return this.store.ports[this.slot]!.values();
     const p0 = this.store.i32[this.slot * REC_I32 + I_PORT0]!;
-    return ps !== null ? ps.values() : p0 >= 0 ? [p0] : [];
+    return p0 >= 0 ? [p0] : [];
   }
   get hostCount(): number {
     const st = this.store, s = this.slot;
-    const hs = st.hosts[s]!, mh = st.moreHosts[s]!;
-    return (hs !== null ? hs.length : st.host0[s] ? 1 : 0) + (mh !== null ? mh.count : 0);
+    const fl = st.i32[s * REC_I32 + I_FLAGS]!;
+    return ((fl & HAS_HOSTS) !== 0 ? st.hosts[s]!.length : (fl & HAS_HOST0) !== 0 ? 1 : 0) + ((fl & HAS_MORE) !== 0 ? st.moreHosts[s]!.count : 0);
   }
   hostList(): HostEntry[] {
     const st = this.store, s = this.slot;
-    const hs = st.hosts[s]!;
-    if (hs !== null) return hs;
-    const h0 = st.host0[s]!, p0 = st.i32[s * REC_I32 + I_PORT0]!;
-    return h0 ? [{ ip: h0, ports: p0 >= 0 ? [p0] : [], count: st.i32[s * REC_I32 + I_HOST0COUNT]! }] : [];
+    const fl = st.i32[s * REC_I32 + I_FLAGS]!;
+    if ((fl & HAS_HOSTS) !== 0) return st.hosts[s]!;
+    const p0 = st.i32[s * REC_I32 + I_PORT0]!;
+    return (fl & HAS_HOST0) !== 0 ? [{ ip: st.host0[s]!, ports: p0 >= 0 ? [p0] : [], count: st.i32[s * REC_I32 + I_HOST0COUNT]! }] : [];
   }
   get protoCount(): number {
     let b = this.store.i32[this.slot * REC_I32 + I_PROTOBITS]!, n = 0;
     while (b) { n += b & 1; b >>>= 1; }
-    const po = this.store.protoOther[this.slot]!;
-    return n + (po !== null ? po.length : 0);
+    return n + (this.has(HAS_PROTO) ? this.store.protoOther[this.slot]!.length : 0);
   }
   /** Packets of scan kind k (see SCAN_KINDS). */
   kindCount(k: number): number {
@@ -275,6 +287,7 @@ export class Profile {
     i32[b + I_PORT0] = -1;
     i32[b + I_PROTOBITS] = 0;
     i32.fill(0, b + I_KINDS, b + I_KINDS + 9);
+    i32[b + I_FLAGS] &= ~(HAS_PORTS | HAS_HOSTS | HAS_MORE | HAS_PROTO | HAS_HOST0 | HOST0_TEXT);
     st.ports[s] = null;
     st.hosts[s] = null;
     st.host0[s] = '';
@@ -310,29 +323,36 @@ export class Profile {
       const n = Number(o.ev.network?.iana_number ?? -1);
       // (a number of 0–255 or nothing: anything else is ignored)
       if (n >= 0 && n < 256) {
-        let po = st.protoOther[s]!;
-        if (po === null) st.protoOther[s] = po = [];
+        let po = (i32[b + I_FLAGS]! & HAS_PROTO) !== 0 ? st.protoOther[s]! : null;
+        if (po === null) { st.protoOther[s] = po = []; i32[b + I_FLAGS] |= HAS_PROTO; }
         if (po.length < 256 && !po.includes(n)) po.push(n);
       }
     }
     // Hosts and their ports.
-    const dst = o.dst, port = o.dport;
-    let hs = st.hosts[s]!;
-    const h0 = st.host0[s]!;
-    if (hs === null && (h0 === '' || h0 === dst)) {
-      if (h0 === '') st.host0[s] = own(dst);
+    const dst = o.dst, port = o.dport, dn = o.dn;
+    const fl = i32[b + I_FLAGS]!;
+    // Same as the first host? By number for IPv4 (the text is canonical), else by text.
+    const same = (fl & HAS_HOST0) !== 0 && (dn >= 0 ? (fl & HOST0_TEXT) === 0 && i32[b + I_HOST0N] === (dn | 0) : (fl & HOST0_TEXT) !== 0 && st.host0[s] === dst);
+    if ((fl & HAS_HOSTS) === 0 && ((fl & HAS_HOST0) === 0 || same)) {
+      if ((fl & HAS_HOST0) === 0 && dst !== '') {
+        st.host0[s] = own(dst);
+        i32[b + I_HOST0N] = dn | 0;
+        i32[b + I_FLAGS] = fl | HAS_HOST0 | (dn >= 0 ? 0 : HOST0_TEXT);
+      }
       i32[b + I_HOST0COUNT]++;
     } else {
+      let hs = (fl & HAS_HOSTS) !== 0 ? st.hosts[s]! : null;
       if (hs === null) {
-        hs = st.hosts[s] = [{ ip: h0, ports: this.portValues().slice(0, MAX_PORTS_PER_HOST), count: i32[b + I_HOST0COUNT]! }];
+        hs = st.hosts[s] = [{ ip: st.host0[s]!, ports: this.portValues().slice(0, MAX_PORTS_PER_HOST), count: i32[b + I_HOST0COUNT]! }];
+        i32[b + I_FLAGS] |= HAS_HOSTS;
       }
       let h: HostEntry | undefined;
       for (let i = 0; i < hs.length; i++) if (hs[i]!.ip === dst) { h = hs[i]; break; }
       if (h === undefined) {
         if (hs.length < MAX_HOSTS_EXACT) { h = { ip: own(dst), ports: [], count: 0 }; hs.push(h); }
         else {
-          let mh = st.moreHosts[s]!;
-          if (mh === null) st.moreHosts[s] = mh = new DistinctInts();
+          let mh = (i32[b + I_FLAGS]! & HAS_MORE) !== 0 ? st.moreHosts[s]! : null;
+          if (mh === null) { st.moreHosts[s] = mh = new DistinctInts(); i32[b + I_FLAGS] |= HAS_MORE; }
           mh.add(fnv32(dst));
         }
       }
@@ -343,16 +363,16 @@ export class Profile {
     }
     let fresh = false;
     if (port >= 0) {
-      const ps = st.ports[s]!;
-      if (ps === null) {
+      if ((i32[b + I_FLAGS]! & HAS_PORTS) === 0) {
         const p0 = i32[b + I_PORT0]!;
         if (p0 < 0) { i32[b + I_PORT0] = port; fresh = true; }
         else if (p0 !== port) {
           const d = st.ports[s] = new DistinctInts();
+          i32[b + I_FLAGS] |= HAS_PORTS;
           d.add(p0);
           fresh = d.add(port);
         }
-      } else fresh = ps.add(port);
+      } else fresh = st.ports[s]!.add(port);
       if (fresh) {
         const lt = f64[f + F_LEVELT]!;
         if (t > lt) {

@@ -9,7 +9,6 @@ import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
 import { looksInternal } from '../util';
-import { parseIPv4 } from '../../net/ip';
 
 const RING = 24;
 
@@ -19,6 +18,68 @@ class Contacts {
   n = 0;
   lastT = -Infinity;
   inc: OpenIncident | null = null;
+  /** The outside address (its IPv4 number as an int32, or the text) and port. */
+  dst: number | string = 0;
+  port = -1;
+  /** The next pair with the same outside address (another port). */
+  next: Contacts | null = null;
+}
+
+/**
+ * The pairs of one internal host, oldest dropped first when full. Pairs are only ever removed
+ * oldest-first, so insertion order is a ring; a dropped pair's object is reused for the new one.
+ * Keys are small integers (IPv4 as int32) so the Map needs no number boxing.
+ */
+class HostPairs {
+  byDst = new Map<number | string, Contacts>();
+  ring: Contacts[] = [];
+  head = 0;
+
+  get(dk: number | string, port: number): Contacts | undefined {
+    let c: Contacts | null | undefined = this.byDst.get(dk);
+    while (c !== undefined && c !== null) {
+      if (c.port === port) return c;
+      c = c.next;
+    }
+    return undefined;
+  }
+
+  /** A new pair (dropping the oldest when `max` are kept). */
+  add(dk: number | string, port: number, max: number): Contacts {
+    let c: Contacts;
+    if (this.ring.length < max) {
+      c = new Contacts();
+      this.ring.push(c);
+    } else {
+      c = this.ring[this.head]!;
+      this.head = this.head + 1 === max ? 0 : this.head + 1;
+      this.unlink(c);
+      c.times.length = 0;
+      c.n = 0;
+      c.lastT = -Infinity;
+      c.inc = null;
+    }
+    c.dst = dk;
+    c.port = port;
+    c.next = this.byDst.get(dk) ?? null;
+    this.byDst.set(dk, c);
+    return c;
+  }
+
+  get size(): number { return this.ring.length; }
+
+  private unlink(c: Contacts): void {
+    const h = this.byDst.get(c.dst);
+    if (h === c) {
+      if (c.next === null) this.byDst.delete(c.dst);
+      else this.byDst.set(c.dst, c.next);
+    } else {
+      let x = h ?? null;
+      while (x !== null && x.next !== c) x = x.next;
+      if (x !== null) x.next = c.next;
+    }
+    c.next = null;
+  }
 }
 
 /** Mean and coefficient of variation of the gaps between the last contacts. */
@@ -54,38 +115,36 @@ export const beacon: DetectorDef = {
   },
   create(cfg: DetectConfig): Detector {
     const c = cfg.beacon;
-    const ignore = new Set(c.ignorePorts.map(Number));
-    // Internal host → (outside address, port) → contacts. Keys are numbers for IPv4 (no string building
-    // on the hot path); both levels are capped, oldest first: a small office has few internal hosts.
+    const ignore = new Uint8Array(65536);
+    for (const p of c.ignorePorts.map(Number)) if (p >= 0 && p < 65536) ignore[p] = 1;
+    // Internal host → (outside address, port) → contacts. Both levels are capped, oldest first: a small
+    // office has few internal hosts.
     const MAX_HOSTS = 1024, MAX_PAIRS = Math.max(64, Math.min(4096, Math.floor(cfg.general.maxSources / 64)));
-    const hosts = new Map<number | string, Map<number | string, Contacts>>();
+    const hosts = new Map<number | string, HostPairs>();
     let pairs = 0;
     const minGap = c.minIntervalS * 1000, maxGap = c.maxIntervalS * 1000;
     return {
       id: 'beacon',
       tables: () => ({ pairs }),
       process(o: Obs, ctx: Ctx): void {
-        if (o.direction !== 'outbound' || !o.allowed || o.dport < 0 || ignore.has(o.dport)) return;
-        const sn = o.src.indexOf(':') < 0 ? parseIPv4(o.src) : -1;
-        const hk: number | string = sn >= 0 ? sn : o.src;
+        if (o.direction !== 'outbound' || !o.allowed || o.dport < 0 || (o.dport < 65536 && ignore[o.dport] === 1)) return;
+        const hk: number | string = o.sn >= 0 ? o.sn | 0 : o.src;
         let inner = hosts.get(hk);
         if (inner === undefined) {
           if (hosts.size >= MAX_HOSTS) {
-            const [k0, m0] = hosts.entries().next().value as [number | string, Map<number | string, Contacts>];
+            const [k0, m0] = hosts.entries().next().value as [number | string, HostPairs];
             pairs -= m0.size;
             hosts.delete(k0);
           }
-          inner = new Map();
+          inner = new HostPairs();
           hosts.set(hk, inner);
         }
-        const dn = o.dst.indexOf(':') < 0 ? parseIPv4(o.dst) : -1;
-        const pk: number | string = dn >= 0 ? dn * 65536 + o.dport : o.dst + '|' + o.dport;
-        let s = inner.get(pk);
+        const dk: number | string = o.dn >= 0 ? o.dn | 0 : o.dst;
+        let s = inner.get(dk, o.dport);
         if (s === undefined) {
           if (looksInternal(o.dst)) return;
-          if (inner.size >= MAX_PAIRS) { inner.delete(inner.keys().next().value as number | string); pairs--; }
-          s = new Contacts();
-          inner.set(pk, s);
+          if (inner.size >= MAX_PAIRS) pairs--;
+          s = inner.add(dk, o.dport, MAX_PAIRS);
           pairs++;
         }
         const open = s.inc !== null && ctx.current(s.inc, o.t) ? s.inc : undefined;

@@ -8,7 +8,6 @@ import type { DetectConfig } from '../config';
 import { place, plural } from '../incidents';
 import type { Obs } from '../obs';
 import { AddressTable, type Clocked } from '../util';
-import { parseIPv4 } from '../../net/ip';
 
 class Target implements Clocked {
   hot = true;
@@ -75,7 +74,7 @@ export const flood: DetectorDef = {
           }
         }
         // To one destination.
-        const dn = o.dst.indexOf(':') < 0 ? parseIPv4(o.dst) : -1;
+        const dn = o.dn;
         let tg = targets.get(o.dst, dn);
         if (tg === undefined) { tg = new Target(); targets.set(o.dst, dn, tg); }
         if (o.t - tg.start >= winMs || o.t < tg.start - winMs) { tg.start = o.t; tg.count = 0; tg.top.length = 0; }
