@@ -57,6 +57,9 @@ export class OpenIncident implements Clocked {
   closed = false;
   /** Called before each snapshot so details reflect the latest state. */
   refresh?: () => void;
+  /** The last first/last times formatted (they rarely change between two snapshots). */
+  private isoMs = [NaN, NaN];
+  private isoText = ['', ''];
 
   constructor(
     readonly key: string,
@@ -111,7 +114,26 @@ export class OpenIncident implements Clocked {
 
   /** Ports, most frequent first. */
   topPorts(): number[] {
-    return [...this.ports.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map((e) => e[0]);
+    // Insertion sort on two plain lists (at most MAX_PORTS entries): count down, then port up.
+    const ps: number[] = [], cs: number[] = [];
+    for (const [port, c] of this.ports) {
+      let i = ps.length;
+      ps.push(port);
+      cs.push(c);
+      while (i > 0 && (cs[i - 1]! < c || (cs[i - 1] === c && ps[i - 1]! > port))) {
+        ps[i] = ps[i - 1]!;
+        cs[i] = cs[i - 1]!;
+        i--;
+      }
+      ps[i] = port;
+      cs[i] = c;
+    }
+    return ps;
+  }
+
+  private iso(k: number, ms: number): string {
+    if (this.isoMs[k] !== ms) { this.isoMs[k] = ms; this.isoText[k] = isoOfMs(ms); }
+    return this.isoText[k]!;
   }
 
   /** The public shape. `bonus` is added to the detector's score (repeat offence, reputation). */
@@ -133,8 +155,8 @@ export class OpenIncident implements Clocked {
       confidence: d.confidence,
       attacker: { ...this.attacker },
       victims: this.victims.map((v) => ({ ip: v.ip, ports: [...v.ports].sort((a, b) => a - b), count: v.count })),
-      first_seen: isoOfMs(this.first),
-      last_seen: isoOfMs(this.last),
+      first_seen: this.iso(0, this.first),
+      last_seen: this.iso(1, this.last),
       event_count: this.events,
       allowed_count: this.allowed,
       transports: [...this.transports],
