@@ -27,12 +27,16 @@ export interface HostEntry {
 }
 
 // Record layout, in Float64 units (F_*) and Int32 units (I_*) from the slot's base.
-const REC_F64 = 16;
-const REC_I32 = 32;
+// 192 bytes: the first 128 (two cache lines) are read or written by every event; the last 64
+// hold the second to fourth destination ports of the sources that have them.
+const REC_F64 = 24;
+const REC_I32 = 48;
 const F_FIRST = 0, F_LAST = 1, F_LEVELT = 2, F_LEVEL = 3, F_RATESTART = 4; // int32 words 0-9
-const I_EVENTS = 10, I_ALLOWED = 11, I_HOST0COUNT = 12, I_SYNNOOPT = 13, I_SYN23 = 14, I_SYN2323 = 15;
-const I_RATECOUNT = 16, I_PORT0 = 17, I_PROTOBITS = 18, I_HOT = 19, I_KINDS = 20; // 9 kinds: 20-28
-const I_FLAGS = 29, I_HOST0N = 30, I_AUX = 31;
+const I_EVENTS = 10, I_ALLOWED = 11, I_HOST0COUNT = 12, I_NPORTS = 13, I_FLAGS = 14, I_HOST0N = 15;
+const I_HOT = 16, I_PROTOBITS = 17, I_KINDS = 18; // 9 kinds: 18-26
+const I_SYNNOOPT = 27, I_SYN23 = 28, I_SYN2323 = 29, I_RATECOUNT = 30, I_AUX = 31;
+/** The first INLINE_PORTS distinct destination ports, in order (then a DistinctInts takes over). */
+const I_PORTS = 32, INLINE_PORTS = 4;
 // Which of the slot's references are set (so an event only reads the arrays it needs).
 const HAS_PORTS = 1, HAS_HOSTS = 2, HAS_MORE = 4, HAS_PROTO = 8, HAS_SCAN = 16, HAS_SWEEP = 32, HAS_FLOOD = 64, HAS_AUTH = 128;
 const HAS_HOST0 = 256, HOST0_TEXT = 512;
@@ -145,7 +149,6 @@ export class ProfileStore {
     const s = this.free[--this.nFree]!;
     const b = s * REC_I32;
     this.i32.fill(0, b, b + REC_I32);
-    this.i32[b + I_PORT0] = -1;
     this.i32[b + I_HOT] = 1;
     this.ip[s] = own(ip);
     return s;
@@ -241,12 +244,14 @@ export class Profile {
 
   get portCount(): number {
     if (this.has(HAS_PORTS)) return this.store.ports[this.slot]!.count;
-    return this.store.i32[this.slot * REC_I32 + I_PORT0]! >= 0 ? 1 : 0;
+    return this.store.i32[this.slot * REC_I32 + I_NPORTS]!;
   }
   portValues(): number[] {
     if (this.has(HAS_PORTS)) return this.store.ports[this.slot]!.values();
-    const p0 = this.store.i32[this.slot * REC_I32 + I_PORT0]!;
-    return p0 >= 0 ? [p0] : [];
+    const b = this.slot * REC_I32, n = this.store.i32[b + I_NPORTS]!;
+    const out: number[] = [];
+    for (let k = 0; k < n; k++) out.push(this.store.i32[b + I_PORTS + k]!);
+    return out;
   }
   get hostCount(): number {
     const st = this.store, s = this.slot;
@@ -257,8 +262,8 @@ export class Profile {
     const st = this.store, s = this.slot;
     const fl = st.i32[s * REC_I32 + I_FLAGS]!;
     if ((fl & HAS_HOSTS) !== 0) return st.hosts[s]!;
-    const p0 = st.i32[s * REC_I32 + I_PORT0]!;
-    return (fl & HAS_HOST0) !== 0 ? [{ ip: st.host0[s]!, ports: p0 >= 0 ? [p0] : [], count: st.i32[s * REC_I32 + I_HOST0COUNT]! }] : [];
+    const hasPort = st.i32[s * REC_I32 + I_NPORTS]! > 0;
+    return (fl & HAS_HOST0) !== 0 ? [{ ip: st.host0[s]!, ports: hasPort ? [st.i32[s * REC_I32 + I_PORTS]!] : [], count: st.i32[s * REC_I32 + I_HOST0COUNT]! }] : [];
   }
   get protoCount(): number {
     let b = this.store.i32[this.slot * REC_I32 + I_PROTOBITS]!, n = 0;
@@ -284,7 +289,7 @@ export class Profile {
     i32[b + I_SYNNOOPT] = 0;
     i32[b + I_SYN23] = 0;
     i32[b + I_SYN2323] = 0;
-    i32[b + I_PORT0] = -1;
+    i32[b + I_NPORTS] = 0;
     i32[b + I_PROTOBITS] = 0;
     i32.fill(0, b + I_KINDS, b + I_KINDS + 9);
     i32[b + I_FLAGS] &= ~(HAS_PORTS | HAS_HOSTS | HAS_MORE | HAS_PROTO | HAS_HOST0 | HOST0_TEXT);
@@ -364,13 +369,20 @@ export class Profile {
     let fresh = false;
     if (port >= 0) {
       if ((i32[b + I_FLAGS]! & HAS_PORTS) === 0) {
-        const p0 = i32[b + I_PORT0]!;
-        if (p0 < 0) { i32[b + I_PORT0] = port; fresh = true; }
-        else if (p0 !== port) {
-          const d = st.ports[s] = new DistinctInts();
-          i32[b + I_FLAGS] |= HAS_PORTS;
-          d.add(p0);
-          fresh = d.add(port);
+        const np = i32[b + I_NPORTS]!;
+        let k = 0;
+        while (k < np && i32[b + I_PORTS + k] !== port) k++;
+        if (k === np) {
+          fresh = true;
+          if (np < INLINE_PORTS) {
+            i32[b + I_PORTS + np] = port;
+            i32[b + I_NPORTS] = np + 1;
+          } else {
+            const d = st.ports[s] = new DistinctInts();
+            i32[b + I_FLAGS] |= HAS_PORTS;
+            for (let j = 0; j < np; j++) d.add(i32[b + I_PORTS + j]!);
+            fresh = d.add(port);
+          }
         }
       } else fresh = st.ports[s]!.add(port);
       if (fresh) {
