@@ -13,7 +13,7 @@
 import type { GwEvent } from '../event';
 import type { Incident } from './incident';
 import { resolveConfig, validateConfig, type DetectConfig, type DetectOptions } from './config';
-import type { Ctx, Detector, IncidentKind } from './detector';
+import { NEEDS_OUTBOUND_ALLOWED, NEEDS_PROFILE, NEEDS_REPUTATION, type Ctx, type Detector, type IncidentKind } from './detector';
 import { DETECTORS } from './detectors';
 import { OpenIncident, partyOf, type Description } from './incidents';
 import { flagBits, looksLikeReply, scanKind, type Obs } from './obs';
@@ -77,6 +77,7 @@ export class DetectEngine {
   readonly configProblems: string[];
   readonly stats: DetectStats;
   private readonly detectors: Detector[];
+  private readonly needs: number[];
   private readonly kinds = new Map<string, IncidentKind>();
   private readonly quietMs = new Map<string, number>();
   private readonly profiles: ProfileStore;
@@ -149,6 +150,7 @@ export class DetectEngine {
     this.quietMs.set('beacon', Math.max(q, cfg.beacon.maxIntervalS * 3000));
     this.quietMs.set('exposed-service', Math.max(q, 86400000));
     this.detectors = DETECTORS.filter((d) => (cfg as unknown as Record<string, { enabled?: boolean }>)[d.id]?.enabled !== false).map((d) => d.create(cfg));
+    this.needs = this.detectors.map((d) => d.needs ?? 0);
     this.o = {
       ev: undefined as unknown as GwEvent, t: 0, observer: '', src: '', dst: '', sn: -1, dn: -1, sport: -1, dport: -1, transport: '',
       allowed: false, direction: 'inbound', flags: -1, tcpOptions: undefined, fullSyn: false, packets: 1, badSrc: undefined, badDst: undefined,
@@ -262,8 +264,10 @@ export class DetectEngine {
       }
     }
     this.out = EMPTY;
-    const ds = this.detectors;
-    for (let i = 0; i < ds.length; i++) ds[i]!.process(o, ctx);
+    const has = (ctx.profile !== null ? NEEDS_PROFILE : 0) | (o.allowed && dir === 'outbound' ? NEEDS_OUTBOUND_ALLOWED : 0)
+      | (o.badSrc !== undefined || o.badDst !== undefined ? NEEDS_REPUTATION : 0);
+    const ds = this.detectors, needs = this.needs;
+    for (let i = 0; i < ds.length; i++) if (needs[i] === 0 || (needs[i]! & has) !== 0) ds[i]!.process(o, ctx);
     if (this.pending.length) {
       if (this.out === EMPTY) this.out = [];
       this.out.push(...this.pending);

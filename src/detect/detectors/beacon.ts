@@ -4,7 +4,7 @@
  * between contacts have a low coefficient of variation (spread ÷ mean), so random jitter added by
  * the malware still counts.
  */
-import type { DetectorDef, Detector, Ctx } from '../detector';
+import { NEEDS_OUTBOUND_ALLOWED, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
@@ -125,6 +125,7 @@ export const beacon: DetectorDef = {
     const minGap = c.minIntervalS * 1000, maxGap = c.maxIntervalS * 1000;
     return {
       id: 'beacon',
+      needs: NEEDS_OUTBOUND_ALLOWED,
       tables: () => ({ pairs }),
       process(o: Obs, ctx: Ctx): void {
         if (o.direction !== 'outbound' || !o.allowed || o.dport < 0 || (o.dport < 65536 && ignore[o.dport] === 1)) return;

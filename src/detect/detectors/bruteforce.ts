@@ -5,7 +5,7 @@
  * CrowdSec's ssh-bf), slow (10 in 10 min, like fail2ban's jails) and password spraying (the same
  * service on many of your machines).
  */
-import type { DetectorDef, Detector, Ctx } from '../detector';
+import { NEEDS_PROFILE, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
@@ -148,6 +148,7 @@ export const bruteforce: DetectorDef = {
     const pool = new AuthPool();
     return {
       id: 'bruteforce',
+      needs: NEEDS_PROFILE,
       tables: () => ({}),
       release: (p: Profile) => pool.release(p),
       process(o: Obs, ctx: Ctx): void {

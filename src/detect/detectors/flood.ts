@@ -3,7 +3,7 @@
  * address, or to one of your addresses from many (a denial-of-service attack). A fast port scan is
  * reported as a scan, not also as a flood.
  */
-import type { DetectorDef, Detector, Ctx } from '../detector';
+import { NEEDS_PROFILE, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { place, plural } from '../incidents';
 import type { Obs } from '../obs';
@@ -49,6 +49,7 @@ export const flood: DetectorDef = {
     const targets = new AddressTable<Target>(4096);
     return {
       id: 'flood',
+      needs: NEEDS_PROFILE,
       tables: () => ({ targets: targets.size }),
       process(o: Obs, ctx: Ctx): void {
         const p = ctx.profile;

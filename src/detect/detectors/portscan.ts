@@ -3,7 +3,7 @@
  * bucket drains), slow scans (many distinct ports within a day), UDP and IP-protocol scans, the scan
  * type from TCP flags (SYN, FIN, XMAS, NULL, ACK, connect) and tool fingerprints (Masscan, Mirai).
  */
-import type { DetectorDef, Detector, Ctx } from '../detector';
+import { NEEDS_PROFILE, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { duration, listPorts, place, plural, type OpenIncident } from '../incidents';
 import { SCAN_KINDS, type Obs } from '../obs';
@@ -70,6 +70,7 @@ export const portscan: DetectorDef = {
     const c = cfg.portscan;
     return {
       id: 'portscan',
+      needs: NEEDS_PROFILE,
       tables: () => ({}),
       process(o: Obs, ctx: Ctx): void {
         const p = ctx.profile;
