@@ -19,36 +19,42 @@ const RING = 16;
  * Records live in typed arrays (a pool that grows by doubling and reuses freed records), chained
  * per slot: no objects per source on the hot path, nothing for the garbage collector to walk.
  */
+// Record layout: 16 int32 words (one cache line), then RING attempt times as float64 (two lines).
+const R_I32 = 48, R_F64 = 24;
+const R_PORT = 0, R_N = 1, R_NEXT = 2, R_SP = 3, R_SPORTS = 4, R_V0N = 8, R_V0TEXT = 9, R_NVICT = 10;
+const R_TIMES = 8; // in float64 words
+
 class AuthPool {
-  // Per record: port, attempt count, last four source ports and where the next goes, next record.
-  port: Int32Array = new Int32Array(0);
-  n: Int32Array = new Int32Array(0);
-  sports: Int32Array = new Int32Array(0);
-  sp: Uint8Array = new Uint8Array(0);
-  next: Int32Array = new Int32Array(0);
-  /** RING attempt times per record (ms), by arrival order. */
-  times: Float64Array = new Float64Array(0);
+  // Per record: port, attempt count, next record of the same source, the last four source ports and
+  // where the next goes, the first victim as an IPv4 number (or a flag: compare the text), and how
+  // many victims are listed (0: only the first).
+  f64: Float64Array = new Float64Array(0);
+  i32: Int32Array = new Int32Array(0);
   victim0: string[] = [];
   victims: Array<string[] | null> = [];
   private freeHead = -1;
   private used = 0;
+  private cap = 0;
 
   /** A new record at the head of the profile's chain (kept in `p.aux` as record + 1). */
-  add(p: Profile, port: number, victim: string): number {
+  add(p: Profile, port: number, victim: string, vn: number): number {
     let r = this.freeHead;
-    if (r >= 0) this.freeHead = this.next[r]!;
+    if (r >= 0) this.freeHead = this.i32[r * R_I32 + R_NEXT]!;
     else {
-      if (this.used === this.port.length) this.grow();
+      if (this.used === this.cap) this.grow();
       r = this.used++;
     }
-    this.port[r] = port;
-    this.n[r] = 0;
-    const b = r * 4;
-    this.sports[b] = -1; this.sports[b + 1] = -1; this.sports[b + 2] = -1; this.sports[b + 3] = -1;
-    this.sp[r] = 0;
+    const i32 = this.i32, b = r * R_I32;
+    i32[b + R_PORT] = port;
+    i32[b + R_N] = 0;
+    i32[b + R_SP] = 0;
+    i32[b + R_SPORTS] = -1; i32[b + R_SPORTS + 1] = -1; i32[b + R_SPORTS + 2] = -1; i32[b + R_SPORTS + 3] = -1;
+    i32[b + R_V0N] = vn | 0;
+    i32[b + R_V0TEXT] = vn >= 0 ? 0 : 1;
+    i32[b + R_NVICT] = 0;
     this.victim0[r] = victim;
     this.victims[r] = null;
-    this.next[r] = p.aux - 1;
+    i32[b + R_NEXT] = p.aux - 1;
     p.aux = r + 1;
     return r;
   }
@@ -57,10 +63,10 @@ class AuthPool {
   release(p: Profile): void {
     let r = p.aux - 1;
     while (r >= 0) {
-      const nx = this.next[r]!;
+      const nx = this.i32[r * R_I32 + R_NEXT]!;
       this.victim0[r] = '';
       this.victims[r] = null;
-      this.next[r] = this.freeHead;
+      this.i32[r * R_I32 + R_NEXT] = this.freeHead;
       this.freeHead = r;
       r = nx;
     }
@@ -69,41 +75,39 @@ class AuthPool {
 
   /** Remember a source port; false when it is a repeat of one of the last four (a retransmission). */
   newSport(r: number, v: number): boolean {
-    const s = this.sports, b = r * 4;
+    const s = this.i32, b = r * R_I32 + R_SPORTS;
     if (v === s[b] || v === s[b + 1] || v === s[b + 2] || v === s[b + 3]) return false;
-    const k = this.sp[r]!;
+    const k = s[r * R_I32 + R_SP]!;
     s[b + k] = v;
-    this.sp[r] = (k + 1) & 3;
+    s[r * R_I32 + R_SP] = (k + 1) & 3;
     return true;
   }
 
   /** Time between the latest attempt and the k-th latest (ms, by arrival order), or Infinity when fewer. */
   span(r: number, k: number): number {
-    const n = this.n[r]!;
+    const n = this.i32[r * R_I32 + R_N]!;
     if (n < k) return Infinity;
     const i = (n - k) % RING;
     // (an entry not written yet reads as NaN, as in a plain list)
     if (!(i >= 0 && (n >= RING || i < n))) return NaN;
-    return Math.abs(this.times[r * RING + ((n - 1) % RING)]! - this.times[r * RING + i]!);
+    const t = r * R_F64 + R_TIMES;
+    return Math.abs(this.f64[t + ((n - 1) % RING)]! - this.f64[t + i]!);
   }
 
   /** The earliest kept attempt time. */
   minTime(r: number): number {
-    const k = Math.min(this.n[r]!, RING);
+    const k = Math.min(this.i32[r * R_I32 + R_N]!, RING), t = r * R_F64 + R_TIMES;
     let m = Infinity;
-    for (let i = 0; i < k; i++) m = Math.min(m, this.times[r * RING + i]!);
+    for (let i = 0; i < k; i++) m = Math.min(m, this.f64[t + i]!);
     return m;
   }
 
   private grow(): void {
-    const cap = Math.max(1024, this.port.length * 2);
-    const g32 = (a: Int32Array, m = 1): Int32Array => { const x = new Int32Array(cap * m); x.set(a); return x; };
-    this.port = g32(this.port);
-    this.n = g32(this.n);
-    this.sports = g32(this.sports, 4);
-    this.next = g32(this.next);
-    const sp = new Uint8Array(cap); sp.set(this.sp); this.sp = sp;
-    const t = new Float64Array(cap * RING); t.set(this.times); this.times = t;
+    this.cap = Math.max(1024, this.cap * 2);
+    const f = new Float64Array(this.cap * R_F64);
+    f.set(this.f64);
+    this.f64 = f;
+    this.i32 = new Int32Array(f.buffer);
   }
 }
 
@@ -155,29 +159,36 @@ export const bruteforce: DetectorDef = {
         const port = o.dport;
         const p = ctx.profile;
         if (port < 0 || isAuth[port] !== 1 || p === null) return;
+        const i32 = pool.i32;
         let a = -1, count = 0;
-        for (let r = p.aux - 1; r >= 0; r = pool.next[r]!) {
-          if (pool.port[r] === port) { a = r; break; }
+        for (let r = p.aux - 1; r >= 0; r = i32[r * R_I32 + R_NEXT]!) {
+          if (i32[r * R_I32 + R_PORT] === port) { a = r; break; }
           count++;
         }
         if (a < 0) {
           if (count >= 8) return;
-          a = pool.add(p, port, own(o.dst));
+          a = pool.add(p, port, own(o.dst), o.dn);
         }
         // A retransmitted SYN of the same attempt (same source port) counts once.
         if (o.sport >= 0 && !pool.newSport(a, o.sport)) return;
-        const n = pool.n[a]!;
-        pool.times[a * RING + (n % RING)] = o.t;
-        pool.n[a] = n + 1;
-        let vs = pool.victims[a]!;
-        if (o.dst !== pool.victim0[a]) {
+        const ab = a * R_I32;
+        const I = pool.i32;
+        const n = I[ab + R_N]!;
+        pool.f64[a * R_F64 + R_TIMES + (n % RING)] = o.t;
+        I[ab + R_N] = n + 1;
+        // Same as the first victim? By number for IPv4 (the text is canonical), else by text.
+        const dn = o.dn;
+        const same = I[ab + R_V0TEXT] === 0 ? dn >= 0 && I[ab + R_V0N] === (dn | 0) : pool.victim0[a] === o.dst;
+        if (!same) {
+          let vs = pool.victims[a]!;
           if (vs === null) pool.victims[a] = vs = [pool.victim0[a]!];
           if (vs.length < 64 && !vs.includes(o.dst)) vs.push(own(o.dst));
+          I[ab + R_NVICT] = vs.length;
         }
         const held = p.auth as OpenIncident | null;
         let inc = held !== null && ctx.current(held, o.t) ? held : undefined;
         let sub: string | undefined;
-        const victimCount = vs === null ? 1 : vs.length;
+        const victimCount = I[ab + R_NVICT] === 0 ? 1 : I[ab + R_NVICT]!;
         if (victimCount >= c.sprayHosts && n + 1 >= c.sprayHosts) sub = 'spray';
         else if (pool.span(a, fastK) <= fastMs) sub = 'fast';
         else if (pool.span(a, slowK) <= slowMs) sub = 'slow';
