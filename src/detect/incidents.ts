@@ -114,22 +114,22 @@ export class OpenIncident implements Clocked {
 
   /** Ports, most frequent first. */
   topPorts(): number[] {
-    // Insertion sort on two plain lists (at most MAX_PORTS entries): count down, then port up.
-    const ps: number[] = [], cs: number[] = [];
+    // One number per port, count down then port up, sorted as numbers (no comparator, no pairs);
+    // anything that is not a plain port and count (hostile input) takes the general sort.
+    const n = this.ports.size, keys = new Float64Array(n);
+    let i = 0;
     for (const [port, c] of this.ports) {
-      let i = ps.length;
-      ps.push(port);
-      cs.push(c);
-      while (i > 0 && (cs[i - 1]! < c || (cs[i - 1] === c && ps[i - 1]! > port))) {
-        ps[i] = ps[i - 1]!;
-        cs[i] = cs[i - 1]!;
-        i--;
+      if (!(port >= 0 && port < 65536 && Math.floor(port) === port && c >= 0 && c < 2 ** 36 && Math.floor(c) === c)) {
+        return [...this.ports.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map((e) => e[0]);
       }
-      ps[i] = port;
-      cs[i] = c;
+      keys[i++] = port - c * 65536;
     }
-    return ps;
+    keys.sort();
+    const out = new Array<number>(n);
+    for (let j = 0; j < n; j++) out[j] = ((keys[j]! % 65536) + 65536) % 65536;
+    return out;
   }
+
 
   private iso(k: number, ms: number): string {
     if (this.isoMs[k] !== ms) { this.isoMs[k] = ms; this.isoText[k] = isoOfMs(ms); }
