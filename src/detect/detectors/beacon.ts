@@ -54,7 +54,7 @@ class HostPairs {
       c = this.ring[this.head]!;
       this.head = this.head + 1 === max ? 0 : this.head + 1;
       this.unlink(c);
-      c.times.length = 0;
+      // (times are kept: only the first min(n, RING) are ever read)
       c.n = 0;
       c.lastT = -Infinity;
       c.inc = null;
@@ -172,7 +172,7 @@ export const beacon: DetectorDef = {
         const inc = ctx.incident('beacon|' + o.dst + '|' + o.src + '|' + o.dport, 'beacon', o, 'destination');
         if (inc === null) return;
         s.inc = inc;
-        inc.first = Math.min(inc.first, ...s.times);
+        for (let i = 0, k = Math.min(s.n, RING); i < k; i++) if (s.times[i]! < inc.first) inc.first = s.times[i]!;
         inc.add(o, o.src, o.dport, Math.min(s.n, RING));
         inc.details.period_s = Math.round(r.mean / 1000);
         inc.details.cv = Math.round(r.cv * 1000) / 1000;
