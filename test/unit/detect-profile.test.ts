@@ -1,6 +1,7 @@
 /** The per-source profile store: typed-array records behind a capped address table. */
 import { expect } from 'chai';
 import type { Obs } from '../../src/detect/obs';
+import { HostPairs } from '../../src/detect/detectors/beacon';
 import { Profile, ProfileStore } from '../../src/detect/profile';
 import { DistinctInts } from '../../src/detect/util';
 import { parseIPv4 } from '../../src/net/ip';
@@ -78,5 +79,32 @@ describe('detect profile store', () => {
     }
     expect(p.portValues().slice(0, 24)).to.deep.equal(ref.values().slice(0, 24));
     expect(p.hostList()).to.deep.equal([{ ip: '198.51.100.2', ports: [p.portValues()[0]], count: 200 }]);
+  });
+
+  it('beacon pair table finds pairs like a Map and drops the oldest first', () => {
+    const hp = new HostPairs();
+    const ref = new Map<string, unknown>();
+    const order: string[] = [];
+    const rng = new Rng(11);
+    const MAX = 300;
+    for (let i = 0; i < 20000; i++) {
+      const v6 = rng.next() < 0.1;
+      const dk: number | string = v6 ? `2001:db8::${rng.int(40).toString(16)}` : (parseIPv4(`192.0.2.${rng.int(200)}`) | 0);
+      const port = rng.next() < 0.02 ? 70000.5 : [443, 80, 8443, 22][rng.int(4)]!;
+      const key = `${dk}|${port}`;
+      const got = hp.get(dk, port);
+      expect(got, key).to.equal(ref.get(key));
+      if (got === undefined) {
+        if (order.length >= MAX) ref.delete(order.shift()!);
+        const c = hp.add(dk, port, MAX);
+        ref.set(key, c);
+        order.push(key);
+      }
+      expect(hp.size).to.equal(ref.size);
+    }
+    for (const [key, c] of ref) {
+      const [d, p] = [key.slice(0, key.lastIndexOf('|')), Number(key.slice(key.lastIndexOf('|') + 1))];
+      expect(hp.get(d.includes(':') ? d : Number(d), p)).to.equal(c);
+    }
   });
 });

@@ -18,42 +18,55 @@ class Contacts {
   n = 0;
   lastT = -Infinity;
   inc: OpenIncident | null = null;
-  /** The outside address (its IPv4 number as an int32, or the text) and port. */
+  /** The outside address (its IPv4 number as an int32, or the text) and port; where it sits in the ring. */
   dst: number | string = 0;
   port = -1;
-  /** The next pair with the same outside address (another port). */
-  next: Contacts | null = null;
+  idx = 0;
+}
+
+function cellOf(dn: number, port: number, mask: number): number {
+  let h = Math.imul(dn ^ Math.imul(port + 1, 0x85ebca6b), 0x9e3779b1);
+  h ^= h >>> 15;
+  return h & mask;
 }
 
 /**
  * The pairs of one internal host, oldest dropped first when full. Pairs are only ever removed
  * oldest-first, so insertion order is a ring; a dropped pair's object is reused for the new one.
- * Keys are small integers (IPv4 as int32) so the Map needs no number boxing.
+ * IPv4 pairs are found through an open-addressing table of plain integers (address, port + 1,
+ * ring index); other addresses (and odd port numbers) through a Map keyed by text.
  */
-class HostPairs {
-  byDst = new Map<number | string, Contacts>();
+export class HostPairs {
+  private tab = new Int32Array(64 * 3);
+  private mask = 63;
+  private n4 = 0;
+  private readonly text = new Map<string, Contacts>();
   ring: Contacts[] = [];
   head = 0;
 
   get(dk: number | string, port: number): Contacts | undefined {
-    let c: Contacts | null | undefined = this.byDst.get(dk);
-    while (c !== undefined && c !== null) {
-      if (c.port === port) return c;
-      c = c.next;
+    if (typeof dk === 'string' || !(port >= 0 && port < 0x7ffffffe && (port | 0) === port)) return this.text.get(dk + '|' + port);
+    const tab = this.tab, mask = this.mask, p1 = port + 1;
+    for (let i = cellOf(dk, port, mask); ; i = (i + 1) & mask) {
+      const c = tab[i * 3 + 1]!;
+      if (c === 0) return undefined;
+      if (c === p1 && tab[i * 3] === dk) return this.ring[tab[i * 3 + 2]!];
     }
-    return undefined;
   }
 
   /** A new pair (dropping the oldest when `max` are kept). */
   add(dk: number | string, port: number, max: number): Contacts {
+    // (grown first, before any pair changes: the table is rebuilt from the ring)
+    if ((this.n4 + 1) * 2 > this.mask + 1) this.grow();
     let c: Contacts;
     if (this.ring.length < max) {
       c = new Contacts();
+      c.idx = this.ring.length;
       this.ring.push(c);
     } else {
       c = this.ring[this.head]!;
       this.head = this.head + 1 === max ? 0 : this.head + 1;
-      this.unlink(c);
+      this.remove(c);
       // (times are kept: only the first min(n, RING) are ever read)
       c.n = 0;
       c.lastT = -Infinity;
@@ -61,24 +74,61 @@ class HostPairs {
     }
     c.dst = dk;
     c.port = port;
-    c.next = this.byDst.get(dk) ?? null;
-    this.byDst.set(dk, c);
+    if (typeof dk === 'string' || !(port >= 0 && port < 0x7ffffffe && (port | 0) === port)) this.text.set(dk + '|' + port, c);
+    else this.insert(dk, port, c.idx);
     return c;
   }
 
   get size(): number { return this.ring.length; }
 
-  private unlink(c: Contacts): void {
-    const h = this.byDst.get(c.dst);
-    if (h === c) {
-      if (c.next === null) this.byDst.delete(c.dst);
-      else this.byDst.set(c.dst, c.next);
-    } else {
-      let x = h ?? null;
-      while (x !== null && x.next !== c) x = x.next;
-      if (x !== null) x.next = c.next;
+  private insert(dn: number, port: number, idx: number): void {
+    const tab = this.tab, mask = this.mask;
+    let i = cellOf(dn, port, mask);
+    while (tab[i * 3 + 1] !== 0) i = (i + 1) & mask;
+    tab[i * 3] = dn;
+    tab[i * 3 + 1] = port + 1;
+    tab[i * 3 + 2] = idx;
+    this.n4++;
+  }
+
+  /** Twice the cells; every pair in the ring is in the table, so it is rebuilt from the ring. */
+  private grow(): void {
+    const size = (this.mask + 1) * 2;
+    this.tab = new Int32Array(size * 3);
+    this.mask = size - 1;
+    this.n4 = 0;
+    for (const c of this.ring) {
+      if (typeof c.dst === 'number' && c.port >= 0 && c.port < 0x7ffffffe && (c.port | 0) === c.port) this.insert(c.dst, c.port, c.idx);
     }
-    c.next = null;
+  }
+
+  private remove(c: Contacts): void {
+    const dk = c.dst, port = c.port;
+    if (typeof dk === 'string' || !(port >= 0 && port < 0x7ffffffe && (port | 0) === port)) { this.text.delete(dk + '|' + port); return; }
+    const tab = this.tab, mask = this.mask, p1 = port + 1;
+    let i = cellOf(dk, port, mask);
+    for (;;) {
+      const x = tab[i * 3 + 1]!;
+      if (x === 0) return;
+      if (x === p1 && tab[i * 3] === dk) break;
+      i = (i + 1) & mask;
+    }
+    // Backward-shift deletion keeps probe chains intact without tombstones.
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const x = tab[j * 3 + 1]!;
+      if (x === 0) break;
+      const home = cellOf(tab[j * 3]!, x - 1, mask);
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        tab[i * 3] = tab[j * 3]!;
+        tab[i * 3 + 1] = x;
+        tab[i * 3 + 2] = tab[j * 3 + 2]!;
+        i = j;
+      }
+    }
+    tab[i * 3 + 1] = 0;
+    this.n4--;
   }
 }
 
