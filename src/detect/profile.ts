@@ -156,16 +156,18 @@ export class ProfileStore {
 
   private release(s: number): void {
     this.onFree?.(s);
+    // Only the references the record says are set (each array is another cache miss).
+    const fl = this.i32[s * REC_I32 + I_FLAGS]!;
     this.ip[s] = '';
-    this.host0[s] = '';
-    this.ports[s] = null;
-    this.hosts[s] = null;
-    this.moreHosts[s] = null;
-    this.protoOther[s] = null;
-    this.scanInc[s] = null;
-    this.sweepInc[s] = null;
-    this.floodInc[s] = null;
-    this.auth[s] = null;
+    if ((fl & HAS_HOST0) !== 0) this.host0[s] = '';
+    if ((fl & HAS_PORTS) !== 0) this.ports[s] = null;
+    if ((fl & HAS_HOSTS) !== 0) this.hosts[s] = null;
+    if ((fl & HAS_MORE) !== 0) this.moreHosts[s] = null;
+    if ((fl & HAS_PROTO) !== 0) this.protoOther[s] = null;
+    if ((fl & HAS_SCAN) !== 0) this.scanInc[s] = null;
+    if ((fl & HAS_SWEEP) !== 0) this.sweepInc[s] = null;
+    if ((fl & HAS_FLOOD) !== 0) this.floodInc[s] = null;
+    if ((fl & HAS_AUTH) !== 0) this.auth[s] = null;
     this.free[this.nFree++] = s;
   }
 
