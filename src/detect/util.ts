@@ -82,8 +82,24 @@ export function stableId(key: string): string {
   return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 }
 
+let isoDay = NaN;
+let isoPrefix = '';
+
+/** `new Date(ms).toISOString()` (the epoch when not finite), without a Date for times within a recent day. */
 export function isoOfMs(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : new Date(0).toISOString();
+  if (!Number.isFinite(ms)) return new Date(0).toISOString();
+  if (!(ms >= 0 && ms < 253402300800000)) return new Date(ms).toISOString();
+  const whole = Math.floor(ms);
+  const day = Math.floor(whole / 86400000);
+  if (day !== isoDay) { isoDay = day; isoPrefix = new Date(day * 86400000).toISOString().slice(0, 11); }
+  let r = whole - day * 86400000;
+  const h = Math.floor(r / 3600000);
+  r -= h * 3600000;
+  const mi = Math.floor(r / 60000);
+  r -= mi * 60000;
+  const se = Math.floor(r / 1000);
+  const f = r - se * 1000;
+  return isoPrefix + (h < 10 ? '0' : '') + h + (mi < 10 ? ':0' : ':') + mi + (se < 10 ? ':0' : ':') + se + (f < 10 ? '.00' : f < 100 ? '.0' : '.') + f + 'Z';
 }
 
 /** Entries of a BoundedMap carry a second-chance bit. */

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { Obs } from '../../src/detect/obs';
 import { HostPairs } from '../../src/detect/detectors/beacon';
 import { Profile, ProfileStore } from '../../src/detect/profile';
-import { DistinctInts } from '../../src/detect/util';
+import { DistinctInts, isoOfMs } from '../../src/detect/util';
 import { parseIPv4 } from '../../src/net/ip';
 import { makeEvent, Rng, T0 } from '../helpers/traffic';
 
@@ -106,5 +106,12 @@ describe('detect profile store', () => {
       const [d, p] = [key.slice(0, key.lastIndexOf('|')), Number(key.slice(key.lastIndexOf('|') + 1))];
       expect(hp.get(d.includes(':') ? d : Number(d), p)).to.equal(c);
     }
+  });
+
+  it('isoOfMs writes times exactly as Date.toISOString', () => {
+    const rng = new Rng(4);
+    const cases = [0, 1, 999, 86399999, 86400000, T0, T0 + 0.7, 253402300799999, 253402300800000, -1, -86400001, 8.64e15, NaN, Infinity];
+    for (let i = 0; i < 20000; i++) cases.push(T0 + rng.int(400 * 86400) * 1000 + rng.int(1000) - rng.int(2) * 86400000 * rng.int(3000));
+    for (const ms of cases) expect(isoOfMs(ms), String(ms)).to.equal(new Date(Number.isFinite(ms) ? ms : 0).toISOString());
   });
 });
