@@ -122,7 +122,6 @@ export class DetectEngine {
       const a = freed.scanInc, b = freed.sweepInc;
       if (a !== null && !a.closed) a.refresh?.();
       if (b !== null && !b.closed) b.refresh?.();
-      freed.slot = s;
       const ds = this.detectors;
       for (let i = 0; i < ds.length; i++) ds[i]!.release?.(freed);
     };
