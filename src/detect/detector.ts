@@ -27,12 +27,22 @@ export interface IncidentKind {
   reconnaissance?: boolean;
 }
 
+/** What an event must have for a detector to look at it (the engine skips the others). */
+export const NEEDS_PROFILE = 1, NEEDS_OUTBOUND_ALLOWED = 2, NEEDS_REPUTATION = 4;
+
 export interface Detector {
   /** Config section name. */
   readonly id: string;
+  /**
+   * NEEDS_* bits, any of which lets an event through (0 or absent: every event). A cheap test the
+   * detector's own first lines would reject anyway, so skipping it changes nothing.
+   */
+  readonly needs?: number;
   process(o: Obs, ctx: Ctx): void;
   /** Sizes of this detector's tables (stats, tests of the caps). */
   tables(): Record<string, number>;
+  /** A source profile slot is being freed (evicted): drop what the detector keeps for it. */
+  release?(p: Profile): void;
 }
 
 export interface DetectorDef {

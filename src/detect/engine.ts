@@ -13,13 +13,13 @@
 import type { GwEvent } from '../event';
 import type { Incident } from './incident';
 import { resolveConfig, validateConfig, type DetectConfig, type DetectOptions } from './config';
-import type { Ctx, Detector, IncidentKind } from './detector';
+import { NEEDS_OUTBOUND_ALLOWED, NEEDS_PROFILE, NEEDS_REPUTATION, type Ctx, type Detector, type IncidentKind } from './detector';
 import { DETECTORS } from './detectors';
 import { OpenIncident, partyOf, type Description } from './incidents';
 import { flagBits, looksLikeReply, scanKind, type Obs } from './obs';
-import { Profile } from './profile';
+import { Profile, ProfileStore } from './profile';
 import { ScannerMatcher } from './scanners';
-import { AddressTable, BoundedMap, looksInternal, NetList, own, parseTimeMs, type Clocked } from './util';
+import { BoundedMap, looksInternal, NetList, parseTimeMs, type Clocked } from './util';
 import { parseIPv4 } from '../net/ip';
 
 export type { DetectConfig, DetectOptions } from './config';
@@ -77,9 +77,12 @@ export class DetectEngine {
   readonly configProblems: string[];
   readonly stats: DetectStats;
   private readonly detectors: Detector[];
+  private readonly needs: number[];
   private readonly kinds = new Map<string, IncidentKind>();
   private readonly quietMs = new Map<string, number>();
-  private readonly profiles: AddressTable<Profile>;
+  private readonly profiles: ProfileStore;
+  /** The event's source profile (one cursor, moved from slot to slot). */
+  private readonly cursor: Profile;
   private readonly book: BoundedMap<OpenIncident>;
   private readonly repeats: BoundedMap<RepeatCount>;
   private readonly dups: BoundedMap<Dup>;
@@ -96,6 +99,10 @@ export class DetectEngine {
   private lastObserver = '';
   private lastClock: ObserverClock | undefined;
   private lastMs = NaN;
+  private lastSrc = '';
+  private lastSn = -1;
+  private lastDst = '';
+  private lastDn = -1;
   private readonly leakPerMs: number;
   private readonly slowMs: number;
 
@@ -105,7 +112,19 @@ export class DetectEngine {
     this.cfg = cfg;
     const g = cfg.general;
     this.stats = { events: 0, skipped: 0, allowlisted: 0, duplicates: 0, replies: 0, incidents: 0, open: 0, tables: {}, evicted: {} };
-    this.profiles = new AddressTable<Profile>(g.maxSources);
+    this.profiles = new ProfileStore(g.maxSources);
+    this.cursor = new Profile(this.profiles);
+    // An evicted profile's open scan/sweep incident keeps the details it had at that moment.
+    const store = this.profiles;
+    const freed = new Profile(store);
+    store.onFree = (s) => {
+      freed.slot = s;
+      const a = freed.scanInc, b = freed.sweepInc;
+      if (a !== null && !a.closed) a.refresh?.();
+      if (b !== null && !b.closed) b.refresh?.();
+      const ds = this.detectors;
+      for (let i = 0; i < ds.length; i++) ds[i]!.release?.(freed);
+    };
     this.book = new BoundedMap<OpenIncident>(g.maxOpenIncidents, (_k, inc) => {
       inc.closed = true;
       if (inc.dirty) this.pending.push(this.emit(inc, inc.last));
@@ -130,8 +149,9 @@ export class DetectEngine {
     this.quietMs.set('beacon', Math.max(q, cfg.beacon.maxIntervalS * 3000));
     this.quietMs.set('exposed-service', Math.max(q, 86400000));
     this.detectors = DETECTORS.filter((d) => (cfg as unknown as Record<string, { enabled?: boolean }>)[d.id]?.enabled !== false).map((d) => d.create(cfg));
+    this.needs = this.detectors.map((d) => d.needs ?? 0);
     this.o = {
-      ev: undefined as unknown as GwEvent, t: 0, observer: '', src: '', dst: '', sport: -1, dport: -1, transport: '',
+      ev: undefined as unknown as GwEvent, t: 0, observer: '', src: '', dst: '', sn: -1, dn: -1, sport: -1, dport: -1, transport: '',
       allowed: false, direction: 'inbound', flags: -1, tcpOptions: undefined, fullSyn: false, packets: 1, badSrc: undefined, badDst: undefined,
     };
     const self = this;
@@ -163,6 +183,10 @@ export class DetectEngine {
     o.t = t;
     o.src = src;
     o.dst = dst;
+    if (src !== this.lastSrc) { this.lastSrc = src; this.lastSn = src.indexOf(':') < 0 ? parseIPv4(src) : -1; }
+    if (dst !== this.lastDst) { this.lastDst = dst; this.lastDn = dst.indexOf(':') < 0 ? parseIPv4(dst) : -1; }
+    o.sn = this.lastSn;
+    o.dn = this.lastDn;
     o.sport = ev.source.port ?? -1;
     const transport = ev.network?.transport ?? '';
     o.transport = transport;
@@ -226,19 +250,23 @@ export class DetectEngine {
     if (dir === 'inbound' || (dir === 'external' && !o.allowed) || (dir === 'internal' && this.cfg.general.includeInternal)) {
       if (looksLikeReply(o)) st.replies++;
       else {
-        const n4 = src.indexOf(':') < 0 ? parseIPv4(src) : -1;
-        let p = this.profiles.get(src, n4);
-        if (p === undefined) {
-          p = new Profile(own(src));
-          this.profiles.set(src, n4, p);
-        } else if (t - p.first > this.slowMs && p.events > 0) p.reset(t);
+        const n4 = o.sn;
+        const store = this.profiles, p = this.cursor;
+        const s = store.get(src, n4);
+        if (s < 0) p.slot = store.add(src, n4);
+        else {
+          p.slot = s;
+          if (t - p.first > this.slowMs && p.events > 0) p.reset(t);
+        }
         p.add(o, kind, this.leakPerMs);
         ctx.profile = p;
       }
     }
     this.out = EMPTY;
-    const ds = this.detectors;
-    for (let i = 0; i < ds.length; i++) ds[i]!.process(o, ctx);
+    const has = (ctx.profile !== null ? NEEDS_PROFILE : 0) | (o.allowed && dir === 'outbound' ? NEEDS_OUTBOUND_ALLOWED : 0)
+      | (o.badSrc !== undefined || o.badDst !== undefined ? NEEDS_REPUTATION : 0);
+    const ds = this.detectors, needs = this.needs;
+    for (let i = 0; i < ds.length; i++) if (needs[i] === 0 || (needs[i]! & has) !== 0) ds[i]!.process(o, ctx);
     if (this.pending.length) {
       if (this.out === EMPTY) this.out = [];
       this.out.push(...this.pending);

@@ -57,6 +57,9 @@ export class OpenIncident implements Clocked {
   closed = false;
   /** Called before each snapshot so details reflect the latest state. */
   refresh?: () => void;
+  /** The last first/last times formatted (they rarely change between two snapshots). */
+  private isoMs = [NaN, NaN];
+  private isoText = ['', ''];
 
   constructor(
     readonly key: string,
@@ -111,7 +114,26 @@ export class OpenIncident implements Clocked {
 
   /** Ports, most frequent first. */
   topPorts(): number[] {
-    return [...this.ports.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map((e) => e[0]);
+    // One number per port, count down then port up, sorted as numbers (no comparator, no pairs);
+    // anything that is not a plain port and count (hostile input) takes the general sort.
+    const n = this.ports.size, keys = new Float64Array(n);
+    let i = 0;
+    for (const [port, c] of this.ports) {
+      if (!(port >= 0 && port < 65536 && Math.floor(port) === port && c >= 0 && c < 2 ** 36 && Math.floor(c) === c)) {
+        return [...this.ports.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map((e) => e[0]);
+      }
+      keys[i++] = port - c * 65536;
+    }
+    keys.sort();
+    const out = new Array<number>(n);
+    for (let j = 0; j < n; j++) out[j] = ((keys[j]! % 65536) + 65536) % 65536;
+    return out;
+  }
+
+
+  private iso(k: number, ms: number): string {
+    if (this.isoMs[k] !== ms) { this.isoMs[k] = ms; this.isoText[k] = isoOfMs(ms); }
+    return this.isoText[k]!;
   }
 
   /** The public shape. `bonus` is added to the detector's score (repeat offence, reputation). */
@@ -133,8 +155,8 @@ export class OpenIncident implements Clocked {
       confidence: d.confidence,
       attacker: { ...this.attacker },
       victims: this.victims.map((v) => ({ ip: v.ip, ports: [...v.ports].sort((a, b) => a - b), count: v.count })),
-      first_seen: isoOfMs(this.first),
-      last_seen: isoOfMs(this.last),
+      first_seen: this.iso(0, this.first),
+      last_seen: this.iso(1, this.last),
       event_count: this.events,
       allowed_count: this.allowed,
       transports: [...this.transports],

@@ -15,6 +15,9 @@ export interface Obs {
   observer: string;
   src: string;
   dst: string;
+  /** The addresses as IPv4 numbers, or -1 (IPv6, or not an address). */
+  sn: number;
+  dn: number;
   sport: number;
   /** Destination port, or for ICMP 10000+type (so a ping sweep is "one port"), or -1. */
   dport: number;

@@ -1,12 +1,21 @@
 /**
  * What one remote address has done to us lately: the shared, bounded summary that the portscan,
  * sweep, flood and bruteforce detectors read. One table lookup per inbound event feeds them all.
- * Kept lean (plain fields, lazily grown arrays): most sources send one or two packets, and the
- * table holds up to general.maxSources of them.
+ *
+ * Layout: the numbers of every profile live in one typed array, a fixed 128-byte record per slot
+ * (times, counters, the per-scan-kind counts), so the garbage collector has nothing to walk for
+ * them and one event touches two adjacent cache lines. The rarer parts (more than one port or host,
+ * open incidents, the bruteforce detector's records) sit in plain arrays indexed by the same slot.
+ * Slots are found through an open-addressing table keyed by the IPv4 number (a Map for IPv6), with
+ * a hard cap and CLOCK (second-chance) eviction; a freed slot is reused by the next new address.
+ *
+ * `Profile` is a cursor on one slot: the engine keeps one and points it at the event's source.
+ * Detectors must not keep it beyond the event; to come back to a profile later, keep `store` and
+ * `slot` and check that the slot still belongs to the same incident (see `ProfileStore.at`).
  */
 import type { OpenIncident } from './incidents';
 import type { Obs } from './obs';
-import { DistinctInts, fnv32, own, type Clocked } from './util';
+import { BoundedMap, DistinctInts, fnv32, own, type Clocked } from './util';
 
 export const MAX_HOSTS_EXACT = 16;
 export const MAX_PORTS_PER_HOST = 16;
@@ -17,88 +26,280 @@ export interface HostEntry {
   count: number;
 }
 
-export class Profile implements Clocked {
+// Record layout, in Float64 units (F_*) and Int32 units (I_*) from the slot's base.
+// 192 bytes: the first 128 (two cache lines) are read or written by every event; the last 64
+// hold the second to fourth destination ports of the sources that have them.
+const REC_F64 = 24;
+const REC_I32 = 48;
+const F_FIRST = 0, F_LAST = 1, F_LEVELT = 2, F_LEVEL = 3, F_RATESTART = 4; // int32 words 0-9
+const I_EVENTS = 10, I_ALLOWED = 11, I_HOST0COUNT = 12, I_NPORTS = 13, I_FLAGS = 14, I_HOST0N = 15;
+const I_HOT = 16, I_PROTOBITS = 17, I_KINDS = 18; // 9 kinds: 18-26
+const I_SYNNOOPT = 27, I_SYN23 = 28, I_SYN2323 = 29, I_RATECOUNT = 30, I_AUX = 31;
+/** The first INLINE_PORTS distinct destination ports, in order (then a DistinctInts takes over). */
+const I_PORTS = 32, INLINE_PORTS = 4;
+// Which of the slot's references are set (so an event only reads the arrays it needs).
+const HAS_PORTS = 1, HAS_HOSTS = 2, HAS_MORE = 4, HAS_PROTO = 8, HAS_SCAN = 16, HAS_SWEEP = 32, HAS_FLOOD = 64, HAS_AUTH = 128;
+const HAS_HOST0 = 256, HOST0_TEXT = 512;
+
+class V6Entry implements Clocked {
   hot = true;
-  observer = '';
-  first = 0;
-  last = 0;
-  events = 0;
-  allowed = 0;
-  /** Distinct destination ports: exact list until it outgrows it, then a sketch. */
-  ports: DistinctInts | null = null;
-  /** The one port seen while there is only one (saves the set for the many one-port sources). */
-  port0 = -1;
-  hosts: HostEntry[] | null = null;
-  /** The one host seen while there is only one. */
-  host0 = '';
-  host0count = 0;
-  /** Hosts beyond the first 16, as a sketch of their hashes. */
-  moreHosts: DistinctInts | null = null;
-  /** Distinct IP protocols (iana numbers): a bit set for the common ones, list for others. */
-  protoBits = 0;
-  protoOther: number[] | null = null;
-  /** Packets per scan kind (see SCAN_KINDS). */
-  kinds: number[] | null = null;
-  kind0 = -1;
-  synNoOptions = 0;
+  constructor(public slot: number) {}
+}
+
+export class ProfileStore {
+  readonly f64: Float64Array;
+  readonly i32: Int32Array;
+  // Per-slot references (null when unused).
+  readonly ip: string[];
+  readonly host0: string[];
+  readonly ports: Array<DistinctInts | null>;
+  readonly hosts: Array<HostEntry[] | null>;
+  readonly moreHosts: Array<DistinctInts | null>;
+  readonly protoOther: Array<number[] | null>;
+  readonly scanInc: Array<OpenIncident | null>;
+  readonly sweepInc: Array<OpenIncident | null>;
+  readonly floodInc: Array<OpenIncident | null>;
+  readonly auth: unknown[];
+  /** Called with a slot about to be freed (so incidents can take a last look at it). */
+  onFree: ((slot: number) => void) | null = null;
+  // IPv4: open addressing, pairs (address number as int32, 0 = empty; slot) side by side.
+  private readonly tab: Int32Array;
+  private readonly mask: number;
+  private readonly shift: number;
+  private n4 = 0;
+  private hand = 0;
+  private readonly v6: BoundedMap<V6Entry>;
+  private readonly free: Int32Array;
+  private nFree: number;
+  evicted = 0;
+
+  constructor(readonly cap: number) {
+    let bits = 4;
+    while ((1 << bits) < cap * 2) bits++;
+    this.tab = new Int32Array(2 << bits);
+    this.mask = (1 << bits) - 1;
+    this.shift = 32 - bits;
+    const cap6 = Math.max(16, cap >> 2);
+    this.v6 = new BoundedMap<V6Entry>(cap6, (_k, e) => this.release(e.slot));
+    const slots = cap + cap6 + 1;
+    this.f64 = new Float64Array(slots * REC_F64);
+    this.i32 = new Int32Array(this.f64.buffer);
+    this.ip = new Array<string>(slots).fill('');
+    this.host0 = new Array<string>(slots).fill('');
+    this.ports = new Array<DistinctInts | null>(slots).fill(null);
+    this.hosts = new Array<HostEntry[] | null>(slots).fill(null);
+    this.moreHosts = new Array<DistinctInts | null>(slots).fill(null);
+    this.protoOther = new Array<number[] | null>(slots).fill(null);
+    this.scanInc = new Array<OpenIncident | null>(slots).fill(null);
+    this.sweepInc = new Array<OpenIncident | null>(slots).fill(null);
+    this.floodInc = new Array<OpenIncident | null>(slots).fill(null);
+    this.auth = new Array<unknown>(slots).fill(null);
+    this.free = new Int32Array(slots);
+    this.nFree = slots;
+    for (let i = 0; i < slots; i++) this.free[i] = slots - 1 - i;
+  }
+
+  get size(): number { return this.n4 + this.v6.size; }
+  get evictions(): number { return this.evicted + this.v6.evicted; }
+
+  /** The slot of `ip` (as text; `n` its IPv4 number, or -1 when not IPv4), or -1. Marks it recently used. */
+  get(ip: string, n: number): number {
+    if (n <= 0) {
+      const e = this.v6.get(ip);
+      return e === undefined ? -1 : e.slot;
+    }
+    const tab = this.tab, mask = this.mask, key = n | 0;
+    let i = Math.imul(n, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const k = tab[2 * i]!;
+      if (k === key) { const s = tab[2 * i + 1]!; this.i32[s * REC_I32 + I_HOT] = 1; return s; }
+      if (k === 0) return -1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** A new, empty profile for `ip` (not in the store); may evict another one first. */
+  add(ip: string, n: number): number {
+    let s: number;
+    if (n <= 0) {
+      s = this.alloc(ip);
+      this.v6.set(ip, new V6Entry(s));
+      return s;
+    }
+    if (this.n4 >= this.cap) this.evictOne();
+    s = this.alloc(ip);
+    const tab = this.tab, mask = this.mask, key = n | 0;
+    let i = Math.imul(n, 0x9e3779b1) >>> this.shift;
+    while (tab[2 * i] !== 0 && tab[2 * i] !== key) i = (i + 1) & mask;
+    if (tab[2 * i] === 0) this.n4++;
+    else this.release(tab[2 * i + 1]!);
+    tab[2 * i] = key;
+    tab[2 * i + 1] = s;
+    return s;
+  }
+
+  /** A cursor on `slot` (for code that comes back to a profile later, e.g. an incident's refresh). */
+  at(slot: number): Profile {
+    const p = new Profile(this);
+    p.slot = slot;
+    return p;
+  }
+
+  private alloc(ip: string): number {
+    const s = this.free[--this.nFree]!;
+    const b = s * REC_I32;
+    this.i32.fill(0, b, b + REC_I32);
+    this.i32[b + I_HOT] = 1;
+    this.ip[s] = own(ip);
+    return s;
+  }
+
+  private release(s: number): void {
+    this.onFree?.(s);
+    // Only the references the record says are set (each array is another cache miss).
+    const fl = this.i32[s * REC_I32 + I_FLAGS]!;
+    this.ip[s] = '';
+    if ((fl & HAS_HOST0) !== 0) this.host0[s] = '';
+    if ((fl & HAS_PORTS) !== 0) this.ports[s] = null;
+    if ((fl & HAS_HOSTS) !== 0) this.hosts[s] = null;
+    if ((fl & HAS_MORE) !== 0) this.moreHosts[s] = null;
+    if ((fl & HAS_PROTO) !== 0) this.protoOther[s] = null;
+    if ((fl & HAS_SCAN) !== 0) this.scanInc[s] = null;
+    if ((fl & HAS_SWEEP) !== 0) this.sweepInc[s] = null;
+    if ((fl & HAS_FLOOD) !== 0) this.floodInc[s] = null;
+    if ((fl & HAS_AUTH) !== 0) this.auth[s] = null;
+    this.free[this.nFree++] = s;
+  }
+
+  private evictOne(): void {
+    const tab = this.tab, mask = this.mask, i32 = this.i32;
+    for (let guard = 0; guard < 4 * (mask + 1); guard++) {
+      const i = this.hand;
+      this.hand = (i + 1) & mask;
+      if (tab[2 * i] === 0) continue;
+      const h = tab[2 * i + 1]! * REC_I32 + I_HOT;
+      if (i32[h] !== 0) { i32[h] = 0; continue; }
+      this.removeAt(i);
+      this.evicted++;
+      return;
+    }
+  }
+
+  /** Backward-shift deletion keeps probe chains intact without tombstones. */
+  private removeAt(i: number): void {
+    const tab = this.tab, mask = this.mask;
+    this.release(tab[2 * i + 1]!);
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const k = tab[2 * j]!;
+      if (k === 0) break;
+      const home = Math.imul(k, 0x9e3779b1) >>> this.shift;
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        tab[2 * i] = k;
+        tab[2 * i + 1] = tab[2 * j + 1]!;
+        i = j;
+      }
+    }
+    tab[2 * i] = 0;
+    this.n4--;
+  }
+}
+
+/** A cursor on one profile of a ProfileStore. */
+export class Profile {
+  slot = 0;
+  constructor(readonly store: ProfileStore) {}
+
+  get ip(): string { return this.store.ip[this.slot]!; }
+  get first(): number { return this.store.f64[this.slot * REC_F64 + F_FIRST]!; }
+  get last(): number { return this.store.f64[this.slot * REC_F64 + F_LAST]!; }
   /** Leaky bucket of new ports (fast scan). */
-  level = 0;
-  levelT = 0;
-  syn23 = 0;
-  syn2323 = 0;
-  /** Rate window (flood). */
-  rateStart = 0;
-  rateCount = 0;
+  get level(): number { return this.store.f64[this.slot * REC_F64 + F_LEVEL]!; }
+  get rateStart(): number { return this.store.f64[this.slot * REC_F64 + F_RATESTART]!; }
+  get events(): number { return this.store.i32[this.slot * REC_I32 + I_EVENTS]!; }
+  get allowed(): number { return this.store.i32[this.slot * REC_I32 + I_ALLOWED]!; }
+  get synNoOptions(): number { return this.store.i32[this.slot * REC_I32 + I_SYNNOOPT]!; }
+  get syn23(): number { return this.store.i32[this.slot * REC_I32 + I_SYN23]!; }
+  get syn2323(): number { return this.store.i32[this.slot * REC_I32 + I_SYN2323]!; }
   /** Incidents this profile has open (so later packets reach them without a lookup). */
-  scanInc: OpenIncident | null = null;
-  sweepInc: OpenIncident | null = null;
-  floodInc: OpenIncident | null = null;
-  /** Owned by the bruteforce detector: its per-service attempt records for this source. */
-  auth: unknown = null;
-  constructor(readonly ip: string) {}
+  get scanInc(): OpenIncident | null { return this.has(HAS_SCAN) ? this.store.scanInc[this.slot]! : null; }
+  set scanInc(v: OpenIncident | null) { this.store.scanInc[this.slot] = v; this.mark(HAS_SCAN, v !== null); }
+  get sweepInc(): OpenIncident | null { return this.has(HAS_SWEEP) ? this.store.sweepInc[this.slot]! : null; }
+  set sweepInc(v: OpenIncident | null) { this.store.sweepInc[this.slot] = v; this.mark(HAS_SWEEP, v !== null); }
+  get floodInc(): OpenIncident | null { return this.has(HAS_FLOOD) ? this.store.floodInc[this.slot]! : null; }
+  set floodInc(v: OpenIncident | null) { this.store.floodInc[this.slot] = v; this.mark(HAS_FLOOD, v !== null); }
+  /** Owned by the bruteforce detector (its open incident for this source). */
+  get auth(): unknown { return this.has(HAS_AUTH) ? this.store.auth[this.slot] : null; }
+  set auth(v: unknown) { this.store.auth[this.slot] = v; this.mark(HAS_AUTH, v !== null); }
+  /** A number a detector keeps for this source (0 when new). Owned by the bruteforce detector. */
+  get aux(): number { return this.store.i32[this.slot * REC_I32 + I_AUX]!; }
+  set aux(v: number) { this.store.i32[this.slot * REC_I32 + I_AUX] = v; }
+
+  private has(bit: number): boolean {
+    return (this.store.i32[this.slot * REC_I32 + I_FLAGS]! & bit) !== 0;
+  }
+  private mark(bit: number, on: boolean): void {
+    const i = this.slot * REC_I32 + I_FLAGS;
+    this.store.i32[i] = on ? this.store.i32[i]! | bit : this.store.i32[i]! & ~bit;
+  }
 
   get portCount(): number {
-    return this.ports !== null ? this.ports.count : this.port0 >= 0 ? 1 : 0;
+    if (this.has(HAS_PORTS)) return this.store.ports[this.slot]!.count;
+    return this.store.i32[this.slot * REC_I32 + I_NPORTS]!;
   }
   portValues(): number[] {
-    return this.ports !== null ? this.ports.values() : this.port0 >= 0 ? [this.port0] : [];
+    if (this.has(HAS_PORTS)) return this.store.ports[this.slot]!.values();
+    const b = this.slot * REC_I32, n = this.store.i32[b + I_NPORTS]!;
+    const out: number[] = [];
+    for (let k = 0; k < n; k++) out.push(this.store.i32[b + I_PORTS + k]!);
+    return out;
   }
   get hostCount(): number {
-    return (this.hosts !== null ? this.hosts.length : this.host0 ? 1 : 0) + (this.moreHosts ? this.moreHosts.count : 0);
+    const st = this.store, s = this.slot;
+    const fl = st.i32[s * REC_I32 + I_FLAGS]!;
+    return ((fl & HAS_HOSTS) !== 0 ? st.hosts[s]!.length : (fl & HAS_HOST0) !== 0 ? 1 : 0) + ((fl & HAS_MORE) !== 0 ? st.moreHosts[s]!.count : 0);
   }
   hostList(): HostEntry[] {
-    if (this.hosts !== null) return this.hosts;
-    return this.host0 ? [{ ip: this.host0, ports: this.port0 >= 0 ? [this.port0] : [], count: this.host0count }] : [];
+    const st = this.store, s = this.slot;
+    const fl = st.i32[s * REC_I32 + I_FLAGS]!;
+    if ((fl & HAS_HOSTS) !== 0) return st.hosts[s]!;
+    const hasPort = st.i32[s * REC_I32 + I_NPORTS]! > 0;
+    return (fl & HAS_HOST0) !== 0 ? [{ ip: st.host0[s]!, ports: hasPort ? [st.i32[s * REC_I32 + I_PORTS]!] : [], count: st.i32[s * REC_I32 + I_HOST0COUNT]! }] : [];
   }
   get protoCount(): number {
-    let b = this.protoBits, n = 0;
+    let b = this.store.i32[this.slot * REC_I32 + I_PROTOBITS]!, n = 0;
     while (b) { n += b & 1; b >>>= 1; }
-    return n + (this.protoOther ? this.protoOther.length : 0);
+    return n + (this.has(HAS_PROTO) ? this.store.protoOther[this.slot]!.length : 0);
   }
+  /** Packets of scan kind k (see SCAN_KINDS). */
   kindCount(k: number): number {
-    return this.kinds !== null ? this.kinds[k]! : this.kind0 === k ? this.events : 0;
+    return this.store.i32[this.slot * REC_I32 + I_KINDS + k]!;
   }
 
+  /** Start a new window (the profile is older than the slow-scan window); open incidents stay. */
   reset(t: number): void {
-    this.first = t;
-    this.last = t;
-    this.events = 0;
-    this.allowed = 0;
-    this.ports = null;
-    this.port0 = -1;
-    this.hosts = null;
-    this.host0 = '';
-    this.host0count = 0;
-    this.moreHosts = null;
-    this.protoBits = 0;
-    this.protoOther = null;
-    this.kinds = null;
-    this.kind0 = -1;
-    this.synNoOptions = 0;
-    this.level = 0;
-    this.levelT = t;
-    this.syn23 = 0;
-    this.syn2323 = 0;
+    const st = this.store, s = this.slot, b = s * REC_I32, f = s * REC_F64;
+    st.f64[f + F_FIRST] = t;
+    st.f64[f + F_LAST] = t;
+    st.f64[f + F_LEVEL] = 0;
+    st.f64[f + F_LEVELT] = t;
+    const i32 = st.i32;
+    i32[b + I_EVENTS] = 0;
+    i32[b + I_ALLOWED] = 0;
+    i32[b + I_HOST0COUNT] = 0;
+    i32[b + I_SYNNOOPT] = 0;
+    i32[b + I_SYN23] = 0;
+    i32[b + I_SYN2323] = 0;
+    i32[b + I_NPORTS] = 0;
+    i32[b + I_PROTOBITS] = 0;
+    i32.fill(0, b + I_KINDS, b + I_KINDS + 9);
+    i32[b + I_FLAGS] &= ~(HAS_PORTS | HAS_HOSTS | HAS_MORE | HAS_PROTO | HAS_HOST0 | HOST0_TEXT);
+    st.ports[s] = null;
+    st.hosts[s] = null;
+    st.host0[s] = '';
+    st.moreHosts[s] = null;
+    st.protoOther[s] = null;
   }
 
   /**
@@ -106,55 +307,61 @@ export class Profile implements Clocked {
    * new-port bucket; a late (out-of-order) event adds to it without draining.
    */
   add(o: Obs, kind: number, leakPerMs: number): boolean {
+    const st = this.store, s = this.slot, i32 = st.i32, f64 = st.f64;
+    const b = s * REC_I32, f = s * REC_F64;
     const t = o.t;
-    this.observer = o.observer;
-    if (this.events === 0) { this.first = t; this.last = t; this.levelT = t; }
-    else if (t > this.last) this.last = t;
-    else if (t < this.first) this.first = t;
-    // Scan kinds: one number while all packets are of one kind.
-    if (this.kinds === null) {
-      if (this.kind0 < 0 || this.kind0 === kind) this.kind0 = kind;
-      else {
-        const ks = [0, 0, 0, 0, 0, 0, 0, 0, 0];
-        ks[this.kind0] = this.events;
-        this.kinds = ks;
-      }
-    }
-    if (this.kinds !== null) this.kinds[kind]!++;
-    this.events++;
-    if (o.allowed) this.allowed++;
+    const events = i32[b + I_EVENTS]!;
+    if (events === 0) { f64[f + F_FIRST] = t; f64[f + F_LAST] = t; f64[f + F_LEVELT] = t; }
+    else if (t > f64[f + F_LAST]!) f64[f + F_LAST] = t;
+    else if (t < f64[f + F_FIRST]!) f64[f + F_FIRST] = t;
+    i32[b + I_KINDS + kind]++;
+    i32[b + I_EVENTS] = events + 1;
+    if (o.allowed) i32[b + I_ALLOWED]++;
     if (kind === 0) {
-      if (o.tcpOptions === false) this.synNoOptions++;
-      if (o.dport === 23) this.syn23++;
-      else if (o.dport === 2323) this.syn2323++;
+      if (o.tcpOptions === false) i32[b + I_SYNNOOPT]++;
+      if (o.dport === 23) i32[b + I_SYN23]++;
+      else if (o.dport === 2323) i32[b + I_SYN2323]++;
     }
     const tr = o.transport;
-    if (tr === 'tcp') this.protoBits |= 1;
-    else if (tr === 'udp') this.protoBits |= 2;
-    else if (tr === 'icmp' || tr === 'ipv6-icmp') this.protoBits |= 4;
+    if (tr === 'tcp') i32[b + I_PROTOBITS] |= 1;
+    else if (tr === 'udp') i32[b + I_PROTOBITS] |= 2;
+    else if (tr === 'icmp' || tr === 'ipv6-icmp') i32[b + I_PROTOBITS] |= 4;
     else {
       const n = Number(o.ev.network?.iana_number ?? -1);
       // (a number of 0–255 or nothing: anything else is ignored)
       if (n >= 0 && n < 256) {
-        const po = (this.protoOther ??= []);
+        let po = (i32[b + I_FLAGS]! & HAS_PROTO) !== 0 ? st.protoOther[s]! : null;
+        if (po === null) { st.protoOther[s] = po = []; i32[b + I_FLAGS] |= HAS_PROTO; }
         if (po.length < 256 && !po.includes(n)) po.push(n);
       }
     }
     // Hosts and their ports.
-    const dst = o.dst, port = o.dport;
-    if (this.hosts === null && (this.host0 === '' || this.host0 === dst)) {
-      if (this.host0 === '') this.host0 = own(dst);
-      this.host0count++;
+    const dst = o.dst, port = o.dport, dn = o.dn;
+    const fl = i32[b + I_FLAGS]!;
+    // Same as the first host? By number for IPv4 (the text is canonical), else by text.
+    const same = (fl & HAS_HOST0) !== 0 && (dn >= 0 ? (fl & HOST0_TEXT) === 0 && i32[b + I_HOST0N] === (dn | 0) : (fl & HOST0_TEXT) !== 0 && st.host0[s] === dst);
+    if ((fl & HAS_HOSTS) === 0 && ((fl & HAS_HOST0) === 0 || same)) {
+      if ((fl & HAS_HOST0) === 0 && dst !== '') {
+        st.host0[s] = own(dst);
+        i32[b + I_HOST0N] = dn | 0;
+        i32[b + I_FLAGS] = fl | HAS_HOST0 | (dn >= 0 ? 0 : HOST0_TEXT);
+      }
+      i32[b + I_HOST0COUNT]++;
     } else {
-      let hs = this.hosts;
+      let hs = (fl & HAS_HOSTS) !== 0 ? st.hosts[s]! : null;
       if (hs === null) {
-        hs = this.hosts = [{ ip: this.host0, ports: this.portValues().slice(0, MAX_PORTS_PER_HOST), count: this.host0count }];
+        hs = st.hosts[s] = [{ ip: st.host0[s]!, ports: this.portValues().slice(0, MAX_PORTS_PER_HOST), count: i32[b + I_HOST0COUNT]! }];
+        i32[b + I_FLAGS] |= HAS_HOSTS;
       }
       let h: HostEntry | undefined;
       for (let i = 0; i < hs.length; i++) if (hs[i]!.ip === dst) { h = hs[i]; break; }
       if (h === undefined) {
         if (hs.length < MAX_HOSTS_EXACT) { h = { ip: own(dst), ports: [], count: 0 }; hs.push(h); }
-        else (this.moreHosts ??= new DistinctInts()).add(fnv32(dst));
+        else {
+          let mh = (i32[b + I_FLAGS]! & HAS_MORE) !== 0 ? st.moreHosts[s]! : null;
+          if (mh === null) { st.moreHosts[s] = mh = new DistinctInts(); i32[b + I_FLAGS] |= HAS_MORE; }
+          mh.add(fnv32(dst));
+        }
       }
       if (h !== undefined) {
         h.count++;
@@ -163,20 +370,30 @@ export class Profile implements Clocked {
     }
     let fresh = false;
     if (port >= 0) {
-      if (this.ports === null) {
-        if (this.port0 < 0) { this.port0 = port; fresh = true; }
-        else if (this.port0 !== port) {
-          this.ports = new DistinctInts();
-          this.ports.add(this.port0);
-          fresh = this.ports.add(port);
+      if ((i32[b + I_FLAGS]! & HAS_PORTS) === 0) {
+        const np = i32[b + I_NPORTS]!;
+        let k = 0;
+        while (k < np && i32[b + I_PORTS + k] !== port) k++;
+        if (k === np) {
+          fresh = true;
+          if (np < INLINE_PORTS) {
+            i32[b + I_PORTS + np] = port;
+            i32[b + I_NPORTS] = np + 1;
+          } else {
+            const d = st.ports[s] = new DistinctInts();
+            i32[b + I_FLAGS] |= HAS_PORTS;
+            for (let j = 0; j < np; j++) d.add(i32[b + I_PORTS + j]!);
+            fresh = d.add(port);
+          }
         }
-      } else fresh = this.ports.add(port);
+      } else fresh = st.ports[s]!.add(port);
       if (fresh) {
-        if (t > this.levelT) {
-          this.level = Math.max(0, this.level - (t - this.levelT) * leakPerMs);
-          this.levelT = t;
+        const lt = f64[f + F_LEVELT]!;
+        if (t > lt) {
+          f64[f + F_LEVEL] = Math.max(0, f64[f + F_LEVEL]! - (t - lt) * leakPerMs);
+          f64[f + F_LEVELT] = t;
         }
-        this.level += 1;
+        f64[f + F_LEVEL] += 1;
       }
     }
     return fresh;
@@ -184,20 +401,20 @@ export class Profile implements Clocked {
 
   /** Count towards the rate window; returns the count in the current window. */
   rate(t: number, windowMs: number, n: number): number {
-    if (t - this.rateStart >= windowMs || t < this.rateStart - windowMs) {
-      this.rateStart = t;
-      this.rateCount = 0;
+    const st = this.store, b = this.slot * REC_I32, f = this.slot * REC_F64;
+    const start = st.f64[f + F_RATESTART]!;
+    if (t - start >= windowMs || t < start - windowMs) {
+      st.f64[f + F_RATESTART] = t;
+      st.i32[b + I_RATECOUNT] = 0;
     }
-    this.rateCount += n;
-    return this.rateCount;
+    return (st.i32[b + I_RATECOUNT] += n);
   }
 
   /** The scan kind with the most packets. */
   topKind(): number {
-    if (this.kinds === null) return Math.max(0, this.kind0);
-    const k = this.kinds;
+    const i32 = this.store.i32, b = this.slot * REC_I32 + I_KINDS;
     let best = 0;
-    for (let i = 1; i < 9; i++) if (k[i]! > k[best]!) best = i;
+    for (let i = 1; i < 9; i++) if (i32[b + i]! > i32[b + best]!) best = i;
     return best;
   }
 }

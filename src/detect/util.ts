@@ -7,22 +7,33 @@ import { parseCidr, parseIPv4, Cidr, cidrContains } from '../net/ip';
 /** Milliseconds since the epoch from an ISO 8601 time, fast for the "YYYY-MM-DDTHH:MM:SS(.sss)Z" we emit. NaN when unreadable. */
 let dayKey = '';
 let dayMs = 0;
+/** The last "YYYY-MM-DDTHH:MM:" seen and its time: events come in time order, many in the same minute. */
+let minuteKey = '';
+let minuteMs = 0;
 
 export function parseTimeMs(s: string | undefined): number {
   if (typeof s !== 'string') return NaN;
   const n = s.length;
   if (n >= 20 && s.charCodeAt(n - 1) === 90 /* Z */ && s.charCodeAt(10) === 84 /* T */ && s.charCodeAt(4) === 45 && s.charCodeAt(13) === 58) {
     let base: number;
-    if (dayKey.length === 10 && s.startsWith(dayKey)) base = dayMs;
+    if (minuteKey.length === 17 && s.startsWith(minuteKey)) base = minuteMs;
     else {
-      const y = d4(s, 0), mo = d2(s, 5), d = d2(s, 8);
-      if ((y | mo | d) < 0 || mo < 1 || mo > 12 || d < 1 || d > 31) return Date.parse(s);
-      base = Date.UTC(y, mo - 1, d);
-      dayKey = s.slice(0, 10);
-      dayMs = base;
+      let day: number;
+      if (dayKey.length === 10 && s.startsWith(dayKey)) day = dayMs;
+      else {
+        const y = d4(s, 0), mo = d2(s, 5), d = d2(s, 8);
+        if ((y | mo | d) < 0 || mo < 1 || mo > 12 || d < 1 || d > 31) return Date.parse(s);
+        day = Date.UTC(y, mo - 1, d);
+        dayKey = s.slice(0, 10);
+        dayMs = day;
+      }
+      const h = d2(s, 11), mi = d2(s, 14);
+      if ((h | mi) < 0 || h > 23 || mi > 59) return Date.parse(s);
+      base = day + h * 3600000 + mi * 60000;
+      if (s.charCodeAt(16) === 58) { minuteKey = own(s.slice(0, 17)); minuteMs = base; }
     }
-    const h = d2(s, 11), mi = d2(s, 14), se = d2(s, 17);
-    if ((h | mi | se) < 0 || h > 23 || mi > 59 || se > 60) return Date.parse(s);
+    const se = d2(s, 17);
+    if (se < 0 || se > 60) return Date.parse(s);
     let ms = 0;
     if (n > 20 && s.charCodeAt(19) === 46) {
       // fraction: take up to 3 digits
@@ -33,7 +44,7 @@ export function parseTimeMs(s: string | undefined): number {
         if (scale >= 1) { ms += c * scale; scale /= 10; }
       }
     } else if (n !== 20) return Date.parse(s);
-    return base + h * 3600000 + mi * 60000 + se * 1000 + ms;
+    return base + se * 1000 + ms;
   }
   return Date.parse(s);
 }
@@ -71,8 +82,24 @@ export function stableId(key: string): string {
   return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 }
 
+let isoDay = NaN;
+let isoPrefix = '';
+
+/** `new Date(ms).toISOString()` (the epoch when not finite), without a Date for times within a recent day. */
 export function isoOfMs(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : new Date(0).toISOString();
+  if (!Number.isFinite(ms)) return new Date(0).toISOString();
+  if (!(ms >= 0 && ms < 253402300800000)) return new Date(ms).toISOString();
+  const whole = Math.floor(ms);
+  const day = Math.floor(whole / 86400000);
+  if (day !== isoDay) { isoDay = day; isoPrefix = new Date(day * 86400000).toISOString().slice(0, 11); }
+  let r = whole - day * 86400000;
+  const h = Math.floor(r / 3600000);
+  r -= h * 3600000;
+  const mi = Math.floor(r / 60000);
+  r -= mi * 60000;
+  const se = Math.floor(r / 1000);
+  const f = r - se * 1000;
+  return isoPrefix + (h < 10 ? '0' : '') + h + (mi < 10 ? ':0' : ':') + mi + (se < 10 ? ':0' : ':') + se + (f < 10 ? '.00' : f < 100 ? '.0' : '.') + f + 'Z';
 }
 
 /** Entries of a BoundedMap carry a second-chance bit. */

@@ -4,12 +4,11 @@
  * between contacts have a low coefficient of variation (spread ÷ mean), so random jitter added by
  * the malware still counts.
  */
-import type { DetectorDef, Detector, Ctx } from '../detector';
+import { NEEDS_OUTBOUND_ALLOWED, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
 import { looksInternal } from '../util';
-import { parseIPv4 } from '../../net/ip';
 
 const RING = 24;
 
@@ -19,6 +18,118 @@ class Contacts {
   n = 0;
   lastT = -Infinity;
   inc: OpenIncident | null = null;
+  /** The outside address (its IPv4 number as an int32, or the text) and port; where it sits in the ring. */
+  dst: number | string = 0;
+  port = -1;
+  idx = 0;
+}
+
+function cellOf(dn: number, port: number, mask: number): number {
+  let h = Math.imul(dn ^ Math.imul(port + 1, 0x85ebca6b), 0x9e3779b1);
+  h ^= h >>> 15;
+  return h & mask;
+}
+
+/**
+ * The pairs of one internal host, oldest dropped first when full. Pairs are only ever removed
+ * oldest-first, so insertion order is a ring; a dropped pair's object is reused for the new one.
+ * IPv4 pairs are found through an open-addressing table of plain integers (address, port + 1,
+ * ring index); other addresses (and odd port numbers) through a Map keyed by text.
+ */
+export class HostPairs {
+  private tab = new Int32Array(64 * 3);
+  private mask = 63;
+  private n4 = 0;
+  private readonly text = new Map<string, Contacts>();
+  ring: Contacts[] = [];
+  head = 0;
+
+  get(dk: number | string, port: number): Contacts | undefined {
+    if (typeof dk === 'string' || !(port >= 0 && port < 0x7ffffffe && (port | 0) === port)) return this.text.get(dk + '|' + port);
+    const tab = this.tab, mask = this.mask, p1 = port + 1;
+    for (let i = cellOf(dk, port, mask); ; i = (i + 1) & mask) {
+      const c = tab[i * 3 + 1]!;
+      if (c === 0) return undefined;
+      if (c === p1 && tab[i * 3] === dk) return this.ring[tab[i * 3 + 2]!];
+    }
+  }
+
+  /** A new pair (dropping the oldest when `max` are kept). */
+  add(dk: number | string, port: number, max: number): Contacts {
+    // (grown first, before any pair changes: the table is rebuilt from the ring)
+    if ((this.n4 + 1) * 2 > this.mask + 1) this.grow();
+    let c: Contacts;
+    if (this.ring.length < max) {
+      c = new Contacts();
+      c.idx = this.ring.length;
+      this.ring.push(c);
+    } else {
+      c = this.ring[this.head]!;
+      this.head = this.head + 1 === max ? 0 : this.head + 1;
+      this.remove(c);
+      // (times are kept: only the first min(n, RING) are ever read)
+      c.n = 0;
+      c.lastT = -Infinity;
+      c.inc = null;
+    }
+    c.dst = dk;
+    c.port = port;
+    if (typeof dk === 'string' || !(port >= 0 && port < 0x7ffffffe && (port | 0) === port)) this.text.set(dk + '|' + port, c);
+    else this.insert(dk, port, c.idx);
+    return c;
+  }
+
+  get size(): number { return this.ring.length; }
+
+  private insert(dn: number, port: number, idx: number): void {
+    const tab = this.tab, mask = this.mask;
+    let i = cellOf(dn, port, mask);
+    while (tab[i * 3 + 1] !== 0) i = (i + 1) & mask;
+    tab[i * 3] = dn;
+    tab[i * 3 + 1] = port + 1;
+    tab[i * 3 + 2] = idx;
+    this.n4++;
+  }
+
+  /** Twice the cells; every pair in the ring is in the table, so it is rebuilt from the ring. */
+  private grow(): void {
+    const size = (this.mask + 1) * 2;
+    this.tab = new Int32Array(size * 3);
+    this.mask = size - 1;
+    this.n4 = 0;
+    for (const c of this.ring) {
+      if (typeof c.dst === 'number' && c.port >= 0 && c.port < 0x7ffffffe && (c.port | 0) === c.port) this.insert(c.dst, c.port, c.idx);
+    }
+  }
+
+  private remove(c: Contacts): void {
+    const dk = c.dst, port = c.port;
+    if (typeof dk === 'string' || !(port >= 0 && port < 0x7ffffffe && (port | 0) === port)) { this.text.delete(dk + '|' + port); return; }
+    const tab = this.tab, mask = this.mask, p1 = port + 1;
+    let i = cellOf(dk, port, mask);
+    for (;;) {
+      const x = tab[i * 3 + 1]!;
+      if (x === 0) return;
+      if (x === p1 && tab[i * 3] === dk) break;
+      i = (i + 1) & mask;
+    }
+    // Backward-shift deletion keeps probe chains intact without tombstones.
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const x = tab[j * 3 + 1]!;
+      if (x === 0) break;
+      const home = cellOf(tab[j * 3]!, x - 1, mask);
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        tab[i * 3] = tab[j * 3]!;
+        tab[i * 3 + 1] = x;
+        tab[i * 3 + 2] = tab[j * 3 + 2]!;
+        i = j;
+      }
+    }
+    tab[i * 3 + 1] = 0;
+    this.n4--;
+  }
 }
 
 /** Mean and coefficient of variation of the gaps between the last contacts. */
@@ -54,38 +165,37 @@ export const beacon: DetectorDef = {
   },
   create(cfg: DetectConfig): Detector {
     const c = cfg.beacon;
-    const ignore = new Set(c.ignorePorts.map(Number));
-    // Internal host → (outside address, port) → contacts. Keys are numbers for IPv4 (no string building
-    // on the hot path); both levels are capped, oldest first: a small office has few internal hosts.
+    const ignore = new Uint8Array(65536);
+    for (const p of c.ignorePorts.map(Number)) if (p >= 0 && p < 65536) ignore[p] = 1;
+    // Internal host → (outside address, port) → contacts. Both levels are capped, oldest first: a small
+    // office has few internal hosts.
     const MAX_HOSTS = 1024, MAX_PAIRS = Math.max(64, Math.min(4096, Math.floor(cfg.general.maxSources / 64)));
-    const hosts = new Map<number | string, Map<number | string, Contacts>>();
+    const hosts = new Map<number | string, HostPairs>();
     let pairs = 0;
     const minGap = c.minIntervalS * 1000, maxGap = c.maxIntervalS * 1000;
     return {
       id: 'beacon',
+      needs: NEEDS_OUTBOUND_ALLOWED,
       tables: () => ({ pairs }),
       process(o: Obs, ctx: Ctx): void {
-        if (o.direction !== 'outbound' || !o.allowed || o.dport < 0 || ignore.has(o.dport)) return;
-        const sn = o.src.indexOf(':') < 0 ? parseIPv4(o.src) : -1;
-        const hk: number | string = sn >= 0 ? sn : o.src;
+        if (o.direction !== 'outbound' || !o.allowed || o.dport < 0 || (o.dport < 65536 && ignore[o.dport] === 1)) return;
+        const hk: number | string = o.sn >= 0 ? o.sn | 0 : o.src;
         let inner = hosts.get(hk);
         if (inner === undefined) {
           if (hosts.size >= MAX_HOSTS) {
-            const [k0, m0] = hosts.entries().next().value as [number | string, Map<number | string, Contacts>];
+            const [k0, m0] = hosts.entries().next().value as [number | string, HostPairs];
             pairs -= m0.size;
             hosts.delete(k0);
           }
-          inner = new Map();
+          inner = new HostPairs();
           hosts.set(hk, inner);
         }
-        const dn = o.dst.indexOf(':') < 0 ? parseIPv4(o.dst) : -1;
-        const pk: number | string = dn >= 0 ? dn * 65536 + o.dport : o.dst + '|' + o.dport;
-        let s = inner.get(pk);
+        const dk: number | string = o.dn >= 0 ? o.dn | 0 : o.dst;
+        let s = inner.get(dk, o.dport);
         if (s === undefined) {
           if (looksInternal(o.dst)) return;
-          if (inner.size >= MAX_PAIRS) { inner.delete(inner.keys().next().value as number | string); pairs--; }
-          s = new Contacts();
-          inner.set(pk, s);
+          if (inner.size >= MAX_PAIRS) pairs--;
+          s = inner.add(dk, o.dport, MAX_PAIRS);
           pairs++;
         }
         const open = s.inc !== null && ctx.current(s.inc, o.t) ? s.inc : undefined;
@@ -112,7 +222,7 @@ export const beacon: DetectorDef = {
         const inc = ctx.incident('beacon|' + o.dst + '|' + o.src + '|' + o.dport, 'beacon', o, 'destination');
         if (inc === null) return;
         s.inc = inc;
-        inc.first = Math.min(inc.first, ...s.times);
+        for (let i = 0, k = Math.min(s.n, RING); i < k; i++) if (s.times[i]! < inc.first) inc.first = s.times[i]!;
         inc.add(o, o.src, o.dport, Math.min(s.n, RING));
         inc.details.period_s = Math.round(r.mean / 1000);
         inc.details.cv = Math.round(r.cv * 1000) / 1000;

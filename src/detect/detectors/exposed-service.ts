@@ -3,7 +3,7 @@
  * service (Remote Desktop, Windows file sharing, Telnet, a database, VNC, an admin panel …). That is
  * a hole the owner should close, whoever knocked on it.
  */
-import type { DetectorDef, Detector, Ctx } from '../detector';
+import { NEEDS_PROFILE, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { plural } from '../incidents';
 import type { Obs } from '../obs';
@@ -55,6 +55,7 @@ export const exposedService: DetectorDef = {
     const table = new BoundedMap<Seen>(Math.max(1024, cfg.general.maxSources >> 4));
     return {
       id: 'exposed',
+      needs: NEEDS_PROFILE,
       tables: () => ({ services: table.size }),
       process(o: Obs, ctx: Ctx): void {
         const port = o.dport;

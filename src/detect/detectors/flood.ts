@@ -3,12 +3,11 @@
  * address, or to one of your addresses from many (a denial-of-service attack). A fast port scan is
  * reported as a scan, not also as a flood.
  */
-import type { DetectorDef, Detector, Ctx } from '../detector';
+import { NEEDS_PROFILE, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { place, plural } from '../incidents';
 import type { Obs } from '../obs';
 import { AddressTable, type Clocked } from '../util';
-import { parseIPv4 } from '../../net/ip';
 
 class Target implements Clocked {
   hot = true;
@@ -50,6 +49,7 @@ export const flood: DetectorDef = {
     const targets = new AddressTable<Target>(4096);
     return {
       id: 'flood',
+      needs: NEEDS_PROFILE,
       tables: () => ({ targets: targets.size }),
       process(o: Obs, ctx: Ctx): void {
         const p = ctx.profile;
@@ -75,7 +75,7 @@ export const flood: DetectorDef = {
           }
         }
         // To one destination.
-        const dn = o.dst.indexOf(':') < 0 ? parseIPv4(o.dst) : -1;
+        const dn = o.dn;
         let tg = targets.get(o.dst, dn);
         if (tg === undefined) { tg = new Target(); targets.set(o.dst, dn, tg); }
         if (o.t - tg.start >= winMs || o.t < tg.start - winMs) { tg.start = o.t; tg.count = 0; tg.top.length = 0; }

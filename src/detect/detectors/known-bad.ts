@@ -3,7 +3,7 @@
  * one of YOUR machines talked to a listed address — the likely sign of a compromised computer
  * (malware calling home), critical when the firewall let it through.
  */
-import type { DetectorDef, Detector, Ctx } from '../detector';
+import { NEEDS_REPUTATION, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { duration, listPorts, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
@@ -50,6 +50,7 @@ export const knownBad: DetectorDef = {
     const c = cfg.knownBad;
     return {
       id: 'knownBad',
+      needs: NEEDS_REPUTATION,
       tables: () => ({}),
       process(o: Obs, ctx: Ctx): void {
         if (o.badDst !== undefined && (o.direction === 'outbound' || (o.direction === 'internal' && cfg.general.includeInternal))) {

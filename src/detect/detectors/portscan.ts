@@ -3,7 +3,7 @@
  * bucket drains), slow scans (many distinct ports within a day), UDP and IP-protocol scans, the scan
  * type from TCP flags (SYN, FIN, XMAS, NULL, ACK, connect) and tool fingerprints (Masscan, Mirai).
  */
-import type { DetectorDef, Detector, Ctx } from '../detector';
+import { NEEDS_PROFILE, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { duration, listPorts, place, plural, type OpenIncident } from '../incidents';
 import { SCAN_KINDS, type Obs } from '../obs';
@@ -70,6 +70,7 @@ export const portscan: DetectorDef = {
     const c = cfg.portscan;
     return {
       id: 'portscan',
+      needs: NEEDS_PROFILE,
       tables: () => ({}),
       process(o: Obs, ctx: Ctx): void {
         const p = ctx.profile;
@@ -102,8 +103,8 @@ export const portscan: DetectorDef = {
           inc.first = Math.min(inc.first, p.first);
         } else inc.add(o, o.dst, o.dport);
         detailsFrom(inc, p, speed);
-        const sp = speed;
-        inc.refresh = () => { if (p.scanInc === inc) detailsFrom(inc, p, String(inc.details.speed ?? sp)); };
+        const sp = speed, store = p.store, slot = p.slot;
+        inc.refresh = () => { if (store.scanInc[slot] === inc) detailsFrom(inc, store.at(slot), String(inc.details.speed ?? sp)); };
         ctx.changed(inc, o.t);
       },
     };

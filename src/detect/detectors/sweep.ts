@@ -2,7 +2,7 @@
  * Sweeps (MITRE T1595.001): one address probing the same port (or pinging) across many of your
  * addresses, looking for any machine that answers. psad's first level is 10 hosts.
  */
-import type { DetectorDef, Detector, Ctx } from '../detector';
+import { NEEDS_PROFILE, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
@@ -52,6 +52,7 @@ export const sweep: DetectorDef = {
     const c = cfg.sweep;
     return {
       id: 'sweep',
+      needs: NEEDS_PROFILE,
       tables: () => ({}),
       process(o: Obs, ctx: Ctx): void {
         const p = ctx.profile;
@@ -77,7 +78,8 @@ export const sweep: DetectorDef = {
           inc.first = Math.min(inc.first, p.first);
         } else inc.add(o, o.dst, o.dport);
         detailsFrom(inc, p);
-        inc.refresh = () => { if (p.sweepInc === inc) detailsFrom(inc, p); };
+        const store = p.store, slot = p.slot;
+        inc.refresh = () => { if (store.sweepInc[slot] === inc) detailsFrom(inc, store.at(slot)); };
         ctx.changed(inc, o.t);
       },
     };
