@@ -31,6 +31,11 @@ export interface DetectStats {
   skipped: number;
   allowlisted: number;
   duplicates: number;
+  /**
+   * Session-end records (event.type "end": ASA Teardown, SRX session close …) from a gateway that also logs
+   * the start of every connection: the connection was counted at its start, so the end is not counted again.
+   */
+  sessionEnds: number;
   /** Packets that look like late replies to our own connections (not counted as probes). */
   replies: number;
   incidents: number;
@@ -46,6 +51,8 @@ class ObserverClock {
   /** Wall time at the last tick where `max` had moved, and the value it had then. */
   wallAt = 0;
   seenMax = -Infinity;
+  /** This gateway logs connection starts (Cisco ASA "Built", Juniper SRX session create …). */
+  logsStarts = false;
 }
 
 class Dup implements Clocked {
@@ -111,7 +118,7 @@ export class DetectEngine {
     this.configProblems = validateConfig(cfg);
     this.cfg = cfg;
     const g = cfg.general;
-    this.stats = { events: 0, skipped: 0, allowlisted: 0, duplicates: 0, replies: 0, incidents: 0, open: 0, tables: {}, evicted: {} };
+    this.stats = { events: 0, skipped: 0, allowlisted: 0, duplicates: 0, sessionEnds: 0, replies: 0, incidents: 0, open: 0, tables: {}, evicted: {} };
     this.profiles = new ProfileStore(g.maxSources);
     this.cursor = new Profile(this.profiles);
     // An evicted profile's open scan/sweep incident keeps the details it had at that moment.
@@ -229,6 +236,10 @@ export class DetectEngine {
     this.lastObserver = o.observer;
     this.lastClock = clk;
     if (t > clk.max) clk.max = t;
+    // One connection, two records (start and end): count it once.
+    const phase = ev.event?.type?.[1];
+    if (phase === 'start') clk.logsStarts = true;
+    else if (phase === 'end' && clk.logsStarts) { st.sessionEnds++; return EMPTY; }
     // The same packet from two gateways: drop the second copy.
     if (this.clocks.size > 1) {
       const k = src + '|' + o.sport + '|' + dst + '|' + o.dport + '|' + transport + '|' + o.flags;
