@@ -235,8 +235,17 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   f.inferred = action === undefined;
   f.action = action ?? 'allow';
   f.code = tag;
-  return buildEvent('juniper-srx', 'juniper', 'srx', h, ctx, f);
+  const ev = buildEvent('juniper-srx', 'juniper', 'srx', h, ctx, f);
+  // A session is logged when it opens and when it closes: marked, so detection counts it once.
+  if (ev !== null && f.action === 'allow') {
+    if (kind === 'create') ev.event.type = TYPE_START;
+    else if (kind === 'close') ev.event.type = TYPE_END;
+  }
+  return ev;
 }
+
+const TYPE_START = Object.freeze(['connection', 'start', 'allowed']) as unknown as string[];
+const TYPE_END = Object.freeze(['connection', 'end', 'allowed']) as unknown as string[];
 
 export const juniperSrx: VendorParser = {
   id: 'juniper-srx',
