@@ -153,6 +153,9 @@ interface Fields {
   subtype?: string; ruleId?: string;
 }
 
+const TYPE_START = Object.freeze(['connection', 'start', 'allowed']) as unknown as string[];
+const TYPE_END = Object.freeze(['connection', 'end', 'allowed']) as unknown as string[];
+
 function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undefined): GwEvent | null {
   if (!NETWORK_TYPES.has(f.type)) return null;
   // THREAT records about a file's content (file blocking, WildFire verdicts, data filtering)
@@ -163,6 +166,12 @@ function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undef
   const action = actionOf(f.action) ?? 'allow';
   const ev = newEvent('gatewatch.paloalto', 'paloaltonetworks', 'pan-os', fastIso(ms ?? h.time ?? ctx.receivedMs), action);
   markAction(ev, action);
+  // "Log at session start" adds a start record to the end record of every session: marked, so detection
+  // counts the session once.
+  if (action === 'allow' && f.type === 'TRAFFIC') {
+    if (f.subtype === 'start') ev.event.type = TYPE_START;
+    else if (f.subtype === 'end') ev.event.type = TYPE_END;
+  }
   if (h.hostname) ev.observer.hostname = h.hostname;
   if (f.inIf) ev.observer.ingress = { interface: { name: f.inIf } };
   if (f.outIf) ev.observer.egress = { interface: { name: f.outIf } };

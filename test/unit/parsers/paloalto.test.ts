@@ -35,6 +35,15 @@ describe('Palo Alto PAN-OS', () => {
     for (const t of ['SYSTEM', 'CONFIG', 'USERID', 'GLOBALPROTECT', 'HIPMATCH']) expect(parseLine(THREAT.replace('THREAT', t)), t).to.equal(null);
   });
 
+  it('marks the start and end records of a session (log at session start)', () => {
+    const traffic = (sub: string, action: string) => '<14>Nov 23 10:00:05 PA-440 ' + csv(['1', '2026/11/23 10:00:05', '012801000001', 'TRAFFIC', sub,
+      '2561', '2026/11/23 10:00:05', '192.168.1.10', '198.51.100.80', '', '', 'allow-web', '', '', 'ssl', 'vsys1', 'trust', 'untrust',
+      'ethernet1/2', 'ethernet1/1', 'fwd', '2026/11/23 10:00:05', '77', '1', '51000', '443', '0', '0', '0x0', 'tcp', action], 60);
+    expect(parseLine(traffic('start', 'allow'))!.event.type).to.deep.equal(['connection', 'start', 'allowed']);
+    expect(parseLine(traffic('end', 'allow'))!.event.type).to.deep.equal(['connection', 'end', 'allowed']);
+    expect(parseLine(traffic('drop', 'drop'))!.event.type).to.deep.equal(['connection', 'denied']);
+  });
+
   it('survives cut and hostile variants', () => {
     for (const l of hostileVariants(THREAT)) parseLine(l);
   });
