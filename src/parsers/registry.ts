@@ -88,6 +88,7 @@ export interface ParseStats {
 }
 
 export const DEFAULT_MAX_LENGTH = 64 * 1024;
+const MARK_LEN = 16;
 
 export class LineParser {
   readonly stats: ParseStats = { lines: 0, events: 0, unrecognised: 0, errors: 0, tooLong: 0, byFormat: {} };
@@ -98,6 +99,8 @@ export class LineParser {
   private readonly maxLength: number;
   private last: VendorParser | undefined;
   private readonly byHost = new Map<string, VendorParser>();
+  /** The parser that last recognised a message with these first characters (bounded), for mixed streams. */
+  private readonly byMark = new Map<string, VendorParser>();
   private readonly ctx: ParseContext;
 
   constructor(opts: LineParserOptions = {}) {
@@ -162,18 +165,42 @@ export class LineParser {
       const ev = last.parse(h, ctx);
       if (ev) return ev;
     }
-    for (const p of PARSERS) {
-      if (p === last || !p.detect(h)) continue;
-      const ev = p.parse(h, ctx);
+    // A mixed stream: next try the parser that last read a message starting with the same 16 characters
+    // (enough to tell "CEF:0|Fortinet|" from "CEF:0|Check Point|").
+    const m = h.message;
+    const markKey = m.length <= MARK_LEN ? m : m.slice(0, MARK_LEN);
+    const mark = this.byMark.get(markKey);
+    if (mark !== undefined && mark !== last && mark.detect(h)) {
+      const ev = mark.parse(h, ctx);
       if (ev) {
-        this.last = p;
-        if (hostKey !== undefined) {
-          if (this.byHost.size >= 4096) this.byHost.clear();
-          this.byHost.set(hostKey, p);
+        this.last = mark;
+        if (hostKey !== undefined) this.remember(hostKey, mark);
+        return ev;
+      }
+    }
+    // Only a parser that was the first to claim the line is remembered for its first characters: one
+    // that won because a more specific parser claimed the line but failed on it (a damaged line) is not,
+    // nor the generic CEF/LEEF readers, which must not take lines from a vendor's own parser.
+    let claimed = false;
+    for (const p of PARSERS) {
+      if (p === last || p === mark || !p.detect(h)) continue;
+      const ev = p.parse(h, ctx);
+      if (!ev) { claimed = true; continue; }
+      if (ev) {
+        if (!claimed && p !== cef && p !== leef) {
+          if (this.byMark.size >= 4096) this.byMark.clear();
+          this.byMark.set(markKey, p);
         }
+        this.last = p;
+        if (hostKey !== undefined) this.remember(hostKey, p);
         return ev;
       }
     }
     return null;
+  }
+
+  private remember(hostKey: string, p: VendorParser): void {
+    if (this.byHost.size >= 4096) this.byHost.clear();
+    this.byHost.set(hostKey, p);
   }
 }
