@@ -161,9 +161,11 @@ export class LineParser {
     // Several boxes may feed one parser: remember the format per sending host (bounded), else the last one.
     const hostKey = h.hostname ?? h.appName;
     const last = (hostKey !== undefined ? this.byHost.get(hostKey) : undefined) ?? this.last;
+    let claimed = false;
     if (last && last.detect(h)) {
       const ev = last.parse(h, ctx);
       if (ev) return ev;
+      claimed = true;
     }
     // A mixed stream: next try the parser that last read a message starting with the same 16 characters
     // (enough to tell "CEF:0|Fortinet|" from "CEF:0|Check Point|").
@@ -177,24 +179,22 @@ export class LineParser {
         if (hostKey !== undefined) this.remember(hostKey, mark);
         return ev;
       }
+      claimed = true;
     }
     // Only a parser that was the first to claim the line is remembered for its first characters: one
     // that won because a more specific parser claimed the line but failed on it (a damaged line) is not,
     // nor the generic CEF/LEEF readers, which must not take lines from a vendor's own parser.
-    let claimed = false;
     for (const p of PARSERS) {
       if (p === last || p === mark || !p.detect(h)) continue;
       const ev = p.parse(h, ctx);
       if (!ev) { claimed = true; continue; }
-      if (ev) {
-        if (!claimed && p !== cef && p !== leef) {
-          if (this.byMark.size >= 4096) this.byMark.clear();
-          this.byMark.set(markKey, p);
-        }
-        this.last = p;
-        if (hostKey !== undefined) this.remember(hostKey, p);
-        return ev;
+      if (!claimed && p !== cef && p !== leef) {
+        if (this.byMark.size >= 4096) this.byMark.clear();
+        this.byMark.set(markKey, p);
       }
+      this.last = p;
+      if (hostKey !== undefined) this.remember(hostKey, p);
+      return ev;
     }
     return null;
   }
