@@ -32,20 +32,25 @@ const UNESCAPE = /\\([\s\S])/g;
  * `maxPairs` bounds the work on hostile lines.
  */
 export function scanKv(s: string, start: number, onPair: (key: string, value: string, quoted: boolean) => boolean | void, maxPairs = 512): void {
+  // The same walk as scanInto below (indexOf jumps), handing every pair to the callback.
   const n = s.length;
   let i = start;
   let pairs = 0;
+  let sp = -1;
+  let eq = -1;
+  let bsl = -1;
   while (i < n && pairs++ < maxPairs) {
-    while (i < n && s.charCodeAt(i) === 32) i++;
-    if (i >= n) break;
-    const ks = i;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c === 61 || c === 32) break;
+    if (s.charCodeAt(i) === 32) {
       i++;
+      while (i < n && s.charCodeAt(i) === 32) i++;
+      if (i >= n) break;
     }
+    const ks = i;
+    if (sp < i) { sp = s.indexOf(' ', i); if (sp < 0) sp = n; }
+    if (eq < i && eq !== n) { eq = s.indexOf('=', i); if (eq < 0) eq = n; }
+    i = eq < sp ? eq : sp;
     const key = s.slice(ks, i);
-    if (i >= n || s.charCodeAt(i) === 32) {
+    if (i >= n || i === sp) {
       if (onPair(key, '', false) === false) return;
       continue;
     }
@@ -53,24 +58,32 @@ export function scanKv(s: string, start: number, onPair: (key: string, value: st
     if (s.charCodeAt(i) === 34) {
       i++;
       const vs = i;
-      let escaped = false;
-      while (i < n) {
-        const c = s.charCodeAt(i);
-        if (c === 92 && i + 1 < n) { escaped = true; i += 2; continue; }
-        if (c === 34) break;
-        i++;
-      }
+      i = closingQuote(s, vs);
       // Values are cut at MAX_VALUE (no field needs more); escapes are undone in one native pass.
       let v = s.slice(vs, Math.min(i, vs + MAX_VALUE));
-      if (escaped) v = v.replace(UNESCAPE, '$1');
+      if (bsl < vs) { bsl = s.indexOf('\\', vs); if (bsl < 0) bsl = n; }
+      if (bsl < i) v = v.replace(UNESCAPE, '$1');
       i++; // closing quote (or end)
       if (onPair(key, v, true) === false) return;
     } else {
-      const vs = i;
-      while (i < n && s.charCodeAt(i) !== 32) i++;
-      if (onPair(key, s.slice(vs, i), false) === false) return;
+      if (sp < i) { sp = s.indexOf(' ', i); if (sp < 0) sp = n; }
+      const v = s.slice(i, sp);
+      i = sp;
+      if (onPair(key, v, false) === false) return;
     }
   }
+}
+
+/** Index of the first double quote at or after `vs` not escaped by a backslash (an odd run), or the length. */
+function closingQuote(s: string, vs: number): number {
+  let q = s.indexOf('"', vs);
+  while (q > 0) {
+    let b = q - 1;
+    while (b >= vs && s.charCodeAt(b) === 92) b--;
+    if (((q - 1 - b) & 1) === 0) return q;
+    q = s.indexOf('"', q + 1);
+  }
+  return s.length;
 }
 
 /** Recently seen keys, so that a key repeated on every line is not sliced out of each (bounded). */
@@ -122,15 +135,7 @@ function scanInto(s: string, start: number, out: Record<string, string> | (strin
     if (s.charCodeAt(i) === 34) {
       i++;
       const vs = i;
-      // The closing quote is the first one not escaped: preceded by an even run of backslashes.
-      let q = s.indexOf('"', i);
-      while (q > 0) {
-        let b = q - 1;
-        while (b >= vs && s.charCodeAt(b) === 92) b--;
-        if (((q - 1 - b) & 1) === 0) break;
-        q = s.indexOf('"', q + 1);
-      }
-      i = q < 0 ? n : q;
+      i = closingQuote(s, vs);
       if (key !== undefined) {
         let v = s.slice(vs, Math.min(i, vs + MAX_VALUE));
         if (bsl < vs) { bsl = s.indexOf('\\', vs); if (bsl < 0) bsl = n; }
