@@ -5,7 +5,7 @@
  * from the same sender is asked first, since a stream almost always comes from one kind of box.
  */
 import type { GwEvent } from '../event';
-import { parseHeader, SyslogHeader } from '../syslog/header';
+import { HeaderOptions, parseHeader, SyslogHeader } from '../syslog/header';
 import { defaultTimezone } from '../syslog/time';
 import { netfilter } from './netfilter';
 import { juniperSrx } from './juniper-srx';
@@ -102,6 +102,8 @@ export class LineParser {
   /** The parser that last recognised a message with these first characters (bounded), for mixed streams. */
   private readonly byMark = new Map<string, VendorParser>();
   private readonly ctx: ParseContext;
+  /** Header options, reused: one object per parser, not per line. */
+  private readonly hopts: HeaderOptions;
 
   constructor(opts: LineParserOptions = {}) {
     const fmt = opts.format ?? 'auto';
@@ -115,6 +117,7 @@ export class LineParser {
     this.keepOriginal = opts.keepOriginal ?? false;
     this.maxLength = opts.maxLength ?? DEFAULT_MAX_LENGTH;
     this.ctx = { tz: this.tz, refMs: 0, receivedMs: 0 };
+    this.hopts = { tz: this.tz, refMs: 0 };
   }
 
   /** Parse one line. Returns the event or null (not a network event / not recognised). Never throws. */
@@ -138,7 +141,9 @@ export class LineParser {
       const ctx = this.ctx;
       ctx.receivedMs = receivedMs;
       ctx.refMs = this.refMs ?? receivedMs;
-      const h = parseHeader(line, { tz: this.tz, refMs: ctx.refMs });
+      const hopts = this.hopts;
+      hopts.refMs = ctx.refMs;
+      const h = parseHeader(line, hopts);
       const ev = this.dispatch(h, ctx);
       if (ev) {
         if (this.keepOriginal) ev.event.original = line;
