@@ -163,34 +163,40 @@ export class LineParser {
 
   private dispatch(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (this.forced) return this.forced.detect(h) ? this.forced.parse(h, ctx) : null;
-    // Several boxes may feed one parser: remember the format per sending host (bounded), else the last one.
+    // Several boxes may feed one parser: remember the format per sending host (bounded). A line with no
+    // host (or a host not seen yet) tries the parser that last read a message starting with the same 16
+    // characters (enough to tell "CEF:0|Fortinet|" from "CEF:0|Check Point|"), else the last one used.
     const hostKey = h.hostname ?? h.appName;
-    const last = (hostKey !== undefined ? this.byHost.get(hostKey) : undefined) ?? this.last;
-    let claimed = false;
-    if (last && last.detect(h)) {
-      const ev = last.parse(h, ctx);
-      if (ev) return ev;
-      claimed = true;
+    let first = hostKey !== undefined ? this.byHost.get(hostKey) : undefined;
+    let markKey = '';
+    let mark: VendorParser | undefined;
+    if (first === undefined) {
+      const m = h.message;
+      markKey = m.length <= MARK_LEN ? m : m.slice(0, MARK_LEN);
+      mark = this.byMark.get(markKey);
+      first = mark ?? this.last;
     }
-    // A mixed stream: next try the parser that last read a message starting with the same 16 characters
-    // (enough to tell "CEF:0|Fortinet|" from "CEF:0|Check Point|").
-    const m = h.message;
-    const markKey = m.length <= MARK_LEN ? m : m.slice(0, MARK_LEN);
-    const mark = this.byMark.get(markKey);
-    if (mark !== undefined && mark !== last && mark.detect(h)) {
-      const ev = mark.parse(h, ctx);
+    let claimed = false;
+    if (first !== undefined && first.detect(h)) {
+      const ev = first.parse(h, ctx);
       if (ev) {
-        this.last = mark;
-        if (hostKey !== undefined) this.remember(hostKey, mark);
+        if (first === mark && mark !== undefined) {
+          this.last = mark;
+          if (hostKey !== undefined) this.remember(hostKey, mark);
+        }
         return ev;
       }
       claimed = true;
+    }
+    if (markKey === '') {
+      const m = h.message;
+      markKey = m.length <= MARK_LEN ? m : m.slice(0, MARK_LEN);
     }
     // Only a parser that was the first to claim the line is remembered for its first characters: one
     // that won because a more specific parser claimed the line but failed on it (a damaged line) is not,
     // nor the generic CEF/LEEF readers, which must not take lines from a vendor's own parser.
     for (const p of PARSERS) {
-      if (p === last || p === mark || !p.detect(h)) continue;
+      if (p === first || !p.detect(h)) continue;
       const ev = p.parse(h, ctx);
       if (!ev) { claimed = true; continue; }
       if (!claimed && p !== cef && p !== leef) {
