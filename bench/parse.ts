@@ -1,5 +1,5 @@
 /**
- * Parse throughput, single core, median of several runs, side by side in the same run with:
+ * Parse throughput, single core (CPU time), median of several runs, side by side in the same run with:
  *  - nsyslog-parser parsing only the syslog header (the peer the issue names),
  *  - a bare regular expression pulling five netfilter fields (the floor to approach).
  * Also: auto-detection vs a forced --format, two mixed-vendor streams (every vendor's fixture lines):
@@ -66,10 +66,13 @@ export async function run(): Promise<void> {
   bench('gatewatch, forced, mixed shuffled (full event)', mixed, (l, i) => mixedForced[i]!.parse(l, now));
   for (let round = -1; round < RUNS; round++) {
     for (const v of variants) {
-      const t = process.hrtime.bigint();
+      // CPU time of this process (user + system, GC threads included), not wall time: on a shared
+      // machine another process's load then slows a variant only through caches, not by taking its turn.
+      const t = process.cpuUsage();
       const { input, fn } = v;
       for (let i = 0; i < input.length; i++) fn(input[i]!, i);
-      if (round >= 0) v.times.push(Number(process.hrtime.bigint() - t) / 1e9);
+      const u = process.cpuUsage(t);
+      if (round >= 0) v.times.push((u.user + u.system) / 1e6);
     }
   }
   const rows: [string, number][] = variants.map((v) => [v.name, v.input.length / median(v.times)]);
