@@ -77,7 +77,40 @@ export function fixtureLines(root: string): { vendor: string; line: string }[] {
   return out;
 }
 
-/** `n` lines cycling through every vendor's fixture lines in a shuffled order. */
+/**
+ * `n` lines as sites really send them: the stream is cut into segments (sites); in each, three boxes of
+ * three different vendors send, interleaved line by line, 60 %, 30 % and 10 % of the lines (each box
+ * picks from its vendor's fixture lines, kept exactly as written: headers and host names included).
+ * Segments take the vendors round-robin from a shuffled list, so every vendor gets about the same
+ * share of the stream whatever its number of fixture lines.
+ */
+export function siteVendorLines(root: string, n: number, seed = 11): string[] {
+  const byVendor = new Map<string, string[]>();
+  for (const { vendor, line } of fixtureLines(root)) {
+    let a = byVendor.get(vendor);
+    if (!a) byVendor.set(vendor, (a = []));
+    a.push(line);
+  }
+  const r = rng(seed);
+  const vendors = [...byVendor.keys()];
+  for (let i = vendors.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [vendors[i], vendors[j]] = [vendors[j]!, vendors[i]!]; }
+  const SEG = 50_000;
+  const WEIGHTS = [0.6, 0.9, 1];
+  const out: string[] = new Array(n);
+  let v = 0;
+  for (let seg = 0; seg * SEG < n; seg++) {
+    const boxes = [0, 1, 2].map(() => vendors[v++ % vendors.length]!);
+    for (let i = seg * SEG; i < Math.min(n, (seg + 1) * SEG); i++) {
+      const x = r();
+      const b = x < WEIGHTS[0]! ? 0 : x < WEIGHTS[1]! ? 1 : 2;
+      const pool = byVendor.get(boxes[b]!)!;
+      out[i] = pool[Math.floor(r() * pool.length)]!;
+    }
+  }
+  return out;
+}
+
+/** `n` lines drawn at random from every vendor's fixture lines: the worst case, no two lines alike. */
 export function mixedVendorLines(root: string, n: number, seed = 7): string[] {
   const pool = fixtureLines(root).map((x) => x.line);
   const r = rng(seed);

@@ -57,16 +57,27 @@ function text(s: string | undefined): string | undefined {
 /** "aa:bb:cc:dd:ee:ff" / "aa-bb-…" / "aabb.ccdd.eeff" → ECS form "AA-BB-CC-DD-EE-FF", else undefined. */
 export function normMac(s: string | undefined): string | undefined {
   if (s === undefined) return undefined;
-  let hex = '';
-  for (let i = 0; i < s.length && hex.length <= 12; i++) {
+  // Read the 12 hex digits in place (separators ":-." skipped), then build the result once.
+  let out = '';
+  let k = 0;
+  for (let i = 0; i < s.length && k <= 12; i++) {
     const c = s.charCodeAt(i);
-    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)) hex += s[i];
+    let u: number;
+    if (c >= 48 && c <= 57) u = c;
+    else if (c >= 65 && c <= 70) u = c;
+    else if (c >= 97 && c <= 102) u = c - 32;
     else if (c !== 58 && c !== 45 && c !== 46) return undefined;
+    else continue;
+    if (k === 12) { k++; break; }
+    if (k > 0 && (k & 1) === 0) out += '-';
+    out += HEX_UPPER[u - 48]!;
+    k++;
   }
-  if (hex.length !== 12) return undefined;
-  hex = hex.toUpperCase();
-  return `${hex.slice(0, 2)}-${hex.slice(2, 4)}-${hex.slice(4, 6)}-${hex.slice(6, 8)}-${hex.slice(8, 10)}-${hex.slice(10, 12)}`;
+  return k === 12 ? out : undefined;
 }
+
+/** Upper-case hex digit strings by char code - 48 ("0"-"9", "A"-"F"). */
+const HEX_UPPER: string[] = Array.from({ length: 23 }, (_, i) => String.fromCharCode(i + 48));
 
 /**
  * "ip:port", "[v6]:port", "ip" or a bare IPv6 address → [ip, port]. The port part must be digits;
@@ -107,6 +118,17 @@ function portful(t: string | undefined): boolean {
   return t === undefined || !PORTLESS.has(t);
 }
 
+/** "gatewatch.<id>", one string per parser (not a new one per event). */
+const DATASETS = new Map<string, string>();
+function datasetName(id: string): string {
+  let d = DATASETS.get(id);
+  if (d === undefined) {
+    d = `gatewatch.${id}`;
+    if (DATASETS.size < 256) DATASETS.set(id, d);
+  }
+  return d;
+}
+
 /**
  * Build the event. Returns null when neither address is a valid IP (a line that names no endpoint is
  * not a network event for gatewatch).
@@ -119,7 +141,7 @@ export function buildEvent(
   if (src === undefined && dst === undefined) return null;
   const action: Action = f.action ?? 'allow';
   const time = h.time ?? f.timeMs ?? ctx.receivedMs;
-  const ev = newEvent(`gatewatch.${dataset}`, vendor, product, isoOf(Number.isFinite(time) ? time : ctx.receivedMs), action);
+  const ev = newEvent(datasetName(dataset), vendor, product, isoOf(Number.isFinite(time) ? time : ctx.receivedMs), action);
   markAction(ev, action);
   if (h.hostname) ev.observer.hostname = h.hostname;
   const inIf = text(f.inIf), outIf = text(f.outIf);

@@ -68,6 +68,7 @@ function scanPairs(s: string, start: number, out: Record<string, string>, maxPai
   let pairs = 0;
   let comma = false;
   let eq = -1;
+  let nsp = -1; // the next space at or after i, when nsp >= i
   while (i < n && pairs++ < maxPairs) {
     let c = s.charCodeAt(i);
     while (c === 32 || c === 44) c = s.charCodeAt(++i);
@@ -75,9 +76,8 @@ function scanPairs(s: string, start: number, out: Record<string, string>, maxPai
     if (eq < i) eq = s.indexOf('=', i);
     if (eq < 0) break;
     // A key never holds a space: text before "=" with a space in it is a stray word.
-    let sp = -1;
-    for (let k = i; k < eq; k++) if (s.charCodeAt(k) === 32) { sp = k; break; }
-    if (sp >= 0) { i = sp + 1; continue; }
+    if (nsp < i) { nsp = s.indexOf(' ', i); if (nsp < 0) nsp = n; }
+    if (nsp < eq) { i = nsp + 1; continue; }
     const name = wantedKey(SLOTS, s, i, eq);
     const want = name !== undefined;
     i = eq + 1;
@@ -98,8 +98,8 @@ function scanPairs(s: string, start: number, out: Record<string, string>, maxPai
       }
       i = end + 1;
     } else {
-      let e = s.indexOf(' ', i);
-      if (e < 0) e = n;
+      if (nsp < i) { nsp = s.indexOf(' ', i); if (nsp < 0) nsp = n; }
+      let e = nsp;
       if (comma || pairs === 1) {
         const cm = s.indexOf(',', i);
         // The first bare value followed by a comma tells the separator.

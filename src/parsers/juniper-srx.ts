@@ -19,7 +19,8 @@ import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
 import { bounded, addCounts, buildEvent, Flow } from './flow';
-import { scanKv, toInt, toPort } from './kv';
+import { kvValues, toInt, toPort } from './kv';
+import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
 
 type Kind = 'create' | 'close' | 'deny' | 'apptrack' | 'screen' | 'idp' | 'secintel';
@@ -61,9 +62,26 @@ function detect(h: SyslogHeader): boolean {
   return kindOf(tagOf(h)[0]) !== undefined;
 }
 
+/** Every structured-data key parse() reads; the other pairs are skipped without being copied. */
+const KEYS = keySlots(['action', 'application', 'bytes-from-client', 'bytes-from-server', 'destination-address',
+  'destination-port', 'destination-zone-name', 'elapsed-time', 'icmp-type', 'interface-name',
+  'nat-destination-address', 'nat-destination-port', 'nat-source-address', 'nat-source-port',
+  'packet-incoming-interface', 'packets-from-client', 'packets-from-server', 'policy-name', 'protocol',
+  'protocol-id', 'protocol-name', 'rule-name', 'source-address', 'source-port', 'source-zone-name', 'username']);
+
+/** The picked values by name (same order as KEYS). */
+function fields(v: (string | undefined)[]) {
+  return { 'action': v[0], 'application': v[1], 'bytes-from-client': v[2], 'bytes-from-server': v[3],
+    'destination-address': v[4], 'destination-port': v[5], 'destination-zone-name': v[6], 'elapsed-time': v[7],
+    'icmp-type': v[8], 'interface-name': v[9], 'nat-destination-address': v[10], 'nat-destination-port': v[11],
+    'nat-source-address': v[12], 'nat-source-port': v[13], 'packet-incoming-interface': v[14],
+    'packets-from-client': v[15], 'packets-from-server': v[16], 'policy-name': v[17], 'protocol': v[18],
+    'protocol-id': v[19], 'protocol-name': v[20], 'rule-name': v[21], 'source-address': v[22], 'source-port': v[23],
+    'source-zone-name': v[24], 'username': v[25] };
+}
+
 /** key="value" pairs of a Junos structured-data element, "[junos@… k="v" …]" (the SD-ID is optional). */
-function sdPairs(sd: string, start: number): Record<string, string> {
-  const o: Record<string, string> = Object.create(null);
+function sdPairs(sd: string, start: number) {
   let i = start;
   if (sd.charCodeAt(i) === 91) i++;
   // Skip an SD-ID ("junos@2636.1.1.1.2.26"): a first word without '='.
@@ -74,11 +92,7 @@ function sdPairs(sd: string, start: number): Record<string, string> {
     j++;
   }
   if (sd.charCodeAt(j) === 32) i = j + 1;
-  scanKv(sd, i, (k, v) => {
-    if (k.length === 0 || k.charCodeAt(0) === 93) return;
-    if (!(k in o)) o[k] = v;
-  }, 256);
-  return o;
+  return fields(kvValues(sd, i, KEYS, 256));
 }
 
 /** "ip/port->ip/port" → [src, sport, dst, dport] or null. IPv6 addresses contain no '/' or '-' so the split is exact. */
@@ -181,7 +195,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (kind === undefined) return null;
   const m = bounded(h.message);
   const f: Flow = {};
-  let sd: Record<string, string> | undefined;
+  let sd: ReturnType<typeof sdPairs> | undefined;
   const hsd = h.structuredData !== undefined ? bounded(h.structuredData) : undefined;
   if (hsd !== undefined && hsd.indexOf('-address=') >= 0) {
     sd = sdPairs(hsd, 0);

@@ -16,6 +16,18 @@ export function keySlots(names: Iterable<string>): KeySlots {
   return { names: list, byLen, first: list.map((k) => k.charCodeAt(0)) };
 }
 
+/** Index in `names` of the wanted name equal to s[start, end), or -1. */
+export function wantedIndex(ks: KeySlots, s: string, start: number, end: number): number {
+  const cands = ks.byLen[end - start];
+  if (cands === undefined) return -1;
+  const c0 = s.charCodeAt(start);
+  for (let k = 0; k < cands.length; k++) {
+    const idx = cands[k]!;
+    if (ks.first[idx] === c0 && s.startsWith(ks.names[idx]!, start)) return idx;
+  }
+  return -1;
+}
+
 /** The wanted name equal to s[start, end), or undefined. */
 export function wantedKey(ks: KeySlots, s: string, start: number, end: number): string | undefined {
   const cands = ks.byLen[end - start];

@@ -2,6 +2,7 @@
  * Helpers shared by the key=value vendor formats. Values are read from their own position with a
  * single left-to-right scan: no regular expression, no backtracking, linear in the line length.
  */
+import { KeySlots, wantedIndex } from './keyslots';
 
 /** Integer in [min,max] or undefined. Accepts only plain decimal digits. */
 export function toInt(s: string | undefined, min = 0, max = 0xffffffff): number | undefined {
@@ -31,20 +32,25 @@ const UNESCAPE = /\\([\s\S])/g;
  * `maxPairs` bounds the work on hostile lines.
  */
 export function scanKv(s: string, start: number, onPair: (key: string, value: string, quoted: boolean) => boolean | void, maxPairs = 512): void {
+  // The same walk as scanInto below (indexOf jumps), handing every pair to the callback.
   const n = s.length;
   let i = start;
   let pairs = 0;
+  let sp = -1;
+  let eq = -1;
+  let bsl = -1;
   while (i < n && pairs++ < maxPairs) {
-    while (i < n && s.charCodeAt(i) === 32) i++;
-    if (i >= n) break;
-    const ks = i;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c === 61 || c === 32) break;
+    if (s.charCodeAt(i) === 32) {
       i++;
+      while (i < n && s.charCodeAt(i) === 32) i++;
+      if (i >= n) break;
     }
+    const ks = i;
+    if (sp < i) { sp = s.indexOf(' ', i); if (sp < 0) sp = n; }
+    if (eq < i && eq !== n) { eq = s.indexOf('=', i); if (eq < 0) eq = n; }
+    i = eq < sp ? eq : sp;
     const key = s.slice(ks, i);
-    if (i >= n || s.charCodeAt(i) === 32) {
+    if (i >= n || i === sp) {
       if (onPair(key, '', false) === false) return;
       continue;
     }
@@ -52,22 +58,95 @@ export function scanKv(s: string, start: number, onPair: (key: string, value: st
     if (s.charCodeAt(i) === 34) {
       i++;
       const vs = i;
-      let escaped = false;
-      while (i < n) {
-        const c = s.charCodeAt(i);
-        if (c === 92 && i + 1 < n) { escaped = true; i += 2; continue; }
-        if (c === 34) break;
-        i++;
-      }
+      i = closingQuote(s, vs);
       // Values are cut at MAX_VALUE (no field needs more); escapes are undone in one native pass.
       let v = s.slice(vs, Math.min(i, vs + MAX_VALUE));
-      if (escaped) v = v.replace(UNESCAPE, '$1');
+      if (bsl < vs) { bsl = s.indexOf('\\', vs); if (bsl < 0) bsl = n; }
+      if (bsl < i) v = v.replace(UNESCAPE, '$1');
       i++; // closing quote (or end)
       if (onPair(key, v, true) === false) return;
     } else {
+      if (sp < i) { sp = s.indexOf(' ', i); if (sp < 0) sp = n; }
+      const v = s.slice(i, sp);
+      i = sp;
+      if (onPair(key, v, false) === false) return;
+    }
+  }
+}
+
+/** Index of the first double quote at or after `vs` not escaped by a backslash (an odd run), or the length. */
+function closingQuote(s: string, vs: number): number {
+  let q = s.indexOf('"', vs);
+  while (q > 0) {
+    let b = q - 1;
+    while (b >= vs && s.charCodeAt(b) === 92) b--;
+    if (((q - 1 - b) & 1) === 0) return q;
+    q = s.indexOf('"', q + 1);
+  }
+  return s.length;
+}
+
+/** Recently seen keys, so that a key repeated on every line is not sliced out of each (bounded). */
+const INTERN_SIZE = 1024;
+const internTab: string[] = new Array<string>(INTERN_SIZE).fill('');
+
+function internKey(s: string, ks: number, ke: number): string {
+  const len = ke - ks;
+  const slot = (len * 97 + s.charCodeAt(ks) * 31 + s.charCodeAt(ke - 1) * 7 + s.charCodeAt(ks + (len >> 1))) & (INTERN_SIZE - 1);
+  const c = internTab[slot]!;
+  if (c.length === len && s.startsWith(c, ks)) return c;
+  const k = s.slice(ks, ke);
+  if (len <= 64) internTab[slot] = k;
+  return k;
+}
+
+/**
+ * The scan of scanKv without a callback: pairs go into `out` (first occurrence wins, empty keys
+ * skipped). With `slots`, only the wanted keys are kept and nothing else is sliced out of the line.
+ * Separators are found with indexOf (native) rather than a loop over every character.
+ */
+function scanInto(s: string, start: number, out: Record<string, string> | (string | undefined)[], slots: KeySlots | undefined, maxPairs: number): void {
+  const rec = out as Record<string | number, string>;
+  const n = s.length;
+  let i = start;
+  let pairs = 0;
+  let sp = -1; // next space at or after i (when sp >= i)
+  let eq = -1; // next '=' at or after i (when eq >= i)
+  let bsl = -1; // next backslash (when bsl >= the value start), so no value searches the line twice
+  while (i < n && pairs++ < maxPairs) {
+    if (s.charCodeAt(i) === 32) {
+      i++;
+      while (i < n && s.charCodeAt(i) === 32) i++;
+      if (i >= n) break;
+    }
+    const ks = i;
+    if (sp < i) { sp = s.indexOf(' ', i); if (sp < 0) sp = n; }
+    if (eq < i && eq !== n) { eq = s.indexOf('=', i); if (eq < 0) eq = n; }
+    i = eq < sp ? eq : sp;
+    let key: string | number | undefined;
+    if (slots !== undefined) { const k = wantedIndex(slots, s, ks, i); if (k >= 0) key = k; }
+    else if (i > ks) key = internKey(s, ks, i);
+    if (key !== undefined && rec[key] !== undefined) key = undefined;
+    if (i >= n || i === sp) {
+      if (key !== undefined) rec[key] = '';
+      continue;
+    }
+    i++; // '='
+    if (s.charCodeAt(i) === 34) {
+      i++;
       const vs = i;
-      while (i < n && s.charCodeAt(i) !== 32) i++;
-      if (onPair(key, s.slice(vs, i), false) === false) return;
+      i = closingQuote(s, vs);
+      if (key !== undefined) {
+        let v = s.slice(vs, Math.min(i, vs + MAX_VALUE));
+        if (bsl < vs) { bsl = s.indexOf('\\', vs); if (bsl < 0) bsl = n; }
+        if (bsl < i) v = v.replace(UNESCAPE, '$1');
+        rec[key] = v;
+      }
+      i++; // closing quote (or end)
+    } else {
+      if (sp < i) { sp = s.indexOf(' ', i); if (sp < 0) sp = n; }
+      if (key !== undefined) rec[key] = s.slice(i, sp);
+      i = sp;
     }
   }
 }
@@ -75,8 +154,19 @@ export function scanKv(s: string, start: number, onPair: (key: string, value: st
 /** Collect key=value pairs into a plain object (first occurrence wins). */
 export function kvObject(s: string, start = 0, maxPairs = 512): Record<string, string> {
   const o: Record<string, string> = Object.create(null);
-  scanKv(s, start, (k, v) => { if (k !== '' && !(k in o)) o[k] = v; }, maxPairs);
+  scanInto(s, start, o, undefined, maxPairs);
   return o;
+}
+
+/**
+ * Like kvObject, but keeps only the keys in `slots` (the ones a parser reads), as an array of values
+ * in the order of `slots.names` (undefined where absent); the other pairs are skipped unsliced. An
+ * array costs a fraction of a dictionary object with dozens of keys.
+ */
+export function kvValues(s: string, start: number, slots: KeySlots, maxPairs = 512): (string | undefined)[] {
+  const v = new Array<string | undefined>(slots.names.length);
+  scanInto(s, start, v, slots, maxPairs);
+  return v;
 }
 
 /** Words that say a firewall decision, for vendors that put it in free text. */

@@ -5,7 +5,7 @@
  * from the same sender is asked first, since a stream almost always comes from one kind of box.
  */
 import type { GwEvent } from '../event';
-import { parseHeader, SyslogHeader } from '../syslog/header';
+import { HeaderOptions, parseHeader, SyslogHeader } from '../syslog/header';
 import { defaultTimezone } from '../syslog/time';
 import { netfilter } from './netfilter';
 import { juniperSrx } from './juniper-srx';
@@ -90,6 +90,7 @@ export interface ParseStats {
 }
 
 export const DEFAULT_MAX_LENGTH = 64 * 1024;
+const MARK_LEN = 16;
 
 export class LineParser {
   readonly stats: ParseStats = { lines: 0, events: 0, unrecognised: 0, errors: 0, tooLong: 0, byFormat: {} };
@@ -100,7 +101,11 @@ export class LineParser {
   private readonly maxLength: number;
   private last: VendorParser | undefined;
   private readonly byHost = new Map<string, VendorParser>();
+  /** The parser that last recognised a message with these first characters (bounded), for mixed streams. */
+  private readonly byMark = new Map<string, VendorParser>();
   private readonly ctx: ParseContext;
+  /** Header options, reused: one object per parser, not per line. */
+  private readonly hopts: HeaderOptions;
 
   constructor(opts: LineParserOptions = {}) {
     const fmt = opts.format ?? 'auto';
@@ -114,6 +119,7 @@ export class LineParser {
     this.keepOriginal = opts.keepOriginal ?? false;
     this.maxLength = opts.maxLength ?? DEFAULT_MAX_LENGTH;
     this.ctx = { tz: this.tz, refMs: 0, receivedMs: 0 };
+    this.hopts = { tz: this.tz, refMs: 0 };
   }
 
   /** Parse one line. Returns the event or null (not a network event / not recognised). Never throws. */
@@ -137,7 +143,9 @@ export class LineParser {
       const ctx = this.ctx;
       ctx.receivedMs = receivedMs;
       ctx.refMs = this.refMs ?? receivedMs;
-      const h = parseHeader(line, { tz: this.tz, refMs: ctx.refMs });
+      const hopts = this.hopts;
+      hopts.refMs = ctx.refMs;
+      const h = parseHeader(line, hopts);
       const ev = this.dispatch(h, ctx);
       if (ev) {
         if (this.keepOriginal) ev.event.original = line;
@@ -157,25 +165,55 @@ export class LineParser {
 
   private dispatch(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (this.forced) return this.forced.detect(h) ? this.forced.parse(h, ctx) : null;
-    // Several boxes may feed one parser: remember the format per sending host (bounded), else the last one.
+    // Several boxes may feed one parser: remember the format per sending host (bounded). A line with no
+    // host (or a host not seen yet) tries the parser that last read a message starting with the same 16
+    // characters (enough to tell "CEF:0|Fortinet|" from "CEF:0|Check Point|"), else the last one used.
     const hostKey = h.hostname ?? h.appName;
-    const last = (hostKey !== undefined ? this.byHost.get(hostKey) : undefined) ?? this.last;
-    if (last && last.detect(h)) {
-      const ev = last.parse(h, ctx);
-      if (ev) return ev;
+    let first = hostKey !== undefined ? this.byHost.get(hostKey) : undefined;
+    let markKey = '';
+    let mark: VendorParser | undefined;
+    if (first === undefined) {
+      const m = h.message;
+      markKey = m.length <= MARK_LEN ? m : m.slice(0, MARK_LEN);
+      mark = this.byMark.get(markKey);
+      first = mark ?? this.last;
     }
-    for (const p of PARSERS) {
-      if (p === last || !p.detect(h)) continue;
-      const ev = p.parse(h, ctx);
+    let claimed = false;
+    if (first !== undefined && first.detect(h)) {
+      const ev = first.parse(h, ctx);
       if (ev) {
-        this.last = p;
-        if (hostKey !== undefined) {
-          if (this.byHost.size >= 4096) this.byHost.clear();
-          this.byHost.set(hostKey, p);
+        if (first === mark && mark !== undefined) {
+          this.last = mark;
+          if (hostKey !== undefined) this.remember(hostKey, mark);
         }
         return ev;
       }
+      claimed = true;
+    }
+    if (markKey === '') {
+      const m = h.message;
+      markKey = m.length <= MARK_LEN ? m : m.slice(0, MARK_LEN);
+    }
+    // Only a parser that was the first to claim the line is remembered for its first characters: one
+    // that won because a more specific parser claimed the line but failed on it (a damaged line) is not,
+    // nor the generic CEF/LEEF readers, which must not take lines from a vendor's own parser.
+    for (const p of PARSERS) {
+      if (p === first || !p.detect(h)) continue;
+      const ev = p.parse(h, ctx);
+      if (!ev) { claimed = true; continue; }
+      if (!claimed && p !== cef && p !== leef) {
+        if (this.byMark.size >= 4096) this.byMark.clear();
+        this.byMark.set(markKey, p);
+      }
+      this.last = p;
+      if (hostKey !== undefined) this.remember(hostKey, p);
+      return ev;
     }
     return null;
+  }
+
+  private remember(hostKey: string, p: VendorParser): void {
+    if (this.byHost.size >= 4096) this.byHost.clear();
+    this.byHost.set(hostKey, p);
   }
 }

@@ -14,7 +14,8 @@ import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf } from './cef';
 import { bounded, addCounts, buildEvent, isoTime, splitHostPort } from './flow';
-import { kvObject, toInt, toPort } from './kv';
+import { kvValues, toInt, toPort } from './kv';
+import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
 
 /** Message ids that are not about a traffic flow even though they carry src/dst. */
@@ -38,6 +39,19 @@ function detect(h: SyslogHeader): boolean {
   return bodyStart(bounded(h.message, 256)) >= 0;
 }
 
+/** Every key parse() reads below; the other pairs of the line are skipped without being copied. */
+const KEYS = keySlots(['appName', 'c', 'cdur', 'code', 'dst', 'dstV6', 'dstZone', 'fw_action', 'm', 'msg', 'natDst',
+  'natDstV6', 'natSrc', 'natSrcV6', 'proto', 'rcvd', 'rpkt', 'rule', 'sent', 'spkt', 'src', 'srcMac', 'srcV6',
+  'srcZone', 'time', 'type', 'usr']);
+
+/** The picked values by name (same order as KEYS). */
+function fields(v: (string | undefined)[]) {
+  return { appName: v[0], c: v[1], cdur: v[2], code: v[3], dst: v[4], dstV6: v[5], dstZone: v[6], fw_action: v[7],
+    m: v[8], msg: v[9], natDst: v[10], natDstV6: v[11], natSrc: v[12], natSrcV6: v[13], proto: v[14], rcvd: v[15],
+    rpkt: v[16], rule: v[17], sent: v[18], spkt: v[19], src: v[20], srcMac: v[21], srcV6: v[22], srcZone: v[23],
+    time: v[24], type: v[25], usr: v[26] };
+}
+
 /** "ip:port:iface[:host]" → [ip, port, iface]. */
 function endpoint(v: string | undefined): [string | undefined, number | undefined, string | undefined] {
   if (v === undefined) return [undefined, undefined, undefined];
@@ -53,7 +67,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = bounded(h.message);
   const at = bodyStart(m);
   if (at < 0) return null;
-  const x = kvObject(m, at, 300);
+  const x = fields(kvValues(m, at, KEYS, 300));
   const mid = toInt(x.m);
   if (mid !== undefined && NON_NETWORK.has(mid)) return null;
   if (x.c !== undefined && NON_NETWORK_CATEGORY.has(x.c)) return null;

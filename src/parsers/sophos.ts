@@ -18,7 +18,8 @@ import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
 import { bounded, addCounts, buildEvent, isoTime, tcpFlagLetters } from './flow';
-import { kvObject, toInt, toPort } from './kv';
+import { kvValues, toInt, toPort } from './kv';
+import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
 
 const XG_STARTS = ['device="SFW"', 'device=SFW', 'device_name=', 'timestamp="', 'date=', 'device="'];
@@ -54,11 +55,35 @@ function xgAction(status: string | undefined, subtype: string | undefined): Acti
   return undefined;
 }
 
+/** Every key parse() reads below; the other pairs of the line are skipped without being copied. */
+const KEYS = keySlots(['action', 'app_name', 'application', 'bytes_received', 'bytes_sent', 'date', 'destinationip',
+  'dst_ip', 'dst_port', 'dst_trans_ip', 'dst_trans_port', 'dst_zone', 'dstip', 'dstport', 'dstzone', 'duration',
+  'fw_rule_id', 'fw_rule_name', 'fwrule', 'icmp_code', 'icmp_type', 'id', 'in_interface', 'initf', 'log_id',
+  'log_subtype', 'log_type', 'out_interface', 'outitf', 'packets_received', 'packets_sent', 'port', 'proto',
+  'protocol', 'recv_bytes', 'recv_pkts', 'rule_name', 'sent_bytes', 'sent_pkts', 'sourceip', 'src_ip', 'src_mac',
+  'src_port', 'src_trans_ip', 'src_trans_port', 'src_zone', 'srcip', 'srcmac', 'srcport', 'srczone', 'status', 'sys',
+  'tcpflags', 'time', 'timestamp', 'tran_dst_ip', 'tran_dst_port', 'tran_src_ip', 'tran_src_port', 'user',
+  'user_name']);
+
+/** The picked values by name (same order as KEYS). */
+function fields(v: (string | undefined)[]) {
+  return { action: v[0], app_name: v[1], application: v[2], bytes_received: v[3], bytes_sent: v[4], date: v[5],
+    destinationip: v[6], dst_ip: v[7], dst_port: v[8], dst_trans_ip: v[9], dst_trans_port: v[10], dst_zone: v[11],
+    dstip: v[12], dstport: v[13], dstzone: v[14], duration: v[15], fw_rule_id: v[16], fw_rule_name: v[17],
+    fwrule: v[18], icmp_code: v[19], icmp_type: v[20], id: v[21], in_interface: v[22], initf: v[23], log_id: v[24],
+    log_subtype: v[25], log_type: v[26], out_interface: v[27], outitf: v[28], packets_received: v[29],
+    packets_sent: v[30], port: v[31], proto: v[32], protocol: v[33], recv_bytes: v[34], recv_pkts: v[35],
+    rule_name: v[36], sent_bytes: v[37], sent_pkts: v[38], sourceip: v[39], src_ip: v[40], src_mac: v[41],
+    src_port: v[42], src_trans_ip: v[43], src_trans_port: v[44], src_zone: v[45], srcip: v[46], srcmac: v[47],
+    srcport: v[48], srczone: v[49], status: v[50], sys: v[51], tcpflags: v[52], time: v[53], timestamp: v[54],
+    tran_dst_ip: v[55], tran_dst_port: v[56], tran_src_ip: v[57], tran_src_port: v[58], user: v[59], user_name: v[60] };
+}
+
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = bounded(h.message);
   const at = bodyStart(m);
   if (at < 0) return null;
-  const x = kvObject(m, at, 300);
+  const x = fields(kvValues(m, at, KEYS, 300));
   const utm = x.log_type === undefined && (x.sys !== undefined || x.srcip !== undefined);
   const src = x.src_ip ?? x.srcip ?? x.sourceip;
   const dst = x.dst_ip ?? x.dstip ?? x.destinationip;

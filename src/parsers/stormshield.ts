@@ -12,7 +12,8 @@ import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
 import { addCounts, bounded, buildEvent, isoTime } from './flow';
-import { kvObject, toInt, toPort } from './kv';
+import { kvValues, toInt, toPort } from './kv';
+import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
 
 const TRAFFIC = new Set(['filter', 'connection', 'alarm', 'web']);
@@ -34,10 +35,21 @@ function detect(h: SyslogHeader): boolean {
   return bodyStart(bounded(h.message, 256)) >= 0;
 }
 
+/** Every key parse() reads below (the other pairs are skipped unsliced), and the values by name. */
+const KEYS = keySlots(['action', 'alarmid', 'dst', 'dstif', 'dstifname', 'dstport', 'duration', 'ipproto', 'logtype',
+  'moddst', 'moddstport', 'modsrc', 'modsrcport', 'proto', 'rcvd', 'ruleid', 'rulename', 'sent', 'src', 'srcif',
+  'srcifname', 'srcmac', 'srcport', 'time', 'tz', 'user']);
+function fields(v: (string | undefined)[]) {
+  return { action: v[0], alarmid: v[1], dst: v[2], dstif: v[3], dstifname: v[4], dstport: v[5], duration: v[6],
+    ipproto: v[7], logtype: v[8], moddst: v[9], moddstport: v[10], modsrc: v[11], modsrcport: v[12], proto: v[13],
+    rcvd: v[14], ruleid: v[15], rulename: v[16], sent: v[17], src: v[18], srcif: v[19], srcifname: v[20],
+    srcmac: v[21], srcport: v[22], time: v[23], tz: v[24], user: v[25] };
+}
+
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = bounded(h.message);
   if (bodyStart(m) < 0) return null;
-  const x = kvObject(m, 0, 200);
+  const x = fields(kvValues(m, 0, KEYS, 200));
   const lt = x.logtype;
   if (lt !== undefined ? !TRAFFIC.has(lt) : (x.dst === undefined || (x.ipproto === undefined && x.dstport === undefined))) return null;
   // Alarms without a packet behind them (system alarms) have no addresses and fall out in buildEvent.

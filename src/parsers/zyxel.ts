@@ -12,7 +12,8 @@ import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName } from './cef';
 import { bounded, addCounts, buildEvent, splitHostPort } from './flow';
-import { kvObject, toInt } from './kv';
+import { kvValues, toInt } from './kv';
+import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
 
 function bodyStart(m: string): number {
@@ -44,11 +45,21 @@ function noteAction(note: string | undefined, msg: string | undefined): Action |
   return undefined;
 }
 
+/** Every key parse() reads below; the other pairs of the line are skipped without being copied. */
+const KEYS = keySlots(['cat', 'dir', 'dst', 'duration', 'msg', 'note', 'proto', 'protoID', 'rcvd', 'sent', 'src',
+  'user']);
+
+/** The picked values by name (same order as KEYS). */
+function fields(v: (string | undefined)[]) {
+  return { cat: v[0], dir: v[1], dst: v[2], duration: v[3], msg: v[4], note: v[5], proto: v[6], protoID: v[7],
+    rcvd: v[8], sent: v[9], src: v[10], user: v[11] };
+}
+
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = bounded(h.message);
   const at = bodyStart(m);
   if (at < 0) return null;
-  const x = kvObject(m, at, 128);
+  const x = fields(kvValues(m, at, KEYS, 128));
   const [src, spt] = splitHostPort(x.src ?? '');
   const [dst, dpt] = splitHostPort(x.dst ?? '');
   // Device records (logins, system) carry 0.0.0.0 for both ends.

@@ -5,7 +5,7 @@
  * It never fails: what it cannot read stays in `message`. It never searches the whole line; each
  * field is read at its own position, so attacker text later in the line cannot change the header.
  */
-import { parseBsdAt, parseIsoAt } from './time';
+import { bsdMsAt, isoMsAt, timeEnd } from './time';
 
 export interface SyslogHeader {
   format: 'rfc5424' | 'rfc3164' | 'none';
@@ -54,42 +54,62 @@ const NON_BLANK = /[^ \t]/g;
 
 function skipSpaces(s: string, i: number): number {
   if (i >= s.length || !isSpace(s.charCodeAt(i))) return i;
+  // One blank is the common case.
+  const c = s.charCodeAt(i + 1);
+  if (c !== 32 && c !== 9) return i + 1;
   NON_BLANK.lastIndex = i;
   return NON_BLANK.test(s) ? NON_BLANK.lastIndex - 1 : s.length;
 }
 
-/** "tag:", "tag[123]:" → [appName, procId]; otherwise null. */
-function readTag(tok: string): [string, string | undefined] | null {
-  const n = tok.length;
-  if (n < 2 || tok.charCodeAt(n - 1) !== 58) return null;
-  const body = tok.slice(0, -1);
-  const lb = body.indexOf('[');
-  if (lb > 0 && body.charCodeAt(body.length - 1) === 93) return [body.slice(0, lb), body.slice(lb + 1, -1)];
-  if (lb >= 0 || body.indexOf(']') >= 0) return null;
-  return [body, undefined];
-}
-
-/** "tag[123]" without the colon (RFC 5424-ish senders, OPNsense file logs). */
-function readTagNoColon(tok: string): [string, string] | null {
-  const lb = tok.indexOf('[');
-  if (lb > 0 && tok.charCodeAt(tok.length - 1) === 93) {
-    const pid = tok.slice(lb + 1, -1);
-    let ok = pid.length > 0;
-    for (let i = 0; i < pid.length && ok; i++) { const c = pid.charCodeAt(i); ok = c >= 48 && c <= 57; }
-    if (ok) return [tok.slice(0, lb), pid];
-  }
-  return null;
-}
-
-function looksLikeHostname(tok: string): boolean {
-  if (tok.length === 0 || tok.length > MAX_TOKEN) return false;
-  for (let i = 0; i < tok.length; i++) {
-    const c = tok.charCodeAt(i);
+/** A host name token in s[a, b) (letters, digits, "-._:", not ending in ":"), read in place. */
+function isHostAt(s: string, a: number, b: number): boolean {
+  const len = b - a;
+  if (len === 0 || len > MAX_TOKEN) return false;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
     const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 95 || c === 58;
     if (!ok) return false;
   }
-  // A trailing colon makes it a tag, not a host.
-  return tok.charCodeAt(tok.length - 1) !== 58;
+  return s.charCodeAt(b - 1) !== 58;
+}
+
+/** First '[' in s[a, b), or -1; likewise ']'. Tokens are short: a loop, no search past the token. */
+function charIn(s: string, a: number, b: number, code: number): number {
+  for (let i = a; i < b; i++) if (s.charCodeAt(i) === code) return i;
+  return -1;
+}
+
+/**
+ * The tag in s[a, b), written to h.appName/procId: "tag:" / "tag[123]:" (colonForm), or "tag[123]"
+ * without the colon (RFC 5424-ish senders, OPNsense file logs). False when the token is no tag.
+ */
+function tagAt(s: string, a: number, b: number, h: SyslogHeader, colonForm: boolean): boolean {
+  const len = b - a;
+  if (colonForm) {
+    if (len < 2 || s.charCodeAt(b - 1) !== 58) return false;
+    const be = b - 1; // body [a, be)
+    const lb = charIn(s, a, be, 91);
+    if (lb > a && s.charCodeAt(be - 1) === 93) {
+      h.appName = s.slice(a, lb);
+      h.procId = s.slice(lb + 1, be - 1);
+      return true;
+    }
+    if (lb >= 0 || charIn(s, a, be, 93) >= 0) return false;
+    h.appName = s.slice(a, be);
+    return true;
+  }
+  const lb = charIn(s, a, b, 91);
+  if (lb > a && s.charCodeAt(b - 1) === 93) {
+    const ps = lb + 1, pe = b - 1;
+    let ok = pe > ps;
+    for (let i = ps; i < pe && ok; i++) { const c = s.charCodeAt(i); ok = c >= 48 && c <= 57; }
+    if (ok) {
+      h.appName = s.slice(a, lb);
+      h.procId = s.slice(ps, pe);
+      return true;
+    }
+  }
+  return false;
 }
 
 const FACILITY_LEVEL = /^(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(emerg|alert|crit|err|error|warn|warning|notice|info|debug)$/;
@@ -125,13 +145,13 @@ export function parseHeader(line: string, opts: HeaderOptions): SyslogHeader {
   }
   i = skipSpaces(line, i);
   // Timestamp
-  let t: [number, number] | [number, number, boolean] | null = null;
+  let ms: number | null = null;
   const c0 = line.charCodeAt(i);
-  if (c0 >= 48 && c0 <= 57) t = parseIsoAt(line, i, opts.tz);
-  else if ((c0 | 32) >= 97 && (c0 | 32) <= 122) t = parseBsdAt(line, i, opts.tz, opts.refMs);
-  if (t) {
-    h.time = t[0];
-    i = t[1];
+  if (c0 >= 48 && c0 <= 57) ms = isoMsAt(line, i, opts.tz);
+  else if ((c0 | 32) >= 97 && (c0 | 32) <= 122) ms = bsdMsAt(line, i, opts.tz, opts.refMs);
+  if (ms !== null) {
+    h.time = ms;
+    i = timeEnd.end;
     h.format = 'rfc3164';
     // Cisco writes "…10:00:01: %ASA-…"
     if (line.charCodeAt(i) === 58) i++;
@@ -143,45 +163,31 @@ export function parseHeader(line: string, opts: HeaderOptions): SyslogHeader {
     h.message = i === 0 ? line : line.slice(i);
     return h;
   }
-  // Hostname (only after a timestamp), then an optional "facility.level", then the tag.
+  // Hostname (only after a timestamp), then an optional "facility.level", then the tag. Tokens are
+  // read in place; only the parts kept are sliced out.
   let e = tokenEnd(line, i);
-  let tok = line.slice(i, e);
-  if (t) {
-    const tag0 = readTag(tok);
-    if (!tag0 && looksLikeHostname(tok) && e < n && !startsTag(tok)) {
-      h.hostname = tok;
+  if (ms !== null && e < n && isHostAt(line, i, e)) {
+    const host = line.slice(i, e);
+    h.hostname = host;
+    i = skipSpaces(line, e);
+    e = tokenEnd(line, i);
+    // UniFi repeats the host; some appliances insert "user.info".
+    const len = e - i;
+    if ((len === host.length && line.startsWith(host, i))
+      || (len > 6 && line.charCodeAt(e - 1) !== 58 && charIn(line, i + 1, e, 46) > 0 && FACILITY_LEVEL.test(line.slice(i, e)))) {
       i = skipSpaces(line, e);
       e = tokenEnd(line, i);
-      tok = line.slice(i, e);
-      // UniFi repeats the host; some appliances insert "user.info".
-      if (tok === h.hostname || (tok.length > 6 && tok.charCodeAt(tok.length - 1) !== 58 && tok.indexOf('.') > 0 && FACILITY_LEVEL.test(tok))) {
-        i = skipSpaces(line, e);
-        e = tokenEnd(line, i);
-        tok = line.slice(i, e);
-      }
     }
   }
-  const tag = startsTag(tok) ? null : readTag(tok);
-  if (tag) {
-    h.appName = tag[0];
-    if (tag[1] !== undefined) h.procId = tag[1];
-    i = skipSpaces(line, e);
-  } else {
-    const t2 = readTagNoColon(tok);
-    if (t2) {
-      h.appName = t2[0];
-      h.procId = t2[1];
-      i = skipSpaces(line, e);
-    }
-  }
+  const t0 = line.charCodeAt(i);
+  if (((t0 !== 37 && t0 !== 91) && tagAt(line, i, e, h, true)) || tagAt(line, i, e, h, false)) i = skipSpaces(line, e);
   h.message = i === 0 ? line : line.slice(i);
   return h;
 }
 
-/** Tokens that start a message body rather than name a host: Cisco's "%ASA-…", bracketed prefixes. */
-function startsTag(tok: string): boolean {
-  const c = tok.charCodeAt(0);
-  return c === 37 || c === 91;
+/** s[a, b) is the RFC 5424 nil value "-". */
+function isNil(s: string, a: number, b: number): boolean {
+  return b - a === 1 && s.charCodeAt(a) === 45;
 }
 
 function parse5424(line: string, start: number, opts: HeaderOptions, h: SyslogHeader): boolean {
@@ -190,24 +196,33 @@ function parse5424(line: string, start: number, opts: HeaderOptions, h: SyslogHe
   let e = tokenEnd(line, i);
   if (e >= n) return false;
   if (!(e - i === 1 && line.charCodeAt(i) === 45)) {
-    const t = parseIsoAt(line, i, opts.tz);
-    if (!t || t[1] !== e) return false;
-    h.time = t[0];
+    const t = isoMsAt(line, i, opts.tz);
+    if (t === null || timeEnd.end !== e) return false;
+    h.time = t;
   }
-  const fields: string[] = [];
+  // HOSTNAME APP-NAME PROCID MSGID, each "-" for none: positions first, slices only once all four are there.
   i = e + 1;
-  for (let k = 0; k < 4; k++) {
-    e = tokenEnd(line, i);
-    if (e === i) return false;
-    fields.push(line.slice(i, e));
-    i = e + 1;
-    if (i > n) return false;
-  }
+  const f0 = i, e0 = tokenEnd(line, i);
+  if (e0 === i) return false;
+  i = e0 + 1;
+  if (i > n) return false;
+  const f1 = i, e1 = tokenEnd(line, i);
+  if (e1 === i) return false;
+  i = e1 + 1;
+  if (i > n) return false;
+  const f2 = i, e2 = tokenEnd(line, i);
+  if (e2 === i) return false;
+  i = e2 + 1;
+  if (i > n) return false;
+  const f3 = i, e3 = tokenEnd(line, i);
+  if (e3 === i) return false;
+  i = e3 + 1;
+  if (i > n) return false;
   h.format = 'rfc5424';
-  if (fields[0] !== '-') h.hostname = fields[0];
-  if (fields[1] !== '-') h.appName = fields[1];
-  if (fields[2] !== '-') h.procId = fields[2];
-  if (fields[3] !== '-') h.msgId = fields[3];
+  if (!isNil(line, f0, e0)) h.hostname = line.slice(f0, e0);
+  if (!isNil(line, f1, e1)) h.appName = line.slice(f1, e1);
+  if (!isNil(line, f2, e2)) h.procId = line.slice(f2, e2);
+  if (!isNil(line, f3, e3)) h.msgId = line.slice(f3, e3);
   // Structured data: "-" or one or more [id param="value" …] with \" \] \\ escapes.
   if (line.charCodeAt(i) === 45) {
     i++;

@@ -132,6 +132,18 @@ function digits(s: string, at: number, n: number): number {
  * "2026-11-23T10:00:01+0100"). Returns [epochMs, endIndex, hadZone] or null.
  */
 export function parseIsoAt(s: string, at: number, tz: string): [number, number, boolean] | null {
+  const ms = isoMsAt(s, at, tz);
+  return ms === null ? null : [ms, timeEnd.end, timeEnd.zone];
+}
+
+/**
+ * Where the last successful isoMsAt / bsdMsAt stopped, and whether the ISO time had a zone: the
+ * header reads these instead of allocating a tuple per line.
+ */
+export const timeEnd = { end: 0, zone: false };
+
+/** parseIsoAt without the tuple: epoch ms or null; the end index is left in timeEnd. */
+export function isoMsAt(s: string, at: number, tz: string): number | null {
   const y = digits(s, at, 4);
   if (y < 0 || s.charCodeAt(at + 4) !== 45) return null;
   const mo = digits(s, at + 5, 2), d = digits(s, at + 8, 2);
@@ -155,7 +167,8 @@ export function parseIsoAt(s: string, at: number, tz: string): [number, number, 
   }
   const z = s.charCodeAt(i);
   if (z === 90 || z === 122) {
-    return [Date.UTC(y, mo - 1, d, h, mi, sec, ms), i + 1, true];
+    timeEnd.end = i + 1; timeEnd.zone = true;
+    return utcMs(y, mo - 1, d, h, mi, sec, ms);
   }
   if (z === 43 || z === 45) {
     const oh = digits(s, i + 1, 2);
@@ -166,10 +179,17 @@ export function parseIsoAt(s: string, at: number, tz: string): [number, number, 
     }
     if (oh >= 0 && om >= 0) {
       const off = (oh * 60 + om) * (z === 45 ? -1 : 1);
-      return [Date.UTC(y, mo - 1, d, h, mi, sec, ms) - off * 60000, end, true];
+      timeEnd.end = end; timeEnd.zone = true;
+      return utcMs(y, mo - 1, d, h, mi, sec, ms) - off * 60000;
     }
   }
-  return [zonedToUtc(tz, y, mo - 1, d, h, mi, sec, ms), i, false];
+  timeEnd.end = i; timeEnd.zone = false;
+  return zonedToUtc(tz, y, mo - 1, d, h, mi, sec, ms);
+}
+
+/** Date.UTC for a valid wall-clock time, once per calendar day (the time of day is arithmetic). */
+function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
+  return zonedToUtc('UTC', y, mo, d, h, mi, s, ms);
 }
 
 /**
@@ -177,6 +197,12 @@ export function parseIsoAt(s: string, at: number, tz: string): [number, number, 
  * "Nov 23 2026 10:00:01" (Cisco), "Nov 23 10:00:01 2026". Returns [epochMs, endIndex] or null.
  */
 export function parseBsdAt(s: string, at: number, tz: string, refMs: number): [number, number] | null {
+  const ms = bsdMsAt(s, at, tz, refMs);
+  return ms === null ? null : [ms, timeEnd.end];
+}
+
+/** parseBsdAt without the tuple: epoch ms or null; the end index is left in timeEnd. */
+export function bsdMsAt(s: string, at: number, tz: string, refMs: number): number | null {
   const mo = monthIndex(s, at);
   if (mo < 0 || s.charCodeAt(at + 3) !== 32) return null;
   let i = at + 4;
@@ -213,7 +239,8 @@ export function parseBsdAt(s: string, at: number, tz: string, refMs: number): [n
     if (yy >= 1970 && yy < 2200 && (Number.isNaN(after) || after === 32 || after === 58)) { year = yy; i += 5; }
   }
   if (year < 0) year = inferYear(mo, d, h, mi, sec, refMs, tz);
-  return [zonedToUtc(tz, year, mo, d, h, mi, sec, ms), i];
+  timeEnd.end = i;
+  return zonedToUtc(tz, year, mo, d, h, mi, sec, ms);
 }
 
 let lastMs = NaN;
