@@ -132,6 +132,9 @@ function scanCef(s: string, start: number, out: Record<string, string>): void {
   cefFields(s, start, out, renameCef, WANT);
 }
 
+const TYPE_START = Object.freeze(['connection', 'start', 'allowed']) as unknown as string[];
+const TYPE_END = Object.freeze(['connection', 'end', 'allowed']) as unknown as string[];
+
 function actionOf(a: string | undefined, type: string): 'allow' | 'deny' | undefined {
   if (a === undefined || a === '') return type === 'traffic' ? undefined : 'allow';
   switch (a.toLowerCase()) {
@@ -207,6 +210,13 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (ms === undefined || !Number.isFinite(ms)) ms = h.time ?? ctx.receivedMs;
   const ev = newEvent('gatewatch.fortigate', 'fortinet', 'fortigate', fastIso(ms), action);
   markAction(ev, action);
+  // With "logtraffic-start" a session is logged when it opens (action=start) and again when it ends:
+  // marked, so detection counts it once.
+  if (type === 'traffic' && action === 'allow') {
+    const a = kv.action;
+    if (a === 'start') ev.event.type = TYPE_START;
+    else if (a === 'close' || a === 'timeout' || a === 'server-rst' || a === 'client-rst' || a === 'accept') ev.event.type = TYPE_END;
+  }
   const host = kv.devname || h.hostname;
   if (host) ev.observer.hostname = host;
   if (kv.srcintf) ev.observer.ingress = { interface: { name: kv.srcintf } };

@@ -23,6 +23,13 @@ describe('FortiGate', () => {
     expect(ev.observer.ingress?.interface.name).to.equal('internal');
   });
 
+  it('marks session start and end records (logtraffic-start)', () => {
+    expect(parseLine(T.replace('action="deny"', 'action="start"'))!.event.type).to.deep.equal(['connection', 'start', 'allowed']);
+    expect(parseLine(T.replace('action="deny"', 'action="close"'))!.event.type).to.deep.equal(['connection', 'end', 'allowed']);
+    expect(parseLine(T.replace('action="deny"', 'action="timeout"'))!.event.type).to.deep.equal(['connection', 'end', 'allowed']);
+    expect(parseLine(T)!.event.type).to.deep.equal(['connection', 'denied']);
+  });
+
   it('returns null for event logs', () => {
     expect(parseLine(T.replace('type="traffic"', 'type="event"'))).to.equal(null);
   });
