@@ -156,6 +156,19 @@ export function setTransport(ev: GwEvent, raw: string | undefined): void {
   if (n !== undefined) ev.network.iana_number = n;
 }
 
+const TYPE_START = Object.freeze(['connection', 'start', 'allowed']) as unknown as string[];
+const TYPE_END = Object.freeze(['connection', 'end', 'allowed']) as unknown as string[];
+
+/**
+ * Mark an allowed connection record as the start or the end of a session. Gateways that log a connection
+ * when it opens and again when it closes (ASA Built/Teardown, SRX create/close, PAN-OS and FortiGate with
+ * "log at session start") would otherwise have it counted twice; the detection engine counts the end only
+ * for a gateway that never sends starts.
+ */
+export function markSession(ev: GwEvent, phase: 'start' | 'end'): void {
+  if (ev.event.action === 'allow') ev.event.type = phase === 'start' ? TYPE_START : TYPE_END;
+}
+
 /** Common ECS event.type for an allow/deny. */
 export function markAction(ev: GwEvent, action: Action): void {
   ev.event.action = action;

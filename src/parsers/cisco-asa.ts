@@ -26,7 +26,7 @@
  * code go to gatewatch.icmp. An endpoint the ASA printed as a name ("dmz:OCSP_Server/5678") keeps its
  * port and has no address. 313005 also gives the flow its ICMP error is about (gatewatch.icmp_original).
  */
-import { GwEvent, markAction, newEvent, setTransport } from '../event';
+import { GwEvent, markAction, markSession, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { parseIsoAt } from '../syslog/time';
@@ -167,12 +167,6 @@ const GENERIC: Record<string, Action> = {
 const BUILT = new Set(['302013', '302015', '302017', '302020', '302022', '302303']);
 /** Teardown of a connection a Built message opened (same connection id). */
 const TEARDOWN = new Set(['302014', '302016', '302018', '302021', '302023', '302304']);
-
-// ECS event.type with the session phase: a firewall that logs both Built and Teardown reports every
-// connection twice, and the detection engine must count it once (it skips session ends from a gateway
-// that logs session starts). Shared frozen arrays, as in event.ts.
-const TYPE_START = Object.freeze(['connection', 'start', 'allowed']) as unknown as string[];
-const TYPE_END = Object.freeze(['connection', 'end', 'allowed']) as unknown as string[];
 
 /**
  * Connection ids of recent "Built outbound" messages, per firewall. A Teardown message does not say who
@@ -438,8 +432,8 @@ function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: s
   }
   if (srcEp?.ip === undefined && dstEp?.ip === undefined) return null;
   const ev = base(h, ctx, product, id, action);
-  if (built) ev.event.type = TYPE_START;
-  else if (teardown) ev.event.type = TYPE_END;
+  if (built) markSession(ev, 'start');
+  else if (teardown) markSession(ev, 'end');
   if (id === '338004' || id === '338001' || id === '338003' || id === '338005' || id === '338007') ev.gatewatch = { blacklist_monitored: true };
   if (proto) setTransport(ev, proto);
   const hp = hasPorts(ev.network.transport) || (proto === undefined && (srcEp?.port ?? 0) > 0);

@@ -16,7 +16,7 @@
  * → allow; deny/block/blocked/dropped/reset/reject → deny. @timestamp from eventtime (s … ns), else
  * date+time+tz, else the syslog header.
  */
-import { GwEvent, markAction, newEvent, setTransport } from '../event';
+import { GwEvent, markAction, markSession, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { parseIsoAt } from '../syslog/time';
@@ -132,8 +132,6 @@ function scanCef(s: string, start: number, out: Record<string, string>): void {
   cefFields(s, start, out, renameCef, WANT);
 }
 
-const TYPE_START = Object.freeze(['connection', 'start', 'allowed']) as unknown as string[];
-const TYPE_END = Object.freeze(['connection', 'end', 'allowed']) as unknown as string[];
 
 function actionOf(a: string | undefined, type: string): 'allow' | 'deny' | undefined {
   if (a === undefined || a === '') return type === 'traffic' ? undefined : 'allow';
@@ -214,8 +212,8 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   // marked, so detection counts it once.
   if (type === 'traffic' && action === 'allow') {
     const a = kv.action;
-    if (a === 'start') ev.event.type = TYPE_START;
-    else if (a === 'close' || a === 'timeout' || a === 'server-rst' || a === 'client-rst' || a === 'accept') ev.event.type = TYPE_END;
+    if (a === 'start') markSession(ev, 'start');
+    else if (a === 'close' || a === 'timeout' || a === 'server-rst' || a === 'client-rst' || a === 'accept') markSession(ev, 'end');
   }
   const host = kv.devname || h.hostname;
   if (host) ev.observer.hostname = host;

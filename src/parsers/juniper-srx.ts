@@ -15,7 +15,7 @@
  * Also read: APPTRACK_SESSION_* (AppTrack), RT_SCREEN_* (screens), IDP_ATTACK_LOG_EVENT and
  * SECINTEL_ACTION_LOG. Other Junos messages (UI_*, mgd, chassis …) give null.
  */
-import type { Action, GwEvent } from '../event';
+import { markSession, type Action, type GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
 import { bounded, addCounts, buildEvent, Flow } from './flow';
@@ -252,14 +252,12 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const ev = buildEvent('juniper-srx', 'juniper', 'srx', h, ctx, f);
   // A session is logged when it opens and when it closes: marked, so detection counts it once.
   if (ev !== null && f.action === 'allow') {
-    if (kind === 'create') ev.event.type = TYPE_START;
-    else if (kind === 'close') ev.event.type = TYPE_END;
+    if (kind === 'create') markSession(ev, 'start');
+    else if (kind === 'close') markSession(ev, 'end');
   }
   return ev;
 }
 
-const TYPE_START = Object.freeze(['connection', 'start', 'allowed']) as unknown as string[];
-const TYPE_END = Object.freeze(['connection', 'end', 'allowed']) as unknown as string[];
 
 export const juniperSrx: VendorParser = {
   id: 'juniper-srx',

@@ -23,7 +23,7 @@
  * action: allow / alert / continue / override → allow; deny, drop, drop-icmp, reset-client,
  * reset-server, reset-both, block-url, block-continue, block-override, block-ip, sinkhole → deny.
  */
-import { GwEvent, markAction, newEvent, setTransport } from '../event';
+import { GwEvent, markAction, markSession, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { parseBsdAt, parseIsoAt, zonedToUtc } from '../syslog/time';
@@ -153,8 +153,6 @@ interface Fields {
   subtype?: string; ruleId?: string;
 }
 
-const TYPE_START = Object.freeze(['connection', 'start', 'allowed']) as unknown as string[];
-const TYPE_END = Object.freeze(['connection', 'end', 'allowed']) as unknown as string[];
 
 function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undefined): GwEvent | null {
   if (!NETWORK_TYPES.has(f.type)) return null;
@@ -169,8 +167,8 @@ function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undef
   // "Log at session start" adds a start record to the end record of every session: marked, so detection
   // counts the session once.
   if (action === 'allow' && f.type === 'TRAFFIC') {
-    if (f.subtype === 'start') ev.event.type = TYPE_START;
-    else if (f.subtype === 'end') ev.event.type = TYPE_END;
+    if (f.subtype === 'start') markSession(ev, 'start');
+    else if (f.subtype === 'end') markSession(ev, 'end');
   }
   if (h.hostname) ev.observer.hostname = h.hostname;
   if (f.inIf) ev.observer.ingress = { interface: { name: f.inIf } };
