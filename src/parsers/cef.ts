@@ -15,6 +15,7 @@ import type { SyslogHeader } from '../syslog/header';
 import { parseBsdAt } from '../syslog/time';
 import { bounded, buildEvent, Flow, isoTime, splitHostPort } from './flow';
 import { actionWord, toInt, toPort } from './kv';
+import { panKind } from './paloalto';
 import type { ParseContext, VendorParser } from './types';
 
 /** How far into the message a "CEF:" prefix may start (after a relay's own tag). */
@@ -241,6 +242,9 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   // FortiGate "event" logs (admin logins, user authentication, VPN) are not traffic.
   const vendor = vendorId(fields[1]!);
   if (vendor === 'fortinet' && x.cat !== undefined && x.cat.startsWith('event')) return null;
+  // PAN-OS records about a file's content are not network events; its other content records are alerts.
+  const pan = vendor === 'paloaltonetworks' ? panKind(fields[4]!.trim().toUpperCase(), fields[5]!.trim()) : 'event';
+  if (pan === 'none') return null;
 
   const product = fields[2]!.trim() || 'cef';
   let action = actionOf(x.act ?? x.deviceAction) ?? actionOf(unquote(x.fw_action));
@@ -274,6 +278,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     code: fields[4],
   };
   const ev = buildEvent('cef', vendor, product, h, ctx, f);
+  if (ev && pan === 'alert') ev.event.kind = 'alert';
   if (ev && fields[5]) ev.gatewatch!.name = fields[5].length > 128 ? fields[5].slice(0, 128) : fields[5];
   return ev;
 }

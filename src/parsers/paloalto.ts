@@ -18,8 +18,14 @@
  * 3. JSON from Strata Logging Service / Cortex Data Lake (`{"LogType":"TRAFFIC","SourceAddress":…}`).
  *
  * TRAFFIC, THREAT, DECRYPTION and SCTP logs are network events. SYSTEM, CONFIG, GLOBALPROTECT,
- * USERID, HIPMATCH, AUTH, IPTAG, DNS telemetry and the rest return null, and so do THREAT records about
- * a file's content (subtypes file, wildfire, data): the session itself is in the TRAFFIC log.
+ * USERID, HIPMATCH, AUTH, IPTAG and the rest return null, and so do THREAT records about a file's
+ * content (subtypes file, wildfire, data). THREAT records about what was seen inside a session
+ * (vulnerability, spyware, virus, url …) and the DNS Security log of Strata Logging Service (JSON
+ * `LogType` DNS: the client `SourceAddress` asking the resolver `DNSResolverIP`) are kept with
+ * `event.kind` 'alert': the session itself is in the TRAFFIC log, so detection does not count it again.
+ * THREAT flood/scan/packet records (zone and DoS protection) are the firewall's own packet decisions,
+ * logged nowhere else: plain events.
+ * ICMP: the 0 PAN-OS writes in the port positions stays in source.port/destination.port as written.
  * action: allow / alert / continue / override → allow; deny, drop, drop-icmp, reset-client,
  * reset-server, reset-both, block-url, block-continue, block-override, block-ip, sinkhole → deny.
  */
@@ -35,6 +41,20 @@ import type { ParseContext, VendorParser } from './types';
 const LOG_TYPES = new Set(['TRAFFIC', 'THREAT', 'SYSTEM', 'CONFIG', 'GLOBALPROTECT', 'USERID', 'HIPMATCH', 'AUTH', 'DECRYPTION',
   'TUNNEL', 'SCTP', 'IPTAG', 'CORRELATION', 'GTP', 'AUDIT']);
 const NETWORK_TYPES = new Set(['TRAFFIC', 'THREAT', 'DECRYPTION', 'SCTP']);
+/** THREAT subtypes that are the firewall's own packet decisions (zone/DoS protection), not content in a session. */
+const PACKET_THREATS = new Set(['flood', 'scan', 'packet']);
+
+/**
+ * How a PAN-OS record of this log type and subtype becomes an event: 'none' for THREAT records about a
+ * file's content (file blocking, WildFire verdicts, data filtering), 'alert' for the other content records
+ * (THREAT inside a session, DNS Security), 'event' otherwise. Shared with the generic CEF reader.
+ */
+export function panKind(type: string, subtype: string | undefined): 'none' | 'alert' | 'event' {
+  if (type === 'DNS') return 'alert';
+  if (type !== 'THREAT') return 'event';
+  if (subtype === 'file' || subtype === 'wildfire' || subtype === 'data') return 'none';
+  return PACKET_THREATS.has(subtype ?? '') ? 'event' : 'alert';
+}
 
 /** Start of the CSV body: skips a stray ": " or "- " some relays leave. */
 function bodyStart(m: string): number {
@@ -155,15 +175,15 @@ interface Fields {
 
 
 function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undefined): GwEvent | null {
-  if (!NETWORK_TYPES.has(f.type)) return null;
-  // THREAT records about a file's content (file blocking, WildFire verdicts, data filtering)
-  // describe content seen inside a session that the TRAFFIC log already reports: not a network event.
-  if (f.type === 'THREAT' && (f.subtype === 'file' || f.subtype === 'wildfire' || f.subtype === 'data')) return null;
+  if (!NETWORK_TYPES.has(f.type) && f.type !== 'DNS') return null;
+  const kind = panKind(f.type, f.subtype);
+  if (kind === 'none') return null;
   const src = canonicalIp(f.src), dst = canonicalIp(f.dst);
   if (src === undefined && dst === undefined) return null;
   const action = actionOf(f.action) ?? 'allow';
   const ev = newEvent('gatewatch.paloalto', 'paloaltonetworks', 'pan-os', fastIso(ms ?? h.time ?? ctx.receivedMs), action);
   markAction(ev, action);
+  if (kind === 'alert') ev.event.kind = 'alert';
   // "Log at session start" adds a start record to the end record of every session: marked, so detection
   // counts the session once.
   if (action === 'allow' && f.type === 'TRAFFIC') {
@@ -176,13 +196,9 @@ function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undef
   if (src !== undefined) ev.source.ip = src;
   if (dst !== undefined) ev.destination.ip = dst;
   setTransport(ev, f.proto);
-  const t = ev.network.transport;
-  const ports = t === 'tcp' || t === 'udp' || t === 'sctp' || t === undefined;
-  if (ports) {
-    const sp = toPort(f.sport), dp = toPort(f.dport);
-    if (sp !== undefined) ev.source.port = sp;
-    if (dp !== undefined) ev.destination.port = dp;
-  }
+  const sp = toPort(f.sport), dp = toPort(f.dport);
+  if (sp !== undefined) ev.source.port = sp;
+  if (dp !== undefined) ev.destination.port = dp;
   const ns = canonicalIp(f.natSrc);
   if (ns !== undefined && ns !== '0.0.0.0' && ns !== '::') {
     ev.source.nat = { ip: ns };
@@ -293,7 +309,8 @@ function parseJson(h: SyslogHeader, ctx: ParseContext, m: string): GwEvent | nul
   if (type === undefined) return null;
   type = type.toUpperCase();
   const f: Fields = {
-    type, subtype: str(o.Subtype) ?? str(o.SubType), src: str(o.SourceAddress), dst: str(o.DestinationAddress),
+    type, subtype: str(o.Subtype) ?? str(o.SubType), src: str(o.SourceAddress),
+    dst: type === 'DNS' ? str(o.DNSResolverIP) : str(o.DestinationAddress),
     natSrc: str(o.NATSource), natDst: str(o.NATDestination), rule: str(o.Rule), ruleId: str(o.RuleUUID), app: str(o.Application),
     fromZone: str(o.FromZone), toZone: str(o.ToZone), inIf: str(o.InboundInterface), outIf: str(o.OutboundInterface),
     sport: str(o.SourcePort), dport: str(o.DestinationPort), natSport: str(o.NATSourcePort), natDport: str(o.NATDestinationPort),
