@@ -14,7 +14,8 @@
  *    44 packets sent 45 packets received 46 session end reason;
  *    THREAT then: 31 URL/filename 32 threat id 33 category 34 severity 35 direction.
  *    Fields are CSV: a quoted field may contain commas ("a,b") and doubled quotes.
- * 2. CEF (`CEF:0|Palo Alto Networks|…|TRAFFIC|end|…|src=… dst=… spt=… act=…`).
+ * 2. CEF: PAN-OS's own templates (`CEF:0|Palo Alto Networks|PAN-OS|…|end|TRAFFIC|…|src=… dst=… spt=… act=…`,
+ *    subtype before type) and Strata Logging Service's (`…|LF|2.0|TRAFFIC|end|…`).
  * 3. JSON from Strata Logging Service / Cortex Data Lake (`{"LogType":"TRAFFIC","SourceAddress":…}`).
  *
  * TRAFFIC, THREAT, DECRYPTION and SCTP logs are network events. SYSTEM, CONFIG, GLOBALPROTECT,
@@ -49,6 +50,17 @@ const PACKET_THREATS = new Set(['flood', 'scan', 'packet']);
  * file's content (file blocking, WildFire verdicts, data filtering), 'alert' for the other content records
  * (THREAT inside a session, DNS Security), 'event' otherwise. Shared with the generic CEF reader.
  */
+/**
+ * [log type, subtype] from a CEF header's signature id and name: PAN-OS's own CEF templates write
+ * `|$subtype|$type|` (…|end|TRAFFIC|…), Strata Logging Service `|TRAFFIC|end|`.
+ */
+export function panCefType(sig: string, name: string): [string, string] {
+  const a = sig.trim().toUpperCase();
+  if (LOG_TYPES.has(a)) return [a, name.trim()];
+  const b = name.trim().toUpperCase();
+  return LOG_TYPES.has(b) ? [b, sig.trim()] : [a, name.trim()];
+}
+
 export function panKind(type: string, subtype: string | undefined): 'none' | 'alert' | 'event' {
   if (type === 'DNS') return 'alert';
   if (type !== 'THREAT') return 'event';
@@ -263,7 +275,7 @@ function parseCef(h: SyslogHeader, ctx: ParseContext, m: string, start: number):
     parts.push(m.slice(p, bar));
     p = bar + 1;
   }
-  const type = parts[4]!;
+  const [type, subtype] = panCefType(parts[4]!, parts[5]!);
   if (!NETWORK_TYPES.has(type)) return null;
   const kv: Record<string, string> = Object.create(null);
   cefFields(m, p, kv);
@@ -272,7 +284,7 @@ function parseCef(h: SyslogHeader, ctx: ParseContext, m: string, start: number):
   if (kv.cs1Label === 'Rule' || kv.cs1Label === 'rule') rule = kv.cs1;
   else for (const n of ['2', '3', '4', '5', '6']) if ((kv['cs' + n + 'Label'] ?? '').toLowerCase() === 'rule') rule = kv['cs' + n];
   const f: Fields = {
-    type, subtype: parts[5], src: kv.src, dst: kv.dst, natSrc: kv.sourceTranslatedAddress, natDst: kv.destinationTranslatedAddress,
+    type, subtype, src: kv.src, dst: kv.dst, natSrc: kv.sourceTranslatedAddress, natDst: kv.destinationTranslatedAddress,
     rule, app: kv.app, inIf: kv.deviceInboundInterface, outIf: kv.deviceOutboundInterface, sport: kv.spt, dport: kv.dpt,
     natSport: kv.sourceTranslatedPort, natDport: kv.destinationTranslatedPort, proto: kv.proto, action: kv.act,
     bytesSent: kv.out, bytesRecv: kv.in, packetsSent: kv.PanOSPacketsSent, packetsRecv: kv.PanOSPacketsReceived,
