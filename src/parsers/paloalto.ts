@@ -21,8 +21,9 @@
  * TRAFFIC, THREAT, DECRYPTION and SCTP logs are network events. SYSTEM, CONFIG, GLOBALPROTECT,
  * USERID, HIPMATCH, AUTH, IPTAG and the rest return null, and so do THREAT records about a file's
  * content (subtypes file, wildfire, data). THREAT records about what was seen inside a session
- * (vulnerability, spyware, virus, url …) and the DNS Security log of Strata Logging Service (JSON
- * `LogType` DNS: the client `SourceAddress` asking the resolver `DNSResolverIP`) are kept with
+ * (vulnerability, spyware, virus, url …), DECRYPTION records (the TLS handshake of a session) and the DNS
+ * Security log of Strata Logging Service (JSON `LogType` DNS: the client `SourceAddress` asking the
+ * resolver `DNSResolverIP`) are kept with
  * `event.kind` 'alert': the session itself is in the TRAFFIC log, so detection does not count it again.
  * THREAT flood/scan/packet records (zone and DoS protection) are the firewall's own packet decisions,
  * logged nowhere else: plain events.
@@ -48,7 +49,7 @@ const PACKET_THREATS = new Set(['flood', 'scan', 'packet']);
 /**
  * How a PAN-OS record of this log type and subtype becomes an event: 'none' for THREAT records about a
  * file's content (file blocking, WildFire verdicts, data filtering), 'alert' for the other content records
- * (THREAT inside a session, DNS Security), 'event' otherwise. Shared with the generic CEF reader.
+ * (THREAT inside a session, DECRYPTION, DNS Security), 'event' otherwise. Shared with the generic CEF reader.
  */
 /**
  * [log type, subtype] from a CEF header's signature id and name: PAN-OS's own CEF templates write
@@ -62,7 +63,7 @@ export function panCefType(sig: string, name: string): [string, string] {
 }
 
 export function panKind(type: string, subtype: string | undefined): 'none' | 'alert' | 'event' {
-  if (type === 'DNS') return 'alert';
+  if (type === 'DNS' || type === 'DECRYPTION') return 'alert';
   if (type !== 'THREAT') return 'event';
   if (subtype === 'file' || subtype === 'wildfire' || subtype === 'data') return 'none';
   return PACKET_THREATS.has(subtype ?? '') ? 'event' : 'alert';

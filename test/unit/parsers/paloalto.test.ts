@@ -49,6 +49,8 @@ describe('Palo Alto PAN-OS', () => {
     for (const sub of ['spyware', 'virus', 'url']) expect(parseLine(THREAT.replace('vulnerability', sub))!.event.kind, sub).to.equal('alert');
     for (const sub of ['flood', 'scan', 'packet']) expect(parseLine(THREAT.replace('vulnerability', sub))!.event.kind, sub).to.equal('event');
     for (const sub of ['file', 'wildfire', 'data']) expect(parseLine(THREAT.replace('vulnerability', sub)), sub).to.equal(null);
+    // A DECRYPTION record reports the TLS handshake of a session the TRAFFIC log also reports.
+    expect(parseLine(THREAT.replace('THREAT,vulnerability', 'DECRYPTION,end'))!.event.kind).to.equal('alert');
   });
 
   it('reads a DNS Security record only with a resolver address, as an alert', () => {
