@@ -15,6 +15,7 @@ import type { SyslogHeader } from '../syslog/header';
 import { parseBsdAt } from '../syslog/time';
 import { bounded, buildEvent, Flow, isoTime, splitHostPort } from './flow';
 import { actionWord, toInt, toPort } from './kv';
+import { panCefType, panKind } from './paloalto';
 import type { ParseContext, VendorParser } from './types';
 
 /** How far into the message a "CEF:" prefix may start (after a relay's own tag). */
@@ -236,11 +237,16 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (src !== undefined && src.indexOf('.') > 0 && src.indexOf(':') > 0) { const [a, p] = splitHostPort(src); src = a; spt ??= p; }
   if (dst !== undefined && dst.indexOf('.') > 0 && dst.indexOf(':') > 0) { const [a, p] = splitHostPort(dst); dst = a; dpt ??= p; }
   if (!networkish(src, dst, proto, spt, dpt)) return null;
-  // Palo Alto's CEF carries authentication, configuration and system records with addresses.
-  if (NON_NETWORK_CLASSES.has(fields[4]!.trim().toUpperCase())) return null;
-  // FortiGate "event" logs (admin logins, user authentication, VPN) are not traffic.
   const vendor = vendorId(fields[1]!);
+  // Palo Alto's CEF carries authentication, configuration and system records with addresses (its own
+  // templates put the log type second: "|logout|USERID|").
+  const panType = vendor === 'paloaltonetworks' ? panCefType(fields[4]!, fields[5]!) : undefined;
+  if (NON_NETWORK_CLASSES.has(panType ? panType[0] : fields[4]!.trim().toUpperCase())) return null;
+  // FortiGate "event" logs (admin logins, user authentication, VPN) are not traffic.
   if (vendor === 'fortinet' && x.cat !== undefined && x.cat.startsWith('event')) return null;
+  // PAN-OS records about a file's content are not network events; its other content records are alerts.
+  const pan = panType ? panKind(panType[0], panType[1]) : 'event';
+  if (pan === 'none') return null;
 
   const product = fields[2]!.trim() || 'cef';
   let action = actionOf(x.act ?? x.deviceAction) ?? actionOf(unquote(x.fw_action));
@@ -274,6 +280,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     code: fields[4],
   };
   const ev = buildEvent('cef', vendor, product, h, ctx, f);
+  if (ev && pan === 'alert') ev.event.kind = 'alert';
   if (ev && fields[5]) ev.gatewatch!.name = fields[5].length > 128 ? fields[5].slice(0, 128) : fields[5];
   return ev;
 }

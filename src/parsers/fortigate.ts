@@ -11,7 +11,14 @@
  * (`CEF:0|Fortinet|Fortigate|…|ext` with src/dst/spt/dpt/act and FTNTFGT-prefixed vendor keys).
  *
  * type=traffic (every subtype) and type=utm / type=anomaly lines that carry addresses are network
- * events; type=event (system, VPN, user, HA, SD-WAN …) returns null.
+ * events; type=event (system, VPN, user, HA, SD-WAN …) returns null. Records about what was seen inside a
+ * session that the traffic log already reports (UTM: IPS, web filter, app control, DLP, AV, SSL, DNS …;
+ * FortiProxy's traffic/http-transaction, one HTTP request of a proxied session) get `event.kind`
+ * 'alert', so detection does not count the connection twice; DoS-policy anomaly records stay plain events
+ * (the packets they describe are not in the traffic log). FortiProxy's forward and local traffic logs are
+ * connections like FortiGate's, and are read the same way.
+ * ICMP: srcport/dstport stay in source.port/destination.port as written; icmptype/icmpcode (hex "0x08" or
+ * decimal) go to gatewatch.icmp.
  * action: accept/close/timeout/server-rst/client-rst/ip-conn/start/pass/passthrough/detected/monitored
  * → allow; deny/block/blocked/dropped/reset/reject → deny. @timestamp from eventtime (s … ns), else
  * date+time+tz, else the syslog header.
@@ -55,7 +62,7 @@ function detect(h: SyslogHeader): boolean {
 
 /** The keys the event is built from; every other pair is skipped without being copied. */
 const WANT = new Set(['action', 'app', 'attack', 'cat', 'date', 'devname', 'dst', 'dst_port', 'dstintf', 'dstip', 'dstport',
-  'duration', 'eventtime', 'logid', 'policyid', 'policyname', 'proto', 'rcvdbyte', 'rcvdpkt', 'rt', 'sentbyte', 'sentpkt',
+  'duration', 'eventtime', 'icmpcode', 'icmptype', 'logid', 'policyid', 'policyname', 'proto', 'rcvdbyte', 'rcvdpkt', 'rt', 'sentbyte', 'sentpkt',
   'service', 'src', 'src_port', 'srcintf', 'srcip', 'srcmac', 'srcport', 'subtype', 'time', 'tranip', 'tranport', 'transip',
   'transport', 'type', 'tz']);
 
@@ -148,6 +155,17 @@ function actionOf(a: string | undefined, type: string): 'allow' | 'deny' | undef
   }
 }
 
+/** An ICMP type or code as FortiOS writes it: "0x08" or "8". */
+function icmpNum(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  if (s.length > 2 && s.charCodeAt(0) === 48 && (s.charCodeAt(1) === 120 || s.charCodeAt(1) === 88)) {
+    if (s.length > 4) return undefined;
+    const n = parseInt(s.slice(2), 16);
+    return Number.isNaN(n) ? undefined : n;
+  }
+  return toInt(s, 0, 255);
+}
+
 function epochMs(s: string | undefined): number | undefined {
   if (!s) return undefined;
   const n = s.length;
@@ -208,6 +226,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (ms === undefined || !Number.isFinite(ms)) ms = h.time ?? ctx.receivedMs;
   const ev = newEvent('gatewatch.fortigate', 'fortinet', 'fortigate', fastIso(ms), action);
   markAction(ev, action);
+  if (type === 'traffic' ? subtype === 'http-transaction' : type !== 'anomaly' && subtype !== 'anomaly') ev.event.kind = 'alert';
   // With "logtraffic-start" a session is logged when it opens (action=start) and again when it ends:
   // marked, so detection counts it once.
   if (type === 'traffic' && action === 'allow') {
@@ -222,13 +241,9 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (src !== undefined) ev.source.ip = src;
   if (dst !== undefined) ev.destination.ip = dst;
   setTransport(ev, kv.proto);
-  const t = ev.network.transport;
-  const ports = t === 'tcp' || t === 'udp' || t === 'sctp' || t === undefined;
-  if (ports) {
-    const sp = toPort(kv.srcport), dp = toPort(kv.dstport);
-    if (sp !== undefined) ev.source.port = sp;
-    if (dp !== undefined) ev.destination.port = dp;
-  }
+  const sp = toPort(kv.srcport), dp = toPort(kv.dstport);
+  if (sp !== undefined) ev.source.port = sp;
+  if (dp !== undefined) ev.destination.port = dp;
   const tsrc = canonicalIp(kv.transip);
   if (tsrc !== undefined && tsrc !== '0.0.0.0') {
     ev.source.nat = { ip: tsrc };
@@ -260,6 +275,12 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const d = toInt(kv.duration);
   if (d !== undefined) gw.duration_s = d;
   if (kv.attack) gw.attack = kv.attack;
+  const it = icmpNum(kv.icmptype), ic = icmpNum(kv.icmpcode);
+  if (it !== undefined || ic !== undefined) {
+    gw.icmp = {};
+    if (it !== undefined) gw.icmp.type = it;
+    if (ic !== undefined) gw.icmp.code = ic;
+  }
   if (kv.action) gw.vendor_action = kv.action;
   if (kv.action === undefined && type === 'traffic') gw.action_inferred = true;
   ev.gatewatch = gw;

@@ -14,12 +14,20 @@
  *    44 packets sent 45 packets received 46 session end reason;
  *    THREAT then: 31 URL/filename 32 threat id 33 category 34 severity 35 direction.
  *    Fields are CSV: a quoted field may contain commas ("a,b") and doubled quotes.
- * 2. CEF (`CEF:0|Palo Alto Networks|…|TRAFFIC|end|…|src=… dst=… spt=… act=…`).
+ * 2. CEF: PAN-OS's own templates (`CEF:0|Palo Alto Networks|PAN-OS|…|end|TRAFFIC|…|src=… dst=… spt=… act=…`,
+ *    subtype before type) and Strata Logging Service's (`…|LF|2.0|TRAFFIC|end|…`).
  * 3. JSON from Strata Logging Service / Cortex Data Lake (`{"LogType":"TRAFFIC","SourceAddress":…}`).
  *
  * TRAFFIC, THREAT, DECRYPTION and SCTP logs are network events. SYSTEM, CONFIG, GLOBALPROTECT,
- * USERID, HIPMATCH, AUTH, IPTAG, DNS telemetry and the rest return null, and so do THREAT records about
- * a file's content (subtypes file, wildfire, data): the session itself is in the TRAFFIC log.
+ * USERID, HIPMATCH, AUTH, IPTAG and the rest return null, and so do THREAT records about a file's
+ * content (subtypes file, wildfire, data). THREAT records about what was seen inside a session
+ * (vulnerability, spyware, virus, url …), DECRYPTION records (the TLS handshake of a session) and the DNS
+ * Security log of Strata Logging Service (JSON `LogType` DNS: the client `SourceAddress` asking the
+ * resolver `DNSResolverIP`) are kept with
+ * `event.kind` 'alert': the session itself is in the TRAFFIC log, so detection does not count it again.
+ * THREAT flood/scan/packet records (zone and DoS protection) are the firewall's own packet decisions,
+ * logged nowhere else: plain events.
+ * ICMP: the 0 PAN-OS writes in the port positions stays in source.port/destination.port as written.
  * action: allow / alert / continue / override → allow; deny, drop, drop-icmp, reset-client,
  * reset-server, reset-both, block-url, block-continue, block-override, block-ip, sinkhole → deny.
  */
@@ -35,6 +43,31 @@ import type { ParseContext, VendorParser } from './types';
 const LOG_TYPES = new Set(['TRAFFIC', 'THREAT', 'SYSTEM', 'CONFIG', 'GLOBALPROTECT', 'USERID', 'HIPMATCH', 'AUTH', 'DECRYPTION',
   'TUNNEL', 'SCTP', 'IPTAG', 'CORRELATION', 'GTP', 'AUDIT']);
 const NETWORK_TYPES = new Set(['TRAFFIC', 'THREAT', 'DECRYPTION', 'SCTP']);
+/** THREAT subtypes that are the firewall's own packet decisions (zone/DoS protection), not content in a session. */
+const PACKET_THREATS = new Set(['flood', 'scan', 'packet']);
+
+/**
+ * How a PAN-OS record of this log type and subtype becomes an event: 'none' for THREAT records about a
+ * file's content (file blocking, WildFire verdicts, data filtering), 'alert' for the other content records
+ * (THREAT inside a session, DECRYPTION, DNS Security), 'event' otherwise. Shared with the generic CEF reader.
+ */
+/**
+ * [log type, subtype] from a CEF header's signature id and name: PAN-OS's own CEF templates write
+ * `|$subtype|$type|` (…|end|TRAFFIC|…), Strata Logging Service `|TRAFFIC|end|`.
+ */
+export function panCefType(sig: string, name: string): [string, string] {
+  const a = sig.trim().toUpperCase();
+  if (LOG_TYPES.has(a)) return [a, name.trim()];
+  const b = name.trim().toUpperCase();
+  return LOG_TYPES.has(b) ? [b, sig.trim()] : [a, name.trim()];
+}
+
+export function panKind(type: string, subtype: string | undefined): 'none' | 'alert' | 'event' {
+  if (type === 'DNS' || type === 'DECRYPTION') return 'alert';
+  if (type !== 'THREAT') return 'event';
+  if (subtype === 'file' || subtype === 'wildfire' || subtype === 'data') return 'none';
+  return PACKET_THREATS.has(subtype ?? '') ? 'event' : 'alert';
+}
 
 /** Start of the CSV body: skips a stray ": " or "- " some relays leave. */
 function bodyStart(m: string): number {
@@ -155,15 +188,15 @@ interface Fields {
 
 
 function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undefined): GwEvent | null {
-  if (!NETWORK_TYPES.has(f.type)) return null;
-  // THREAT records about a file's content (file blocking, WildFire verdicts, data filtering)
-  // describe content seen inside a session that the TRAFFIC log already reports: not a network event.
-  if (f.type === 'THREAT' && (f.subtype === 'file' || f.subtype === 'wildfire' || f.subtype === 'data')) return null;
+  if (!NETWORK_TYPES.has(f.type) && f.type !== 'DNS') return null;
+  const kind = panKind(f.type, f.subtype);
+  if (kind === 'none') return null;
   const src = canonicalIp(f.src), dst = canonicalIp(f.dst);
   if (src === undefined && dst === undefined) return null;
   const action = actionOf(f.action) ?? 'allow';
   const ev = newEvent('gatewatch.paloalto', 'paloaltonetworks', 'pan-os', fastIso(ms ?? h.time ?? ctx.receivedMs), action);
   markAction(ev, action);
+  if (kind === 'alert') ev.event.kind = 'alert';
   // "Log at session start" adds a start record to the end record of every session: marked, so detection
   // counts the session once.
   if (action === 'allow' && f.type === 'TRAFFIC') {
@@ -176,13 +209,9 @@ function build(h: SyslogHeader, ctx: ParseContext, f: Fields, ms: number | undef
   if (src !== undefined) ev.source.ip = src;
   if (dst !== undefined) ev.destination.ip = dst;
   setTransport(ev, f.proto);
-  const t = ev.network.transport;
-  const ports = t === 'tcp' || t === 'udp' || t === 'sctp' || t === undefined;
-  if (ports) {
-    const sp = toPort(f.sport), dp = toPort(f.dport);
-    if (sp !== undefined) ev.source.port = sp;
-    if (dp !== undefined) ev.destination.port = dp;
-  }
+  const sp = toPort(f.sport), dp = toPort(f.dport);
+  if (sp !== undefined) ev.source.port = sp;
+  if (dp !== undefined) ev.destination.port = dp;
   const ns = canonicalIp(f.natSrc);
   if (ns !== undefined && ns !== '0.0.0.0' && ns !== '::') {
     ev.source.nat = { ip: ns };
@@ -247,7 +276,7 @@ function parseCef(h: SyslogHeader, ctx: ParseContext, m: string, start: number):
     parts.push(m.slice(p, bar));
     p = bar + 1;
   }
-  const type = parts[4]!;
+  const [type, subtype] = panCefType(parts[4]!, parts[5]!);
   if (!NETWORK_TYPES.has(type)) return null;
   const kv: Record<string, string> = Object.create(null);
   cefFields(m, p, kv);
@@ -256,7 +285,7 @@ function parseCef(h: SyslogHeader, ctx: ParseContext, m: string, start: number):
   if (kv.cs1Label === 'Rule' || kv.cs1Label === 'rule') rule = kv.cs1;
   else for (const n of ['2', '3', '4', '5', '6']) if ((kv['cs' + n + 'Label'] ?? '').toLowerCase() === 'rule') rule = kv['cs' + n];
   const f: Fields = {
-    type, subtype: parts[5], src: kv.src, dst: kv.dst, natSrc: kv.sourceTranslatedAddress, natDst: kv.destinationTranslatedAddress,
+    type, subtype, src: kv.src, dst: kv.dst, natSrc: kv.sourceTranslatedAddress, natDst: kv.destinationTranslatedAddress,
     rule, app: kv.app, inIf: kv.deviceInboundInterface, outIf: kv.deviceOutboundInterface, sport: kv.spt, dport: kv.dpt,
     natSport: kv.sourceTranslatedPort, natDport: kv.destinationTranslatedPort, proto: kv.proto, action: kv.act,
     bytesSent: kv.out, bytesRecv: kv.in, packetsSent: kv.PanOSPacketsSent, packetsRecv: kv.PanOSPacketsReceived,
@@ -293,7 +322,8 @@ function parseJson(h: SyslogHeader, ctx: ParseContext, m: string): GwEvent | nul
   if (type === undefined) return null;
   type = type.toUpperCase();
   const f: Fields = {
-    type, subtype: str(o.Subtype) ?? str(o.SubType), src: str(o.SourceAddress), dst: str(o.DestinationAddress),
+    type, subtype: str(o.Subtype) ?? str(o.SubType), src: str(o.SourceAddress),
+    dst: type === 'DNS' ? str(o.DNSResolverIP) : str(o.DestinationAddress),
     natSrc: str(o.NATSource), natDst: str(o.NATDestination), rule: str(o.Rule), ruleId: str(o.RuleUUID), app: str(o.Application),
     fromZone: str(o.FromZone), toZone: str(o.ToZone), inIf: str(o.InboundInterface), outIf: str(o.OutboundInterface),
     sport: str(o.SourcePort), dport: str(o.DestinationPort), natSport: str(o.NATSourcePort), natDport: str(o.NATDestinationPort),

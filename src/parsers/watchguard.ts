@@ -8,7 +8,7 @@
  * After msg_id come the disposition (Allow/Deny), the source and destination interfaces, then either
  * "<len> <proto> <hdrlen> <ttl> <src> <dst> <sport> <dport> …" (packet logs) or
  * "<proto> <src> <dst> <sport> <dport> …" (proxy and session logs); ICMP logs give type and code in
- * place of the ports. The policy name closes the line in parentheses. WatchGuard's LEEF/CEF output is
+ * place of the ports (kept in source.port/destination.port as written, and in gatewatch.icmp). The policy name closes the line in parentheses. WatchGuard's LEEF/CEF output is
  * read by those parsers; log lines with no address pair (VPN, management) give null.
  */
 import type { GwEvent } from '../event';
@@ -76,8 +76,10 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const t = normaliseTransport(proto);
   const icmp = t === 'icmp' || t === 'ipv6-icmp';
   let spt: number | undefined, dpt: number | undefined, icmpType: number | undefined, icmpCode: number | undefined;
+  // ICMP logs print type and code in the port positions: kept there as written (as Elastic's integration
+  // does) and also read as the ICMP type and code.
   if (icmp) { icmpType = toInt(toks[k + 2], 0, 255); icmpCode = toInt(toks[k + 3], 0, 255); }
-  else { spt = toPort(toks[k + 2]); dpt = toPort(toks[k + 3]); }
+  spt = toPort(toks[k + 2]); dpt = toPort(toks[k + 3]);
   // Interfaces: exactly two words between the disposition and the packet fields.
   const inIf = ifEnd === 3 ? toks[1] : undefined;
   const outIf = ifEnd === 3 ? toks[2] : undefined;

@@ -30,6 +30,27 @@ describe('FortiGate', () => {
     expect(parseLine(T)!.event.type).to.deep.equal(['connection', 'denied']);
   });
 
+  it('keeps ICMP srcport/dstport as written and reads icmptype/icmpcode in hex or decimal', () => {
+    const icmp = T.replace('proto=6', 'proto=1').replace('srcport=51000', 'srcport=4660').replace('dstport=443', 'dstport=2048');
+    const ev = parseLine(icmp.replace('level="notice"', 'level="notice" icmptype="0x08" icmpcode="0x00"'))!;
+    expect(ev.network.transport).to.equal('icmp');
+    expect([ev.source.port, ev.destination.port]).to.deep.equal([4660, 2048]);
+    expect(ev.gatewatch!.icmp).to.deep.equal({ type: 8, code: 0 });
+    expect(parseLine(icmp.replace('level="notice"', 'level="notice" icmptype=3 icmpcode=13'))!.gatewatch!.icmp).to.deep.equal({ type: 3, code: 13 });
+    // Not a number: no gatewatch.icmp rather than a wrong one.
+    expect(parseLine(icmp.replace('level="notice"', 'level="notice" icmptype="0xZZ" icmpcode="0x12345"'))!.gatewatch!.icmp).to.equal(undefined);
+  });
+
+  it('marks UTM and http-transaction records as alerts, traffic and DoS anomalies as events', () => {
+    expect(parseLine(T)!.event.kind).to.equal('event');
+    expect(parseLine(T.replace('type="traffic" subtype="forward"', 'type="utm" subtype="ips"'))!.event.kind).to.equal('alert');
+    expect(parseLine(T.replace('type="traffic" subtype="forward"', 'type="utm" subtype="webfilter"'))!.event.kind).to.equal('alert');
+    expect(parseLine(T.replace('subtype="forward"', 'subtype="http-transaction"'))!.event.kind).to.equal('alert');
+    expect(parseLine(T.replace('subtype="forward"', 'subtype="local"'))!.event.kind).to.equal('event');
+    expect(parseLine(T.replace('type="traffic" subtype="forward"', 'type="utm" subtype="anomaly"'))!.event.kind).to.equal('event');
+    expect(parseLine(T.replace('type="traffic" subtype="forward"', 'type="anomaly" subtype="anomaly"'))!.event.kind).to.equal('event');
+  });
+
   it('returns null for event logs', () => {
     expect(parseLine(T.replace('type="traffic"', 'type="event"'))).to.equal(null);
   });

@@ -44,6 +44,24 @@ describe('Palo Alto PAN-OS', () => {
     expect(parseLine(traffic('drop', 'drop'))!.event.type).to.deep.equal(['connection', 'denied']);
   });
 
+  it('marks THREAT content records as alerts, keeps flood/scan/packet as events and file records out', () => {
+    expect(parseLine(THREAT)!.event.kind).to.equal('alert');
+    for (const sub of ['spyware', 'virus', 'url']) expect(parseLine(THREAT.replace('vulnerability', sub))!.event.kind, sub).to.equal('alert');
+    for (const sub of ['flood', 'scan', 'packet']) expect(parseLine(THREAT.replace('vulnerability', sub))!.event.kind, sub).to.equal('event');
+    for (const sub of ['file', 'wildfire', 'data']) expect(parseLine(THREAT.replace('vulnerability', sub)), sub).to.equal(null);
+    // A DECRYPTION record reports the TLS handshake of a session the TRAFFIC log also reports.
+    expect(parseLine(THREAT.replace('THREAT,vulnerability', 'DECRYPTION,end'))!.event.kind).to.equal('alert');
+  });
+
+  it('reads a DNS Security record only with a resolver address, as an alert', () => {
+    const dns = (extra: string) => `{"DeviceSN":"012801000001","LogType":"DNS","SubType":"dns-security","TimeGenerated":"2026-11-23T10:00:13.000000Z","SourceAddress":"192.168.1.30"${extra},"Action":"allow"}`;
+    const ev = parseLine(dns(',"DNSResolverIP":"2001:db8::53"'))!;
+    expect(ev.event.kind).to.equal('alert');
+    expect([ev.source.ip, ev.destination.ip]).to.deep.equal(['192.168.1.30', '2001:db8::53']);
+    // DestinationAddress is not a DNS Security field: only the resolver is the destination.
+    expect(parseLine(dns(',"DestinationAddress":"198.51.100.9"'))!.destination.ip).to.equal(undefined);
+  });
+
   it('survives cut and hostile variants', () => {
     for (const l of hostileVariants(THREAT)) parseLine(l);
   });
