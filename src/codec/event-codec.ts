@@ -85,7 +85,8 @@ function generate(): { encSrc: string; decSrc: string; slots: number } {
           break;
         case Kind.Shared: {
           const sl = slot++;
-          e.push(`  if (typeof v === 'object' && v !== null && Object.isFrozen(v)) { m |= ${bit}; c++; int(lastO[${sl}] === v ? lastOI[${sl}] : shared(${sl}, v)); }`);
+          e.push(`  if (v === lastO[${sl}]) { m |= ${bit}; c++; int(lastOI[${sl}]); }`,
+            `  else if (typeof v === 'object' && v !== null && Object.isFrozen(v)) { m |= ${bit}; c++; int(shared(${sl}, v)); }`);
           d.push(`  if (m & ${bit}) o[${k}] = SH[I[dp++]];`);
           break;
         }
@@ -143,7 +144,8 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
   let strs = [], extras = [], objs = [];
   const strIdx = new Map(), sharedIds = new Map();
   let lastS = new Array(SLOTS).fill(undefined), lastSI = new Array(SLOTS).fill(0);
-  let lastO = new Array(SLOTS).fill(undefined), lastOI = new Array(SLOTS).fill(0);
+  const NO = {}; // never an event's value: an empty slot of lastO
+  let lastO = new Array(SLOTS).fill(NO), lastOI = new Array(SLOTS).fill(0);
   function int(v) {
     if (ip === ints.length) { const n = new Int32Array(ints.length * 2); n.set(ints); ints = n; }
     ints[ip++] = v;
@@ -174,7 +176,7 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
     add(ev) { enc0(ev); count++; },
     size() { return count; },
     sharedCount() { return sharedIds.size; },
-    clearShared() { sharedIds.clear(); lastO.fill(undefined); },
+    clearShared() { sharedIds.clear(); lastO.fill(NO); },
     take(reset) {
       const b = { count, ints: ints.slice(0, ip), nums: nums.slice(0, np), strs, objs, reset, extras };
       ip = 0; np = 0; count = 0; strs = []; extras = []; objs = [];
