@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EventDecoder } from '../codec/event-codec';
+import { EventDecoder, MAX_EVENT_WORDS } from '../codec/event-codec';
 import type { EnrichOptions } from '../enrich/pipeline';
 import type { GwEvent } from '../event';
 import type { LineParserOptions, ParseStats } from '../parsers/registry';
@@ -36,9 +36,13 @@ export function runWorker(run: WorkerRun, onEvent: (ev: GwEvent) => void): Promi
   return new Promise((resolve, reject) => {
     const ctl = new SharedArrayBuffer(4);
     const inFlight = new Int32Array(ctl);
+    const batch = run.batch ?? (Number(process.env.GW_THREAD_BATCH) || 4096), maxInFlight = run.maxInFlight ?? 4;
+    // Room for a batch of events of about 40 words (a netfilter event takes 35), else it is sent early.
+    const words = batch * 48 + MAX_EVENT_WORDS, numWords = batch * 12 + MAX_EVENT_WORDS;
+    const slots = Array.from({ length: maxInFlight }, () => ({ ints: new SharedArrayBuffer(words * 4), nums: new SharedArrayBuffer(numWords * 8) }));
+    const views = slots.map((s) => ({ ints: new Int32Array(s.ints), nums: new Float64Array(s.nums) }));
     const data: WorkerInput = {
-      files: run.files, parse: run.parse, enrich: run.enrich, batch: run.batch ?? (Number(process.env.GW_THREAD_BATCH) || 4096), maxInFlight: run.maxInFlight ?? 4, ctl,
-      exitAfterBatches: run.exitAfterBatches,
+      files: run.files, parse: run.parse, enrich: run.enrich, batch, maxInFlight, ctl, slots, exitAfterBatches: run.exitAfterBatches,
     };
     const cpu0 = threadCpuS();
     const worker = new Worker(join(__dirname, 'worker.js'), { workerData: data });
@@ -55,7 +59,8 @@ export function runWorker(run: WorkerRun, onEvent: (ev: GwEvent) => void): Promi
       if (settled) return;
       if (m.type === 'batch') {
         try {
-          dec.decode(m.batch, each);
+          const v = views[m.slot]!;
+          dec.decode(m.batch, each, v.ints, v.nums);
         } catch (err) {
           fail(err as Error);
           return;

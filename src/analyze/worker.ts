@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { forEachLineSync } from '../cli/lines';
-import { EventEncoder, transferList } from '../codec/event-codec';
+import { EventEncoder, MAX_EVENT_WORDS, transferList } from '../codec/event-codec';
 import { Enricher, type EnrichOptions } from '../enrich/pipeline';
 import { LineParser, type LineParserOptions } from '../parsers/registry';
 import { threadCpuS } from './thread-cpu';
@@ -20,12 +20,14 @@ export interface WorkerInput {
   maxInFlight: number;
   /** Int32 [0]: batches in flight (the main thread decrements it and notifies). */
   ctl: SharedArrayBuffer;
+  /** maxInFlight buffers shared with the main thread, used in turn: batch k is written into slots[k % maxInFlight]. */
+  slots: { ints: SharedArrayBuffer; nums: SharedArrayBuffer }[];
   /** Tests: the worker exits (as if it crashed) after sending this many batches. */
   exitAfterBatches?: number;
 }
 
 export type WorkerMessage =
-  | { type: 'batch'; batch: import('../codec/event-codec').EventBatch }
+  | { type: 'batch'; slot: number; batch: import('../codec/event-codec').EventBatch }
   | { type: 'end'; stats: import('../parsers/registry').ParseStats; cpuS?: number }
   | { type: 'error'; message: string; code?: string };
 
@@ -36,25 +38,33 @@ async function main(): Promise<void> {
   const parser = new LineParser(d.parse);
   const enricher = d.enrich ? await Enricher.create(d.enrich) : undefined;
   const enc = new EventEncoder(d.batch);
+  const slots = d.slots.map((s) => ({ ints: new Int32Array(s.ints), nums: new Float64Array(s.nums) }));
   let sent = 0;
-  const flush = (): void => {
-    // Wait (blocking this thread only) while the main thread is maxInFlight batches behind.
+  /** Wait (blocking this thread only) until the main thread is done with the slot of the next batch, and start it there. */
+  const nextSlot = (): void => {
     for (;;) {
       const v = Atomics.load(ctl, 0);
       if (v < d.maxInFlight) break;
       Atomics.wait(ctl, 0, v, 1000);
     }
+    const s = slots[sent % slots.length]!;
+    enc.into(s.ints, s.nums);
+  };
+  const flush = (): void => {
     Atomics.add(ctl, 0, 1);
     const batch = enc.take();
-    port.postMessage({ type: 'batch', batch } satisfies WorkerMessage, transferList(batch));
-    if (d.exitAfterBatches !== undefined && ++sent >= d.exitAfterBatches) process.exit(70);
+    port.postMessage({ type: 'batch', slot: sent % slots.length, batch } satisfies WorkerMessage, transferList(batch));
+    sent++;
+    if (d.exitAfterBatches !== undefined && sent >= d.exitAfterBatches) process.exit(70);
+    nextSlot();
   };
+  nextSlot();
   const onLine = (line: string): void => {
     const ev = parser.parse(line);
     if (!ev) return;
     if (enricher) enricher.enrich(ev);
     enc.add(ev);
-    if (enc.size >= d.batch) flush();
+    if (enc.size >= d.batch || enc.room < MAX_EVENT_WORDS) flush();
   };
   for (const f of d.files) forEachLineSync(f, onLine);
   if (enc.size > 0) flush();

@@ -119,8 +119,9 @@ const KEYS = keysOf();
 /** One batch as it crosses threads. `ints`/`nums` are transferable. */
 export interface EventBatch {
   count: number;
-  ints: Int32Array;
-  nums: Float64Array;
+  /** Absent when the batch was written into arrays both threads share (see EventEncoder.into). */
+  ints?: Int32Array;
+  nums?: Float64Array;
   strs: string[];
   /** New shared objects: [id, value]. */
   objs: [number, unknown][];
@@ -131,12 +132,18 @@ export interface EventBatch {
 
 /** The ArrayBuffers of a batch, for postMessage's transfer list. */
 export function transferList(b: EventBatch): ArrayBuffer[] {
-  return [b.ints.buffer as ArrayBuffer, b.nums.buffer as ArrayBuffer];
+  return b.ints && b.nums ? [b.ints.buffer as ArrayBuffer, b.nums.buffer as ArrayBuffer] : [];
 }
 
 const MAX_SHARED = 1 << 16;
 
-interface EncoderFns { add(ev: object): void; take(reset: boolean): EventBatch; size(): number; sharedCount(): number; clearShared(): void }
+interface EncoderFns {
+  add(ev: object): void; take(reset: boolean): EventBatch; size(): number; sharedCount(): number; clearShared(): void;
+  into(ints: Int32Array, nums: Float64Array): void; room(): number;
+}
+
+/** Ints (and numbers) one event can take at most: 17 objects of at most 30 fields, a mask and 2 extras words each. */
+export const MAX_EVENT_WORDS = 17 * 33;
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
 const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
@@ -146,12 +153,19 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
   let lastS = new Array(SLOTS).fill(undefined), lastSI = new Array(SLOTS).fill(0);
   const NO = {}; // never an event's value: an empty slot of lastO
   let lastO = new Array(SLOTS).fill(NO), lastOI = new Array(SLOTS).fill(0);
+  let fixed = false;
   function int(v) {
-    if (ip === ints.length) { const n = new Int32Array(ints.length * 2); n.set(ints); ints = n; }
+    if (ip === ints.length) {
+      if (fixed) throw new Error('event codec: shared batch buffer full');
+      const n = new Int32Array(ints.length * 2); n.set(ints); ints = n;
+    }
     ints[ip++] = v;
   }
   function num(v) {
-    if (np === nums.length) { const n = new Float64Array(nums.length * 2); n.set(nums); nums = n; }
+    if (np === nums.length) {
+      if (fixed) throw new Error('event codec: shared batch buffer full');
+      const n = new Float64Array(nums.length * 2); n.set(nums); nums = n;
+    }
     nums[np++] = v;
   }
   function str(sl, s) {
@@ -177,8 +191,10 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
     size() { return count; },
     sharedCount() { return sharedIds.size; },
     clearShared() { sharedIds.clear(); lastO.fill(NO); },
+    into(i, n) { ints = i; nums = n; fixed = true; ip = 0; np = 0; },
+    room() { return Math.min(ints.length - ip, nums.length - np); },
     take(reset) {
-      const b = { count, ints: ints.slice(0, ip), nums: nums.slice(0, np), strs, objs, reset, extras };
+      const b = fixed ? { count, strs, objs, reset, extras } : { count, ints: ints.slice(0, ip), nums: nums.slice(0, np), strs, objs, reset, extras };
       ip = 0; np = 0; count = 0; strs = []; extras = []; objs = [];
       strIdx.clear(); lastS.fill(undefined);
       return b;
@@ -186,18 +202,18 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
   };
 `) as (keys: string[][], slots: number, expected: number) => EncoderFns;
 
-interface DecoderFns { decode(b: EventBatch, each: (ev: Record<string, unknown>) => void): void }
+interface DecoderFns { decode(b: EventBatch, each: (ev: Record<string, unknown>) => void, ints?: Int32Array, nums?: Float64Array): void }
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
 const makeDecoder = new Function('deepFreeze', `
   let I, F, S, SH = [], X, dp = 0, fp = 0;
   ${GEN.decSrc}
   return {
-    decode(b, each) {
+    decode(b, each, ints, nums) {
       if (b.reset) SH = [];
       // The originals were frozen (and shared by the events that refer to them): so are the copies.
       for (const [id, v] of b.objs) SH[id] = deepFreeze(v);
-      I = b.ints; F = b.nums; S = b.strs; X = b.extras; dp = 0; fp = 0;
+      I = b.ints ?? ints; F = b.nums ?? nums; S = b.strs; X = b.extras; dp = 0; fp = 0;
       for (let i = 0; i < b.count; i++) each(dec0());
       I = F = S = X = undefined;
     },
@@ -216,6 +232,16 @@ export class EventEncoder {
   get size(): number { return this.fns.size(); }
 
   add(ev: object): void { this.fns.add(ev); }
+
+  /**
+   * Write the next batches into these arrays (shared with the decoding thread, e.g. on a
+   * SharedArrayBuffer) instead of arrays of its own: nothing to copy or transfer. They do not grow: take
+   * the batch while `room` is at least MAX_EVENT_WORDS. Call again before each batch.
+   */
+  into(ints: Int32Array, nums: Float64Array): void { this.fns.into(ints, nums); }
+
+  /** Words left in the shared arrays of this batch (see `into`). */
+  get room(): number { return this.fns.room(); }
 
   /** The batch so far; the encoder starts a new one. */
   take(): EventBatch {
@@ -240,8 +266,8 @@ function deepFreeze<T>(o: T): T {
 export class EventDecoder {
   private readonly fns = makeDecoder(deepFreeze);
 
-  /** Calls `each` with the events of a batch, in order. */
-  decode(b: EventBatch, each: (ev: Record<string, unknown>) => void): void {
-    this.fns.decode(b, each);
+  /** Calls `each` with the events of a batch, in order; `ints`/`nums`: the shared arrays it was written into, if so. */
+  decode(b: EventBatch, each: (ev: Record<string, unknown>) => void, ints?: Int32Array, nums?: Float64Array): void {
+    this.fns.decode(b, each, ints, nums);
   }
 }
