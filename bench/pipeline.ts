@@ -10,7 +10,8 @@
  *  - single thread vs two threads (`threads: 2`: a worker reads, parses and enriches, this thread detects),
  *    GW_BENCH_THREADS (default "1,2") interleaved with the geo modes, compared on the wall time including
  *    the geo data load (a threaded run loads it in its worker, inside the timed part), with each thread's
- *    CPU time per line (Linux schedstat) and the whole process's, since the machine may be loaded.
+ *    CPU time per line (Linux schedstat) and the whole process's, since the machine may be loaded;
+ *    GW_BENCH_THREAD_ENRICH=worker|main says where a threaded run enriches (default: analyzeFiles' own).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -52,7 +53,9 @@ async function child(file: string, mode: Mode, threads: Threads): Promise<void> 
   const cpu0 = process.cpuUsage();
   const main0 = threadCpuS();
   let ts: ThreadStats | undefined;
-  const res = await analyzeFiles([file], { site: { homeNets: HOME_NETS }, geo: mode, parse: { tz: 'UTC' }, threads, onThreadStats: (x) => { ts = x; } });
+  const res = await analyzeFiles([file], { site: { homeNets: HOME_NETS }, geo: mode, parse: { tz: 'UTC' }, threads, onThreadStats: (x) => { ts = x; },
+    threadEnrich: process.env.GW_BENCH_THREAD_ENRICH === 'worker' ? 'worker' : process.env.GW_BENCH_THREAD_ENRICH === 'main' ? 'main' : undefined,
+  });
   const s = Number(process.hrtime.bigint() - t) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   const main1 = threadCpuS();

@@ -28,7 +28,10 @@ export interface AnalyzeOptions extends EnrichOptions {
    * ("-") and a reputation index object passed in (`reputation`) always run on one thread.
    */
   threads?: 'auto' | 1 | 2;
-  /** With threads: where enrichment runs, 'worker' (default) or 'main' (tests and benchmarks). */
+  /**
+   * With threads: where enrichment runs, 'main' (default: the worker, which reads and parses, is the
+   * busier thread) or 'worker'.
+   */
   threadEnrich?: 'worker' | 'main';
   /** With threads: called at the end with the CPU time of each thread (benchmarks). */
   onThreadStats?: (s: ThreadStats) => void;
@@ -115,7 +118,7 @@ function threadsFor(files: string[], opts: AnalyzeOptions): 1 | 2 {
 }
 
 async function analyzeFilesThreaded(files: string[], opts: AnalyzeOptions): Promise<AnalyzeResult> {
-  const inWorker = (opts.threadEnrich ?? 'worker') === 'worker';
+  const inWorker = opts.threadEnrich === 'worker';
   const shareGeo = opts.shareGeo ?? true;
   // Enriching in the worker, this thread's enricher is never used: no geo data or lists loaded here.
   const a = await Analyzer.create(inWorker ? { ...opts, geo: 'off', feeds: [] } : opts);

@@ -36,7 +36,7 @@ export function runWorker(run: WorkerRun, onEvent: (ev: GwEvent) => void): Promi
   return new Promise((resolve, reject) => {
     const ctl = new SharedArrayBuffer(4);
     const inFlight = new Int32Array(ctl);
-    const batch = run.batch ?? (Number(process.env.GW_THREAD_BATCH) || 4096), maxInFlight = run.maxInFlight ?? 4;
+    const batch = run.batch ?? 4096, maxInFlight = run.maxInFlight ?? 4;
     // Room for a batch of events of about 40 words (a netfilter event takes 35), else it is sent early.
     const words = batch * 48 + MAX_EVENT_WORDS, numWords = batch * 12 + MAX_EVENT_WORDS;
     const slots = Array.from({ length: maxInFlight }, () => ({ ints: new SharedArrayBuffer(words * 4), nums: new SharedArrayBuffer(numWords * 8) }));
