@@ -16,18 +16,22 @@
  * So the decoded event deep-equals the original, keys in the same order, whatever a parser adds.
  */
 
-/** Str: a string sent once per batch; Uniq: a string nearly always new (a time, an address), sent without the look-up. */
-const enum Kind { Str, Uniq, Num, Bool, Shared, Sub }
+/**
+ * Str: a string sent once per batch; Uniq: a string nearly always new (a time), sent without the look-up;
+ * Ip: an address, sent as a 32-bit number when it is an IPv4 address in dotted-quad form (which the
+ * decoder writes back to the same text), else as a Uniq string.
+ */
+const enum Kind { Str, Uniq, Ip, Num, Bool, Shared, Sub }
 
 interface Field { key: string; kind: Kind; sub?: Obj }
 interface Obj { fields: Field[] }
 
-const S = Kind.Str, U = Kind.Uniq, N = Kind.Num, B = Kind.Bool, O = Kind.Shared;
+const S = Kind.Str, U = Kind.Uniq, IP = Kind.Ip, N = Kind.Num, B = Kind.Bool, O = Kind.Shared;
 function obj(def: Record<string, Kind | Obj>): Obj {
   return { fields: Object.entries(def).map(([key, k]) => (typeof k === 'number' ? { key, kind: k } : { key, kind: Kind.Sub, sub: k })) };
 }
 const iface = (): Obj => obj({ interface: obj({ name: S }) });
-const endpoint = (): Obj => obj({ ip: U, port: N, mac: S, address_scope: S, geo: O, as: O, nat: obj({ ip: U, port: N }), user: obj({ name: S }) });
+const endpoint = (): Obj => obj({ ip: IP, port: N, mac: S, address_scope: S, geo: O, as: O, nat: obj({ ip: IP, port: N }), user: obj({ name: S }) });
 /** The fields with a slot. Up to 30 per object (bit 30 of an object's mask says it has extras). */
 const ROOT = obj({
   '@timestamp': U,
@@ -74,6 +78,10 @@ function generate(): { encSrc: string; decSrc: string; slots: number } {
         case Kind.Uniq:
           e.push(`  if (typeof v === 'string') { m |= ${bit}; c++; int(strs.push(v) - 1); }`);
           d.push(`  if (m & ${bit}) o[${k}] = S[I[dp++]];`);
+          break;
+        case Kind.Ip:
+          e.push(`  if (typeof v === 'string') { m |= ${bit}; c++; const n = v4(v); if (n >= 0) { int(0); int(n); } else { int(1); int(strs.push(v) - 1); } }`);
+          d.push(`  if (m & ${bit}) o[${k}] = I[dp++] === 0 ? v4s(I[dp++] >>> 0) : S[I[dp++]];`);
           break;
         case Kind.Num:
           e.push(`  if (typeof v === 'number') { m |= ${bit}; c++; num(v); }`);
@@ -180,6 +188,24 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
     lastO[sl] = o; lastOI[sl] = id;
     return id;
   }
+  // The number of an IPv4 address written exactly as v4s writes it (no leading zeros, four parts), else -1.
+  function v4(s) {
+    const L = s.length;
+    if (L < 7 || L > 15) return -1;
+    let n = 0, part = 0, digits = 0, dots = 0;
+    for (let i = 0; i < L; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 46) {
+        if (digits === 0 || dots === 3) return -1;
+        n = n * 256 + part; part = 0; digits = 0; dots++;
+      } else if (c >= 48 && c <= 57) {
+        if (digits > 0 && part === 0) return -1;
+        part = part * 10 + (c - 48);
+        if (++digits > 3 || part > 255) return -1;
+      } else return -1;
+    }
+    return dots === 3 && digits > 0 ? n * 256 + part : -1;
+  }
   function extrasOf(o, m, keys) {
     const s = extras.length;
     for (const k in o) { const i = keys.indexOf(k); if (i < 0 || (m & (1 << i)) === 0) extras.push([k, o[k]]); }
@@ -207,6 +233,7 @@ interface DecoderFns { decode(b: EventBatch, each: (ev: Record<string, unknown>)
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
 const makeDecoder = new Function('deepFreeze', `
   let I, F, S, SH = [], X, dp = 0, fp = 0;
+  function v4s(n) { return (n >>> 24) + '.' + ((n >>> 16) & 255) + '.' + ((n >>> 8) & 255) + '.' + (n & 255); }
   ${GEN.decSrc}
   return {
     decode(b, each, ints, nums) {

@@ -109,6 +109,13 @@ describe('event codec', function () {
     expect(((got[0]!.source as GwEvent['source']).geo)).to.deep.equal(geo);
   });
 
+  it('gives back addresses as written: dotted quads sent as numbers, anything else as text', () => {
+    const ips = ['0.0.0.0', '255.255.255.255', '1.2.3.4', '01.2.3.4', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '192.168.001.1',
+      '10.0.0.1 ', '2001:db8::1', '::ffff:192.0.2.1', '1.2.3.04', '100.200.250.255', '', '１.2.3.4'];
+    const evs = ips.map((ip) => ({ source: { ip, nat: { ip } }, destination: { ip } }));
+    expectSame(roundTrip(evs, 5), evs);
+  });
+
   it('starts its table of shared objects again when full, in step with the decoder', () => {
     const objs = Array.from({ length: 50 }, (_, i) => Object.freeze({ country_iso_code: `C${i}` }));
     const evs = Array.from({ length: 400 }, (_, i) => ({ source: { ip: `192.0.2.${i % 250}`, geo: objs[(i * 7) % 50] } }));
