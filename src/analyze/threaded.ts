@@ -73,7 +73,15 @@ export function runWorker(run: WorkerRun, onEvent: (ev: GwEvent) => void): Promi
         const cpu1 = threadCpuS();
         resolve({ stats: m.stats, thread: { workerCpuS: m.cpuS, mainCpuS: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined, batches } });
       } else {
-        fail(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+        // The worker's error (a file it could not read) as the single-thread path gives it: message, code,
+        // errno, syscall, path; no stack from this thread, which would point at this message handler.
+        const err = new Error(m.message) as NodeJS.ErrnoException;
+        if (m.code !== undefined) err.code = m.code;
+        if (m.errno !== undefined) err.errno = m.errno;
+        if (m.syscall !== undefined) err.syscall = m.syscall;
+        if (m.path !== undefined) err.path = m.path;
+        err.stack = `Error: ${m.message}`;
+        fail(err);
       }
     });
     worker.on('error', (err) => fail(err));

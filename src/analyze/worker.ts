@@ -29,7 +29,7 @@ export interface WorkerInput {
 export type WorkerMessage =
   | { type: 'batch'; slot: number; batch: import('../codec/event-codec').EventBatch }
   | { type: 'end'; stats: import('../parsers/registry').ParseStats; cpuS?: number }
-  | { type: 'error'; message: string; code?: string };
+  | { type: 'error'; message: string; code?: string; errno?: number; syscall?: string; path?: string };
 
 async function main(): Promise<void> {
   const d = workerData as WorkerInput;
@@ -73,5 +73,9 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException;
-  parentPort!.postMessage({ type: 'error', message: e?.message ?? String(err), code: typeof e?.code === 'string' ? e.code : undefined } satisfies WorkerMessage);
+  parentPort!.postMessage({
+    type: 'error', message: e?.message ?? String(err), code: typeof e?.code === 'string' ? e.code : undefined,
+    errno: typeof e?.errno === 'number' ? e.errno : undefined, syscall: typeof e?.syscall === 'string' ? e.syscall : undefined,
+    path: typeof e?.path === 'string' ? e.path : undefined,
+  } satisfies WorkerMessage);
 });

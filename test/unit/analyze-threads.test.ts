@@ -3,6 +3,7 @@
  * deep-equal, and analyzeFiles gives the same result on one thread or two.
  */
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,6 +195,7 @@ describe('analyzeFiles on two threads', function () {
     expect(e1?.code).to.equal('ENOENT');
     expect(e2?.code).to.equal('ENOENT');
     expect(e2?.message).to.equal(e1?.message);
+    expect([e2?.syscall, e2?.path, e2?.errno]).to.deep.equal([e1?.syscall, e1?.path, e1?.errno]);
   });
 
   it('rejects, without hanging, when the worker dies mid-way', async () => {
@@ -210,11 +212,25 @@ describe('analyzeFiles on two threads', function () {
   it('rejects and stops the worker when a stage on the main thread throws', async () => {
     const f = join(dir, 'throw.log');
     const lines: string[] = [];
-    for (const p of traffic(20000, 4)) lines.push(netfilterLine(p));
+    // More batches than may be in flight: the worker is waiting for this thread when it throws.
+    for (const p of traffic(60000, 4)) lines.push(netfilterLine(p));
     writeFileSync(f, lines.join('\n') + '\n');
     let n = 0;
     const err = await analyzeFiles([f], { ...base(), threads: 2, onEvent: () => { if (++n === 5000) throw new Error('boom'); } }).then(() => null, (e: Error) => e);
     expect(err?.message).to.equal('boom');
+  });
+
+  it('leaves nothing running after a failure: a process ends on its own', () => {
+    const f = join(dir, 'exit.log');
+    writeFileSync(f, [...traffic(60000, 6)].map(netfilterLine).join('\n') + '\n');
+    const mod = join(__dirname, '..', '..', 'src', 'analyze.js');
+    const script = `const { analyzeFiles } = require(${JSON.stringify(mod)});
+      let n = 0;
+      const a = analyzeFiles([${JSON.stringify(f)}], { threads: 2, onEvent: () => { if (++n === 3000) throw new Error('boom'); } }).catch((e) => console.log('A', e.message));
+      a.then(() => analyzeFiles([${JSON.stringify(f)}], { threads: 2, testWorkerExitAfterBatches: 1 })).catch((e) => console.log('B', e.message));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 });
+    expect(r.signal, 'the process did not end by itself').to.equal(null);
+    expect(r.stdout).to.match(/^A boom\nB the analyze worker stopped before the end/);
   });
 
   it("'auto' stays on one thread for small files and standard input", async () => {
