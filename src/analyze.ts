@@ -4,7 +4,7 @@
  * and the result shape stable; add fields rather than rename.
  */
 import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { GwEvent } from './event';
 import { runWorker, type ThreadStats } from './analyze/threaded';
 import { forEachLine } from './cli/lines';
@@ -24,7 +24,9 @@ export interface AnalyzeOptions extends EnrichOptions {
   /**
    * analyzeFiles only: 1 (default) runs everything on this thread; 2 reads, parses and enriches on a
    * worker thread while this one runs detection (same result); 'auto' takes 2 for files big enough to
-   * gain from it (see THREADS_MIN_BYTES) on a machine with two cores or more, else 1. Standard input
+   * gain from it (see THREADS_MIN_BYTES) on a machine with a core to spare (two or more, and the load
+   * average of the last minute at least one below their number), else 1: two threads cost about a third
+   * more CPU in all, which only pays when the second thread gets a core of its own. Standard input
    * ("-") and a reputation index object passed in (`reputation`) always run on one thread.
    */
   threads?: 'auto' | 1 | 2;
@@ -109,7 +111,8 @@ function threadsFor(files: string[], opts: AnalyzeOptions): 1 | 2 {
   const t = opts.threads ?? 1;
   if (t === 1 || opts.reputation || files.length === 0 || files.includes('-')) return 1;
   if (t === 2) return 2;
-  if (availableParallelism() < 2) return 1;
+  const cores = availableParallelism();
+  if (cores < 2 || loadavg()[0] > cores - 1) return 1;
   let bytes = 0;
   for (const f of files) {
     try { bytes += statSync(f).size; } catch { return 1; } // the single-thread path reports the error

@@ -15,7 +15,7 @@ export const usage = `gatewatch analyze [--home-net CIDR,…] [--feeds DIR|FILE]
   --html FILE writes the report for the whole period of the input ("what has my firewall been
   seeing?"); --pdf FILE the same as PDF (needs Chromium); --home-country for the home/abroad split.
   --threads 2 reads and parses on a second thread while detection runs on this one (same result;
-  auto: only for inputs of 16 MB or more on a machine with two cores; default 1).`;
+  auto: only for inputs of 16 MB or more when a core is idle; default 1).`;
 
 export function analyzeOptions(opts: Record<string, string | true>): AnalyzeOptions {
   const p = parserOptions(opts);
