@@ -140,7 +140,10 @@ export interface EventBatch {
 
 /** The ArrayBuffers of a batch, for postMessage's transfer list. */
 export function transferList(b: EventBatch): ArrayBuffer[] {
-  return b.ints && b.nums ? [b.ints.buffer as ArrayBuffer, b.nums.buffer as ArrayBuffer] : [];
+  const out: ArrayBuffer[] = [];
+  if (b.ints) out.push(b.ints.buffer as ArrayBuffer);
+  if (b.nums) out.push(b.nums.buffer as ArrayBuffer);
+  return out;
 }
 
 const MAX_SHARED = 1 << 16;
@@ -150,7 +153,11 @@ interface EncoderFns {
   into(ints: Int32Array, nums: Float64Array): void; room(): number;
 }
 
-/** Ints (and numbers) one event can take at most: 17 objects of at most 30 fields, a mask and 2 extras words each. */
+/**
+ * Words a batch written into shared arrays should keep free for the next event (one of the usual ECS
+ * fields takes fewer); an event that does not fit (many keys unknown to the schema) is not lost: the
+ * batch moves to arrays of its own.
+ */
 export const MAX_EVENT_WORDS = 17 * 33;
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
@@ -161,19 +168,14 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
   let lastS = new Array(SLOTS).fill(undefined), lastSI = new Array(SLOTS).fill(0);
   const NO = {}; // never an event's value: an empty slot of lastO
   let lastO = new Array(SLOTS).fill(NO), lastOI = new Array(SLOTS).fill(0);
-  let fixed = false;
+  // Writing into shared arrays (into): one that fills up is left for an array of this batch's own.
+  let fixedI = false, fixedN = false;
   function int(v) {
-    if (ip === ints.length) {
-      if (fixed) throw new Error('event codec: shared batch buffer full');
-      const n = new Int32Array(ints.length * 2); n.set(ints); ints = n;
-    }
+    if (ip === ints.length) { const n = new Int32Array(ints.length * 2); n.set(ints); ints = n; fixedI = false; }
     ints[ip++] = v;
   }
   function num(v) {
-    if (np === nums.length) {
-      if (fixed) throw new Error('event codec: shared batch buffer full');
-      const n = new Float64Array(nums.length * 2); n.set(nums); nums = n;
-    }
+    if (np === nums.length) { const n = new Float64Array(nums.length * 2); n.set(nums); nums = n; fixedN = false; }
     nums[np++] = v;
   }
   function str(sl, s) {
@@ -217,10 +219,10 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
     size() { return count; },
     sharedCount() { return sharedIds.size; },
     clearShared() { sharedIds.clear(); lastO.fill(NO); },
-    into(i, n) { ints = i; nums = n; fixed = true; ip = 0; np = 0; },
+    into(i, n) { ints = i; nums = n; fixedI = fixedN = true; ip = 0; np = 0; },
     room() { return Math.min(ints.length - ip, nums.length - np); },
     take(reset) {
-      const b = fixed ? { count, strs, objs, reset, extras } : { count, ints: ints.slice(0, ip), nums: nums.slice(0, np), strs, objs, reset, extras };
+      const b = { count, ints: fixedI ? undefined : ints.slice(0, ip), nums: fixedN ? undefined : nums.slice(0, np), strs, objs, reset, extras };
       ip = 0; np = 0; count = 0; strs = []; extras = []; objs = [];
       strIdx.clear(); lastS.fill(undefined);
       return b;
@@ -262,8 +264,9 @@ export class EventEncoder {
 
   /**
    * Write the next batches into these arrays (shared with the decoding thread, e.g. on a
-   * SharedArrayBuffer) instead of arrays of its own: nothing to copy or transfer. They do not grow: take
-   * the batch while `room` is at least MAX_EVENT_WORDS. Call again before each batch.
+   * SharedArrayBuffer) instead of arrays of its own: nothing to copy or transfer. Take the batch while
+   * `room` is at least MAX_EVENT_WORDS (if they fill up, the batch goes on in arrays of its own, sent with
+   * it). Call again before each batch.
    */
   into(ints: Int32Array, nums: Float64Array): void { this.fns.into(ints, nums); }
 

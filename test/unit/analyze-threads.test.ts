@@ -117,6 +117,21 @@ describe('event codec', function () {
     expectSame(roundTrip(evs, 5), evs);
   });
 
+  it('writes into shared arrays, and moves a batch that does not fit to arrays of its own', () => {
+    const ints = new Int32Array(new SharedArrayBuffer(4 * 64)), nums = new Float64Array(new SharedArrayBuffer(8 * 8));
+    const enc = new EventEncoder(4), dec = new EventDecoder();
+    const small = { '@timestamp': 'a', source: { ip: '192.0.2.1', port: 1 } };
+    const big = { gatewatch: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, i])), network: { bytes: 1, packets: 2 }, source: { port: 1, nat: { port: 2 } } };
+    for (const evs of [[small, small], [small, big, { ...big, network: { bytes: 1, packets: 2, x: 3 } }]]) {
+      enc.into(ints, nums);
+      for (const e of evs) enc.add(e);
+      const b = enc.take();
+      const out: unknown[] = [];
+      dec.decode(b, (e) => out.push(e), ints, nums);
+      expect(out).to.deep.equal(evs);
+    }
+  });
+
   it('starts its table of shared objects again when full, in step with the decoder', () => {
     const objs = Array.from({ length: 50 }, (_, i) => Object.freeze({ country_iso_code: `C${i}` }));
     const evs = Array.from({ length: 400 }, (_, i) => ({ source: { ip: `192.0.2.${i % 250}`, geo: objs[(i * 7) % 50] } }));
