@@ -27,7 +27,7 @@ export interface AnalyzeOptions extends EnrichOptions {
    * gain from it (see THREADS_MIN_BYTES) on a machine with a core to spare (two or more, and the load
    * average of the last minute at least one below their number), else 1: two threads cost about a third
    * more CPU in all, which only pays when the second thread gets a core of its own. Standard input
-   * ("-") and a reputation index object passed in (`reputation`) always run on one thread.
+   * ("-"), and a reputation index object passed in (`reputation`) with threadEnrich 'worker', run on one thread.
    */
   threads?: 'auto' | 1 | 2;
   /**
@@ -109,7 +109,8 @@ export class Analyzer {
 
 function threadsFor(files: string[], opts: AnalyzeOptions): 1 | 2 {
   const t = opts.threads ?? 1;
-  if (t === 1 || opts.reputation || files.length === 0 || files.includes('-')) return 1;
+  // A reputation index object cannot go to the worker: with it, enrichment stays here (threadEnrich 'main').
+  if (t === 1 || (opts.reputation && opts.threadEnrich === 'worker') || files.length === 0 || files.includes('-')) return 1;
   if (t === 2) return 2;
   const cores = availableParallelism();
   if (cores < 2 || loadavg()[0] > cores - 1) return 1;
