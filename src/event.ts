@@ -41,7 +41,12 @@ export interface ThreatEnrichment {
 export interface GwEvent {
   '@timestamp': string;
   event: {
-    kind: 'event';
+    /**
+     * 'event' for a connection or packet record; 'alert' for a record about content inside a session that
+     * another record of the same gateway already logs (an IPS or URL-filter hit): shown and reported, but
+     * not counted again by detection.
+     */
+    kind: 'event' | 'alert';
     category: ['network'];
     type: string[];
     action: Action;

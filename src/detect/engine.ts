@@ -36,6 +36,8 @@ export interface DetectStats {
    * the start of every connection: the connection was counted at its start, so the end is not counted again.
    */
   sessionEnds: number;
+  /** event.kind "alert" records (IPS/URL hits inside a session the gateway also logs as traffic): not counted. */
+  alerts: number;
   /** Packets that look like late replies to our own connections (not counted as probes). */
   replies: number;
   incidents: number;
@@ -118,7 +120,7 @@ export class DetectEngine {
     this.configProblems = validateConfig(cfg);
     this.cfg = cfg;
     const g = cfg.general;
-    this.stats = { events: 0, skipped: 0, allowlisted: 0, duplicates: 0, sessionEnds: 0, replies: 0, incidents: 0, open: 0, tables: {}, evicted: {} };
+    this.stats = { events: 0, skipped: 0, allowlisted: 0, duplicates: 0, sessionEnds: 0, alerts: 0, replies: 0, incidents: 0, open: 0, tables: {}, evicted: {} };
     this.profiles = new ProfileStore(g.maxSources);
     this.cursor = new Profile(this.profiles);
     // An evicted profile's open scan/sweep incident keeps the details it had at that moment.
@@ -180,6 +182,7 @@ export class DetectEngine {
     if (ev === null || typeof ev !== 'object' || !ev.source || !ev.destination) { st.skipped++; return EMPTY; }
     const src = ev.source.ip, dst = ev.destination.ip;
     if (typeof src !== 'string' || typeof dst !== 'string') { st.skipped++; return EMPTY; }
+    if (ev.event?.kind === 'alert') { st.alerts++; return EMPTY; }
     const ts = ev['@timestamp'];
     let t: number;
     if (ts === this.lastTs) t = this.lastMs;
@@ -194,10 +197,12 @@ export class DetectEngine {
     if (dst !== this.lastDst) { this.lastDst = dst; this.lastDn = dst.indexOf(':') < 0 ? parseIPv4(dst) : -1; }
     o.sn = this.lastSn;
     o.dn = this.lastDn;
-    o.sport = ev.source.port ?? -1;
     const transport = ev.network?.transport ?? '';
     o.transport = transport;
-    o.dport = transport === 'icmp' || transport === 'ipv6-icmp' ? -1 : ev.destination.port ?? -1;
+    // What some gateways print in an ICMP record's port positions is an echo identifier, not a port.
+    const icmp = transport === 'icmp' || transport === 'ipv6-icmp';
+    o.sport = icmp ? -1 : ev.source.port ?? -1;
+    o.dport = icmp ? -1 : ev.destination.port ?? -1;
     o.allowed = ev.event?.action === 'allow';
     const gw = ev.gatewatch;
     o.observer = ev.observer?.hostname ?? (gw?.reporter as string | undefined) ?? '-';

@@ -239,12 +239,13 @@ export class RollupAccumulator {
     const outbound = direction === 'outbound';
     const remote = outbound ? ev.destination : direction === 'internal' ? undefined : ev.source;
     const country = remote?.geo?.country_iso_code ?? '';
-    let port = ev.destination?.port ?? 0;
+    const transport = ev.network?.transport ?? '';
+    // ICMP has no ports: the number some gateways print there is an echo identifier.
+    let port = transport === 'icmp' || transport === 'ipv6-icmp' ? 0 : ev.destination?.port ?? 0;
     if (action !== 'allow' && !isListedPort(port) && !b.otherPorts.has(port)) {
       if (b.otherPorts.size < this.maxOtherPorts) b.otherPorts.add(port);
       else port = -1;
     }
-    const transport = ev.network?.transport ?? '';
     const bad = ev.threat?.enrichments?.length ? 1 : 0;
 
     const key = `${action}|${direction}|${country}|${port}|${transport}|${bad}`;

@@ -53,4 +53,18 @@ describe('detect: connections logged at start and end', () => {
     expect(engine.stats.sessionEnds).to.equal(0);
     expect(incidents.filter((i) => i.type === 'bruteforce').map((i) => i.subtype)).to.deep.equal(['fast']);
   });
+
+  it('does not count event.kind "alert" records (an IPS hit inside a logged session) as connections', () => {
+    const parser = new LineParser({ format: 'auto', tz: 'UTC', refMs: REF });
+    const engine = new DetectEngine();
+    const incidents: Incident[] = [];
+    for (const l of sshSessions('asa-d', 8, false)) {
+      const ev = parser.parse(l, REF)!;
+      ev.event.kind = 'alert';
+      incidents.push(...engine.process(ev));
+    }
+    incidents.push(...engine.flush());
+    expect(incidents).to.deep.equal([]);
+    expect(engine.stats.alerts).to.equal(8);
+  });
 });

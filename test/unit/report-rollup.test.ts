@@ -37,6 +37,17 @@ describe('report rollups', () => {
     expect(byHour.get(Date.UTC(2026, 10, 23, 9))).to.equal(2);
   });
 
+  it('files ICMP under "no port" whatever number the gateway printed in the port position', () => {
+    const acc = new RollupAccumulator();
+    for (const id of [20882, 7, 0]) {
+      const e = ev('2026-11-23T10:01:00.000Z', { cc: 'CN', port: id });
+      e.network.transport = 'icmp';
+      acc.add(e);
+    }
+    const rows = acc.snapshot().traffic.filter((r) => r.transport === 'icmp');
+    expect(rows.map((r) => [r.port, r.count])).to.deep.equal([[0, 3]]);
+  });
+
   it('counts events by hour × action × direction × country × port × transport', () => {
     const acc = new RollupAccumulator();
     acc.add(ev('2026-11-23T10:01:00.000Z', { cc: 'CN', port: 23 }));
