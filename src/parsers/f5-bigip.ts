@@ -115,7 +115,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 
 export const f5Bigip: VendorParser = {
   id: 'f5-bigip',
-  title: 'F5 BIG-IP (LTM/APM connection messages)',
+  title: 'F5 BIG-IP (LTM/APM connection messages, ASM violations)',
   detect,
   parse,
 };
