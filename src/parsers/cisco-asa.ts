@@ -22,9 +22,12 @@
  * (connection id, per firewall), else the side that is not on a well-known port (< 1024), else the
  * "for" side; 302021 (Teardown ICMP): the side printing a non-zero ICMP identifier ("faddr A/0 … laddr
  * B/7") sent the echo request. Built events have event.type "start", Teardown events "end".
- * ICMP never gets ports (the identifier or 0 printed after the address is not a port); the type and
- * code go to gatewatch.icmp. An endpoint the ASA printed as a name ("dmz:OCSP_Server/5678") keeps its
- * port and has no address. 313005 also gives the flow its ICMP error is about (gatewatch.icmp_original).
+ * ICMP keeps the number the ASA prints where a port would be ("faddr A/1234", "inside/192.0.2.1(8)",
+ * FTD SrcPort/DstPort) in source.port/destination.port exactly as written, as Elastic's integration
+ * does; the type and code also go to gatewatch.icmp. An endpoint the ASA printed as a name
+ * ("dmz:OCSP_Server/5678") keeps its port and has no address. 313005 also gives the flow its ICMP
+ * error is about (gatewatch.icmp_original), and the ports printed there go to the event's endpoint
+ * with the same address.
  */
 import { GwEvent, markAction, markSession, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
@@ -252,8 +255,9 @@ function finish(ev: GwEvent): GwEvent {
   return ev;
 }
 
+/** Transports whose numbers in port positions are kept as written (ICMP's identifier/type too). */
 function hasPorts(t: string | undefined): boolean {
-  return t === 'tcp' || t === 'udp' || t === 'sctp';
+  return t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'icmp' || t === 'ipv6-icmp';
 }
 
 /** 106100: access-list NAME permitted|denied|est-allowed proto if/ip(port) -> if/ip(port) hit-cnt N … */
@@ -466,7 +470,10 @@ function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: s
     } else if (x === 'payload:' && w[k - 1] === 'IP' && id === '313005') {
       // "Original IP payload: udp src A/53 dst B/10872." — the flow the ICMP error is about.
       const orig = originalPayload(w, k + 1);
-      if (orig) (ev.gatewatch ??= {}).icmp_original = orig;
+      if (orig) {
+        (ev.gatewatch ??= {}).icmp_original = orig;
+        portsFromOriginal(ev, orig);
+      }
       break;
     } else if (x === 'interface' && w[k - 1] === 'on' && !ev.observer.ingress) {
       const nm = stripPunct(w[k + 1]);
@@ -487,6 +494,20 @@ function originalPayload(w: string[], k: number): Record<string, unknown> | unde
   out.source = s.port === undefined ? { ip: s.ip } : { ip: s.ip, port: s.port };
   out.destination = d.port === undefined ? { ip: d.ip } : { ip: d.ip, port: d.port };
   return out;
+}
+
+/**
+ * 313005 prints ports only inside the original packet; each goes to the event's endpoint with the same
+ * address (an ICMP error usually travels back, so the original destination is often the event's source).
+ */
+function portsFromOriginal(ev: GwEvent, orig: Record<string, unknown>): void {
+  const os = orig.source as LooseEp, od = orig.destination as LooseEp;
+  for (const side of ['source', 'destination'] as const) {
+    const ip = ev[side].ip;
+    if (ip === undefined || ev[side].port !== undefined) continue;
+    const p = os.ip === ip ? os.port : od.ip === ip ? od.port : undefined;
+    if (p !== undefined) ev[side].port = p;
+  }
 }
 
 function stripPunct(s: string | undefined): string | undefined {
