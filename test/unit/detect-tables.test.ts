@@ -53,4 +53,23 @@ describe('detect tables', () => {
       expect(Number.isNaN(a) ? 'NaN' : a, s).to.equal(Number.isNaN(b) ? 'NaN' : b);
     }
   });
+
+  it('parseTimeMs reads toISOString text exactly across days and years, and bad digits like Date.parse', () => {
+    const rng = new Rng(11);
+    for (let i = 0; i < 20000; i++) {
+      // Runs of nearby times (the day cache) mixed with jumps across years.
+      const ms = i % 50 === 0 ? rng.int(2 ** 31) * 1000 + rng.int(1000) : 1795392000000 + i * 4321 + rng.int(1000);
+      const s = new Date(ms).toISOString();
+      expect(parseTimeMs(s), s).to.equal(ms);
+    }
+    const bad = ['2026-11-23T08:00:02.7x2Z', '2026-11-23T08:0a:02.712Z', '2026-13-23T08:00:02.712Z', '2026-11-32T08:00:02.712Z',
+      '2026-11-23T24:00:00.000Z', '2026-11-23T08:60:02.712Z', '2026-11-23 08:00:02.712Z', '2026-11-23T08:00:02,712Z',
+      '2026/11/23T08:00:02.712Z', '2026-02-30T08:00:02.712Z', '2026-11-23T08:00:02.712z'];
+    for (const s of bad) {
+      const a = parseTimeMs(s), b = Date.parse(s);
+      expect(Number.isNaN(a) ? 'NaN' : a, s).to.equal(Number.isNaN(b) ? 'NaN' : b);
+    }
+    // A leap second is read as the next second (Date.parse refuses it).
+    expect(parseTimeMs('2026-12-31T23:59:60.000Z')).to.equal(Date.parse('2027-01-01T00:00:00.000Z'));
+  });
 });
