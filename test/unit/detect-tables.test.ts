@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { AddressTable, BoundedMap, DistinctInts, parseTimeMs } from '../../src/detect/util';
 import { parseIPv4 } from '../../src/net/ip';
+import { OpenIncident } from '../../src/detect/incidents';
 import { Rng } from '../helpers/traffic';
 
 describe('detect tables', () => {
@@ -71,5 +72,17 @@ describe('detect tables', () => {
     }
     // A leap second is read as the next second (Date.parse refuses it).
     expect(parseTimeMs('2026-12-31T23:59:60.000Z')).to.equal(Date.parse('2027-01-01T00:00:00.000Z'));
+  });
+  it('OpenIncident.topPorts: count down then port up, like a plain sort, for any size and odd counts', () => {
+    const rng = new Rng(21);
+    const ref = (m: Map<number, number>) => [...m.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map((e) => e[0]);
+    for (let round = 0; round < 300; round++) {
+      const inc = new OpenIncident('k', 'portscan', { id: 'T', name: 'n', tactic: 't' }, () => ({ score: 0, confidence: 'low', summary: '', advice: '' }), { ip: '192.0.2.1' }, 0, 0);
+      const n = round % 3 === 0 ? rng.int(100) : rng.int(65);
+      for (let i = 0; i < n; i++) inc.ports.set(rng.int(3) === 0 ? rng.int(8) : rng.int(65536), round % 5 === 0 ? rng.int(2 ** 35) : 1 + rng.int(4));
+      if (round % 50 === 7) inc.ports.set(80, 1.5);
+      if (round % 50 === 9) inc.ports.set(70000, 2);
+      expect(inc.topPorts(), `round ${round}`).to.deep.equal(ref(inc.ports));
+    }
   });
 });
