@@ -169,14 +169,14 @@ export class DetectEngine {
     for (let has = 0; has < 16; has++) {
       for (let i = 0; i < ds.length; i++) if ((ds[i]!.needs ?? 0) === 0 || ((ds[i]!.needs ?? 0) & has) !== 0) this.byNeeds[has] |= 1 << i;
     }
-    this.byPort = new Int32Array(65536);
     let noPort = 0;
+    for (let i = 0; i < ds.length; i++) if (ds[i]!.ports === undefined) noPort |= 1 << i;
+    this.noPortMask = noPort;
+    this.byPort = new Int32Array(65536).fill(noPort);
     for (let i = 0; i < ds.length; i++) {
       const ports = ds[i]!.ports;
-      if (ports === undefined) noPort |= 1 << i;
-      for (let p = 0; p < 65536; p++) if (ports === undefined || ports[p] === 1) this.byPort[p]! |= 1 << i;
+      if (ports !== undefined) for (let p = 0; p < 65536; p++) if (ports[p] === 1) this.byPort[p]! |= 1 << i;
     }
-    this.noPortMask = noPort;
     this.o = {
       ev: undefined as unknown as GwEvent, t: 0, observer: '', src: '', dst: '', sn: -1, dn: -1, sport: -1, dport: -1, transport: '',
       allowed: false, direction: 'inbound', flags: -1, tcpOptions: undefined, fullSyn: false, packets: 1, badSrc: undefined, badDst: undefined,
@@ -210,8 +210,9 @@ export class DetectEngine {
     o.t = t;
     o.src = src;
     o.dst = dst;
-    if (src !== this.lastSrc) { this.lastSrc = src; this.lastSn = src.indexOf(':') < 0 ? parseIPv4(src) : -1; }
-    if (dst !== this.lastDst) { this.lastDst = dst; this.lastDn = dst.indexOf(':') < 0 ? parseIPv4(dst) : -1; }
+    // (parseIPv4 gives -1 for anything with a ':' in it: no separate scan for IPv6)
+    if (src !== this.lastSrc) { this.lastSrc = src; this.lastSn = parseIPv4(src); }
+    if (dst !== this.lastDst) { this.lastDst = dst; this.lastDn = parseIPv4(dst); }
     o.sn = this.lastSn;
     o.dn = this.lastDn;
     o.sport = ev.source.port ?? -1;
