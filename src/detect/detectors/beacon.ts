@@ -11,6 +11,8 @@ import type { Obs } from '../obs';
 import { looksInternal } from '../util';
 
 const RING = 24;
+/** Per pair, side by side: latest contact time, contacts counted, then the last RING contact times. */
+const PAIR = RING + 2, P_LAST = 0, P_N = 1, P_TIMES = 2;
 
 function cellOf(dn: number, port: number, mask: number): number {
   let h = Math.imul(dn ^ Math.imul(port + 1, 0x85ebca6b), 0x9e3779b1);
@@ -26,8 +28,8 @@ function plainPort(port: number): boolean {
  * The pairs (outside address and port) one internal host contacts, oldest dropped first when full.
  * Pairs are only ever removed oldest-first, so insertion order is a ring and a pair is its position
  * in it (a dropped pair's position is reused for the new one). Each pair's contacts live in typed
- * arrays at that position (last contact time, count, the last RING contact times), so an event reads
- * a few numbers instead of following a pair object to its list of times.
+ * array at that position (last contact time, count, the last RING contact times, side by side), so
+ * an event reads a few adjacent numbers instead of following a pair object to its list of times.
  * IPv4 pairs are found through an open-addressing table of plain integers (address, port + 1,
  * position); other addresses (and odd port numbers) through a Map keyed by text.
  */
@@ -39,10 +41,8 @@ export class HostPairs {
   /** The outside address of each pair (its IPv4 number as an int32, or the text) and its port. */
   private readonly dst: Array<number | string> = [];
   private readonly port: number[] = [];
-  /** Latest contact time, contacts counted, the last RING contact times (at pair * RING + n % RING). */
-  lastT = new Float64Array(0);
-  n = new Float64Array(0);
-  times = new Float64Array(0);
+  /** PAIR numbers per pair (P_LAST, P_N, then the times at P_TIMES + n % RING). */
+  data = new Float64Array(0);
   /** The pair's open incident. */
   readonly inc: Array<OpenIncident | null> = [];
   private used = 0;
@@ -66,15 +66,15 @@ export class HostPairs {
     let j: number;
     if (this.used < max) {
       j = this.used++;
-      if (j >= this.lastT.length) this.more(max);
+      if ((j + 1) * PAIR > this.data.length) this.more(max);
     } else {
       j = this.head;
       this.head = this.head + 1 === max ? 0 : this.head + 1;
       this.remove(j);
       // (times are kept: only the first min(n, RING) are ever read)
     }
-    this.n[j] = 0;
-    this.lastT[j] = -Infinity;
+    this.data[j * PAIR + P_N] = 0;
+    this.data[j * PAIR + P_LAST] = -Infinity;
     this.inc[j] = null;
     this.dst[j] = dk;
     this.port[j] = port;
@@ -87,14 +87,10 @@ export class HostPairs {
 
   /** Room for more pairs (doubling, up to max). */
   private more(max: number): void {
-    const cap = Math.min(Math.max(max, 1), Math.max(16, this.lastT.length * 2));
-    const lastT = new Float64Array(cap), n = new Float64Array(cap), times = new Float64Array(cap * RING);
-    lastT.set(this.lastT);
-    n.set(this.n);
-    times.set(this.times);
-    this.lastT = lastT;
-    this.n = n;
-    this.times = times;
+    const cap = Math.min(Math.max(max, 1), Math.max(16, (this.data.length / PAIR) * 2));
+    const data = new Float64Array(cap * PAIR);
+    data.set(this.data);
+    this.data = data;
   }
 
   private insert(dn: number, port: number, idx: number): void {
@@ -220,16 +216,16 @@ export const beacon: DetectorDef = {
           j = inner.add(dk, o.dport, MAX_PAIRS);
           pairs++;
         }
-        const held = inner.inc[j]!;
+        const tm = inner.data, pb = j * PAIR, tb = pb + P_TIMES;
+        // (a pair has an incident only once it reached minContacts: below that, no need to look)
+        const held = tm[pb + P_N]! < c.minContacts ? null : inner.inc[j]!;
         const open = held !== null && ctx.current(held, o.t) ? held : undefined;
         // Packets of one burst (a connection's several log lines) are one contact.
-        const lastT = inner.lastT;
-        if (Math.abs(o.t - lastT[j]!) < minGap) return;
-        if (o.t > lastT[j]!) lastT[j] = o.t;
-        const tm = inner.times, tb = j * RING;
-        const n = inner.n[j]! + 1;
+        if (Math.abs(o.t - tm[pb + P_LAST]!) < minGap) return;
+        if (o.t > tm[pb + P_LAST]!) tm[pb + P_LAST] = o.t;
+        const n = tm[pb + P_N]! + 1;
         tm[tb + ((n - 1) % RING)] = o.t;
-        inner.n[j] = n;
+        tm[pb + P_N] = n;
         if (open !== undefined) {
           open.add(o, o.src, o.dport);
           if (n % 8 === 0) { const r = regularity(tm, tb, n); open.details.period_s = Math.round(r.mean / 1000); open.details.cv = Math.round(r.cv * 1000) / 1000; }
