@@ -13,7 +13,7 @@
  * does not say, a logged packet is taken as dropped, the common case for LOG rules
  * (gatewatch.action_inferred is then true).
  */
-import { GwEvent, markAction, newEvent, setTransport } from '../event';
+import { GwEvent, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { isoOf } from '../syslog/time';
@@ -130,6 +130,8 @@ interface PrefixInfo {
   vendor: string;
   product: string;
   rule?: string;
+  /** The prefix itself (a flat copy: the cache key). */
+  key: string;
 }
 const prefixCache = new Map<string, PrefixInfo>();
 
@@ -142,9 +144,10 @@ function prefixInfo(prefix: string): PrefixInfo {
   if (prefix.indexOf('[UFW ') >= 0) product = 'ufw';
   else if (prefix.indexOf('PVEFW') >= 0 || /\bpolicy (DROP|ACCEPT|REJECT):/.test(prefix)) product = 'proxmox-ve';
   else if (prefix.indexOf('DESCR="') >= 0 || /\[[A-Z_]+-(\d+|default)-[ADR]\]/.test(prefix)) { vendor = 'ubiquiti'; product = 'edgeos-unifi'; }
-  info = { action: a ?? 'deny', inferred: a === undefined, vendor, product, rule: ruleName(prefix) };
+  const key = flat(prefix);
+  info = { action: a ?? 'deny', inferred: a === undefined, vendor, product, rule: ruleName(prefix), key };
   if (prefixCache.size > 2000) prefixCache.clear();
-  prefixCache.set(flat(prefix), info);
+  prefixCache.set(key, info);
   return info;
 }
 
@@ -238,15 +241,19 @@ function shared(s: string): string {
  * protocols: the same few words on every line), so no new string is made for them.
  */
 function sameOrSlice(m: string, i: number, end: number, prev: string): string {
+  return sameAs(m, i, end, prev) ? prev : shared(m.slice(i, end));
+}
+
+/** m[i, end) is the text `prev`. */
+function sameAs(m: string, i: number, end: number, prev: string): boolean {
   const n = end - i;
-  if (n === prev.length) {
-    let k = 0;
-    while (k < n && m.charCodeAt(i + k) === prev.charCodeAt(k)) k++;
-    if (k === n) return prev;
-  }
-  return shared(m.slice(i, end));
+  if (n !== prev.length) return false;
+  let k = 0;
+  while (k < n && m.charCodeAt(i + k) === prev.charCodeAt(k)) k++;
+  return k === n;
 }
 let lastInIf = '', lastOutIf = '', lastProto = '', lastPrefix = '';
+let lastPrefixInfo: PrefixInfo | undefined;
 
 const macCache = new Map<string, string>();
 /**
@@ -264,7 +271,8 @@ function sourceMac(m: string, at: number, end: number): string | undefined {
     if (macCache.size > 1000) macCache.clear();
     macCache.set(flat(raw), v);
   }
-  lastMacRaw = flat(raw);
+  // Kept for the next line only (it may share the current line's memory until then).
+  lastMacRaw = raw;
   lastMac = v;
   return v;
 }
@@ -275,6 +283,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const seen = m === lastMessage;
   let kv = seen ? lastIn : findIn(m);
   let prefix = '';
+  let pi: PrefixInfo | undefined;
   if (kv < 0) {
     // A kernel line cut short by a relay: accept it only if what is left starts with a kernel field.
     if (h.appName !== 'kernel') return null;
@@ -286,7 +295,15 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (m.indexOf('OUT=') >= 0 || !(m.startsWith('PROTO=', kv) || m.indexOf(' PROTO=', kv) >= 0)) return null;
   } else if (kv > 0) {
     const ps = skipKernelStamp(m, 0);
-    prefix = ps < kv ? (lastPrefix = sameOrSlice(m, ps, kv, lastPrefix)) : '';
+    if (ps < kv) {
+      // The same prefix as the line before (one rule logging a stream): no new string, no lookup.
+      if (!sameAs(m, ps, kv, lastPrefix)) {
+        lastPrefixInfo = prefixInfo(m.slice(ps, kv));
+        lastPrefix = lastPrefixInfo.key;
+      }
+      pi = lastPrefixInfo;
+      prefix = lastPrefix;
+    }
   }
   // The kernel prints its fields in a fixed order (nf_log: IN OUT [PHYSIN PHYSOUT] MAC SRC DST LEN … TTL ID
   // [flags] PROTO …). Each is found with a native search for " KEY=" from where the previous one was,
@@ -373,10 +390,9 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (src !== undefined && srcIp === undefined) return null;
   if (dst !== undefined && dstIp === undefined) return null;
 
-  const pi = prefixInfo(prefix);
+  if (pi === undefined) pi = prefixInfo(prefix);
   const time = h.time ?? ctx.receivedMs;
   const ev = newEvent('gatewatch.netfilter', pi.vendor, pi.product, isoOf(time), pi.action);
-  markAction(ev, pi.action);
   if (h.hostname) ev.observer.hostname = shared(h.hostname);
   if (inIf) ev.observer.ingress = { interface: { name: inIf } };
   if (outIf) ev.observer.egress = { interface: { name: outIf } };
