@@ -144,21 +144,23 @@ export function newEvent(dataset: string, vendor: string, product: string, times
   };
 }
 
-const transportCache = new Map<string, string | undefined>();
+/** A transport as written by a vendor, normalised once: the name and its IANA number (bounded cache). */
+interface TransportInfo { t: string; n: string | undefined }
+const transportCache = new Map<string, TransportInfo | null>();
 
 /** Set network.transport and network.iana_number together. */
 export function setTransport(ev: GwEvent, raw: string | undefined): void {
   if (raw === undefined) return;
-  let t = transportCache.get(raw);
-  if (t === undefined && !transportCache.has(raw)) {
-    t = normaliseTransport(raw);
+  let info = transportCache.get(raw);
+  if (info === undefined) {
+    const t = normaliseTransport(raw);
+    info = t === undefined ? null : { t, n: Object.hasOwn(IANA, t) ? IANA[t] : undefined };
     if (transportCache.size > 512) transportCache.clear();
-    transportCache.set(raw, t);
+    transportCache.set(raw, info);
   }
-  if (t === undefined) return;
-  ev.network.transport = t;
-  const n = Object.hasOwn(IANA, t) ? IANA[t] : undefined;
-  if (n !== undefined) ev.network.iana_number = n;
+  if (info === null) return;
+  ev.network.transport = info.t;
+  if (info.n !== undefined) ev.network.iana_number = info.n;
 }
 
 const TYPE_START = Object.freeze(['connection', 'start', 'allowed']) as unknown as string[];

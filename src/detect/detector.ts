@@ -29,6 +29,8 @@ export interface IncidentKind {
 
 /** What an event must have for a detector to look at it (the engine skips the others). */
 export const NEEDS_PROFILE = 1, NEEDS_OUTBOUND_ALLOWED = 2, NEEDS_REPUTATION = 4;
+/** An inbound event with a source profile that the firewall allowed. */
+export const NEEDS_ALLOWED_PROFILE = 8;
 
 export interface Detector {
   /** Config section name. */
@@ -38,6 +40,12 @@ export interface Detector {
    * detector's own first lines would reject anyway, so skipping it changes nothing.
    */
   readonly needs?: number;
+  /**
+   * Destination ports this detector looks at (ports[p] === 1), when it looks at no others: events to
+   * other ports, and events without a port, are not given to it. Same rule as `needs`: only what
+   * the detector's first lines would reject anyway.
+   */
+  readonly ports?: Uint8Array;
   process(o: Obs, ctx: Ctx): void;
   /** Sizes of this detector's tables (stats, tests of the caps). */
   tables(): Record<string, number>;

@@ -13,7 +13,7 @@
 import type { GwEvent } from '../event';
 import type { Incident } from './incident';
 import { resolveConfig, validateConfig, type DetectConfig, type DetectOptions } from './config';
-import { NEEDS_OUTBOUND_ALLOWED, NEEDS_PROFILE, NEEDS_REPUTATION, type Ctx, type Detector, type IncidentKind } from './detector';
+import { NEEDS_ALLOWED_PROFILE, NEEDS_OUTBOUND_ALLOWED, NEEDS_PROFILE, NEEDS_REPUTATION, type Ctx, type Detector, type IncidentKind } from './detector';
 import { DETECTORS } from './detectors';
 import { OpenIncident, partyOf, type Description } from './incidents';
 import { flagBits, looksLikeReply, scanKind, type Obs } from './obs';
@@ -86,7 +86,13 @@ export class DetectEngine {
   readonly configProblems: string[];
   readonly stats: DetectStats;
   private readonly detectors: Detector[];
-  private readonly needs: number[];
+  /** The detectors' process functions (called with their detector: no lookup by name per event). */
+  private readonly procs: Array<Detector['process']>;
+  /** For each combination of NEEDS_* bits an event has, the detectors (bit i = detectors[i]) that want it. */
+  private readonly byNeeds: Int32Array;
+  /** For each destination port, the detectors that look at it; `noPortMask` for events without a plain port. */
+  private readonly byPort: Int32Array;
+  private readonly noPortMask: number;
   private readonly kinds = new Map<string, IncidentKind>();
   private readonly quietMs = new Map<string, number>();
   private readonly profiles: ProfileStore;
@@ -158,7 +164,21 @@ export class DetectEngine {
     this.quietMs.set('beacon', Math.max(q, cfg.beacon.maxIntervalS * 3000));
     this.quietMs.set('exposed-service', Math.max(q, 86400000));
     this.detectors = DETECTORS.filter((d) => (cfg as unknown as Record<string, { enabled?: boolean }>)[d.id]?.enabled !== false).map((d) => d.create(cfg));
-    this.needs = this.detectors.map((d) => d.needs ?? 0);
+    const ds = this.detectors;
+    if (ds.length > 31) throw new Error('at most 31 detectors');
+    this.procs = ds.map((d) => d.process);
+    this.byNeeds = new Int32Array(16);
+    for (let has = 0; has < 16; has++) {
+      for (let i = 0; i < ds.length; i++) if ((ds[i]!.needs ?? 0) === 0 || ((ds[i]!.needs ?? 0) & has) !== 0) this.byNeeds[has] |= 1 << i;
+    }
+    let noPort = 0;
+    for (let i = 0; i < ds.length; i++) if (ds[i]!.ports === undefined) noPort |= 1 << i;
+    this.noPortMask = noPort;
+    this.byPort = new Int32Array(65536).fill(noPort);
+    for (let i = 0; i < ds.length; i++) {
+      const ports = ds[i]!.ports;
+      if (ports !== undefined) for (let p = 0; p < 65536; p++) if (ports[p] === 1) this.byPort[p]! |= 1 << i;
+    }
     this.o = {
       ev: undefined as unknown as GwEvent, t: 0, observer: '', src: '', dst: '', sn: -1, dn: -1, sport: -1, dport: -1, transport: '',
       allowed: false, direction: 'inbound', flags: -1, tcpOptions: undefined, fullSyn: false, packets: 1, badSrc: undefined, badDst: undefined,
@@ -193,8 +213,9 @@ export class DetectEngine {
     o.t = t;
     o.src = src;
     o.dst = dst;
-    if (src !== this.lastSrc) { this.lastSrc = src; this.lastSn = src.indexOf(':') < 0 ? parseIPv4(src) : -1; }
-    if (dst !== this.lastDst) { this.lastDst = dst; this.lastDn = dst.indexOf(':') < 0 ? parseIPv4(dst) : -1; }
+    // (parseIPv4 gives -1 for anything with a ':' in it: no separate scan for IPv6)
+    if (src !== this.lastSrc) { this.lastSrc = src; this.lastSn = parseIPv4(src); }
+    if (dst !== this.lastDst) { this.lastDst = dst; this.lastDn = parseIPv4(dst); }
     o.sn = this.lastSn;
     o.dn = this.lastDn;
     const transport = ev.network?.transport ?? '';
@@ -279,10 +300,23 @@ export class DetectEngine {
       }
     }
     this.out = EMPTY;
-    const has = (ctx.profile !== null ? NEEDS_PROFILE : 0) | (o.allowed && dir === 'outbound' ? NEEDS_OUTBOUND_ALLOWED : 0)
+    const has = (ctx.profile !== null ? (o.allowed ? NEEDS_PROFILE | NEEDS_ALLOWED_PROFILE : NEEDS_PROFILE) : 0)
+      | (o.allowed && dir === 'outbound' ? NEEDS_OUTBOUND_ALLOWED : 0)
       | (o.badSrc !== undefined || o.badDst !== undefined ? NEEDS_REPUTATION : 0);
-    const ds = this.detectors, needs = this.needs;
-    for (let i = 0; i < ds.length; i++) if (needs[i] === 0 || (needs[i]! & has) !== 0) ds[i]!.process(o, ctx);
+    // Which detectors want this event: by its NEEDS_* bits and its port (a number that is not a whole
+    // 0-65535 goes to no port-limited detector, as they reject it; anything else, hostile input, to all).
+    const dp = o.dport;
+    const pm = typeof dp === 'number'
+      ? (dp >= 0 && dp < 65536 && Math.floor(dp) === dp ? this.byPort[dp]! : this.noPortMask)
+      : -1;
+    let run = this.byNeeds[has]! & pm;
+    const ds = this.detectors, procs = this.procs;
+    // (lowest bit first: the detectors' order)
+    while (run !== 0) {
+      const i = 31 - Math.clz32(run & -run);
+      run &= run - 1;
+      procs[i]!.call(ds[i], o, ctx);
+    }
     if (this.pending.length) {
       if (this.out === EMPTY) this.out = [];
       this.out.push(...this.pending);

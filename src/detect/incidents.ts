@@ -11,6 +11,9 @@ export const MAX_VICTIMS = 32;
 export const MAX_PORTS_PER_VICTIM = 32;
 export const MAX_PORTS = 64;
 
+/** topPorts' sort keys (one engine at a time runs on a thread: no sharing problem). */
+const TOP_SCRATCH = new Float64Array(MAX_PORTS);
+
 /** What a detector says about one of its incidents when it is sent. */
 export interface Description {
   /** 0–100 before the engine's repeat-offence bonus. */
@@ -114,22 +117,31 @@ export class OpenIncident implements Clocked {
 
   /** Ports, most frequent first. */
   topPorts(): number[] {
-    // One number per port, count down then port up, sorted as numbers (no comparator, no pairs);
-    // anything that is not a plain port and count (hostile input) takes the general sort.
-    const n = this.ports.size, keys = new Float64Array(n);
-    let i = 0;
-    for (const [port, c] of this.ports) {
-      if (!(port >= 0 && port < 65536 && Math.floor(port) === port && c >= 0 && c < 2 ** 36 && Math.floor(c) === c)) {
-        return [...this.ports.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map((e) => e[0]);
+    // One number per port, count down then port up (port - count * 65536: exact below 2^52), insertion-sorted
+    // in a reused scratch array (at most MAX_PORTS of them: no allocation but the result); anything that is
+    // not a plain port and count (hostile input), or more of them, takes the general sort.
+    const n = this.ports.size;
+    if (n <= TOP_SCRATCH.length) {
+      const keys = TOP_SCRATCH;
+      let i = 0;
+      for (const [port, c] of this.ports) {
+        if (!(port >= 0 && port < 65536 && Math.floor(port) === port && c >= 0 && c < 2 ** 36 && Math.floor(c) === c)) return this.topPortsSlow();
+        const k = port - c * 65536;
+        let j = i++;
+        while (j > 0 && keys[j - 1]! > k) { keys[j] = keys[j - 1]!; j--; }
+        keys[j] = k;
       }
-      keys[i++] = port - c * 65536;
+      const out = new Array<number>(n);
+      // (k / 65536 is exact; its floor is -count since 0 <= port < 65536)
+      for (let j = 0; j < n; j++) { const k = keys[j]!; out[j] = k - Math.floor(k / 65536) * 65536; }
+      return out;
     }
-    keys.sort();
-    const out = new Array<number>(n);
-    for (let j = 0; j < n; j++) out[j] = ((keys[j]! % 65536) + 65536) % 65536;
-    return out;
+    return this.topPortsSlow();
   }
 
+  private topPortsSlow(): number[] {
+    return [...this.ports.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map((e) => e[0]);
+  }
 
   private iso(k: number, ms: number): string {
     if (this.isoMs[k] !== ms) { this.isoMs[k] = ms; this.isoText[k] = isoOfMs(ms); }
@@ -154,7 +166,7 @@ export class OpenIncident implements Clocked {
       score,
       confidence: d.confidence,
       attacker: { ...this.attacker },
-      victims: this.victims.map((v) => ({ ip: v.ip, ports: [...v.ports].sort((a, b) => a - b), count: v.count })),
+      victims: this.victims.map((v) => ({ ip: v.ip, ports: sortedCopy(v.ports), count: v.count })),
       first_seen: this.iso(0, this.first),
       last_seen: this.iso(1, this.last),
       event_count: this.events,
@@ -178,7 +190,20 @@ export class OpenIncident implements Clocked {
 /** Details are copied so a sent incident never changes under its receiver. */
 function copyDetails(d: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(d)) out[k] = Array.isArray(v) ? [...v] : v;
+  const keys = Object.keys(d);
+  for (let i = 0; i < keys.length; i++) { const k = keys[i]!, v = d[k]; out[k] = Array.isArray(v) ? v.slice() : v; }
+  return out;
+}
+
+/** A copy of a victim's ports in ascending order (short lists, already almost sorted: insertion sort). */
+function sortedCopy(ps: number[]): number[] {
+  const out = ps.slice();
+  for (let i = 1; i < out.length; i++) {
+    const x = out[i]!;
+    let j = i;
+    while (j > 0 && out[j - 1]! > x) { out[j] = out[j - 1]!; j--; }
+    out[j] = x;
+  }
   return out;
 }
 

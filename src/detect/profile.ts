@@ -33,7 +33,7 @@ const REC_F64 = 24;
 const REC_I32 = 48;
 const F_FIRST = 0, F_LAST = 1, F_LEVELT = 2, F_LEVEL = 3, F_RATESTART = 4; // int32 words 0-9
 const I_EVENTS = 10, I_ALLOWED = 11, I_HOST0COUNT = 12, I_NPORTS = 13, I_FLAGS = 14, I_HOST0N = 15;
-const I_HOT = 16, I_PROTOBITS = 17, I_KINDS = 18; // 9 kinds: 18-26
+const I_PROTOBITS = 17, I_KINDS = 18; // 9 kinds: 18-26 (word 16 unused: the recently-used bits live in `hot`)
 const I_SYNNOOPT = 27, I_SYN23 = 28, I_SYN2323 = 29, I_RATECOUNT = 30, I_AUX = 31;
 /** The first INLINE_PORTS distinct destination ports, in order (then a DistinctInts takes over). */
 const I_PORTS = 32, INLINE_PORTS = 4;
@@ -70,6 +70,11 @@ export class ProfileStore {
   private hand = 0;
   private readonly v6: BoundedMap<V6Entry>;
   private readonly free: Int32Array;
+  /**
+   * CLOCK's recently-used bit per slot, one byte each apart from the records: the eviction hand reads it
+   * for slot after slot, and a compact array stays in cache where a walk over the records would miss.
+   */
+  private readonly hot: Uint8Array;
   private nFree: number;
   evicted = 0;
 
@@ -95,6 +100,7 @@ export class ProfileStore {
     this.floodInc = new Array<OpenIncident | null>(slots).fill(null);
     this.auth = new Array<unknown>(slots).fill(null);
     this.free = new Int32Array(slots);
+    this.hot = new Uint8Array(slots);
     this.nFree = slots;
     for (let i = 0; i < slots; i++) this.free[i] = slots - 1 - i;
   }
@@ -112,7 +118,7 @@ export class ProfileStore {
     let i = Math.imul(n, 0x9e3779b1) >>> this.shift;
     for (;;) {
       const k = tab[2 * i]!;
-      if (k === key) { const s = tab[2 * i + 1]!; this.i32[s * REC_I32 + I_HOT] = 1; return s; }
+      if (k === key) { const s = tab[2 * i + 1]!; this.hot[s] = 1; return s; }
       if (k === 0) return -1;
       i = (i + 1) & mask;
     }
@@ -149,7 +155,7 @@ export class ProfileStore {
     const s = this.free[--this.nFree]!;
     const b = s * REC_I32;
     this.i32.fill(0, b, b + REC_I32);
-    this.i32[b + I_HOT] = 1;
+    this.hot[s] = 1;
     this.ip[s] = own(ip);
     return s;
   }
@@ -172,13 +178,13 @@ export class ProfileStore {
   }
 
   private evictOne(): void {
-    const tab = this.tab, mask = this.mask, i32 = this.i32;
+    const tab = this.tab, mask = this.mask, hot = this.hot;
     for (let guard = 0; guard < 4 * (mask + 1); guard++) {
       const i = this.hand;
       this.hand = (i + 1) & mask;
       if (tab[2 * i] === 0) continue;
-      const h = tab[2 * i + 1]! * REC_I32 + I_HOT;
-      if (i32[h] !== 0) { i32[h] = 0; continue; }
+      const h = tab[2 * i + 1]!;
+      if (hot[h] !== 0) { hot[h] = 0; continue; }
       this.removeAt(i);
       this.evicted++;
       return;

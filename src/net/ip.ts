@@ -133,7 +133,9 @@ export type IpVersion = 4 | 6;
  */
 export function canonicalIp(s: string | undefined): string | undefined {
   if (s === undefined || s.length === 0) return undefined;
-  if (s.indexOf(':') < 0) return parseIPv4(s) >= 0 ? s : undefined;
+  // IPv4 first, without a search for ':' (parseIPv4 stops at the first character it does not expect).
+  if (parseIPv4(s) >= 0) return s;
+  if (s.indexOf(':') < 0) return undefined;
   const g = parseIPv6(s);
   return g ? formatIPv6(g) : undefined;
 }

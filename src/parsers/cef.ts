@@ -282,6 +282,8 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const ev = buildEvent('cef', vendor, product, h, ctx, f);
   if (ev && pan === 'alert') ev.event.kind = 'alert';
   if (ev && fields[5]) ev.gatewatch!.name = fields[5].length > 128 ? fields[5].slice(0, 128) : fields[5];
+  // F5 ASM (web application firewall) and PSM (FTP/SMTP security) judge content inside a connection.
+  if (ev && vendor === 'f5' && (product === 'ASM' || product === 'PSM')) ev.event.kind = 'alert';
   return ev;
 }
 

@@ -22,9 +22,12 @@
  * (connection id, per firewall), else the side that is not on a well-known port (< 1024), else the
  * "for" side; 302021 (Teardown ICMP): the side printing a non-zero ICMP identifier ("faddr A/0 … laddr
  * B/7") sent the echo request. Built events have event.type "start", Teardown events "end".
- * ICMP never gets ports (the identifier or 0 printed after the address is not a port); the type and
- * code go to gatewatch.icmp. An endpoint the ASA printed as a name ("dmz:OCSP_Server/5678") keeps its
- * port and has no address. 313005 also gives the flow its ICMP error is about (gatewatch.icmp_original).
+ * ICMP keeps the number the ASA prints where a port would be ("faddr A/1234", "inside/192.0.2.1(8)",
+ * FTD SrcPort/DstPort) in source.port/destination.port exactly as written, as Elastic's integration
+ * does; the type and code also go to gatewatch.icmp. An endpoint the ASA printed as a name
+ * ("dmz:OCSP_Server/5678") keeps its port and has no address. 313005 also gives the flow its ICMP
+ * error is about (gatewatch.icmp_original), and the ports printed there go to the event's endpoint
+ * with the same address.
  */
 import { GwEvent, markAction, markSession, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
@@ -139,11 +142,21 @@ export function parseEpLoose(tok: string | undefined): LooseEp | undefined {
   return { iface, port };
 }
 
-const PROTOS = new Set(['tcp', 'udp', 'icmp', 'icmp6', 'ipv6-icmp', 'gre', 'esp', 'ah', 'sctp', 'igmp', 'ip', 'pim', 'ospf', 'eigrp']);
+/** tcp udp icmp icmp6 ipv6-icmp gre esp ah sctp igmp ip pim ospf eigrp: compared by length, no hashing of the word. */
+function isProto(l: string): boolean {
+  switch (l.length) {
+    case 2: return l === 'ah' || l === 'ip';
+    case 3: return l === 'tcp' || l === 'udp' || l === 'gre' || l === 'esp' || l === 'pim';
+    case 4: return l === 'icmp' || l === 'sctp' || l === 'igmp' || l === 'ospf';
+    case 5: return l === 'icmp6' || l === 'eigrp';
+    case 9: return l === 'ipv6-icmp';
+    default: return false;
+  }
+}
 
 function protoOf(w: string): string | undefined {
   const l = w.toLowerCase();
-  if (PROTOS.has(l)) return l === 'ip' ? '' : l;
+  if (isProto(l)) return l === 'ip' ? '' : l;
   if (l.length > 0 && l.length <= 3 && l.charCodeAt(0) >= 48 && l.charCodeAt(0) <= 57) return l;
   return undefined;
 }
@@ -201,8 +214,26 @@ function teardownIsOutbound(host: string, conn: string | undefined, first: Loose
   return a !== undefined && b !== undefined && a > 0 && a < 1024 && b >= 1024;
 }
 
-const SRC_WORDS = new Set(['from', 'for', 'src', 'faddr', 'SRC', 'flow']);
-const DST_WORDS = new Set(['to', 'dst', 'laddr', 'DEST', 'dest']);
+/** from for src faddr SRC flow: the word before a source (compared by length, every word of a line is asked). */
+function isSrcWord(x: string): boolean {
+  switch (x.length) {
+    case 3: return x === 'for' || x === 'src' || x === 'SRC';
+    case 4: return x === 'from' || x === 'flow';
+    case 5: return x === 'faddr';
+    default: return false;
+  }
+}
+
+/** to dst laddr DEST dest: the word before a destination. */
+function isDstWord(x: string): boolean {
+  switch (x.length) {
+    case 2: return x === 'to';
+    case 3: return x === 'dst';
+    case 4: return x === 'DEST' || x === 'dest';
+    case 5: return x === 'laddr';
+    default: return false;
+  }
+}
 
 function words(s: string, max = 64): string[] {
   const out: string[] = [];
@@ -252,8 +283,9 @@ function finish(ev: GwEvent): GwEvent {
   return ev;
 }
 
+/** Transports whose numbers in port positions are kept as written (ICMP's identifier/type too). */
 function hasPorts(t: string | undefined): boolean {
-  return t === 'tcp' || t === 'udp' || t === 'sctp';
+  return t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'icmp' || t === 'ipv6-icmp';
 }
 
 /** 106100: access-list NAME permitted|denied|est-allowed proto if/ip(port) -> if/ip(port) hit-cnt N … */
@@ -380,13 +412,17 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: string, action: Action, w: string[]): GwEvent | null {
   let proto: string | undefined;
   let si = -1;
+  let src: Ep | undefined;
   for (let k = 0; k < w.length && k < 24; k++) {
     const x = w[k]!;
-    if (SRC_WORDS.has(x)) {
+    if (isSrcWord(x)) {
       const ep = parseEp(w[k + 1]);
-      if (ep) { si = k + 1; break; }
+      if (ep) { si = k + 1; src = ep; break; }
       // "from laddr 10.0.0.1" (313004)
-      if (w[k + 1] === 'laddr' && parseEp(w[k + 2])) { si = k + 2; break; }
+      if (w[k + 1] === 'laddr') {
+        const ep2 = parseEp(w[k + 2]);
+        if (ep2) { si = k + 2; src = ep2; break; }
+      }
       continue;
     }
     if (proto === undefined) {
@@ -396,11 +432,10 @@ function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: s
     }
   }
   if (si < 0) return null;
-  const src = parseEp(w[si]);
   let dst: LooseEp | undefined;
   let di = -1;
   for (let k = si + 1; k < w.length && k < si + 12; k++) {
-    if (DST_WORDS.has(w[k]!)) {
+    if (isDstWord(w[k]!)) {
       // 302020: "gaddr X laddr Y"; skip to laddr when it follows.
       dst = parseEp(w[k + 1]);
       if (dst) { di = k + 1; break; }
@@ -409,7 +444,7 @@ function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: s
   if (di < 0) {
     // The other side logged as a name ("to dmz:OCSP_Server/5678"): keep its port, never guess an address.
     for (let k = si + 1; k < w.length && k < si + 12; k++) {
-      if (DST_WORDS.has(w[k]!)) {
+      if (isDstWord(w[k]!)) {
         dst = parseEpLoose(w[k + 1]);
         if (dst) { di = k + 1; break; }
       }
@@ -466,7 +501,10 @@ function parseGeneric(h: SyslogHeader, ctx: ParseContext, product: string, id: s
     } else if (x === 'payload:' && w[k - 1] === 'IP' && id === '313005') {
       // "Original IP payload: udp src A/53 dst B/10872." — the flow the ICMP error is about.
       const orig = originalPayload(w, k + 1);
-      if (orig) (ev.gatewatch ??= {}).icmp_original = orig;
+      if (orig) {
+        (ev.gatewatch ??= {}).icmp_original = orig;
+        portsFromOriginal(ev, orig);
+      }
       break;
     } else if (x === 'interface' && w[k - 1] === 'on' && !ev.observer.ingress) {
       const nm = stripPunct(w[k + 1]);
@@ -487,6 +525,20 @@ function originalPayload(w: string[], k: number): Record<string, unknown> | unde
   out.source = s.port === undefined ? { ip: s.ip } : { ip: s.ip, port: s.port };
   out.destination = d.port === undefined ? { ip: d.ip } : { ip: d.ip, port: d.port };
   return out;
+}
+
+/**
+ * 313005 prints ports only inside the original packet; each goes to the event's endpoint with the same
+ * address (an ICMP error usually travels back, so the original destination is often the event's source).
+ */
+function portsFromOriginal(ev: GwEvent, orig: Record<string, unknown>): void {
+  const os = orig.source as LooseEp, od = orig.destination as LooseEp;
+  for (const side of ['source', 'destination'] as const) {
+    const ip = ev[side].ip;
+    if (ip === undefined || ev[side].port !== undefined) continue;
+    const p = os.ip === ip ? os.port : od.ip === ip ? od.port : undefined;
+    if (p !== undefined) ev[side].port = p;
+  }
 }
 
 function stripPunct(s: string | undefined): string | undefined {

@@ -68,6 +68,22 @@ const WANT = new Set(['action', 'app', 'attack', 'cat', 'date', 'devname', 'dst'
 
 const SLOTS = keySlots(WANT);
 
+/**
+ * The record the pairs are read into: every wanted key present from the start (undefined until read),
+ * so each line's record has one fixed shape instead of a dictionary that grows and rehashes.
+ */
+function newRecord(): Record<string, string> {
+  return {
+    action: undefined, app: undefined, attack: undefined, cat: undefined, date: undefined, devname: undefined,
+    dst: undefined, dst_port: undefined, dstintf: undefined, dstip: undefined, dstport: undefined, duration: undefined,
+    eventtime: undefined, logid: undefined, policyid: undefined, policyname: undefined, proto: undefined,
+    rcvdbyte: undefined, rcvdpkt: undefined, rt: undefined, sentbyte: undefined, sentpkt: undefined, service: undefined,
+    src: undefined, src_port: undefined, srcintf: undefined, srcip: undefined, srcmac: undefined, srcport: undefined,
+    subtype: undefined, time: undefined, tranip: undefined, tranport: undefined, transip: undefined, transport: undefined,
+    type: undefined, tz: undefined,
+  } as unknown as Record<string, string>;
+}
+
 /** key=value pairs separated by spaces or commas; values "quoted", ""doubled"" or bare. */
 function scanPairs(s: string, start: number, out: Record<string, string>, maxPairs = 256): void {
   const n = s.length;
@@ -178,7 +194,7 @@ function epochMs(s: string | undefined): number | undefined {
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = h.message;
-  const kv: Record<string, string> = Object.create(null);
+  const kv = newRecord();
   let type: string | undefined;
   let subtype: string | undefined;
   const c0 = m.charCodeAt(0);

@@ -13,7 +13,7 @@
  * does not say, a logged packet is taken as dropped, the common case for LOG rules
  * (gatewatch.action_inferred is then true).
  */
-import { GwEvent, markAction, newEvent, setTransport } from '../event';
+import { GwEvent, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { isoOf } from '../syslog/time';
@@ -130,6 +130,8 @@ interface PrefixInfo {
   vendor: string;
   product: string;
   rule?: string;
+  /** The prefix itself (a flat copy: the cache key). */
+  key: string;
 }
 const prefixCache = new Map<string, PrefixInfo>();
 
@@ -142,9 +144,10 @@ function prefixInfo(prefix: string): PrefixInfo {
   if (prefix.indexOf('[UFW ') >= 0) product = 'ufw';
   else if (prefix.indexOf('PVEFW') >= 0 || /\bpolicy (DROP|ACCEPT|REJECT):/.test(prefix)) product = 'proxmox-ve';
   else if (prefix.indexOf('DESCR="') >= 0 || /\[[A-Z_]+-(\d+|default)-[ADR]\]/.test(prefix)) { vendor = 'ubiquiti'; product = 'edgeos-unifi'; }
-  info = { action: a ?? 'deny', inferred: a === undefined, vendor, product, rule: ruleName(prefix) };
+  const key = flat(prefix);
+  info = { action: a ?? 'deny', inferred: a === undefined, vendor, product, rule: ruleName(prefix), key };
   if (prefixCache.size > 2000) prefixCache.clear();
-  prefixCache.set(flat(prefix), info);
+  prefixCache.set(key, info);
   return info;
 }
 
@@ -238,15 +241,19 @@ function shared(s: string): string {
  * protocols: the same few words on every line), so no new string is made for them.
  */
 function sameOrSlice(m: string, i: number, end: number, prev: string): string {
+  return sameAs(m, i, end, prev) ? prev : shared(m.slice(i, end));
+}
+
+/** m[i, end) is the text `prev`. */
+function sameAs(m: string, i: number, end: number, prev: string): boolean {
   const n = end - i;
-  if (n === prev.length) {
-    let k = 0;
-    while (k < n && m.charCodeAt(i + k) === prev.charCodeAt(k)) k++;
-    if (k === n) return prev;
-  }
-  return shared(m.slice(i, end));
+  if (n !== prev.length) return false;
+  let k = 0;
+  while (k < n && m.charCodeAt(i + k) === prev.charCodeAt(k)) k++;
+  return k === n;
 }
 let lastInIf = '', lastOutIf = '', lastProto = '', lastPrefix = '';
+let lastPrefixInfo: PrefixInfo | undefined;
 
 const macCache = new Map<string, string>();
 /**
@@ -264,17 +271,36 @@ function sourceMac(m: string, at: number, end: number): string | undefined {
     if (macCache.size > 1000) macCache.clear();
     macCache.set(flat(raw), v);
   }
-  lastMacRaw = flat(raw);
+  // Kept for the next line only (it may share the current line's memory until then).
+  lastMacRaw = raw;
   lastMac = v;
   return v;
 }
 let lastMacRaw = '\n', lastMac = '';
+
+/**
+ * The kernel's fields up to PROTO= in the layout nf_log writes (IPv4 or IPv6), anchored at IN=. Every
+ * token is a literal key and a value without spaces, so it cannot backtrack beyond one token. Groups:
+ * 1 IN, 2 OUT, 3 MAC, 4 SRC, 5 DST, 6 LEN, 7 TTL, 8 HOPLIMIT, 9 PROTO.
+ */
+const HEAD = /IN=([^ ]*) OUT=([^ ]*) (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC=([^ ]*) )?SRC=([^ ]*) DST=([^ ]*) LEN=([^ ]*) (?:TOS=[^ ]* PREC=[^ ]* TTL=([^ ]*) ID=[^ ]*(?: CE| DF| MF)*|TC=[^ ]* HOPLIMIT=([^ ]*) FLOWLBL=[^ ]*) PROTO=([^ ]*)/y;
+/**
+ * What directly follows PROTO=: ports (then, for TCP, the flags between RES= and URGP=, at most 15 words
+ * as the search reads them), or ICMP type and code. Groups: 1 SPT, 2 DPT, 3 flags, 4 TYPE, 5 CODE.
+ */
+const TAIL = / SPT=([^ ]*) DPT=([^ ]*)(?: SEQ=[^ ]* ACK=[^ ]*)?(?: WINDOW=[^ ]* RES=[^ ]*((?: [A-Z]{3}){0,15}) URGP=[^ ]*)?| TYPE=([^ ]*) CODE=([^ ]*)/y;
+
+/** `s` (a value just read), or `prev` when it is the same text, so repeated values share one string. */
+function sameText(s: string, prev: string): string {
+  return s === prev ? prev : shared(s);
+}
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = kernelWindow(h.message);
   const seen = m === lastMessage;
   let kv = seen ? lastIn : findIn(m);
   let prefix = '';
+  let pi: PrefixInfo | undefined;
   if (kv < 0) {
     // A kernel line cut short by a relay: accept it only if what is left starts with a kernel field.
     if (h.appName !== 'kernel') return null;
@@ -286,60 +312,126 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (m.indexOf('OUT=') >= 0 || !(m.startsWith('PROTO=', kv) || m.indexOf(' PROTO=', kv) >= 0)) return null;
   } else if (kv > 0) {
     const ps = skipKernelStamp(m, 0);
-    prefix = ps < kv ? (lastPrefix = sameOrSlice(m, ps, kv, lastPrefix)) : '';
+    if (ps < kv) {
+      // The same prefix as the line before (one rule logging a stream): no new string, no lookup.
+      if (!sameAs(m, ps, kv, lastPrefix)) {
+        lastPrefixInfo = prefixInfo(m.slice(ps, kv));
+        lastPrefix = lastPrefixInfo.key;
+      }
+      pi = lastPrefixInfo;
+      prefix = lastPrefix;
+    }
   }
   // The kernel prints its fields in a fixed order (nf_log: IN OUT [PHYSIN PHYSOUT] MAC SRC DST LEN … TTL ID
-  // [flags] PROTO …). Each is found with a native search for " KEY=" from where the previous one was,
-  // so each is read from its own place, the scan is linear, and absent fields are simply skipped.
+  // [flags] PROTO …). A line in exactly that layout is read by one anchored regular expression (HEAD);
+  // any other is read by a native search for " KEY=" from where the previous key was, so each field is
+  // read from its own place, the scan is linear, and absent fields are simply skipped. HEAD is used only
+  // where it finds the very tokens the searches would: every token it passes over is named, so no key
+  // can hide between two it reads, and a key it finds absent (MAC=, TTL=) must not come later either.
   const n = m.length;
-  let inIf: string | undefined;
-  if (m.startsWith('IN=', kv)) inIf = lastInIf = sameOrSlice(m, kv + 3, tokenEnd(m, kv + 3), lastInIf);
+  let inIf: string | undefined, outIf: string | undefined, src: string | undefined, dst: string | undefined;
+  let proto: string | undefined;
+  let macS = m, macAt = -1, macEnd = -1, len = -1, ttl = -1, ipv6 = false, sawProto = false, protoEnd = kv;
   let pos = kv;
-  let p = m.indexOf(' OUT=', pos);
-  if (p < 0 && m.startsWith('OUT=', kv)) p = kv - 1;
-  const outIf = p >= 0 ? (lastOutIf = sameOrSlice(m, p + 5, tokenEnd(m, p + 5), lastOutIf)) : undefined;
-  if (p >= 0) pos = p;
-  p = m.indexOf(' MAC=', pos);
-  const macAt = p >= 0 ? p + 5 : -1;
-  const macEnd = p >= 0 ? tokenEnd(m, macAt) : -1;
-  if (p >= 0) pos = p;
-  p = m.indexOf(' SRC=', pos);
-  // A truncated kernel line may start at SRC=/TTL=/PROTO=.
-  if (p < 0 && m.startsWith('SRC=', kv)) p = kv - 1;
-  const src = p >= 0 ? valueAt(m, p + 5) : undefined;
-  if (p >= 0) pos = p;
-  p = m.indexOf(' DST=', pos);
-  const dst = p >= 0 ? valueAt(m, p + 5) : undefined;
-  if (p >= 0) pos = p;
-  p = m.indexOf(' LEN=', pos);
-  const len = p >= 0 ? intAt(m, p + 5, tokenEnd(m, p + 5)) : -1;
-  if (p >= 0) pos = p;
-  let ipv6 = false;
-  let ttl = -1;
-  p = m.indexOf(' TTL=', pos);
-  if (p >= 0) { ttl = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; }
-  else if (m.startsWith('TTL=', kv)) ttl = intAt(m, kv + 4, tokenEnd(m, kv + 4));
-  else {
-    p = m.indexOf(' HOPLIMIT=', pos);
-    if (p >= 0) { ttl = intAt(m, p + 10, tokenEnd(m, p + 10)); ipv6 = true; pos = p; }
+  let head: RegExpExecArray | null = null;
+  if (m.startsWith('IN=', kv)) {
+    HEAD.lastIndex = kv;
+    head = HEAD.exec(m);
+    if (head !== null && ((head[3] === undefined && m.indexOf(' MAC=', kv) >= 0)
+      || (head[7] === undefined && m.indexOf(' TTL=', kv) >= 0))) head = null;
   }
-  // detect() found the first " PROTO=" of this message: when it is at or after pos it is the one.
-  p = seen && lastProtoAt >= pos ? lastProtoAt : m.indexOf(' PROTO=', pos);
-  if (p < 0 && m.startsWith('PROTO=', kv)) p = kv - 1;
-  const sawProto = p >= 0;
-  const protoEnd = sawProto ? tokenEnd(m, p + 7) : pos;
-  const proto = sawProto ? (lastProto = sameOrSlice(m, p + 7, protoEnd, lastProto)) : undefined;
+  if (head !== null) {
+    inIf = lastInIf = sameText(head[1]!, lastInIf);
+    outIf = lastOutIf = sameText(head[2]!, lastOutIf);
+    const mac = head[3];
+    if (mac !== undefined) { macS = mac; macAt = 0; macEnd = mac.length; }
+    src = head[4]!;
+    dst = head[5]!;
+    len = intAt(head[6]!, 0, head[6]!.length);
+    const t4 = head[7];
+    if (t4 !== undefined) ttl = intAt(t4, 0, t4.length);
+    else { const t6 = head[8]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
+    proto = lastProto = sameText(head[9]!, lastProto);
+    sawProto = true;
+    protoEnd = HEAD.lastIndex;
+  } else {
+    if (m.startsWith('IN=', kv)) inIf = lastInIf = sameOrSlice(m, kv + 3, tokenEnd(m, kv + 3), lastInIf);
+    let p = m.indexOf(' OUT=', pos);
+    if (p < 0 && m.startsWith('OUT=', kv)) p = kv - 1;
+    outIf = p >= 0 ? (lastOutIf = sameOrSlice(m, p + 5, tokenEnd(m, p + 5), lastOutIf)) : undefined;
+    if (p >= 0) pos = p;
+    p = m.indexOf(' MAC=', pos);
+    macAt = p >= 0 ? p + 5 : -1;
+    macEnd = p >= 0 ? tokenEnd(m, macAt) : -1;
+    if (p >= 0) pos = p;
+    p = m.indexOf(' SRC=', pos);
+    // A truncated kernel line may start at SRC=/TTL=/PROTO=.
+    if (p < 0 && m.startsWith('SRC=', kv)) p = kv - 1;
+    src = p >= 0 ? valueAt(m, p + 5) : undefined;
+    if (p >= 0) pos = p;
+    p = m.indexOf(' DST=', pos);
+    dst = p >= 0 ? valueAt(m, p + 5) : undefined;
+    if (p >= 0) pos = p;
+    p = m.indexOf(' LEN=', pos);
+    len = p >= 0 ? intAt(m, p + 5, tokenEnd(m, p + 5)) : -1;
+    if (p >= 0) pos = p;
+    p = m.indexOf(' TTL=', pos);
+    if (p >= 0) { ttl = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; }
+    else if (m.startsWith('TTL=', kv)) ttl = intAt(m, kv + 4, tokenEnd(m, kv + 4));
+    else {
+      p = m.indexOf(' HOPLIMIT=', pos);
+      if (p >= 0) { ttl = intAt(m, p + 10, tokenEnd(m, p + 10)); ipv6 = true; pos = p; }
+    }
+    // detect() found the first " PROTO=" of this message: when it is at or after pos it is the one.
+    p = seen && lastProtoAt >= pos ? lastProtoAt : m.indexOf(' PROTO=', pos);
+    if (p < 0 && m.startsWith('PROTO=', kv)) p = kv - 1;
+    sawProto = p >= 0;
+    protoEnd = sawProto ? tokenEnd(m, p + 7) : pos;
+    proto = sawProto ? (lastProto = sameOrSlice(m, p + 7, protoEnd, lastProto)) : undefined;
+  }
   // Flags sit between the ID= and PROTO= tokens only for the IP header (DF, CE, MF); TCP flags come
-  // after the TCP fields. ICMP errors quote the offending packet after "[": stop there.
-  let end = m.indexOf(' [', protoEnd);
-  if (end < 0) end = n;
+  // after the TCP fields. ICMP errors quote the offending packet after "[": the fields read stop there
+  // (end, looked up only when needed: TAIL reads tokens that directly follow PROTO=, all before any "[").
+  let end = -1;
   let spt = -1, dpt = -1, icmpType = -1, icmpCode = -1, flagMask = 0, hasOpt = false;
   if (sawProto) {
-    p = m.indexOf(' SPT=', protoEnd);
-    if (p >= 0 && p < end) { spt = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; } else pos = protoEnd;
-    p = m.indexOf(' DPT=', pos);
-    if (p >= 0 && p < end) { dpt = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; }
-    if (proto === 'TCP' || proto === 'tcp') {
+    TAIL.lastIndex = protoEnd;
+    const tail = TAIL.exec(m);
+    const isTcp = proto === 'TCP' || proto === 'tcp';
+    const isIcmp = !isTcp && (proto === 'ICMP' || proto === 'ICMPv6' || proto === 'icmp' || proto === 'ipv6-icmp');
+    let p: number;
+    if (tail !== null && tail[1] !== undefined) {
+      spt = intAt(tail[1], 0, tail[1].length);
+      dpt = intAt(tail[2]!, 0, tail[2]!.length);
+      // The search would have stopped at DPT= (" SPT=" + value + " DPT=").
+      pos = protoEnd + 5 + tail[1].length;
+    } else if (tail !== null && isIcmp) {
+      // PROTO=ICMP TYPE= CODE=: the ports are not read for ICMP.
+      pos = protoEnd;
+    } else {
+      end = m.indexOf(' [', protoEnd);
+      if (end < 0) end = n;
+      p = m.indexOf(' SPT=', protoEnd);
+      if (p >= 0 && p < end) { spt = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; } else pos = protoEnd;
+      p = m.indexOf(' DPT=', pos);
+      if (p >= 0 && p < end) { dpt = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; }
+    }
+    if (isTcp && tail !== null && tail[3] !== undefined) {
+      // RES= flags… URGP= as the kernel writes them: the flags are the 3-letter words in between.
+      const fl = tail[3];
+      for (let k = 1; k < fl.length; k += 4) {
+        const f = flagAt(fl, k);
+        if (f) flagMask |= f;
+        else if (fl.charCodeAt(k) === 79 && fl.charCodeAt(k + 1) === 80 && fl.charCodeAt(k + 2) === 84) hasOpt = true; // OPT
+      }
+      const o = m.indexOf(' OPT (', TAIL.lastIndex);
+      if (o >= 0) {
+        end = m.indexOf(' [', protoEnd);
+        if (end < 0) end = n;
+        if (o < end) hasOpt = true;
+      }
+    } else if (isTcp) {
+      if (end < 0) { end = m.indexOf(' [', protoEnd); if (end < 0) end = n; }
       // Bare words after the TCP fields: SYN ACK … and OPT (…) when --log-tcp-options is on.
       let i = m.indexOf(' RES=', pos);
       i = i >= 0 && i < end ? tokenEnd(m, i + 5) : tokenEnd(m, pos + 1);
@@ -360,11 +452,17 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
         }
         i = te;
       }
-    } else if (proto === 'ICMP' || proto === 'ICMPv6' || proto === 'icmp' || proto === 'ipv6-icmp') {
-      p = m.indexOf(' TYPE=', protoEnd);
-      if (p >= 0 && p < end) { icmpType = intAt(m, p + 6, tokenEnd(m, p + 6)); pos = p; }
-      p = m.indexOf(' CODE=', pos);
-      if (p >= 0 && p < end) icmpCode = intAt(m, p + 6, tokenEnd(m, p + 6));
+    } else if (isIcmp) {
+      if (tail !== null && tail[4] !== undefined) {
+        icmpType = intAt(tail[4], 0, tail[4].length);
+        icmpCode = intAt(tail[5]!, 0, tail[5]!.length);
+      } else {
+        if (end < 0) { end = m.indexOf(' [', protoEnd); if (end < 0) end = n; }
+        p = m.indexOf(' TYPE=', protoEnd);
+        if (p >= 0 && p < end) { icmpType = intAt(m, p + 6, tokenEnd(m, p + 6)); pos = p; }
+        p = m.indexOf(' CODE=', pos);
+        if (p >= 0 && p < end) icmpCode = intAt(m, p + 6, tokenEnd(m, p + 6));
+      }
     }
   }
   if (!sawProto && src === undefined) return null;
@@ -373,17 +471,16 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (src !== undefined && srcIp === undefined) return null;
   if (dst !== undefined && dstIp === undefined) return null;
 
-  const pi = prefixInfo(prefix);
+  if (pi === undefined) pi = prefixInfo(prefix);
   const time = h.time ?? ctx.receivedMs;
   const ev = newEvent('gatewatch.netfilter', pi.vendor, pi.product, isoOf(time), pi.action);
-  markAction(ev, pi.action);
   if (h.hostname) ev.observer.hostname = shared(h.hostname);
   if (inIf) ev.observer.ingress = { interface: { name: inIf } };
   if (outIf) ev.observer.egress = { interface: { name: outIf } };
   if (srcIp !== undefined) ev.source.ip = srcIp;
   if (dstIp !== undefined) ev.destination.ip = dstIp;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
-  if (macEnd > macAt) { const sm = sourceMac(m, macAt, macEnd); if (sm) ev.source.mac = sm; }
+  if (macEnd > macAt) { const sm = sourceMac(macS, macAt, macEnd); if (sm) ev.source.mac = sm; }
   if (proto !== undefined) setTransport(ev, proto);
   const t = ev.network.transport;
   if (t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite') {

@@ -20,6 +20,7 @@ import { draytek } from './draytek';
 import { stormshield } from './stormshield';
 import { clavister } from './clavister';
 import { f5Bigip } from './f5-bigip';
+import { ekinops } from './ekinops';
 import { cef } from './cef';
 import { leef } from './leef';
 import { pfsense } from './pfsense';
@@ -56,6 +57,7 @@ export const PARSERS: VendorParser[] = [
   stormshield,
   clavister,
   f5Bigip,
+  ekinops,
   cef,
   leef,
   netflowJson,

@@ -49,6 +49,32 @@ function tokenEnd(s: string, i: number): number {
   return sp;
 }
 
+/** What scanToken saw in its token: the first '[' and ']' (or -1), and whether every character is a host name's. */
+const tok = { lb: -1, rb: -1, host: false };
+
+/**
+ * tokenEnd, reading the token once for everything the RFC 3164 header asks of it: its end (first tab,
+ * else the space), whether it can be a host name (letters, digits, "-._:") and where its brackets are.
+ */
+function scanToken(s: string, i: number): number {
+  const lim = Math.min(s.length, i + MAX_TOKEN + 1);
+  let sp = s.indexOf(' ', i);
+  if (sp < 0 || sp > lim) sp = lim;
+  let lb = -1, rb = -1, host = true, j = i;
+  for (; j < sp; j++) {
+    const c = s.charCodeAt(j);
+    // Letters, digits and ':' '-' '.' '_' (48..58 is '0'..'9' and ':').
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 58) || c === 45 || c === 46 || c === 95) continue;
+    if (c === 9) break;
+    host = false;
+    if (c === 91) { if (lb < 0) lb = j; } else if (c === 93 && rb < 0) rb = j;
+  }
+  tok.lb = lb;
+  tok.rb = rb;
+  tok.host = host;
+  return j;
+}
+
 /** First character that is not a space or tab (a native scan: hostile lines can be 64 KiB of blanks). */
 const NON_BLANK = /[^ \t]/g;
 
@@ -61,18 +87,6 @@ function skipSpaces(s: string, i: number): number {
   return NON_BLANK.test(s) ? NON_BLANK.lastIndex - 1 : s.length;
 }
 
-/** A host name token in s[a, b) (letters, digits, "-._:", not ending in ":"), read in place. */
-function isHostAt(s: string, a: number, b: number): boolean {
-  const len = b - a;
-  if (len === 0 || len > MAX_TOKEN) return false;
-  for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i);
-    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 95 || c === 58;
-    if (!ok) return false;
-  }
-  return s.charCodeAt(b - 1) !== 58;
-}
-
 /** First '[' in s[a, b), or -1; likewise ']'. Tokens are short: a loop, no search past the token. */
 function charIn(s: string, a: number, b: number, code: number): number {
   for (let i = a; i < b; i++) if (s.charCodeAt(i) === code) return i;
@@ -80,25 +94,25 @@ function charIn(s: string, a: number, b: number, code: number): number {
 }
 
 /**
- * The tag in s[a, b), written to h.appName/procId: "tag:" / "tag[123]:" (colonForm), or "tag[123]"
+ * The tag in s[a, b) (the token scanToken read last), written to h.appName/procId: "tag:" / "tag[123]:" (colonForm), or "tag[123]"
  * without the colon (RFC 5424-ish senders, OPNsense file logs). False when the token is no tag.
  */
 function tagAt(s: string, a: number, b: number, h: SyslogHeader, colonForm: boolean): boolean {
   const len = b - a;
   if (colonForm) {
     if (len < 2 || s.charCodeAt(b - 1) !== 58) return false;
-    const be = b - 1; // body [a, be)
-    const lb = charIn(s, a, be, 91);
+    const be = b - 1; // body [a, be); s[be] is ':', so the brackets scanToken found are in the body
+    const lb = tok.lb;
     if (lb > a && s.charCodeAt(be - 1) === 93) {
       h.appName = s.slice(a, lb);
       h.procId = s.slice(lb + 1, be - 1);
       return true;
     }
-    if (lb >= 0 || charIn(s, a, be, 93) >= 0) return false;
+    if (lb >= 0 || tok.rb >= 0) return false;
     h.appName = s.slice(a, be);
     return true;
   }
-  const lb = charIn(s, a, b, 91);
+  const lb = tok.lb;
   if (lb > a && s.charCodeAt(b - 1) === 93) {
     const ps = lb + 1, pe = b - 1;
     let ok = pe > ps;
@@ -165,18 +179,18 @@ export function parseHeader(line: string, opts: HeaderOptions): SyslogHeader {
   }
   // Hostname (only after a timestamp), then an optional "facility.level", then the tag. Tokens are
   // read in place; only the parts kept are sliced out.
-  let e = tokenEnd(line, i);
-  if (ms !== null && e < n && isHostAt(line, i, e)) {
+  let e = scanToken(line, i);
+  if (ms !== null && e < n && tok.host && e > i && e - i <= MAX_TOKEN && line.charCodeAt(e - 1) !== 58) {
     const host = line.slice(i, e);
     h.hostname = host;
     i = skipSpaces(line, e);
-    e = tokenEnd(line, i);
+    e = scanToken(line, i);
     // UniFi repeats the host; some appliances insert "user.info".
     const len = e - i;
     if ((len === host.length && line.startsWith(host, i))
       || (len > 6 && line.charCodeAt(e - 1) !== 58 && charIn(line, i + 1, e, 46) > 0 && FACILITY_LEVEL.test(line.slice(i, e)))) {
       i = skipSpaces(line, e);
-      e = tokenEnd(line, i);
+      e = scanToken(line, i);
     }
   }
   const t0 = line.charCodeAt(i);

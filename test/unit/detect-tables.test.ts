@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { AddressTable, BoundedMap, DistinctInts, parseTimeMs } from '../../src/detect/util';
 import { parseIPv4 } from '../../src/net/ip';
+import { OpenIncident } from '../../src/detect/incidents';
 import { Rng } from '../helpers/traffic';
 
 describe('detect tables', () => {
@@ -51,6 +52,37 @@ describe('detect tables', () => {
     for (const s of ['2026-11-23T08:00:02.712Z', '2026-11-23T08:00:02Z', '2026-12-31T23:59:59.999Z', '2026-11-23T08:00:02.712345Z', '2026-11-23T09:00:00+01:00', 'garbage']) {
       const a = parseTimeMs(s), b = Date.parse(s);
       expect(Number.isNaN(a) ? 'NaN' : a, s).to.equal(Number.isNaN(b) ? 'NaN' : b);
+    }
+  });
+
+  it('parseTimeMs reads toISOString text exactly across days and years, and bad digits like Date.parse', () => {
+    const rng = new Rng(11);
+    for (let i = 0; i < 20000; i++) {
+      // Runs of nearby times (the day cache) mixed with jumps across years.
+      const ms = i % 50 === 0 ? rng.int(2 ** 31) * 1000 + rng.int(1000) : 1795392000000 + i * 4321 + rng.int(1000);
+      const s = new Date(ms).toISOString();
+      expect(parseTimeMs(s), s).to.equal(ms);
+    }
+    const bad = ['2026-11-23T08:00:02.7x2Z', '2026-11-23T08:0a:02.712Z', '2026-13-23T08:00:02.712Z', '2026-11-32T08:00:02.712Z',
+      '2026-11-23T24:00:00.000Z', '2026-11-23T08:60:02.712Z', '2026-11-23 08:00:02.712Z', '2026-11-23T08:00:02,712Z',
+      '2026/11/23T08:00:02.712Z', '2026-02-30T08:00:02.712Z', '2026-11-23T08:00:02.712z'];
+    for (const s of bad) {
+      const a = parseTimeMs(s), b = Date.parse(s);
+      expect(Number.isNaN(a) ? 'NaN' : a, s).to.equal(Number.isNaN(b) ? 'NaN' : b);
+    }
+    // A leap second is read as the next second (Date.parse refuses it).
+    expect(parseTimeMs('2026-12-31T23:59:60.000Z')).to.equal(Date.parse('2027-01-01T00:00:00.000Z'));
+  });
+  it('OpenIncident.topPorts: count down then port up, like a plain sort, for any size and odd counts', () => {
+    const rng = new Rng(21);
+    const ref = (m: Map<number, number>) => [...m.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map((e) => e[0]);
+    for (let round = 0; round < 300; round++) {
+      const inc = new OpenIncident('k', 'portscan', { id: 'T', name: 'n', tactic: 't' }, () => ({ score: 0, confidence: 'low', summary: '', advice: '' }), { ip: '192.0.2.1' }, 0, 0);
+      const n = round % 3 === 0 ? rng.int(100) : rng.int(65);
+      for (let i = 0; i < n; i++) inc.ports.set(rng.int(3) === 0 ? rng.int(8) : rng.int(65536), round % 5 === 0 ? rng.int(2 ** 35) : 1 + rng.int(4));
+      if (round % 50 === 7) inc.ports.set(80, 1.5);
+      if (round % 50 === 9) inc.ports.set(70000, 2);
+      expect(inc.topPorts(), `round ${round}`).to.deep.equal(ref(inc.ports));
     }
   });
 });

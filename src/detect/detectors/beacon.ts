@@ -11,18 +11,8 @@ import type { Obs } from '../obs';
 import { looksInternal } from '../util';
 
 const RING = 24;
-
-/** Contacts of one internal host with one outside address and port. */
-class Contacts {
-  times: number[] = [];
-  n = 0;
-  lastT = -Infinity;
-  inc: OpenIncident | null = null;
-  /** The outside address (its IPv4 number as an int32, or the text) and port; where it sits in the ring. */
-  dst: number | string = 0;
-  port = -1;
-  idx = 0;
-}
+/** Per pair, side by side: latest contact time, contacts counted, then the last RING contact times. */
+const PAIR = RING + 2, P_LAST = 0, P_N = 1, P_TIMES = 2;
 
 function cellOf(dn: number, port: number, mask: number): number {
   let h = Math.imul(dn ^ Math.imul(port + 1, 0x85ebca6b), 0x9e3779b1);
@@ -30,56 +20,78 @@ function cellOf(dn: number, port: number, mask: number): number {
   return h & mask;
 }
 
+function plainPort(port: number): boolean {
+  return port >= 0 && port < 0x7ffffffe && (port | 0) === port;
+}
+
 /**
- * The pairs of one internal host, oldest dropped first when full. Pairs are only ever removed
- * oldest-first, so insertion order is a ring; a dropped pair's object is reused for the new one.
+ * The pairs (outside address and port) one internal host contacts, oldest dropped first when full.
+ * Pairs are only ever removed oldest-first, so insertion order is a ring and a pair is its position
+ * in it (a dropped pair's position is reused for the new one). Each pair's contacts live in typed
+ * array at that position (last contact time, count, the last RING contact times, side by side), so
+ * an event reads a few adjacent numbers instead of following a pair object to its list of times.
  * IPv4 pairs are found through an open-addressing table of plain integers (address, port + 1,
- * ring index); other addresses (and odd port numbers) through a Map keyed by text.
+ * position); other addresses (and odd port numbers) through a Map keyed by text.
  */
 export class HostPairs {
   private tab = new Int32Array(64 * 3);
   private mask = 63;
   private n4 = 0;
-  private readonly text = new Map<string, Contacts>();
-  ring: Contacts[] = [];
+  private readonly text = new Map<string, number>();
+  /** The outside address of each pair (its IPv4 number as an int32, or the text) and its port. */
+  private readonly dst: Array<number | string> = [];
+  private readonly port: number[] = [];
+  /** PAIR numbers per pair (P_LAST, P_N, then the times at P_TIMES + n % RING). */
+  data = new Float64Array(0);
+  /** The pair's open incident. */
+  readonly inc: Array<OpenIncident | null> = [];
+  private used = 0;
   head = 0;
 
-  get(dk: number | string, port: number): Contacts | undefined {
-    if (typeof dk === 'string' || !(port >= 0 && port < 0x7ffffffe && (port | 0) === port)) return this.text.get(dk + '|' + port);
+  /** The pair's position, or -1. */
+  get(dk: number | string, port: number): number {
+    if (typeof dk === 'string' || !plainPort(port)) return this.text.get(dk + '|' + port) ?? -1;
     const tab = this.tab, mask = this.mask, p1 = port + 1;
     for (let i = cellOf(dk, port, mask); ; i = (i + 1) & mask) {
       const c = tab[i * 3 + 1]!;
-      if (c === 0) return undefined;
-      if (c === p1 && tab[i * 3] === dk) return this.ring[tab[i * 3 + 2]!];
+      if (c === 0) return -1;
+      if (c === p1 && tab[i * 3] === dk) return tab[i * 3 + 2]!;
     }
   }
 
-  /** A new pair (dropping the oldest when `max` are kept). */
-  add(dk: number | string, port: number, max: number): Contacts {
-    // (grown first, before any pair changes: the table is rebuilt from the ring)
+  /** A new pair (dropping the oldest when `max` are kept); its position. */
+  add(dk: number | string, port: number, max: number): number {
+    // (grown first, before any pair changes: the table is rebuilt from the pairs)
     if ((this.n4 + 1) * 2 > this.mask + 1) this.grow();
-    let c: Contacts;
-    if (this.ring.length < max) {
-      c = new Contacts();
-      c.idx = this.ring.length;
-      this.ring.push(c);
+    let j: number;
+    if (this.used < max) {
+      j = this.used++;
+      if ((j + 1) * PAIR > this.data.length) this.more(max);
     } else {
-      c = this.ring[this.head]!;
+      j = this.head;
       this.head = this.head + 1 === max ? 0 : this.head + 1;
-      this.remove(c);
+      this.remove(j);
       // (times are kept: only the first min(n, RING) are ever read)
-      c.n = 0;
-      c.lastT = -Infinity;
-      c.inc = null;
     }
-    c.dst = dk;
-    c.port = port;
-    if (typeof dk === 'string' || !(port >= 0 && port < 0x7ffffffe && (port | 0) === port)) this.text.set(dk + '|' + port, c);
-    else this.insert(dk, port, c.idx);
-    return c;
+    this.data[j * PAIR + P_N] = 0;
+    this.data[j * PAIR + P_LAST] = -Infinity;
+    this.inc[j] = null;
+    this.dst[j] = dk;
+    this.port[j] = port;
+    if (typeof dk === 'string' || !plainPort(port)) this.text.set(dk + '|' + port, j);
+    else this.insert(dk, port, j);
+    return j;
   }
 
-  get size(): number { return this.ring.length; }
+  get size(): number { return this.used; }
+
+  /** Room for more pairs (doubling, up to max). */
+  private more(max: number): void {
+    const cap = Math.min(Math.max(max, 1), Math.max(16, (this.data.length / PAIR) * 2));
+    const data = new Float64Array(cap * PAIR);
+    data.set(this.data);
+    this.data = data;
+  }
 
   private insert(dn: number, port: number, idx: number): void {
     const tab = this.tab, mask = this.mask;
@@ -91,20 +103,21 @@ export class HostPairs {
     this.n4++;
   }
 
-  /** Twice the cells; every pair in the ring is in the table, so it is rebuilt from the ring. */
+  /** Twice the cells; every pair is in the table, so it is rebuilt from the pairs. */
   private grow(): void {
     const size = (this.mask + 1) * 2;
     this.tab = new Int32Array(size * 3);
     this.mask = size - 1;
     this.n4 = 0;
-    for (const c of this.ring) {
-      if (typeof c.dst === 'number' && c.port >= 0 && c.port < 0x7ffffffe && (c.port | 0) === c.port) this.insert(c.dst, c.port, c.idx);
+    for (let j = 0; j < this.used; j++) {
+      const d = this.dst[j]!, port = this.port[j]!;
+      if (typeof d === 'number' && plainPort(port)) this.insert(d, port, j);
     }
   }
 
-  private remove(c: Contacts): void {
-    const dk = c.dst, port = c.port;
-    if (typeof dk === 'string' || !(port >= 0 && port < 0x7ffffffe && (port | 0) === port)) { this.text.delete(dk + '|' + port); return; }
+  private remove(j: number): void {
+    const dk = this.dst[j]!, port = this.port[j]!;
+    if (typeof dk === 'string' || !plainPort(port)) { this.text.delete(dk + '|' + port); return; }
     const tab = this.tab, mask = this.mask, p1 = port + 1;
     let i = cellOf(dk, port, mask);
     for (;;) {
@@ -114,17 +127,17 @@ export class HostPairs {
       i = (i + 1) & mask;
     }
     // Backward-shift deletion keeps probe chains intact without tombstones.
-    let j = i;
+    let k = i;
     for (;;) {
-      j = (j + 1) & mask;
-      const x = tab[j * 3 + 1]!;
+      k = (k + 1) & mask;
+      const x = tab[k * 3 + 1]!;
       if (x === 0) break;
-      const home = cellOf(tab[j * 3]!, x - 1, mask);
-      if (i <= j ? home <= i || home > j : home <= i && home > j) {
-        tab[i * 3] = tab[j * 3]!;
+      const home = cellOf(tab[k * 3]!, x - 1, mask);
+      if (i <= k ? home <= i || home > k : home <= i && home > k) {
+        tab[i * 3] = tab[k * 3]!;
         tab[i * 3 + 1] = x;
-        tab[i * 3 + 2] = tab[j * 3 + 2]!;
-        i = j;
+        tab[i * 3 + 2] = tab[k * 3 + 2]!;
+        i = k;
       }
     }
     tab[i * 3 + 1] = 0;
@@ -132,10 +145,10 @@ export class HostPairs {
   }
 }
 
-/** Mean and coefficient of variation of the gaps between the last contacts. */
-export function regularity(times: number[], n: number): { mean: number; cv: number } {
+/** Mean and coefficient of variation of the gaps between the last contacts (the n contacts' RING times at `base`). */
+export function regularity(times: Float64Array, base: number, n: number): { mean: number; cv: number } {
   const k = Math.min(n, RING);
-  const xs = Array.from({ length: k }, (_, i) => times[(n - k + i) % RING]!).sort((a, b) => a - b);
+  const xs = Array.from({ length: k }, (_, i) => times[base + ((n - k + i) % RING)]!).sort((a, b) => a - b);
   let sum = 0;
   for (let i = 1; i < k; i++) sum += xs[i]! - xs[i - 1]!;
   const mean = sum / (k - 1);
@@ -143,6 +156,11 @@ export function regularity(times: number[], n: number): { mean: number; cv: numb
   for (let i = 1; i < k; i++) { const d = xs[i]! - xs[i - 1]! - mean; sq += d * d; }
   const sd = Math.sqrt(sq / (k - 1));
   return { mean, cv: mean > 0 ? sd / mean : Infinity };
+}
+
+/** The i-th contact time of a pair (NaN before the first, as a missing list entry reads in arithmetic). */
+function timeAt(times: Float64Array, base: number, i: number): number {
+  return i < 0 ? NaN : times[base + (i % RING)]!;
 }
 
 export const beacon: DetectorDef = {
@@ -191,42 +209,45 @@ export const beacon: DetectorDef = {
           hosts.set(hk, inner);
         }
         const dk: number | string = o.dn >= 0 ? o.dn | 0 : o.dst;
-        let s = inner.get(dk, o.dport);
-        if (s === undefined) {
+        let j = inner.get(dk, o.dport);
+        if (j < 0) {
           if (looksInternal(o.dst)) return;
           if (inner.size >= MAX_PAIRS) pairs--;
-          s = inner.add(dk, o.dport, MAX_PAIRS);
+          j = inner.add(dk, o.dport, MAX_PAIRS);
           pairs++;
         }
-        const open = s.inc !== null && ctx.current(s.inc, o.t) ? s.inc : undefined;
+        const tm = inner.data, pb = j * PAIR, tb = pb + P_TIMES;
+        // (a pair has an incident only once it reached minContacts: below that, no need to look)
+        const held = tm[pb + P_N]! < c.minContacts ? null : inner.inc[j]!;
+        const open = held !== null && ctx.current(held, o.t) ? held : undefined;
         // Packets of one burst (a connection's several log lines) are one contact.
-        if (Math.abs(o.t - s.lastT) < minGap) return;
-        if (o.t > s.lastT) s.lastT = o.t;
-        s.times[s.n % RING] = o.t;
-        s.n++;
+        if (Math.abs(o.t - tm[pb + P_LAST]!) < minGap) return;
+        if (o.t > tm[pb + P_LAST]!) tm[pb + P_LAST] = o.t;
+        const n = tm[pb + P_N]! + 1;
+        tm[tb + ((n - 1) % RING)] = o.t;
+        tm[pb + P_N] = n;
         if (open !== undefined) {
           open.add(o, o.src, o.dport);
-          if (s.n % 8 === 0) { const r = regularity(s.times, s.n); open.details.period_s = Math.round(r.mean / 1000); open.details.cv = Math.round(r.cv * 1000) / 1000; }
+          if (n % 8 === 0) { const r = regularity(tm, tb, n); open.details.period_s = Math.round(r.mean / 1000); open.details.cv = Math.round(r.cv * 1000) / 1000; }
           ctx.changed(open, o.t);
           return;
         }
         // Judge at minContacts, then every 4th contact (the sort is the costly part).
-        if (s.n < c.minContacts || (s.n > c.minContacts && (s.n - c.minContacts) % 4 !== 0)) return;
+        if (n < c.minContacts || (n > c.minContacts && (n - c.minContacts) % 4 !== 0)) return;
         // Cheap first look: the last three gaps must be alike before the full computation.
-        const tm = s.times, n = s.n;
-        const g1 = Math.abs(tm[(n - 1) % RING]! - tm[(n - 2) % RING]!), g2 = Math.abs(tm[(n - 2) % RING]! - tm[(n - 3) % RING]!), g3 = Math.abs(tm[(n - 3) % RING]! - tm[(n - 4) % RING]!);
+        const g1 = Math.abs(timeAt(tm, tb, n - 1) - timeAt(tm, tb, n - 2)), g2 = Math.abs(timeAt(tm, tb, n - 2) - timeAt(tm, tb, n - 3)), g3 = Math.abs(timeAt(tm, tb, n - 3) - timeAt(tm, tb, n - 4));
         const lo = Math.min(g1, g2, g3), hi = Math.max(g1, g2, g3);
         if (hi > lo * (1 + 6 * c.maxCv)) return;
-        const r = regularity(s.times, s.n);
+        const r = regularity(tm, tb, n);
         if (!(r.cv <= c.maxCv && r.mean >= minGap && r.mean <= maxGap)) return;
         const inc = ctx.incident('beacon|' + o.dst + '|' + o.src + '|' + o.dport, 'beacon', o, 'destination');
         if (inc === null) return;
-        s.inc = inc;
-        for (let i = 0, k = Math.min(s.n, RING); i < k; i++) if (s.times[i]! < inc.first) inc.first = s.times[i]!;
-        inc.add(o, o.src, o.dport, Math.min(s.n, RING));
+        inner.inc[j] = inc;
+        for (let i = 0, k = Math.min(n, RING); i < k; i++) if (tm[tb + i]! < inc.first) inc.first = tm[tb + i]!;
+        inc.add(o, o.src, o.dport, Math.min(n, RING));
         inc.details.period_s = Math.round(r.mean / 1000);
         inc.details.cv = Math.round(r.cv * 1000) / 1000;
-        inc.details.contacts = s.n;
+        inc.details.contacts = n;
         ctx.changed(inc, o.t);
       },
     };

@@ -153,6 +153,7 @@ export const bruteforce: DetectorDef = {
     return {
       id: 'bruteforce',
       needs: NEEDS_PROFILE,
+      ports: isAuth,
       tables: () => ({}),
       release: (p: Profile) => pool.release(p),
       process(o: Obs, ctx: Ctx): void {

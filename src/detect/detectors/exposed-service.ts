@@ -3,7 +3,7 @@
  * service (Remote Desktop, Windows file sharing, Telnet, a database, VNC, an admin panel …). That is
  * a hole the owner should close, whoever knocked on it.
  */
-import { NEEDS_PROFILE, type DetectorDef, type Detector, type Ctx } from '../detector';
+import { NEEDS_ALLOWED_PROFILE, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { plural } from '../incidents';
 import type { Obs } from '../obs';
@@ -55,7 +55,8 @@ export const exposedService: DetectorDef = {
     const table = new BoundedMap<Seen>(Math.max(1024, cfg.general.maxSources >> 4));
     return {
       id: 'exposed',
-      needs: NEEDS_PROFILE,
+      needs: NEEDS_ALLOWED_PROFILE,
+      ports: risky,
       tables: () => ({ services: table.size }),
       process(o: Obs, ctx: Ctx): void {
         const port = o.dport;

@@ -25,24 +25,42 @@ describe('Cisco ASA / FTD', () => {
     expect(parseLine('%ASA-5-106100: access-list x denied tcp inside/pc1.example(1) -> outside/srv.example(2) hit-cnt 1')).to.equal(null);
   });
 
-  it('puts no ports on ICMP and takes the Teardown ICMP initiator from the ICMP identifier', () => {
+  it('keeps the numbers ICMP prints in port positions and takes the Teardown ICMP initiator from the ICMP identifier', () => {
     const out = parseLine('%ASA-6-302021: Teardown ICMP connection for faddr 198.51.100.99/0 gaddr 198.51.100.2/7 laddr 192.168.1.51/7 type 8 code 0')!;
-    expect(out.source).to.deep.equal({ ip: '192.168.1.51' });
-    expect(out.destination).to.deep.equal({ ip: '198.51.100.99' });
+    expect(out.source).to.deep.equal({ ip: '192.168.1.51', port: 7 });
+    expect(out.destination).to.deep.equal({ ip: '198.51.100.99', port: 0 });
+    expect(out.gatewatch?.icmp).to.deep.equal({ type: 8, code: 0 });
     const inb = parseLine('%ASA-6-302021: Teardown ICMP connection for faddr 203.0.113.17/1 gaddr 198.51.100.2/0 laddr 192.168.1.50/0 (admin)')!;
-    expect(inb.source).to.deep.equal({ ip: '203.0.113.17' });
+    expect(inb.source).to.deep.equal({ ip: '203.0.113.17', port: 1 });
     // Neither side carries an identifier: the first side, as for every Teardown.
     const none = parseLine('%ASA-6-302021: Teardown ICMP connection for faddr 203.0.113.17/0 gaddr 198.51.100.2/0 laddr 192.168.1.50/0')!;
-    expect(none.source.ip).to.equal('203.0.113.17');
+    expect(none.source).to.deep.equal({ ip: '203.0.113.17', port: 0 });
     const built = parseLine('%FTD-6-302020: Built inbound ICMP connection for faddr 203.0.113.20/28416 gaddr 198.51.100.10/0 laddr 192.0.2.30/0 type 8 code 0')!;
-    expect(built.source).to.deep.equal({ ip: '203.0.113.20' });
-    expect(built.destination).to.deep.equal({ ip: '192.0.2.30' });
+    expect(built.source).to.deep.equal({ ip: '203.0.113.20', port: 28416 });
+    expect(built.destination).to.deep.equal({ ip: '192.0.2.30', port: 0 });
+    // 305006 prints a number after either address; only the side that has one gets a port.
+    const nat = parseLine('%FTD-3-305006: regular translation creation failed for icmp src outside:203.0.113.21/3 dst inside:192.0.2.31 (type 3, code 0)')!;
+    expect(nat.source).to.deep.equal({ ip: '203.0.113.21', port: 3 });
+    expect(nat.destination).to.deep.equal({ ip: '192.0.2.31' });
+    // 106100 prints the ICMP type and code in the port positions: kept there and in gatewatch.icmp.
+    const acl = parseLine('%ASA-6-106100: access-list outside_in denied icmp outside/203.0.113.22(8) -> inside/192.0.2.32(0) hit-cnt 1 first hit [0x0, 0x0]')!;
+    expect(acl.source).to.deep.equal({ ip: '203.0.113.22', port: 8 });
+    expect(acl.destination).to.deep.equal({ ip: '192.0.2.32', port: 0 });
+    expect(acl.gatewatch?.icmp).to.deep.equal({ type: 8, code: 0 });
   });
 
   it('reads the flow a 313005 ICMP error is about into gatewatch.icmp_original', () => {
     const ev = parseLine('%ASA-4-313005: No matching connection for ICMP error message: icmp src outside:203.0.113.40(LOCAL\\user) dst inside:198.51.100.2 (type 3, code 3) on outside interface.  Original IP payload: protocol 47 src 198.51.100.2 dst 203.0.113.40.')!;
     expect(ev.source).to.deep.equal({ ip: '203.0.113.40' });
     expect(ev.gatewatch?.icmp_original).to.deep.equal({ transport: '47', source: { ip: '198.51.100.2' }, destination: { ip: '203.0.113.40' } });
+    // The original packet's ports go to the event's endpoint with the same address (the error travels back).
+    const udp = parseLine('%ASA-4-313005: No matching connection for ICMP error message: icmp src outside:203.0.113.40 dst inside:198.51.100.2 (type 3, code 3) on outside interface. Original IP payload: udp src 198.51.100.2/53 dst 203.0.113.40/40000.')!;
+    expect(udp.source).to.deep.equal({ ip: '203.0.113.40', port: 40000 });
+    expect(udp.destination).to.deep.equal({ ip: '198.51.100.2', port: 53 });
+    // An original packet between other addresses gives no port to either endpoint.
+    const other = parseLine('%ASA-4-313005: No matching connection for ICMP error message: icmp src outside:203.0.113.41 dst inside:198.51.100.2 (type 3, code 3) on outside interface. Original IP payload: udp src 198.51.100.3/53 dst 203.0.113.42/40000.')!;
+    expect(other.source).to.deep.equal({ ip: '203.0.113.41' });
+    expect(other.destination).to.deep.equal({ ip: '198.51.100.2' });
     const cut = parseLine('%ASA-4-313005: No matching connection for ICMP error message: icmp src outside:203.0.113.40 dst inside:198.51.100.2 (type 3, code 3) on outside interface. Original IP payload: udp src')!;
     expect(cut.gatewatch?.icmp_original).to.equal(undefined);
   });
