@@ -13,7 +13,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { parseBsdAt } from '../syslog/time';
-import { bounded, buildEvent, Flow, isoTime, splitHostPort } from './flow';
+import { bounded, buildEvent, Flow, FLOW, isoTime, splitHostPort } from './flow';
 import { actionWord, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -261,6 +261,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (ruleName === undefined && vendor === 'sonicwall' && x.cs1 !== undefined && x.cs1Label === undefined) ruleName = x.cs1;
   const bin = toInt(x.in), bout = toInt(x.out);
   const f: Flow = {
+    ...FLOW,
     src, dst, spt, dpt, proto,
     action: action ?? 'allow', inferred,
     inIf: x.deviceInboundInterface, outIf: x.deviceOutboundInterface,
