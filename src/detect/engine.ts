@@ -10,7 +10,7 @@
  * each other's windows. Late and out-of-order events are counted in the windows they belong to.
  * When two gateways log the same packet, the second copy is dropped. Every table is capped.
  */
-import type { GwEvent } from '../event';
+import { isIcmp, type GwEvent } from '../event';
 import type { Incident } from './incident';
 import { resolveConfig, validateConfig, type DetectConfig, type DetectOptions } from './config';
 import { NEEDS_ALLOWED_PROFILE, NEEDS_OUTBOUND_ALLOWED, NEEDS_PROFILE, NEEDS_REPUTATION, type Ctx, type Detector, type IncidentKind } from './detector';
@@ -223,8 +223,7 @@ export class DetectEngine {
     o.dn = this.lastDn;
     const transport = ev.network?.transport ?? '';
     o.transport = transport;
-    // What some gateways print in an ICMP record's port positions is an echo identifier, not a port.
-    const icmp = transport === 'icmp' || transport === 'ipv6-icmp';
+    const icmp = isIcmp(transport);
     o.sport = icmp ? -1 : ev.source.port ?? -1;
     o.dport = icmp ? -1 : ev.destination.port ?? -1;
     o.allowed = ev.event?.action === 'allow';
