@@ -148,6 +148,11 @@ export function newEvent(dataset: string, vendor: string, product: string, times
 interface TransportInfo { t: string; n: string | undefined }
 const transportCache = new Map<string, TransportInfo | null>();
 
+/** ICMP or ICMPv6: what such a record prints in its port positions is an identifier or type/code, not a port. */
+export function isIcmp(transport: string | undefined): boolean {
+  return transport === 'icmp' || transport === 'ipv6-icmp';
+}
+
 /** Set network.transport and network.iana_number together. */
 export function setTransport(ev: GwEvent, raw: string | undefined): void {
   if (raw === undefined) return;

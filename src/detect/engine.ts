@@ -10,7 +10,7 @@
  * each other's windows. Late and out-of-order events are counted in the windows they belong to.
  * When two gateways log the same packet, the second copy is dropped. Every table is capped.
  */
-import type { GwEvent } from '../event';
+import { isIcmp, type GwEvent } from '../event';
 import type { Incident } from './incident';
 import { resolveConfig, validateConfig, type DetectConfig, type DetectOptions } from './config';
 import { NEEDS_ALLOWED_PROFILE, NEEDS_OUTBOUND_ALLOWED, NEEDS_PROFILE, NEEDS_REPUTATION, type Ctx, type Detector, type IncidentKind } from './detector';
@@ -86,6 +86,8 @@ export class DetectEngine {
   readonly configProblems: string[];
   readonly stats: DetectStats;
   private readonly detectors: Detector[];
+  /** The detectors that keep something per source profile (told when one is evicted). */
+  private readonly releasers: Detector[];
   /** The detectors' process functions (called with their detector: no lookup by name per event). */
   private readonly procs: Array<Detector['process']>;
   /** For each combination of NEEDS_* bits an event has, the detectors (bit i = detectors[i]) that want it. */
@@ -137,8 +139,8 @@ export class DetectEngine {
       const a = freed.scanInc, b = freed.sweepInc;
       if (a !== null && !a.closed) a.refresh?.();
       if (b !== null && !b.closed) b.refresh?.();
-      const ds = this.detectors;
-      for (let i = 0; i < ds.length; i++) ds[i]!.release?.(freed);
+      const rs = this.releasers;
+      for (let i = 0; i < rs.length; i++) rs[i]!.release!(freed);
     };
     this.book = new BoundedMap<OpenIncident>(g.maxOpenIncidents, (_k, inc) => {
       inc.closed = true;
@@ -165,6 +167,7 @@ export class DetectEngine {
     this.quietMs.set('exposed-service', Math.max(q, 86400000));
     this.detectors = DETECTORS.filter((d) => (cfg as unknown as Record<string, { enabled?: boolean }>)[d.id]?.enabled !== false).map((d) => d.create(cfg));
     const ds = this.detectors;
+    this.releasers = ds.filter((d) => d.release !== undefined);
     if (ds.length > 31) throw new Error('at most 31 detectors');
     this.procs = ds.map((d) => d.process);
     this.byNeeds = new Int32Array(16);
@@ -220,8 +223,7 @@ export class DetectEngine {
     o.dn = this.lastDn;
     const transport = ev.network?.transport ?? '';
     o.transport = transport;
-    // What some gateways print in an ICMP record's port positions is an echo identifier, not a port.
-    const icmp = transport === 'icmp' || transport === 'ipv6-icmp';
+    const icmp = isIcmp(transport);
     o.sport = icmp ? -1 : ev.source.port ?? -1;
     o.dport = icmp ? -1 : ev.destination.port ?? -1;
     o.allowed = ev.event?.action === 'allow';

@@ -191,12 +191,16 @@ export class OpenIncident implements Clocked {
 function copyDetails(d: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const keys = Object.keys(d);
-  for (let i = 0; i < keys.length; i++) { const k = keys[i]!, v = d[k]; out[k] = Array.isArray(v) ? v.slice() : v; }
+  for (let i = 0; i < keys.length; i++) { const k = keys[i]!, v = d[k]; out[k] = Array.isArray(v) ? [...v] : v; }
   return out;
 }
 
-/** A copy of a victim's ports in ascending order (short lists, already almost sorted: insertion sort). */
+/**
+ * A copy of a victim's ports in ascending order (short lists, already almost sorted: insertion sort).
+ * Anything but plain numbers (hostile input) takes the general sort, so the order is the same.
+ */
 function sortedCopy(ps: number[]): number[] {
+  for (let i = 0; i < ps.length; i++) if (typeof ps[i] !== 'number' || ps[i] !== ps[i]) return [...ps].sort((a, b) => a - b);
   const out = ps.slice();
   for (let i = 1; i < out.length; i++) {
     const x = out[i]!;

@@ -14,7 +14,7 @@
 import type { Action, GwEvent } from '../event';
 import { parseIPv4, parseIPv6 } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
-import { bounded, addCounts, buildEvent, splitHostPort } from './flow';
+import { addCounts, bounded, buildEvent, FLOW, splitHostPort } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -72,7 +72,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     let e = m.indexOf(' ', q + 10);
     if (e < 0) e = m.length;
     const rp = m.indexOf(')', p);
-    const ev = buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, {
+    const ev = buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, { ...FLOW,
       src: m.slice(q + 10, e), action: 'deny',
       ruleName: rp > p ? m.slice(p + 16, rp) : undefined,
     });
@@ -93,13 +93,13 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (e < 0) e = m.length;
     const [dst, dpt] = splitHostPort(m.slice(arrow + 4, e));
     if (!isIp(src) || !isIp(dst)) return null;
-    return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, { src, spt, dst, dpt, action, code: word });
+    return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, { ...FLOW, src, spt, dst, dpt, action, code: word });
   }
   const f = m.slice(at, at + 4096).split('|', 32);
   if (f.length < 8) return null;
   const proto = f[1]!.trim();
   const src = f[3]!, dst = f[6]!;
-  return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, {
+  return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, { ...FLOW,
     src, dst,
     spt: toPort(f[4]), dpt: toPort(f[7]),
     proto: proto === '' ? undefined : proto,

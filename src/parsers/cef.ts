@@ -13,7 +13,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { parseBsdAt } from '../syslog/time';
-import { bounded, buildEvent, Flow, isoTime, splitHostPort } from './flow';
+import { bounded, buildEvent, Flow, FLOW, isoTime, splitHostPort } from './flow';
 import { actionWord, toInt, toPort } from './kv';
 import { panCefType, panKind } from './paloalto';
 import type { ParseContext, VendorParser } from './types';
@@ -87,20 +87,20 @@ export function cefExtension(s: string, start: number): Record<string, string> {
     const vs = eq + 1;
     let j = vs;
     let nextKs = -1, nextEq = -1;
-    while (j < n) {
-      const c = s.charCodeAt(j);
-      if (c === 92) { j += 2; continue; }
-      if (c === 32) {
-        let k = j + 1;
-        while (k < n && s.charCodeAt(k) === 32) k++;
-        const e = keyEnd(s, k);
-        if (e >= 0) { nextKs = k; nextEq = e; break; }
-        j = k;
-        continue;
-      }
-      j++;
+    // From space to space with a native search; a space after an odd run of backslashes is escaped
+    // (a run never spans a space, so counting back from the space is the same as pairing them forward).
+    for (;;) {
+      const sp = s.indexOf(' ', j);
+      if (sp < 0) { j = n; break; }
+      let b = sp - 1;
+      while (b >= vs && s.charCodeAt(b) === 92) b--;
+      if (((sp - 1 - b) & 1) === 1) { j = sp + 1; continue; }
+      let k = sp + 1;
+      while (k < n && s.charCodeAt(k) === 32) k++;
+      const e = keyEnd(s, k);
+      if (e >= 0) { nextKs = k; nextEq = e; j = sp; break; }
+      j = k;
     }
-    if (j > n) j = n;
     if (!(key in o)) o[key] = unescapeCef(s.slice(vs, j)).trim();
     ks = nextKs;
     eq = nextEq;
@@ -267,6 +267,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (ruleName === undefined && vendor === 'sonicwall' && x.cs1 !== undefined && x.cs1Label === undefined) ruleName = x.cs1;
   const bin = toInt(x.in), bout = toInt(x.out);
   const f: Flow = {
+    ...FLOW,
     src, dst, spt, dpt, proto,
     action: action ?? 'allow', inferred,
     inIf: x.deviceInboundInterface, outIf: x.deviceOutboundInterface,

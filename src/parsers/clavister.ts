@@ -12,7 +12,7 @@
 import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf } from './cef';
-import { bounded, buildEvent } from './flow';
+import { bounded, buildEvent, FLOW } from './flow';
 import { scanKv, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -43,7 +43,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   }
   if (src === undefined || dst === undefined) return null;
   const action = actionOf(x.action) ?? actionFromName(ev);
-  return buildEvent('clavister', 'clavister', 'cos-core', h, ctx, {
+  return buildEvent('clavister', 'clavister', 'cos-core', h, ctx, { ...FLOW,
     src, dst, spt, dpt,
     proto: ipproto !== undefined && ipproto !== 'Arp' && ipproto !== 'Ip4' && ipproto !== 'Ip6' ? ipproto : undefined,
     action: action ?? 'allow', inferred: action === undefined,

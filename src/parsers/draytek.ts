@@ -11,7 +11,7 @@
  */
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
-import { bounded, buildEvent, splitHostPort, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, FLOW, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -80,7 +80,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     }
   }
   const arrowDir = dir.indexOf('->');
-  return buildEvent('draytek', 'draytek', 'vigor', h, ctx, {
+  return buildEvent('draytek', 'draytek', 'vigor', h, ctx, { ...FLOW,
     src, dst, spt, dpt, proto,
     action,
     inIf: arrowDir > 0 ? dir.slice(0, arrowDir) : undefined,

@@ -13,7 +13,7 @@
  */
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
-import { bounded, buildEvent } from './flow';
+import { bounded, buildEvent, FLOW } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -80,7 +80,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const src = endpoint(srcTok);
   const dst = endpoint(w[k++]);
   if (src === undefined || dst === undefined) return null;
-  return buildEvent('ekinops-oneos', 'ekinops', 'oneos', h, ctx, {
+  return buildEvent('ekinops-oneos', 'ekinops', 'oneos', h, ctx, { ...FLOW,
     src: src[0], spt: src[1], dst: dst[0], dpt: dst[1],
     proto,
     action,

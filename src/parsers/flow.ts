@@ -45,6 +45,19 @@ export interface Flow {
   code?: string;
 }
 
+/**
+ * Every Flow field, unset. Vendor parsers spread it first into the Flow they build ({ ...FLOW, src, … })
+ * so that the flows of all vendors share one object shape: buildEvent then reads them at one place
+ * each instead of looking every field up in a cache of a dozen shapes.
+ */
+export const FLOW: Flow = {
+  src: undefined, dst: undefined, spt: undefined, dpt: undefined, proto: undefined, action: undefined, inferred: undefined,
+  inIf: undefined, outIf: undefined, srcMac: undefined, natSrc: undefined, natSrcPort: undefined, natDst: undefined,
+  natDstPort: undefined, bytes: undefined, packets: undefined, ruleName: undefined, ruleId: undefined, icmpType: undefined,
+  icmpCode: undefined, tcpFlags: undefined, duration: undefined, app: undefined, srcZone: undefined, dstZone: undefined,
+  user: undefined, timeMs: undefined, code: undefined,
+};
+
 const MAX_TEXT = 256;
 
 function text(s: string | undefined): string | undefined {

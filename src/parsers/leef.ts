@@ -12,7 +12,7 @@
 import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf, cefExtension, cefTime, networkish, vendorId } from './cef';
-import { bounded, buildEvent, splitHostPort, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, FLOW, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -119,7 +119,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let time: number | undefined;
   if (x.devTime !== undefined) time = cefTime(x.devTime, ctx);
   const flags = x.tcp_flag !== undefined ? tcpFlagLetters(x.tcp_flag) : undefined;
-  return buildEvent('leef', vendor, product, h, ctx, {
+  return buildEvent('leef', vendor, product, h, ctx, { ...FLOW,
     src, dst, spt, dpt, proto,
     action: action ?? 'allow', inferred,
     inIf: x.in_if ?? x.srcInterface, outIf: x.out_if ?? x.dstInterface,

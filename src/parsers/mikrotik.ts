@@ -13,7 +13,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { bounded, buildEvent, splitHostPort, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, FLOW, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -144,7 +144,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const inferred = action === undefined;
   action ??= 'deny';
   const rule = prefixWords.length > 0 ? prefixWords.join(' ') : undefined;
-  const ev = buildEvent('mikrotik', 'mikrotik', 'routeros', h, ctx, {
+  const ev = buildEvent('mikrotik', 'mikrotik', 'routeros', h, ctx, { ...FLOW,
     src, dst, spt, dpt, proto,
     action, inferred,
     inIf, outIf, srcMac,

@@ -47,11 +47,6 @@ const NETWORK_TYPES = new Set(['TRAFFIC', 'THREAT', 'DECRYPTION', 'SCTP']);
 const PACKET_THREATS = new Set(['flood', 'scan', 'packet']);
 
 /**
- * How a PAN-OS record of this log type and subtype becomes an event: 'none' for THREAT records about a
- * file's content (file blocking, WildFire verdicts, data filtering), 'alert' for the other content records
- * (THREAT inside a session, DECRYPTION, DNS Security), 'event' otherwise. Shared with the generic CEF reader.
- */
-/**
  * [log type, subtype] from a CEF header's signature id and name: PAN-OS's own CEF templates write
  * `|$subtype|$type|` (…|end|TRAFFIC|…), Strata Logging Service `|TRAFFIC|end|`.
  */
@@ -62,6 +57,11 @@ export function panCefType(sig: string, name: string): [string, string] {
   return LOG_TYPES.has(b) ? [b, sig.trim()] : [a, name.trim()];
 }
 
+/**
+ * How a PAN-OS record of this log type and subtype becomes an event: 'none' for THREAT records about a
+ * file's content (file blocking, WildFire verdicts, data filtering), 'alert' for the other content records
+ * (THREAT inside a session, DECRYPTION, DNS Security), 'event' otherwise. Shared with the generic CEF reader.
+ */
 export function panKind(type: string, subtype: string | undefined): 'none' | 'alert' | 'event' {
   if (type === 'DNS' || type === 'DECRYPTION') return 'alert';
   if (type !== 'THREAT') return 'event';

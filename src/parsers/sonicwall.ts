@@ -13,7 +13,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf } from './cef';
-import { bounded, addCounts, buildEvent, isoTime, splitHostPort } from './flow';
+import { addCounts, bounded, buildEvent, FLOW, isoTime, splitHostPort } from './flow';
 import { kvValues, toInt, toPort } from './kv';
 import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
@@ -87,7 +87,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const [nd, ndp] = x.natDst !== undefined ? splitHostPort(x.natDst) : x.natDstV6 !== undefined ? splitHostPort(x.natDstV6) : [undefined, undefined];
   const icmp = proto === 'icmp' || mid === 38;
   const cdur = toInt(x.cdur);
-  const ev = buildEvent('sonicwall', 'sonicwall', 'sonicos', h, ctx, {
+  const ev = buildEvent('sonicwall', 'sonicwall', 'sonicos', h, ctx, { ...FLOW,
     src, dst, spt, dpt,
     proto: proto ?? (mid === 38 ? 'icmp' : undefined),
     action: action ?? 'allow', inferred: action === undefined,

@@ -17,7 +17,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { bounded, addCounts, buildEvent, isoTime, tcpFlagLetters } from './flow';
+import { addCounts, bounded, buildEvent, FLOW, isoTime, tcpFlagLetters } from './flow';
 import { kvValues, toInt, toPort } from './kv';
 import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
@@ -100,7 +100,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const sentB = toInt(x.sent_bytes ?? x.bytes_sent), recvB = toInt(x.recv_bytes ?? x.bytes_received);
   const sentP = toInt(x.sent_pkts ?? x.packets_sent), recvP = toInt(x.recv_pkts ?? x.packets_received);
   const flags = x.tcpflags !== undefined ? tcpFlagNames(x.tcpflags) : undefined;
-  return buildEvent('sophos', 'sophos', utm ? 'utm' : 'sfos', h, ctx, {
+  return buildEvent('sophos', 'sophos', utm ? 'utm' : 'sfos', h, ctx, { ...FLOW,
     src, dst,
     spt: icmp ? undefined : toPort(x.src_port ?? x.srcport),
     dpt: icmp ? undefined : toPort(x.dst_port ?? x.dstport ?? (utm ? x.port : undefined)),

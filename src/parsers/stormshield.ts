@@ -11,7 +11,7 @@
 import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { addCounts, bounded, buildEvent, isoTime } from './flow';
+import { addCounts, bounded, buildEvent, FLOW, isoTime } from './flow';
 import { kvValues, toInt, toPort } from './kv';
 import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
@@ -54,7 +54,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (lt !== undefined ? !TRAFFIC.has(lt) : (x.dst === undefined || (x.ipproto === undefined && x.dstport === undefined))) return null;
   // Alarms without a packet behind them (system alarms) have no addresses and fall out in buildEvent.
   const action = actionOf(x.action);
-  return buildEvent('stormshield', 'stormshield', 'sns', h, ctx, {
+  return buildEvent('stormshield', 'stormshield', 'sns', h, ctx, { ...FLOW,
     src: x.src, dst: x.dst, spt: toPort(x.srcport), dpt: toPort(x.dstport),
     proto: x.ipproto,
     action: action ?? (lt === 'alarm' ? 'deny' : 'allow'), inferred: action === undefined,

@@ -16,7 +16,7 @@ import { normaliseTransport } from '../event';
 import { parseIPv4, parseIPv6 } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { bounded, addCounts, buildEvent, tcpFlagLetters } from './flow';
+import { addCounts, bounded, buildEvent, FLOW, tcpFlagLetters } from './flow';
 import { kvObject, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -98,7 +98,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let x: Record<string, string> | undefined;
   const eq = rest.indexOf('="');
   if (eq > 0) x = kvObject(rest, Math.max(0, rest.lastIndexOf(' ', eq) + 1), 64);
-  const ev = buildEvent('watchguard', 'watchguard', 'firebox', h, ctx, {
+  const ev = buildEvent('watchguard', 'watchguard', 'firebox', h, ctx, { ...FLOW,
     src, dst, spt, dpt, proto,
     action,
     inIf, outIf,

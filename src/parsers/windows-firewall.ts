@@ -14,7 +14,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { parseIsoAt } from '../syslog/time';
-import { bounded, FIELD_WINDOW, buildEvent, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, FIELD_WINDOW, FLOW, tcpFlagLetters } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -84,7 +84,7 @@ function parseW3c(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const icmp = t === 'ICMP' || t === 'ICMPV6';
   const flags = dash(f[7]);
   const hdr: SyslogHeader = { ...h, time: undefined, hostname: h.hostname !== undefined && Object.hasOwn(W3C_ACTIONS, h.hostname) ? undefined : h.hostname };
-  const ev = buildEvent('windows-firewall', 'microsoft', 'windows-defender-firewall', hdr, ctx, {
+  const ev = buildEvent('windows-firewall', 'microsoft', 'windows-defender-firewall', hdr, ctx, { ...FLOW,
     action: W3C_ACTIONS[act]!,
     proto,
     src: f[2], dst: f[3],
@@ -124,7 +124,7 @@ function parseWfp(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const ts = str(r['@timestamp']) ?? str(r.EventTime) ?? str(r.TimeCreated);
   if (ts !== undefined && ts.length >= 19) { const t = parseIsoAt(ts, 0, ctx.tz); if (t) time = t[0]; }
   const hdr: SyslogHeader = { ...h, hostname: h.hostname ?? str(r.Hostname) };
-  const ev = buildEvent('windows-firewall', 'microsoft', 'windows-filtering-platform', hdr, ctx, {
+  const ev = buildEvent('windows-firewall', 'microsoft', 'windows-filtering-platform', hdr, ctx, { ...FLOW,
     action: WFP_ACTIONS[id]!,
     src: str(r.SourceAddress), spt: toPort(str(r.SourcePort)),
     dst: str(r.DestAddress), dpt: toPort(str(r.DestPort)),

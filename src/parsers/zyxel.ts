@@ -11,7 +11,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName } from './cef';
-import { bounded, addCounts, buildEvent, splitHostPort } from './flow';
+import { addCounts, bounded, buildEvent, FLOW, splitHostPort } from './flow';
 import { kvValues, toInt } from './kv';
 import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
@@ -72,7 +72,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   }
   let proto: string | undefined = x.protoID;
   if (proto === undefined && x.proto !== undefined && x.proto !== 'others') proto = x.proto;
-  const ev = buildEvent('zyxel', 'zyxel', 'zld', h, ctx, {
+  const ev = buildEvent('zyxel', 'zyxel', 'zld', h, ctx, { ...FLOW,
     src, dst, spt, dpt, proto,
     action: action ?? 'allow', inferred: action === undefined,
     inIf, outIf,

@@ -17,7 +17,7 @@
  * - distinct: a 1,024-register HyperLogLog of inbound remote addresses (about ±3%), so a report can say
  *   how many different addresses tried, however many there were.
  */
-import type { GwEvent } from '../event';
+import { isIcmp, type GwEvent } from '../event';
 import { isListedPort } from './services';
 
 export type RemoteDir = 'in' | 'out';
@@ -240,8 +240,7 @@ export class RollupAccumulator {
     const remote = outbound ? ev.destination : direction === 'internal' ? undefined : ev.source;
     const country = remote?.geo?.country_iso_code ?? '';
     const transport = ev.network?.transport ?? '';
-    // ICMP has no ports: the number some gateways print there is an echo identifier.
-    let port = transport === 'icmp' || transport === 'ipv6-icmp' ? 0 : ev.destination?.port ?? 0;
+    let port = isIcmp(transport) ? 0 : ev.destination?.port ?? 0;
     if (action !== 'allow' && !isListedPort(port) && !b.otherPorts.has(port)) {
       if (b.otherPorts.size < this.maxOtherPorts) b.otherPorts.add(port);
       else port = -1;

@@ -1,3 +1,5 @@
+import { isIcmp } from '../event';
+
 /** Plain names for the ports attackers try most, for reports read by a non-specialist. */
 const SERVICES: Record<number, string> = {
   20: 'FTP data', 21: 'FTP file transfer', 22: 'SSH remote login', 23: 'Telnet remote login (old, insecure)', 25: 'SMTP email',
@@ -29,7 +31,7 @@ export function isListedPort(port: number): boolean {
 
 export function serviceName(port: number, transport?: string): string {
   if (port === -1) return 'other ports';
-  if (port === 0) return transport === 'icmp' || transport === 'ipv6-icmp' ? 'ping / ICMP' : 'no port';
+  if (port === 0) return isIcmp(transport) ? 'ping / ICMP' : 'no port';
   return SERVICES[port] ?? (port >= 49152 ? 'temporary port' : '');
 }
 
