@@ -6,13 +6,20 @@
  *  - each run is a fresh process (one `analyzeFiles` call, like one `gatewatch analyze`), so its peak RSS
  *    (the kernel's VmHWM) is its own; runs of the geo modes are interleaved, median of GW_BENCH_RUNS (5);
  *  - lines/s counts parse + enrich + detect; loading the geo data (once per process) is timed apart;
- *  - psad -A on the first GW_BENCH_PSAD_LINES (100k) lines, gatewatch on the same sample, and the ratio.
+ *  - psad -A on the first GW_BENCH_PSAD_LINES (100k) lines, gatewatch on the same sample, and the ratio;
+ *  - single thread vs two threads (`threads: 2`: a worker reads, parses and enriches, this thread detects),
+ *    GW_BENCH_THREADS (default "1,2") interleaved with the geo modes, compared on the wall time including
+ *    the geo data load (a threaded run loads it in its worker, inside the timed part), with each thread's
+ *    CPU time per line (Linux schedstat) and the whole process's, since the machine may be loaded;
+ *    GW_BENCH_THREAD_ENRICH=worker|main says where a threaded run enriches (default: analyzeFiles' own).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeFiles } from '../src/analyze';
+import { threadCpuS } from '../src/analyze/thread-cpu';
+import type { ThreadStats } from '../src/analyze/threaded';
 import { geoipLiteModule } from '../src/enrich/geo';
 import { netfilterLine } from '../test/helpers/traffic';
 import { traffic } from './detect';
@@ -21,7 +28,12 @@ import { fmtRate, median } from './util';
 const HOME_NETS = ['198.51.100.2/32', '192.168.0.0/16'];
 type Mode = 'city' | 'country' | 'off';
 
-interface ChildResult { mode: Mode; lines: number; s: number; cpuS: number; loadS: number; hwmMB: number; heapMB: number; externalMB: number; incidents: number; events: number }
+type Threads = 1 | 2;
+
+interface ChildResult {
+  mode: Mode; threads: Threads; lines: number; s: number; cpuS: number; loadS: number;
+  /** CPU seconds of the main thread and (threaded) of the worker, over the timed part. */
+  mainCpuS?: number; workerCpuS?: number; hwmMB: number; heapMB: number; externalMB: number; incidents: number; events: number }
 
 /** Peak resident set of this process (Linux VmHWM), in MB; falls back to the current RSS. */
 function peakRssMB(): number {
@@ -32,25 +44,31 @@ function peakRssMB(): number {
   return Math.round(process.memoryUsage().rss / 1048576);
 }
 
-async function child(file: string, mode: Mode): Promise<void> {
+async function child(file: string, mode: Mode, threads: Threads): Promise<void> {
   let t = process.hrtime.bigint();
-  if (mode !== 'off') geoipLiteModule(mode);
+  // Threaded, the worker loads the geo data (inside the timed part): loading it here too would only cost memory.
+  if (mode !== 'off' && threads === 1) geoipLiteModule(mode);
   const loadS = Number(process.hrtime.bigint() - t) / 1e9;
   t = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
-  const res = await analyzeFiles([file], { site: { homeNets: HOME_NETS }, geo: mode, parse: { tz: 'UTC' } });
+  const main0 = threadCpuS();
+  let ts: ThreadStats | undefined;
+  const res = await analyzeFiles([file], { site: { homeNets: HOME_NETS }, geo: mode, parse: { tz: 'UTC' }, threads, onThreadStats: (x) => { ts = x; },
+    threadEnrich: process.env.GW_BENCH_THREAD_ENRICH === 'worker' ? 'worker' : process.env.GW_BENCH_THREAD_ENRICH === 'main' ? 'main' : undefined,
+  });
   const s = Number(process.hrtime.bigint() - t) / 1e9;
   const cpu = process.cpuUsage(cpu0);
+  const main1 = threadCpuS();
   const mu = process.memoryUsage();
   const out: ChildResult = {
-    mode, lines: res.parse.lines, s, cpuS: (cpu.user + cpu.system) / 1e6, loadS, hwmMB: peakRssMB(), heapMB: Math.round(mu.heapUsed / 1048576),
+    mode, threads, lines: res.parse.lines, mainCpuS: main0 !== undefined && main1 !== undefined ? main1 - main0 : undefined, workerCpuS: ts?.workerCpuS, s, cpuS: (cpu.user + cpu.system) / 1e6, loadS, hwmMB: peakRssMB(), heapMB: Math.round(mu.heapUsed / 1048576),
     externalMB: Math.round(mu.external / 1048576), incidents: res.incidents.length, events: res.parse.events,
   };
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
-function runChild(file: string, mode: Mode): ChildResult {
-  const r = spawnSync(process.execPath, [__filename, 'child', file, mode], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+function runChild(file: string, mode: Mode, threads: Threads = 1): ChildResult {
+  const r = spawnSync(process.execPath, [__filename, 'child', file, mode, String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as ChildResult;
 }
@@ -79,11 +97,21 @@ export async function run(): Promise<void> {
     const distinct = writeInput(file, lines);
     console.log(`pipeline: ${lines} netfilter lines (${(fs.statSync(file).size / 1048576).toFixed(0)} MB), ${distinct} distinct sources; `
       + `one fresh process per run, geo modes interleaved, median of ${runs}`);
-    const res = new Map<Mode, ChildResult[]>(modes.map((m) => [m, []]));
-    for (let r = 0; r < runs; r++) for (const m of modes) res.get(m)!.push(runChild(file, m));
+    const threadsList = (process.env.GW_BENCH_THREADS ?? '1,2').split(',').map(Number) as Threads[];
+    const res = new Map<string, ChildResult[]>();
+    for (let r = 0; r < runs; r++) {
+      for (const m of modes) {
+        for (const th of threadsList) {
+          const k = `${m}/${th}`;
+          if (!res.has(k)) res.set(k, []);
+          res.get(k)!.push(runChild(file, m, th));
+        }
+      }
+    }
     const rate = new Map<Mode, number>();
     for (const m of modes) {
-      const rs = res.get(m)!;
+      if (!threadsList.includes(1)) break;
+      const rs = res.get(`${m}/1`)!;
       const s = median(rs.map((x) => x.s));
       rate.set(m, lines / s);
       const hwm = rs.map((x) => x.hwmMB);
@@ -91,17 +119,43 @@ export async function run(): Promise<void> {
         + `geo data load ${median(rs.map((x) => x.loadS)).toFixed(2)} s, peak RSS ${Math.max(...hwm)} MB (runs ${hwm.join(' ')}); `
         + `at the end heap ${rs[0]!.heapMB} MB, external ${rs[0]!.externalMB} MB; ${rs[0]!.events} events, ${rs[0]!.incidents} incidents`);
     }
-    benchPsad(dir, file, rate.get(modes[0]!) ?? 0, modes[0]!);
+    if (threadsList.length > 1) reportThreads(res, modes, threadsList, lines);
+    if (threadsList.includes(1)) benchPsad(dir, file, rate.get(modes[0]!) ?? 0, modes[0]!);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Single vs threaded: wall time with the geo load (medians of the interleaved runs), CPU per line of each thread. */
+function reportThreads(res: Map<string, ChildResult[]>, modes: Mode[], threadsList: Threads[], lines: number): void {
+  const us = (s: number | undefined): string => (s === undefined ? '?' : (s * 1e6 / lines).toFixed(2));
+  for (const m of modes) {
+    const wall = new Map<Threads, number>();
+    for (const th of threadsList) {
+      const rs = res.get(`${m}/${th}`)!;
+      const w = median(rs.map((x) => x.s + x.loadS));
+      wall.set(th, w);
+      const hwm = rs.map((x) => x.hwmMB);
+      const main = median(rs.map((x) => x.mainCpuS ?? NaN));
+      const worker = th === 2 ? median(rs.map((x) => x.workerCpuS ?? NaN)) : undefined;
+      console.log(`  geo ${m.padEnd(7)} threads ${th}: ${fmtRate(lines / w)} with the geo load (median; runs ${rs.map((x) => (x.s + x.loadS).toFixed(2)).join(' ')} s), `
+        + `CPU µs/line: main ${us(main)}${worker !== undefined ? `, worker ${us(worker)}` : ''}, process ${us(median(rs.map((x) => x.cpuS)))}; `
+        + `peak RSS ${Math.max(...hwm)} MB; ${rs[0]!.events} events, ${rs[0]!.incidents} incidents`);
+    }
+    const w1 = wall.get(1), w2 = wall.get(2);
+    if (w1 !== undefined && w2 !== undefined) {
+      const pairs = res.get(`${m}/1`)!.map((x, i) => (x.s + x.loadS) / (res.get(`${m}/2`)![i]!.s + res.get(`${m}/2`)![i]!.loadS));
+      console.log(`  geo ${m.padEnd(7)} threaded/single: ${(w1 / w2).toFixed(2)}x faster on the medians; per interleaved pair ${pairs.map((x) => x.toFixed(2)).join(' ')} (median ${median(pairs).toFixed(2)}x)`);
+    }
   }
 }
 
 /** psad -A over the first lines of the same file, with a private config (paths in the temp folder, no mail, no look-ups). */
 function benchPsad(dir: string, file: string, ours: number, mode: Mode): void {
   const psad = ['/usr/sbin/psad', '/usr/local/sbin/psad'].find((p) => fs.existsSync(p));
-  if (!psad || !fs.existsSync('/etc/psad/psad.conf')) { console.log('  psad: not installed, no peer figure'); return; }
   const sampleLines = Number(process.env.GW_BENCH_PSAD_LINES ?? 100_000);
+  if (sampleLines <= 0) return;
+  if (!psad || !fs.existsSync('/etc/psad/psad.conf')) { console.log('  psad: not installed, no peer figure'); return; }
   const sample = path.join(dir, 'sample.log');
   const fd = fs.openSync(file, 'r');
   const buf = Buffer.alloc(Math.min(fs.statSync(file).size, sampleLines * 1024));
@@ -150,4 +204,4 @@ function benchPsad(dir: string, file: string, ours: number, mode: Mode): void {
     + `(${(sampleWall / psadRate).toFixed(0)}x counting the geo load) [lines/s=${Math.round(ours)} psad=${Math.round(psadRate)}]`);
 }
 
-if (require.main === module && process.argv[2] === 'child') child(process.argv[3]!, process.argv[4] as Mode).catch((e) => { console.error(e); process.exitCode = 1; });
+if (require.main === module && process.argv[2] === 'child') child(process.argv[3]!, process.argv[4] as Mode, Number(process.argv[5] ?? 1) as Threads).catch((e) => { console.error(e); process.exitCode = 1; });

@@ -3,7 +3,10 @@
  * `gatewatch share`, tests and benchmarks. INTERFACE CONTRACT: keep `analyzeFiles`/`analyzeLines`
  * and the result shape stable; add fields rather than rename.
  */
+import { statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import type { GwEvent } from './event';
+import { runWorker, type ThreadStats } from './analyze/threaded';
 import { forEachLine } from './cli/lines';
 import { DetectEngine, type DetectOptions, type DetectStats } from './detect/engine';
 import type { Incident } from './detect/incident';
@@ -18,7 +21,28 @@ export interface AnalyzeOptions extends EnrichOptions {
    * with the enricher's cache (frozen) unless `shareGeo: false` is passed: read them, don't edit them.
    */
   onEvent?: (ev: GwEvent) => void;
+  /**
+   * analyzeFiles only: 1 (default) runs everything on this thread; 2 reads, parses and enriches on a
+   * worker thread while this one runs detection (same result); 'auto' takes 2 for files big enough to
+   * gain from it (see THREADS_MIN_BYTES) on a machine with a core to spare (two or more, and the load
+   * average of the last minute at least one below their number), else 1: two threads cost about a third
+   * more CPU in all, which only pays when the second thread gets a core of its own. Standard input
+   * ("-"), and a reputation index object passed in (`reputation`) with threadEnrich 'worker', run on one thread.
+   */
+  threads?: 'auto' | 1 | 2;
+  /**
+   * With threads: where enrichment runs, 'main' (default: the worker, which reads and parses, is the
+   * busier thread) or 'worker'.
+   */
+  threadEnrich?: 'worker' | 'main';
+  /** With threads: called at the end with the CPU time of each thread (benchmarks). */
+  onThreadStats?: (s: ThreadStats) => void;
+  /** Tests only: the worker exits (as if it crashed) after sending this many batches. */
+  testWorkerExitAfterBatches?: number;
 }
+
+/** Below this much input (bytes, all files), 'auto' stays on one thread: starting a worker costs more than it gains. */
+export const THREADS_MIN_BYTES = 16 << 20;
 
 export interface AnalyzeResult {
   incidents: Incident[];
@@ -61,6 +85,11 @@ export class Analyzer {
 
   event(ev: GwEvent): void {
     this.enricher.enrich(ev);
+    this.enriched(ev);
+  }
+
+  /** `event` for an event already enriched (by the analyze worker). */
+  enriched(ev: GwEvent): void {
     const t = ev['@timestamp'];
     // Most lines carry the same or a later time than the one before: compare only when it changed.
     if (t !== this.to) {
@@ -71,13 +100,46 @@ export class Analyzer {
     collect(this.incidents, this.engine.process(ev));
   }
 
-  finish(): AnalyzeResult {
+  /** The result; `parse`: the counts of a parser that ran elsewhere (the worker), instead of this one's. */
+  finish(parse?: ParseStats): AnalyzeResult {
     collect(this.incidents, this.engine.flush());
-    return { incidents: [...this.incidents.values()], parse: this.parser.stats, from: this.from, to: this.to, detect: this.engine.tableSizes() };
+    return { incidents: [...this.incidents.values()], parse: parse ?? this.parser.stats, from: this.from, to: this.to, detect: this.engine.tableSizes() };
   }
 }
 
+function threadsFor(files: string[], opts: AnalyzeOptions): 1 | 2 {
+  const t = opts.threads ?? 1;
+  // A reputation index object cannot go to the worker: with it, enrichment stays here (threadEnrich 'main').
+  if (t === 1 || (opts.reputation && opts.threadEnrich === 'worker') || files.length === 0 || files.includes('-')) return 1;
+  if (t === 2) return 2;
+  const cores = availableParallelism();
+  if (cores < 2 || loadavg()[0] > cores - 1) return 1;
+  let bytes = 0;
+  for (const f of files) {
+    try { bytes += statSync(f).size; } catch { return 1; } // the single-thread path reports the error
+  }
+  return bytes >= THREADS_MIN_BYTES ? 2 : 1;
+}
+
+async function analyzeFilesThreaded(files: string[], opts: AnalyzeOptions): Promise<AnalyzeResult> {
+  const inWorker = opts.threadEnrich === 'worker';
+  const shareGeo = opts.shareGeo ?? true;
+  // Enriching in the worker, this thread's enricher is never used: no geo data or lists loaded here.
+  const a = await Analyzer.create(inWorker ? { ...opts, geo: 'off', feeds: [] } : opts);
+  const enrich = inWorker ? {
+    site: opts.site, geo: opts.geo, feeds: opts.feeds, geoSides: opts.geoSides, geoCacheSize: opts.geoCacheSize, cityDb: opts.cityDb,
+    asnDb: opts.asnDb, matchLocalOnFeeds: opts.matchLocalOnFeeds, shareGeo,
+  } : undefined;
+  const { stats, thread } = await runWorker(
+    { files, parse: opts.parse ?? {}, enrich, exitAfterBatches: opts.testWorkerExitAfterBatches },
+    inWorker ? (ev) => a.enriched(ev) : (ev) => a.event(ev),
+  );
+  opts.onThreadStats?.(thread);
+  return a.finish(stats);
+}
+
 export async function analyzeFiles(files: string[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+  if (threadsFor(files, opts) === 2) return analyzeFilesThreaded(files, opts);
   const a = await Analyzer.create(opts);
   for (const f of files) await forEachLine(f, (l) => a.line(l));
   return a.finish();

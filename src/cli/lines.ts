@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 
 /**
  * Read a file (or stdin for "-") line by line, calling `onLine` for each '\n'-separated line (a final
@@ -14,32 +14,70 @@ import { createReadStream } from 'node:fs';
 export function forEachLine(path: string, onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
-    let pending: Buffer[] = [];
-    stream.on('data', (data: Buffer | string) => {
-      const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      let start = 0;
-      let nl = chunk.indexOf(10);
-      if (nl >= 0 && pending.length > 0) {
-        pending.push(chunk.subarray(0, nl));
-        onLine(Buffer.concat(pending).toString('utf8'));
-        pending = [];
-        start = nl + 1;
-        nl = chunk.indexOf(10, start);
-      }
-      while (nl >= 0) {
-        onLine(chunk.toString('utf8', start, nl));
-        start = nl + 1;
-        nl = chunk.indexOf(10, start);
-      }
-      // Keep a copy of the tail only: a view would keep the whole chunk.
-      if (start < chunk.length) pending.push(start === 0 ? chunk : Buffer.from(chunk.subarray(start)));
-    });
+    const split = new LineSplitter(onLine);
+    stream.on('data', (data: Buffer | string) => split.push(typeof data === 'string' ? Buffer.from(data, 'utf8') : data));
     stream.on('error', reject);
     stream.on('end', () => {
-      if (pending.length > 0) onLine(Buffer.concat(pending).toString('utf8'));
+      split.end();
       resolve();
     });
   });
+}
+
+/**
+ * `forEachLine` for a file (not stdin) with synchronous reads: the same lines, the same decoding. For a
+ * thread that does nothing else (the analyze worker); it blocks its thread while reading.
+ */
+export function forEachLineSync(path: string, onLine: (line: string) => void): void {
+  const fd = openSync(path, 'r');
+  try {
+    const split = new LineSplitter(onLine);
+    for (;;) {
+      // A fresh buffer per read: the splitter may keep (a copy of) its tail only, never a view.
+      const buf = Buffer.allocUnsafe(1 << 20);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      split.push(n === buf.length ? buf : buf.subarray(0, n));
+    }
+    split.end();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The line splitting and decoding shared by `forEachLine` and `forEachLineSync`: push chunks, then end(). */
+export class LineSplitter {
+  private pending: Buffer[] = [];
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(chunk: Buffer): void {
+    const onLine = this.onLine;
+    let start = 0;
+    let nl = chunk.indexOf(10);
+    if (nl >= 0 && this.pending.length > 0) {
+      this.pending.push(chunk.subarray(0, nl));
+      const joined = Buffer.concat(this.pending);
+      this.pending = [];
+      onLine(joined.toString('utf8'));
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
+    while (nl >= 0) {
+      onLine(chunk.toString('utf8', start, nl));
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
+    // Keep a copy of the tail only: a view would keep the whole chunk.
+    if (start < chunk.length) this.pending.push(start === 0 ? chunk : Buffer.from(chunk.subarray(start)));
+  }
+
+  end(): void {
+    if (this.pending.length > 0) {
+      const joined = Buffer.concat(this.pending);
+      this.pending = [];
+      this.onLine(joined.toString('utf8'));
+    }
+  }
 }
 
 /** Buffered stdout writer that respects back-pressure. */
