@@ -15,7 +15,7 @@ export const usage = `gatewatch analyze [--home-net CIDR,…] [--feeds DIR|FILE]
   --html FILE writes the report for the whole period of the input ("what has my firewall been
   seeing?"); --pdf FILE the same as PDF (needs Chromium); --home-country for the home/abroad split.
   --threads 2 reads and parses on a second thread while detection runs on this one (same result;
-  auto: only for inputs of 16 MB or more when a core is idle; default 1).`;
+  default auto: two threads only for inputs of 16 MB or more when a core is idle).`;
 
 export function analyzeOptions(opts: Record<string, string | true>): AnalyzeOptions {
   const p = parserOptions(opts);
@@ -37,11 +37,10 @@ export async function run(argv: string[]): Promise<number> {
   if (opts.help) { console.log(usage); return 0; }
   if (files.length === 0) throw new UsageError('analyze needs at least one FILE (or - for standard input)');
   const options = analyzeOptions(opts);
-  if (opts.threads !== undefined) {
-    const t = opts.threads;
-    if (t !== '1' && t !== '2' && t !== 'auto') throw new UsageError('--threads takes 1, 2 or auto');
-    options.threads = t === 'auto' ? 'auto' : t === '2' ? 2 : 1;
-  }
+  // Default auto: a second thread only for big inputs on a machine with an idle core (see threadsFor).
+  const t = opts.threads ?? 'auto';
+  if (t !== '1' && t !== '2' && t !== 'auto') throw new UsageError('--threads takes 1, 2 or auto');
+  options.threads = t === 'auto' ? 'auto' : t === '2' ? 2 : 1;
   const wantReport = typeof opts.html === 'string' || typeof opts.pdf === 'string';
   const homeCountry = typeof opts['home-country'] === 'string' ? opts['home-country'].toUpperCase() : undefined;
   if (homeCountry !== undefined && !/^[A-Z]{2}$/.test(homeCountry)) throw new UsageError('--home-country takes a two-letter country code such as GB');

@@ -64,6 +64,21 @@ describe('gatewatch analyze (CLI)', function () {
     expect(page).to.not.match(/(src|href)="https?:/);
   });
 
+  it('--threads 2 prints the same incidents as --threads 1; a bad --threads is a usage error', () => {
+    const home = ['--home-net', '198.51.100.0/24,192.168.0.0/16'];
+    const one = cli(...home, '--threads', '1', '--json', join(dir, 't1.json'), log);
+    const two = cli(...home, '--threads', '2', '--json', join(dir, 't2.json'), log);
+    expect(one.status, one.stderr).to.equal(0);
+    expect(two.status, two.stderr).to.equal(0);
+    expect(two.stdout).to.equal(one.stdout);
+    const [r1, r2] = ['t1.json', 't2.json'].map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    expect(r2.parse).to.deep.equal(r1.parse);
+    expect(r1.incidents.length).to.equal(Object.keys(attackers).length);
+    const bad = cli('--threads', '3', log);
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.match(/--threads takes 1, 2 or auto/);
+  });
+
   it('refuses unknown options and bad values, with usage', () => {
     expect(cli('--bogus', log).status).to.equal(2);
     expect(cli().status).to.equal(2);
