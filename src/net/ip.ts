@@ -3,8 +3,24 @@
  * (RFC 5952) so the same address always prints the same, and compare without allocation.
  */
 
+/**
+ * The last two whole strings read by parseIPv4 and their numbers. An event's two addresses are read by
+ * the parser (to check them), then by enrichment and by detection: the same two strings, one after the
+ * other, so the later reads are a string comparison.
+ */
+let lastA = '', lastAn = -1, lastB = '', lastBn = -1;
+
 /** IPv4 dotted quad to an unsigned 32-bit number, or -1 when it is not one. */
 export function parseIPv4(s: string, start = 0, end = s.length): number {
+  if (start !== 0 || end !== s.length) return scanIPv4(s, start, end);
+  if (s === lastA) return lastAn;
+  if (s === lastB) return lastBn;
+  const n = scanIPv4(s, 0, end);
+  lastB = lastA; lastBn = lastAn; lastA = s; lastAn = n;
+  return n;
+}
+
+function scanIPv4(s: string, start: number, end: number): number {
   let acc = 0;
   let part = -1;
   let dots = 0;

@@ -8,6 +8,18 @@ describe('ip helpers', () => {
       expect(parseIPv4(bad), bad).to.equal(-1);
     }
   });
+  it('reads IPv4 right whatever it read just before (the last two strings are remembered)', () => {
+    const ips = ['192.0.2.1', '198.51.100.7', '192.0.2.1', '203.0.113.255', 'x', '192.0.2.10', '198.51.100.7', '1.2.3'];
+    const want = (ip: string) => { const p = ip.split('.'); return p.length === 4 && p.every((x) => /^\d+$/.test(x)) ? p.reduce((a, x) => a * 256 + Number(x), 0) : -1; };
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < ips.length; i++) {
+        const ip = ips[(i * (round + 1)) % ips.length]!;
+        expect(parseIPv4(ip), ip).to.equal(want(ip));
+        // a piece of a longer string is read from the piece, not from what was remembered of the whole
+        expect(parseIPv4(`SRC=${ip} `, 4, 4 + ip.length), `piece ${ip}`).to.equal(want(ip));
+      }
+    }
+  });
   it('canonicalises IPv6 per RFC 5952', () => {
     expect(canonicalIp('2001:0DB8:0000:0000:0000:0000:0000:0001')).to.equal('2001:db8::1');
     expect(canonicalIp('2001:db8:0:0:1:0:0:1')).to.equal('2001:db8::1:0:0:1');
