@@ -1,4 +1,14 @@
+import { isAscii } from 'node:buffer';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+
+/**
+ * Node's own per-encoding Buffer slicers (what `toString(encoding, start, end)` calls after checking its
+ * arguments): a log line is decoded from a checked range, so the checks are skipped. A chunk of plain
+ * ASCII (nearly every log) is decoded as latin1, which is the same text without the UTF-8 validation.
+ */
+interface Slicers { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string }
+const HAS_SLICERS = typeof (Buffer.prototype as unknown as Partial<Slicers>).latin1Slice === 'function'
+  && typeof (Buffer.prototype as unknown as Partial<Slicers>).utf8Slice === 'function';
 
 /**
  * Read a file (or stdin for "-") line by line, calling `onLine` for each '\n'-separated line (a final
@@ -62,10 +72,20 @@ export class LineSplitter {
       start = nl + 1;
       nl = chunk.indexOf(10, start);
     }
-    while (nl >= 0) {
-      onLine(chunk.toString('utf8', start, nl));
-      start = nl + 1;
-      nl = chunk.indexOf(10, start);
+    if (HAS_SLICERS) {
+      const c = chunk as unknown as Slicers;
+      const ascii = isAscii(chunk);
+      while (nl >= 0) {
+        onLine(ascii ? c.latin1Slice(start, nl) : c.utf8Slice(start, nl));
+        start = nl + 1;
+        nl = chunk.indexOf(10, start);
+      }
+    } else {
+      while (nl >= 0) {
+        onLine(chunk.toString('utf8', start, nl));
+        start = nl + 1;
+        nl = chunk.indexOf(10, start);
+      }
     }
     // Keep a copy of the tail only: a view would keep the whole chunk.
     if (start < chunk.length) this.pending.push(start === 0 ? chunk : Buffer.from(chunk.subarray(start)));
