@@ -18,6 +18,8 @@
  * may differ (schema order, extras last).
  */
 
+import { msOfIso, rememberIso } from '../syslog/time';
+
 /**
  * Str: a string sent once per batch;
  * Time: an ISO time in the exact form toISOString writes ("2026-11-23T08:00:00.000Z", what the parsers
@@ -166,7 +168,7 @@ interface EncoderFns {
 export const MAX_EVENT_WORDS = 17 * 33;
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
+const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', 'msOfIso', `
   let ints = new Int32Array(expected * 48), nums = new Float64Array(expected * 8), ip = 0, np = 0, count = 0;
   let strs = [], extras = [], objs = [];
   const strIdx = new Map(), sharedIds = new Map();
@@ -219,6 +221,8 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
   const MDAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   function dd(s, i) { const a = s.charCodeAt(i) - 48, b = s.charCodeAt(i + 1) - 48; return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1000; }
   function isoMs(s) {
+    const known = msOfIso(s); // the time the parser just wrote: no need to read (or even flatten) the text
+    if (known === known) return known;
     if (s.length !== 24 || s.charCodeAt(23) !== 90 || s.charCodeAt(19) !== 46 || s.charCodeAt(16) !== 58 || s.charCodeAt(13) !== 58
       || s.charCodeAt(10) !== 84 || s.charCodeAt(7) !== 45 || s.charCodeAt(4) !== 45) return NaN;
     const y = dd(s, 0) * 100 + dd(s, 2), mo = dd(s, 5), d = dd(s, 8), h = dd(s, 11), mi = dd(s, 14), se = dd(s, 17);
@@ -253,12 +257,12 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', `
       return b;
     },
   };
-`) as (keys: string[][], slots: number, expected: number) => EncoderFns;
+`) as (keys: string[][], slots: number, expected: number, msOf: (iso: string) => number) => EncoderFns;
 
 interface DecoderFns { decode(b: EventBatch, each: (ev: Record<string, unknown>) => void, ints?: Int32Array, nums?: Float64Array): void }
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const makeDecoder = new Function('deepFreeze', `
+const makeDecoder = new Function('deepFreeze', 'rememberIso', `
   let I, F, S, SH = [], X, dp = 0, fp = 0;
   function v4s(n) { return (n >>> 24) + '.' + ((n >>> 16) & 255) + '.' + ((n >>> 8) & 255) + '.' + (n & 255); }
   // toISOString of ms, the "YYYY-MM-DDTHH:MM:SS." of the last second reused (events come in time order).
@@ -267,7 +271,9 @@ const makeDecoder = new Function('deepFreeze', `
   function msIso(ms) {
     const sec = Math.floor(ms / 1000);
     if (sec !== lastSec) { secText = new Date(sec * 1000).toISOString().slice(0, 20); lastSec = sec; }
-    return secText + FRAC[ms - sec * 1000];
+    const iso = secText + FRAC[ms - sec * 1000];
+    rememberIso(iso, ms); // detection reads it back as a number next
+    return iso;
   }
   ${GEN.decSrc}
   return {
@@ -280,7 +286,7 @@ const makeDecoder = new Function('deepFreeze', `
       I = F = S = X = undefined;
     },
   };
-`) as (deepFreeze: (o: unknown) => unknown) => DecoderFns;
+`) as (deepFreeze: (o: unknown) => unknown, remember: (iso: string, ms: number) => void) => DecoderFns;
 
 /** Writes events into batches (the sending thread). */
 export class EventEncoder {
@@ -288,7 +294,7 @@ export class EventEncoder {
   private resetNext = false;
   /** `expected`: events per batch (sizes the first buffers); `maxShared`: shared objects remembered before the table starts again. */
   constructor(expected = 4096, private readonly maxShared = MAX_SHARED) {
-    this.fns = makeEncoder(KEYS, GEN.slots, expected);
+    this.fns = makeEncoder(KEYS, GEN.slots, expected, msOfIso);
   }
 
   get size(): number { return this.fns.size(); }
@@ -327,7 +333,7 @@ function deepFreeze<T>(o: T): T {
 
 /** Reads batches back into events (the receiving thread). Batches must be decoded in the order they were taken. */
 export class EventDecoder {
-  private readonly fns = makeDecoder(deepFreeze);
+  private readonly fns = makeDecoder(deepFreeze, rememberIso);
 
   /** Calls `each` with the events of a batch, in order; `ints`/`nums`: the shared arrays it was written into, if so. */
   decode(b: EventBatch, each: (ev: Record<string, unknown>) => void, ints?: Int32Array, nums?: Float64Array): void {

@@ -3,6 +3,7 @@
  * distinct-value sketches and CIDR matching.
  */
 import { parseCidr, parseIPv4, Cidr, cidrContains } from '../net/ip';
+import { msOfIso } from '../syslog/time';
 
 /** Milliseconds since the epoch from an ISO 8601 time, fast for the "YYYY-MM-DDTHH:MM:SS(.sss)Z" we emit. NaN when unreadable. */
 let dayKey = '';
@@ -17,6 +18,9 @@ let fixDayMs = 0;
 
 export function parseTimeMs(s: string | undefined): number {
   if (typeof s !== 'string') return NaN;
+  // The time of the event just parsed (or decoded): known without reading it.
+  const known = msOfIso(s);
+  if (known === known) return known;
   const n = s.length;
   // "YYYY-MM-DDTHH:MM:SS.sssZ" (what toISOString and our parsers write): every digit and separator at a
   // fixed place, read as numbers, the day's time cached by its number (no string compared or cut).

@@ -288,3 +288,18 @@ export function isoOf(ms: number): string {
   lastIso = dayPrefix + hms + msz;
   return lastIso;
 }
+
+/**
+ * The milliseconds isoOf last wrote as `iso` (the same text), else NaN. Every stage after the parser
+ * reads the event's time back as a number: for the event just parsed this is one string comparison
+ * instead of reading the digits again.
+ */
+export function msOfIso(iso: string): number {
+  return iso === lastIso ? lastMs : NaN;
+}
+
+/** For a stage that writes ISO times itself (the analyze thread decoder): the pair msOfIso answers next. */
+export function rememberIso(iso: string, ms: number): void {
+  lastIso = iso;
+  lastMs = ms;
+}

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { AddressTable, BoundedMap, DistinctInts, parseTimeMs } from '../../src/detect/util';
 import { parseIPv4 } from '../../src/net/ip';
+import { isoOf, msOfIso, rememberIso } from '../../src/syslog/time';
 import { OpenIncident } from '../../src/detect/incidents';
 import { Rng } from '../helpers/traffic';
 
@@ -53,6 +54,23 @@ describe('detect tables', () => {
       const a = parseTimeMs(s), b = Date.parse(s);
       expect(Number.isNaN(a) ? 'NaN' : a, s).to.equal(Number.isNaN(b) ? 'NaN' : b);
     }
+  });
+
+  it('parseTimeMs knows the time the parser (or the thread decoder) just wrote, and only that one', () => {
+    const ms = Date.UTC(2026, 10, 23, 8, 0, 2, 712);
+    const iso = isoOf(ms);
+    expect(iso).to.equal(new Date(ms).toISOString());
+    expect(msOfIso(iso)).to.equal(ms);
+    expect(msOfIso('2026-11-23T08:00:02.713Z')).to.be.NaN;
+    expect(parseTimeMs('2026-11-23T08:00:02.713Z')).to.equal(ms + 1);
+    rememberIso('2026-11-23T09:00:00.000Z', Date.UTC(2026, 10, 23, 9));
+    expect(msOfIso(iso)).to.be.NaN;
+    expect(parseTimeMs('2026-11-23T09:00:00.000Z')).to.equal(Date.UTC(2026, 10, 23, 9));
+    expect(isoOf(Date.UTC(2026, 10, 23, 9))).to.equal('2026-11-23T09:00:00.000Z');
+    // a time Date writes itself (a fraction of a millisecond) is not remembered as known
+    const odd = isoOf(ms + 0.5);
+    expect(msOfIso(odd)).to.be.NaN;
+    expect(parseTimeMs(odd)).to.equal(ms);
   });
 
   it('parseTimeMs reads toISOString text exactly across days and years, and bad digits like Date.parse', () => {
