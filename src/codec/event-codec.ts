@@ -18,6 +18,7 @@
  * may differ (schema order, extras last).
  */
 
+import { rememberIPv4 } from '../net/ip';
 import { msOfIso, rememberIso } from '../syslog/time';
 
 /**
@@ -262,9 +263,10 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', 'msOfIso', `
 interface DecoderFns { decode(b: EventBatch, each: (ev: Record<string, unknown>) => void, ints?: Int32Array, nums?: Float64Array): void }
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const makeDecoder = new Function('deepFreeze', 'rememberIso', `
+const makeDecoder = new Function('deepFreeze', 'rememberIso', 'rememberIPv4', `
   let I, F, S, SH = [], X, dp = 0, fp = 0;
-  function v4s(n) { return (n >>> 24) + '.' + ((n >>> 16) & 255) + '.' + ((n >>> 8) & 255) + '.' + (n & 255); }
+  // The text of an IPv4 number; enrichment and detection then read it back from parseIPv4's memory.
+  function v4s(n) { const s = (n >>> 24) + '.' + ((n >>> 16) & 255) + '.' + ((n >>> 8) & 255) + '.' + (n & 255); rememberIPv4(s, n); return s; }
   // toISOString of ms, the "YYYY-MM-DDTHH:MM:SS." of the last second reused (events come in time order).
   let lastSec = NaN, secText = '';
   const FRAC = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0') + 'Z');
@@ -286,7 +288,7 @@ const makeDecoder = new Function('deepFreeze', 'rememberIso', `
       I = F = S = X = undefined;
     },
   };
-`) as (deepFreeze: (o: unknown) => unknown, remember: (iso: string, ms: number) => void) => DecoderFns;
+`) as (deepFreeze: (o: unknown) => unknown, remember: (iso: string, ms: number) => void, rememberV4: (s: string, n: number) => void) => DecoderFns;
 
 /** Writes events into batches (the sending thread). */
 export class EventEncoder {
@@ -333,7 +335,7 @@ function deepFreeze<T>(o: T): T {
 
 /** Reads batches back into events (the receiving thread). Batches must be decoded in the order they were taken. */
 export class EventDecoder {
-  private readonly fns = makeDecoder(deepFreeze, rememberIso);
+  private readonly fns = makeDecoder(deepFreeze, rememberIso, rememberIPv4);
 
   /** Calls `each` with the events of a batch, in order; `ints`/`nums`: the shared arrays it was written into, if so. */
   decode(b: EventBatch, each: (ev: Record<string, unknown>) => void, ints?: Int32Array, nums?: Float64Array): void {

@@ -20,6 +20,11 @@ export function parseIPv4(s: string, start = 0, end = s.length): number {
   return n;
 }
 
+/** For a stage that writes IPv4 text from the number (the analyze thread decoder): the pair parseIPv4 answers next. */
+export function rememberIPv4(s: string, n: number): void {
+  lastB = lastA; lastBn = lastAn; lastA = s; lastAn = n;
+}
+
 function scanIPv4(s: string, start: number, end: number): number {
   let acc = 0;
   let part = -1;
