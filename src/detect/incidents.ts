@@ -117,20 +117,26 @@ export class OpenIncident implements Clocked {
 
   /** Ports, most frequent first. */
   topPorts(): number[] {
-    // One number per port, count down then port up (port - count * 65536: exact below 2^52), insertion-sorted
-    // in a reused scratch array (at most MAX_PORTS of them: no allocation but the result); anything that is
-    // not a plain port and count (hostile input), or more of them, takes the general sort.
+    // One number per port, count down then port up (port - count * 65536: exact below 2^52, and all
+    // different as the ports are), sorted in a reused scratch array (at most MAX_PORTS of them: no
+    // allocation but the result and a view); anything that is not a plain port and count (hostile
+    // input), or more of them, takes the general sort.
     const n = this.ports.size;
     if (n <= TOP_SCRATCH.length) {
       const keys = TOP_SCRATCH;
+      // (keys, then values: both in insertion order, and cheaper to walk than [key, value] entries)
       let i = 0;
-      for (const [port, c] of this.ports) {
-        if (!(port >= 0 && port < 65536 && Math.floor(port) === port && c >= 0 && c < 2 ** 36 && Math.floor(c) === c)) return this.topPortsSlow();
-        const k = port - c * 65536;
-        let j = i++;
-        while (j > 0 && keys[j - 1]! > k) { keys[j] = keys[j - 1]!; j--; }
-        keys[j] = k;
+      for (const port of this.ports.keys()) {
+        if (!(port >= 0 && port < 65536 && Math.floor(port) === port)) return this.topPortsSlow();
+        keys[i++] = port;
       }
+      i = 0;
+      for (const c of this.ports.values()) {
+        if (!(c >= 0 && c < 2 ** 36 && Math.floor(c) === c)) return this.topPortsSlow();
+        keys[i] -= c * 65536;
+        i++;
+      }
+      sortScratch(keys, n);
       const out = new Array<number>(n);
       // (k / 65536 is exact; its floor is -count since 0 <= port < 65536)
       for (let j = 0; j < n; j++) { const k = keys[j]!; out[j] = k - Math.floor(k / 65536) * 65536; }
@@ -195,12 +201,40 @@ function copyDetails(d: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** sortedCopy's scratch (ports lists are at most 32 long). */
+const SORT_SCRATCH = new Float64Array(64);
+
+/**
+ * Sort the first n numbers of a scratch array ascending (no NaN in them). Short runs: insertion sort;
+ * longer ones: the typed array's own sort (a numeric sort in native code: the same order for
+ * numbers, as -0 and 0 never meet in a list of distinct ports).
+ */
+function sortScratch(a: Float64Array, n: number): void {
+  if (n > 12) { a.subarray(0, n).sort(); return; }
+  for (let i = 1; i < n; i++) {
+    const x = a[i]!;
+    let j = i;
+    while (j > 0 && a[j - 1]! > x) { a[j] = a[j - 1]!; j--; }
+    a[j] = x;
+  }
+}
+
 /**
  * A copy of a victim's ports in ascending order (short lists, already almost sorted: insertion sort).
  * Anything but plain numbers (hostile input) takes the general sort, so the order is the same.
  */
 function sortedCopy(ps: number[]): number[] {
-  for (let i = 0; i < ps.length; i++) if (typeof ps[i] !== 'number' || ps[i] !== ps[i]) return [...ps].sort((a, b) => a - b);
+  const n = ps.length;
+  for (let i = 0; i < n; i++) if (typeof ps[i] !== 'number' || ps[i] !== ps[i]) return [...ps].sort((a, b) => a - b);
+  if (n > 12 && n <= SORT_SCRATCH.length) {
+    // (a -0 is kept as it is: Float64Array holds it; it sorts before 0, and a list never has both)
+    const a = SORT_SCRATCH;
+    for (let i = 0; i < n; i++) a[i] = ps[i]!;
+    a.subarray(0, n).sort();
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = a[i]!;
+    return out;
+  }
   const out = ps.slice();
   for (let i = 1; i < out.length; i++) {
     const x = out[i]!;

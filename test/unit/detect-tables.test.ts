@@ -1,6 +1,6 @@
 /** The bounded tables under the engine: a hand-written hash table must agree with a Map. */
 import { expect } from 'chai';
-import { AddressTable, BoundedMap, DistinctInts, parseTimeMs } from '../../src/detect/util';
+import { AddressTable, BoundedMap, DistinctInts, internalV4, looksInternal, parseTimeMs } from '../../src/detect/util';
 import { parseIPv4 } from '../../src/net/ip';
 import { OpenIncident } from '../../src/detect/incidents';
 import { Rng } from '../helpers/traffic';
@@ -83,6 +83,33 @@ describe('detect tables', () => {
       if (round % 50 === 7) inc.ports.set(80, 1.5);
       if (round % 50 === 9) inc.ports.set(70000, 2);
       expect(inc.topPorts(), `round ${round}`).to.deep.equal(ref(inc.ports));
+    }
+  });
+});
+
+describe('detect helpers: numeric shortcuts agree with the text tests', () => {
+  it('internalV4(parseIPv4(ip)) equals looksInternal(ip) for every dotted quad', () => {
+    const rng = new Rng(5);
+    const firsts = [10, 100, 127, 169, 172, 192, 11, 99, 101, 126, 128, 168, 170, 171, 173, 191, 193, 0, 255];
+    for (let i = 0; i < 50000; i++) {
+      const a = i % 4 === 0 ? rng.int(256) : firsts[rng.int(firsts.length)]!;
+      const b = i % 3 === 0 ? rng.int(256) : [64, 127, 128, 168, 254, 16, 31, 32, 15, 63][rng.int(10)]!;
+      const ip = `${a}.${b}.${rng.int(256)}.${rng.int(256)}`;
+      expect(internalV4(parseIPv4(ip)), ip).to.equal(looksInternal(ip));
+    }
+  });
+  it('a sent incident lists each victim\'s ports in ascending order, short or long lists', () => {
+    const rng = new Rng(8);
+    for (let round = 0; round < 200; round++) {
+      const inc = new OpenIncident('k', 'portscan', { id: 'T', name: 'n', tactic: 't' }, () => ({ score: 0, confidence: 'low', summary: '', advice: '' }), { ip: '192.0.2.1' }, 0, 0);
+      const n = rng.int(40);
+      for (let i = 0; i < n; i++) inc.addVictim('198.51.100.' + (1 + (round % 3)), round % 7 === 0 ? rng.int(20) : rng.int(65536), 1);
+      if (round % 20 === 3) inc.victims[0]?.ports.push(Infinity, -5, 0.5);
+      for (const v of inc.snapshot().victims) {
+        const src = inc.victims.find((x) => x.ip === v.ip)!;
+        expect(v.ports, `round ${round}`).to.deep.equal([...src.ports].sort((x, y) => x - y));
+        expect(v.ports).to.not.equal(src.ports);
+      }
     }
   });
 });

@@ -8,7 +8,7 @@ import { NEEDS_OUTBOUND_ALLOWED, type DetectorDef, type Detector, type Ctx } fro
 import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
-import { looksInternal } from '../util';
+import { internalV4, looksInternal } from '../util';
 
 const RING = 24;
 /** Per pair, side by side: latest contact time, contacts counted, then the last RING contact times. */
@@ -211,7 +211,7 @@ export const beacon: DetectorDef = {
         const dk: number | string = o.dn >= 0 ? o.dn | 0 : o.dst;
         let j = inner.get(dk, o.dport);
         if (j < 0) {
-          if (looksInternal(o.dst)) return;
+          if (o.dn >= 0 ? internalV4(o.dn) : looksInternal(o.dst)) return;
           if (inner.size >= MAX_PAIRS) pairs--;
           j = inner.add(dk, o.dport, MAX_PAIRS);
           pairs++;
