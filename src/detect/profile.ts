@@ -28,7 +28,7 @@ export interface HostEntry {
 
 // Record layout, in Float64 units (F_*) and Int32 units (I_*) from the slot's base.
 // 192 bytes: the first 128 (two cache lines) are read or written by every event; the last 64
-// hold the second to fourth destination ports of the sources that have them.
+// hold the first four destination ports and a detector's spare words (`Profile.auxBase`).
 const REC_F64 = 24;
 const REC_I32 = 48;
 const F_FIRST = 0, F_LAST = 1, F_LEVELT = 2, F_LEVEL = 3, F_RATESTART = 4; // int32 words 0-9
@@ -37,6 +37,9 @@ const I_PROTOBITS = 17, I_KINDS = 18; // 9 kinds: 18-26 (word 16 unused: the rec
 const I_SYNNOOPT = 27, I_SYN23 = 28, I_SYN2323 = 29, I_RATECOUNT = 30, I_AUX = 31;
 /** The first INLINE_PORTS distinct destination ports, in order (then a DistinctInts takes over). */
 const I_PORTS = 32, INLINE_PORTS = 4;
+/** AUX_WORDS words a detector keeps in the record, next to the ports (owned by the bruteforce detector). */
+const I_AUXREC = 36;
+export const AUX_WORDS = 12;
 // Which of the slot's references are set (so an event only reads the arrays it needs).
 const HAS_PORTS = 1, HAS_HOSTS = 2, HAS_MORE = 4, HAS_PROTO = 8, HAS_SCAN = 16, HAS_SWEEP = 32, HAS_FLOOD = 64, HAS_AUTH = 128;
 const HAS_HOST0 = 256, HOST0_TEXT = 512;
@@ -77,6 +80,8 @@ export class ProfileStore {
   private readonly hot: Uint8Array;
   private nFree: number;
   evicted = 0;
+  /** Slots in the store (the IPv4 cap, the IPv6 cap and one spare). */
+  readonly slots: number;
 
   constructor(readonly cap: number) {
     let bits = 4;
@@ -87,6 +92,7 @@ export class ProfileStore {
     const cap6 = Math.max(16, cap >> 2);
     this.v6 = new BoundedMap<V6Entry>(cap6, (_k, e) => this.release(e.slot));
     const slots = cap + cap6 + 1;
+    this.slots = slots;
     this.f64 = new Float64Array(slots * REC_F64);
     this.i32 = new Int32Array(this.f64.buffer);
     this.ip = new Array<string>(slots).fill('');
@@ -241,6 +247,11 @@ export class Profile {
   /** A number a detector keeps for this source (0 when new). Owned by the bruteforce detector. */
   get aux(): number { return this.store.i32[this.slot * REC_I32 + I_AUX]!; }
   set aux(v: number) { this.store.i32[this.slot * REC_I32 + I_AUX] = v; }
+  /**
+   * Where, in `store.i32`, the AUX_WORDS words a detector keeps in this profile's record start (owned by the
+   * bruteforce detector; zero when the slot is new, untouched by reset: read them only when `aux` says so).
+   */
+  get auxBase(): number { return this.slot * REC_I32 + I_AUXREC; }
 
   private has(bit: number): boolean {
     return (this.store.i32[this.slot * REC_I32 + I_FLAGS]! & bit) !== 0;
