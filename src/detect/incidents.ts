@@ -204,18 +204,24 @@ function copyDetails(d: Record<string, unknown>): Record<string, unknown> {
 /** sortedCopy's scratch (ports lists are at most 32 long). */
 const SORT_SCRATCH = new Float64Array(64);
 
+/** Shell sort gaps (Ciura's), for the short lists sorted here. */
+const GAPS = [57, 23, 10, 4, 1];
+
 /**
- * Sort the first n numbers of a scratch array ascending (no NaN in them). Short runs: insertion sort;
- * longer ones: the typed array's own sort (a numeric sort in native code: the same order for
- * numbers, as -0 and 0 never meet in a list of distinct ports).
+ * Sort the first n numbers of a scratch array ascending (no NaN in them): a Shell sort, in place, no
+ * allocation. Not stable, which only matters for equal numbers that differ (-0 and 0): a list of
+ * distinct ports never has both.
  */
 function sortScratch(a: Float64Array, n: number): void {
-  if (n > 12) { a.subarray(0, n).sort(); return; }
-  for (let i = 1; i < n; i++) {
-    const x = a[i]!;
-    let j = i;
-    while (j > 0 && a[j - 1]! > x) { a[j] = a[j - 1]!; j--; }
-    a[j] = x;
+  for (let g = 0; g < GAPS.length; g++) {
+    const h = GAPS[g]!;
+    if (h >= n) continue;
+    for (let i = h; i < n; i++) {
+      const x = a[i]!;
+      let j = i;
+      while (j >= h && a[j - h]! > x) { a[j] = a[j - h]!; j -= h; }
+      a[j] = x;
+    }
   }
 }
 
@@ -227,10 +233,10 @@ function sortedCopy(ps: number[]): number[] {
   const n = ps.length;
   for (let i = 0; i < n; i++) if (typeof ps[i] !== 'number' || ps[i] !== ps[i]) return [...ps].sort((a, b) => a - b);
   if (n > 12 && n <= SORT_SCRATCH.length) {
-    // (a -0 is kept as it is: Float64Array holds it; it sorts before 0, and a list never has both)
+    // (a -0 is kept as it is: Float64Array holds it; a list of distinct ports never has both -0 and 0)
     const a = SORT_SCRATCH;
     for (let i = 0; i < n; i++) a[i] = ps[i]!;
-    a.subarray(0, n).sort();
+    sortScratch(a, n);
     const out = new Array<number>(n);
     for (let i = 0; i < n; i++) out[i] = a[i]!;
     return out;
