@@ -80,8 +80,6 @@ export class ProfileStore {
   private readonly hot: Uint8Array;
   private nFree: number;
   evicted = 0;
-  /** Slots in the store (the IPv4 cap, the IPv6 cap and one spare). */
-  readonly slots: number;
 
   constructor(readonly cap: number) {
     let bits = 4;
@@ -92,7 +90,6 @@ export class ProfileStore {
     const cap6 = Math.max(16, cap >> 2);
     this.v6 = new BoundedMap<V6Entry>(cap6, (_k, e) => this.release(e.slot));
     const slots = cap + cap6 + 1;
-    this.slots = slots;
     this.f64 = new Float64Array(slots * REC_F64);
     this.i32 = new Int32Array(this.f64.buffer);
     this.ip = new Array<string>(slots).fill('');

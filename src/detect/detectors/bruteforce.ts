@@ -16,12 +16,13 @@ const RING = 16;
 
 /**
  * Attempts of one source on one login service, kept per source profile slot (so capped with it).
- * Records live in typed arrays, nothing for the garbage collector to walk. A source's first record
- * sits in its profile record's spare words (`Profile.auxBase`, read together with the profile: no
- * second memory fetch for the common source with one login port), its attempt times in a table
- * indexed by slot; further records come from a pool (grows by doubling, reuses freed records),
- * chained from the profile (`p.aux`: 0 = no record, else the first record is in the profile and
- * aux - 2 is the pool chain's head, -1 for none).
+ * Records live in typed arrays, nothing for the garbage collector to walk: a pool that grows by
+ * doubling and reuses freed records. A source's first record keeps its numbers in its profile
+ * record's spare words (`Profile.auxBase`, read together with the profile: no second memory fetch
+ * for the common source with one login port) and only its attempt times and victims in the pool
+ * record named by its R_NEXT word; further records are whole pool records, chained from the profile
+ * (`p.aux`: 0 = no record, else the first record is in the profile and aux - 2 is the pool chain's
+ * head, -1 for none).
  */
 // Record layout: 16 int32 words (one cache line; the first 11 used), then RING attempt times as float64 (two lines).
 const R_I32 = 48, R_F64 = 24;
@@ -76,34 +77,36 @@ class AuthPool {
   i32: Int32Array = new Int32Array(0);
   victim0: string[] = [];
   victims: Array<string[] | null> = [];
-  // The first record of each profile slot: its times (RING per slot) and victims; its numbers are in the profile.
-  slotTimes: Float64Array = new Float64Array(0);
-  slotVictim0: string[] = [];
-  slotVictims: Array<string[] | null> = [];
   private freeHead = -1;
   private used = 0;
   private cap = 0;
 
-  /** Room for the first records of a store with `slots` slots (once). */
-  forSlots(slots: number): void {
-    if (this.slotTimes.length >= slots * RING) return;
-    this.slotTimes = new Float64Array(slots * RING);
-    this.slotVictim0 = new Array<string>(slots).fill('');
-    this.slotVictims = new Array<string[] | null>(slots).fill(null);
-  }
-
-  /** A new pool record at the head of the profile's chain (after the first, in the profile). */
-  add(p: Profile, port: number, victim: string, vn: number): number {
+  /** A record from the free list or a new one, with its first victim. */
+  alloc(victim: string): number {
     let r = this.freeHead;
     if (r >= 0) this.freeHead = this.i32[r * R_I32 + R_NEXT]!;
     else {
       if (this.used === this.cap) this.grow();
       r = this.used++;
     }
-    const i32 = this.i32, b = r * R_I32;
-    initRecord(i32, b, port, vn);
     this.victim0[r] = victim;
     this.victims[r] = null;
+    return r;
+  }
+
+  /** A source's first record: numbers in the profile at `b` of `si`, times and victims in a pool record. */
+  first(p: Profile, si: Int32Array, b: number, port: number, victim: string, vn: number): void {
+    const r = this.alloc(victim);
+    initRecord(si, b, port, vn);
+    si[b + R_NEXT] = r;
+    p.aux = 1;
+  }
+
+  /** A further record, at the head of the profile's chain (after the first, in the profile). */
+  add(p: Profile, port: number, victim: string, vn: number): number {
+    const r = this.alloc(victim);
+    const i32 = this.i32, b = r * R_I32;
+    initRecord(i32, b, port, vn);
     i32[b + R_NEXT] = p.aux - 2;
     p.aux = r + 2;
     return r;
@@ -113,18 +116,21 @@ class AuthPool {
   release(p: Profile): void {
     const aux = p.aux;
     if (aux === 0) return;
-    this.slotVictim0[p.slot] = '';
-    this.slotVictims[p.slot] = null;
+    this.free(p.store.i32[p.auxBase + R_NEXT]!);
     let r = aux - 2;
     while (r >= 0) {
       const nx = this.i32[r * R_I32 + R_NEXT]!;
-      this.victim0[r] = '';
-      this.victims[r] = null;
-      this.i32[r * R_I32 + R_NEXT] = this.freeHead;
-      this.freeHead = r;
+      this.free(r);
       r = nx;
     }
     p.aux = 0;
+  }
+
+  private free(r: number): void {
+    this.victim0[r] = '';
+    this.victims[r] = null;
+    this.i32[r * R_I32 + R_NEXT] = this.freeHead;
+    this.freeHead = r;
   }
 
   private grow(): void {
@@ -186,8 +192,7 @@ export const bruteforce: DetectorDef = {
         const p = ctx.profile;
         if (port < 0 || isAuth[port] !== 1 || p === null) return;
         // The record for this port: the profile's own first, then the pool's chain.
-        const aux = p.aux, slot = p.slot;
-        let I: Int32Array, ab: number, F: Float64Array, fb: number, V0: string[], VS: Array<string[] | null>, vi: number;
+        const aux = p.aux;
         let a = -1, count = 0;
         const si = p.store.i32, sb = p.auxBase;
         if (aux !== 0 && si[sb + R_PORT] === port) a = -2;
@@ -202,16 +207,14 @@ export const bruteforce: DetectorDef = {
         if (a === -1) {
           if (count >= 8) return;
           if (aux === 0) {
-            pool.forSlots(p.store.slots);
-            initRecord(si, sb, port, o.dn);
-            pool.slotVictim0[slot] = own(o.dst);
-            pool.slotVictims[slot] = null;
-            p.aux = 1;
+            pool.first(p, si, sb, port, own(o.dst), o.dn);
             a = -2;
           } else a = pool.add(p, port, own(o.dst), o.dn);
         }
-        if (a === -2) { I = si; ab = sb; F = pool.slotTimes; fb = slot * RING; V0 = pool.slotVictim0; VS = pool.slotVictims; vi = slot; }
-        else { I = pool.i32; ab = a * R_I32; F = pool.f64; fb = a * R_F64 + R_TIMES; V0 = pool.victim0; VS = pool.victims; vi = a; }
+        // The numbers: in the profile for the first record, else in the pool; times and victims: in the pool.
+        let I: Int32Array, ab: number;
+        if (a === -2) { I = si; ab = sb; a = si[sb + R_NEXT]!; } else { I = pool.i32; ab = a * R_I32; }
+        const F = pool.f64, fb = a * R_F64 + R_TIMES, V0 = pool.victim0, VS = pool.victims, vi = a;
         // A retransmitted SYN of the same attempt (same source port) counts once.
         if (o.sport >= 0 && !newSport(I, ab, o.sport)) return;
         const n = I[ab + R_N]!;
