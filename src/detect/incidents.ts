@@ -56,6 +56,8 @@ export class OpenIncident implements Clocked {
   emittedLevel = 0;
   /** The detector's type (differs from `type` for a research scanner). */
   kindType: string;
+  /** How long it may stay quiet before it closes (ms; set by the engine when it opens it, NaN: look it up by kindType). */
+  quietMs = NaN;
   dirty = false;
   closed = false;
   /** Called before each snapshot so details reflect the latest state. */
