@@ -28,6 +28,12 @@ export type Describer = (inc: OpenIncident) => Description;
 
 export interface Technique { id: string; name: string; tactic: string }
 
+/**
+ * A victim of an open incident. `sorted`: its ports in ascending order as last sent (the list only
+ * grows, by push, up to MAX_PORTS_PER_VICTIM: same length, same list), so a full list is sorted once.
+ */
+export type OpenVictim = Victim & { count: number; sorted?: number[] | null };
+
 export class OpenIncident implements Clocked {
   hot = true;
   id: string;
@@ -38,7 +44,7 @@ export class OpenIncident implements Clocked {
   last: number;
   events = 0;
   allowed = 0;
-  victims: Array<Victim & { count: number }> = [];
+  victims: OpenVictim[] = [];
   /** Victims beyond MAX_VICTIMS (counted, not listed). */
   moreVictims = 0;
   ports = new Map<number, number>();
@@ -102,11 +108,11 @@ export class OpenIncident implements Clocked {
 
   addVictim(ip: string, port: number, n: number): void {
     const vs = this.victims;
-    let v: (Victim & { count: number }) | undefined;
+    let v: OpenVictim | undefined;
     for (let i = 0; i < vs.length; i++) if (vs[i]!.ip === ip) { v = vs[i]; break; }
     if (v === undefined) {
       if (vs.length >= MAX_VICTIMS) { this.moreVictims++; return; }
-      v = { ip, ports: [], count: 0 };
+      v = { ip, ports: [], count: 0, sorted: null };
       vs.push(v);
     }
     v.count += n;
@@ -174,7 +180,7 @@ export class OpenIncident implements Clocked {
       score,
       confidence: d.confidence,
       attacker: { ...this.attacker },
-      victims: this.victims.map((v) => ({ ip: v.ip, ports: sortedCopy(v.ports), count: v.count })),
+      victims: this.victims.map((v) => ({ ip: v.ip, ports: sortedPorts(v), count: v.count })),
       first_seen: this.iso(0, this.first),
       last_seen: this.iso(1, this.last),
       event_count: this.events,
@@ -225,6 +231,15 @@ function sortScratch(a: Float64Array, n: number): void {
       a[j] = x;
     }
   }
+}
+
+/** A victim's ports in ascending order, a new array each time (sorted again only when the list grew). */
+function sortedPorts(v: OpenVictim): number[] {
+  const c = v.sorted;
+  if (c != null && c.length === v.ports.length) return c.slice();
+  const s = sortedCopy(v.ports);
+  v.sorted = s.slice();
+  return s;
 }
 
 /**
