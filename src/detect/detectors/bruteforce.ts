@@ -31,14 +31,18 @@ const R_TIMES = 8; // in float64 words
 // (a record's numbers must fit in the profile's spare words)
 if (R_NVICT >= AUX_WORDS) throw new Error('bruteforce record larger than the profile\'s spare words');
 
-/** Fill a new record's numbers at `b` (the chain link is the caller's). */
-function initRecord(i32: Int32Array, b: number, port: number, vn: number): void {
+/**
+ * Fill a new record's numbers at `b` (the chain link is the caller's). The first victim: `vn` its IPv4
+ * number as an int32 (`dn | 0`), `text` 1 when it has none (compare the text). Both small integers:
+ * an IPv4 number above 2^31 passed as it is would be boxed on every call.
+ */
+function initRecord(i32: Int32Array, b: number, port: number, vn: number, text: number): void {
   i32[b + R_PORT] = port;
   i32[b + R_N] = 0;
   i32[b + R_SP] = 0;
   i32[b + R_SPORTS] = -1; i32[b + R_SPORTS + 1] = -1; i32[b + R_SPORTS + 2] = -1; i32[b + R_SPORTS + 3] = -1;
-  i32[b + R_V0N] = vn | 0;
-  i32[b + R_V0TEXT] = vn >= 0 ? 0 : 1;
+  i32[b + R_V0N] = vn;
+  i32[b + R_V0TEXT] = text;
   i32[b + R_NVICT] = 0;
 }
 
@@ -95,18 +99,18 @@ class AuthPool {
   }
 
   /** A source's first record: numbers in the profile at `b` of `si`, times and victims in a pool record. */
-  first(p: Profile, si: Int32Array, b: number, port: number, victim: string, vn: number): void {
+  first(p: Profile, si: Int32Array, b: number, port: number, victim: string, vn: number, text: number): void {
     const r = this.alloc(victim);
-    initRecord(si, b, port, vn);
+    initRecord(si, b, port, vn, text);
     si[b + R_NEXT] = r;
     p.aux = 1;
   }
 
   /** A further record, at the head of the profile's chain (after the first, in the profile). */
-  add(p: Profile, port: number, victim: string, vn: number): number {
+  add(p: Profile, port: number, victim: string, vn: number, text: number): number {
     const r = this.alloc(victim);
     const i32 = this.i32, b = r * R_I32;
-    initRecord(i32, b, port, vn);
+    initRecord(i32, b, port, vn, text);
     i32[b + R_NEXT] = p.aux - 2;
     p.aux = r + 2;
     return r;
@@ -207,9 +211,9 @@ export const bruteforce: DetectorDef = {
         if (a === -1) {
           if (count >= 8) return;
           if (aux === 0) {
-            pool.first(p, si, sb, port, own(o.dst), o.dn);
+            pool.first(p, si, sb, port, own(o.dst), o.dn | 0, o.dn >= 0 ? 0 : 1);
             a = -2;
-          } else a = pool.add(p, port, own(o.dst), o.dn);
+          } else a = pool.add(p, port, own(o.dst), o.dn | 0, o.dn >= 0 ? 0 : 1);
         }
         // The numbers: in the profile for the first record, else in the pool; times and victims: in the pool.
         let I: Int32Array, ab: number;
