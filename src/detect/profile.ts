@@ -156,8 +156,9 @@ export class ProfileStore {
 
   private alloc(ip: string): number {
     const s = this.free[--this.nFree]!;
-    const b = s * REC_I32;
-    this.i32.fill(0, b, b + REC_I32);
+    // Zero the record, eight bytes at a time (a plain loop: cheaper than fill()'s call for 192 bytes).
+    const f64 = this.f64;
+    for (let i = s * REC_F64, e = i + REC_F64; i < e; i++) f64[i] = 0;
     this.hot[s] = 1;
     this.ip[s] = own(ip);
     return s;
