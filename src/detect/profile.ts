@@ -189,7 +189,7 @@ export class ProfileStore {
     const fl = this.i32[s * REC_I32 + I_FLAGS]!;
     this.i32[s * REC_I32 + I_FLAGS] = 0;
     if ((fl & SRC_NUM) === 0) this.ip[s] = '';
-    if ((fl & HAS_HOST0) !== 0) this.host0[s] = '';
+    if ((fl & HOST0_TEXT) !== 0) this.host0[s] = '';
     if ((fl & HAS_PORTS) !== 0) this.ports[s] = null;
     if ((fl & HAS_HOSTS) !== 0) this.hosts[s] = null;
     if ((fl & HAS_MORE) !== 0) this.moreHosts[s] = null;
@@ -303,7 +303,12 @@ export class Profile {
     const fl = st.i32[s * REC_I32 + I_FLAGS]!;
     if ((fl & HAS_HOSTS) !== 0) return st.hosts[s]!;
     const hasPort = st.i32[s * REC_I32 + I_NPORTS]! > 0;
-    return (fl & HAS_HOST0) !== 0 ? [{ ip: st.host0[s]!, ports: hasPort ? [st.i32[s * REC_I32 + I_PORTS]!] : [], count: st.i32[s * REC_I32 + I_HOST0COUNT]! }] : [];
+    return (fl & HAS_HOST0) !== 0 ? [{ ip: this.host0Text(), ports: hasPort ? [st.i32[s * REC_I32 + I_PORTS]!] : [], count: st.i32[s * REC_I32 + I_HOST0COUNT]! }] : [];
+  }
+  /** The first destination host's text (kept as text only when it is not IPv4). */
+  private host0Text(): string {
+    const st = this.store, b = this.slot * REC_I32;
+    return (st.i32[b + I_FLAGS]! & HOST0_TEXT) !== 0 ? st.host0[this.slot]! : formatIPv4(st.i32[b + I_HOST0N]! >>> 0);
   }
   get protoCount(): number {
     let b = this.store.i32[this.slot * REC_I32 + I_PROTOBITS]!, n = 0;
@@ -380,7 +385,8 @@ export class Profile {
     const same = (fl & HAS_HOST0) !== 0 && (dn >= 0 ? (fl & HOST0_TEXT) === 0 && i32[b + I_HOST0N] === (dn | 0) : (fl & HOST0_TEXT) !== 0 && st.host0[s] === dst);
     if ((fl & HAS_HOSTS) === 0 && ((fl & HAS_HOST0) === 0 || same)) {
       if ((fl & HAS_HOST0) === 0 && dst !== '') {
-        st.host0[s] = own(dst);
+        // (an IPv4 host as its number only, like the source: formatIPv4 gives back the same text)
+        if (dn < 0) st.host0[s] = own(dst);
         i32[b + I_HOST0N] = dn | 0;
         i32[b + I_FLAGS] = fl | HAS_HOST0 | (dn >= 0 ? 0 : HOST0_TEXT);
       }
@@ -388,7 +394,7 @@ export class Profile {
     } else {
       let hs = (fl & HAS_HOSTS) !== 0 ? st.hosts[s]! : null;
       if (hs === null) {
-        hs = st.hosts[s] = [{ ip: st.host0[s]!, ports: this.portValues().slice(0, MAX_PORTS_PER_HOST), count: i32[b + I_HOST0COUNT]! }];
+        hs = st.hosts[s] = [{ ip: this.host0Text(), ports: this.portValues().slice(0, MAX_PORTS_PER_HOST), count: i32[b + I_HOST0COUNT]! }];
         i32[b + I_FLAGS] |= HAS_HOSTS;
       }
       let h: HostEntry | undefined;

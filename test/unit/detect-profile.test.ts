@@ -60,6 +60,19 @@ describe('detect profile store', () => {
     }
   });
 
+  it('lists the first destination host by its text, IPv4 (kept as a number) or IPv6, alone or among others', () => {
+    for (const first of ['198.51.100.7', '0.0.0.0', '255.255.255.255', '2001:db8::7']) {
+      const st = new ProfileStore(4);
+      const p = new Profile(st);
+      p.slot = st.add('203.0.113.9', parseIPv4('203.0.113.9'));
+      p.add(obs('203.0.113.9', first, 22, T0), 0, 0.001);
+      p.add(obs('203.0.113.9', first, 23, T0 + 1), 0, 0.001);
+      expect(p.hostList().map((h) => [h.ip, h.count])).to.deep.equal([[first, 2]]);
+      p.add(obs('203.0.113.9', '198.51.100.8', 22, T0 + 2), 0, 0.001);
+      expect(p.hostList().map((h) => [h.ip, h.count])).to.deep.equal([[first, 2], ['198.51.100.8', 1]]);
+    }
+  });
+
   it('gives a reused slot a clean profile (nothing of the evicted source carries over)', () => {
     const st = new ProfileStore(16);
     const p = new Profile(st);
