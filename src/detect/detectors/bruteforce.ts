@@ -10,6 +10,7 @@ import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
 import { own } from '../util';
+import { formatIPv4 } from '../../net/ip';
 import { AUX_WORDS, type Profile } from '../profile';
 
 const RING = 16;
@@ -79,6 +80,7 @@ class AuthPool {
   // many victims are listed (0: only the first).
   f64: Float64Array = new Float64Array(0);
   i32: Int32Array = new Int32Array(0);
+  /** The first victim's text when it is not IPv4 ('' for an IPv4 one: R_V0N has it). */
   victim0: string[] = [];
   victims: Array<string[] | null> = [];
   private freeHead = -1;
@@ -211,9 +213,9 @@ export const bruteforce: DetectorDef = {
         if (a === -1) {
           if (count >= 8) return;
           if (aux === 0) {
-            pool.first(p, si, sb, port, own(o.dst), o.dn | 0, o.dn >= 0 ? 0 : 1);
+            pool.first(p, si, sb, port, o.dn >= 0 ? '' : own(o.dst), o.dn | 0, o.dn >= 0 ? 0 : 1);
             a = -2;
-          } else a = pool.add(p, port, own(o.dst), o.dn | 0, o.dn >= 0 ? 0 : 1);
+          } else a = pool.add(p, port, o.dn >= 0 ? '' : own(o.dst), o.dn | 0, o.dn >= 0 ? 0 : 1);
         }
         // The numbers: in the profile for the first record, else in the pool; times and victims: in the pool.
         let I: Int32Array, ab: number;
@@ -229,7 +231,8 @@ export const bruteforce: DetectorDef = {
         const same = I[ab + R_V0TEXT] === 0 ? dn >= 0 && I[ab + R_V0N] === (dn | 0) : V0[vi] === o.dst;
         if (!same) {
           let vs = VS[vi]!;
-          if (vs === null) VS[vi] = vs = [V0[vi]!];
+          // (the first victim's text: kept only when it is not IPv4, else formatted from its number)
+          if (vs === null) VS[vi] = vs = [I[ab + R_V0TEXT] === 0 ? formatIPv4(I[ab + R_V0N]! >>> 0) : V0[vi]!];
           if (vs.length < 64 && !vs.includes(o.dst)) vs.push(own(o.dst));
           I[ab + R_NVICT] = vs.length;
         }
