@@ -68,6 +68,9 @@ export class OpenIncident implements Clocked {
   closed = false;
   /** Called before each snapshot so details reflect the latest state. */
   refresh?: () => void;
+  /** topPorts' last order (positions in the Map's insertion order) and how many ports it had. */
+  private topPerm: Int32Array | null = null;
+  private topN = 0;
   /** The last first/last times formatted (they rarely change between two snapshots). */
   private isoMs = [NaN, NaN];
   private isoText = ['', ''];
@@ -126,9 +129,9 @@ export class OpenIncident implements Clocked {
   /** Ports, most frequent first. */
   topPorts(): number[] {
     // One number per port, count down then port up (port - count * 65536: exact below 2^52, and all
-    // different as the ports are), sorted in a reused scratch array (at most MAX_PORTS of them: no
-    // allocation but the result and a view); anything that is not a plain port and count (hostile
-    // input), or more of them, takes the general sort.
+    // different as the ports are), in a reused scratch array (at most MAX_PORTS of them: no allocation
+    // but the result); anything that is not a plain port and count (hostile input), or more of them,
+    // takes the general sort.
     const n = this.ports.size;
     if (n <= TOP_SCRATCH.length) {
       const keys = TOP_SCRATCH;
@@ -144,10 +147,25 @@ export class OpenIncident implements Clocked {
         keys[i] -= c * 65536;
         i++;
       }
-      sortScratch(keys, n);
+      // Sort positions (insertion order) by key, starting from the order found last time: ports are never
+      // removed and new ones come last in the Map, and between two calls a few counts moved, so the
+      // insertion sort has little to do. (Any starting order gives the same result: keys are distinct.)
+      let perm = this.topPerm;
+      if (perm === null) perm = this.topPerm = new Int32Array(TOP_SCRATCH.length);
+      let m = this.topN;
+      if (m > n) m = 0;
+      // (the last order is a permutation of positions 0..m-1; the newer positions follow it)
+      for (let j = m; j < n; j++) perm[j] = j;
+      for (let j = 1; j < n; j++) {
+        const x = perm[j]!, kx = keys[x]!;
+        let q = j;
+        while (q > 0 && keys[perm[q - 1]!]! > kx) { perm[q] = perm[q - 1]!; q--; }
+        perm[q] = x;
+      }
+      this.topN = n;
       const out = new Array<number>(n);
       // (k / 65536 is exact; its floor is -count since 0 <= port < 65536)
-      for (let j = 0; j < n; j++) { const k = keys[j]!; out[j] = k - Math.floor(k / 65536) * 65536; }
+      for (let j = 0; j < n; j++) { const k = keys[perm[j]!]!; out[j] = k - Math.floor(k / 65536) * 65536; }
       return out;
     }
     return this.topPortsSlow();

@@ -87,6 +87,24 @@ describe('detect tables', () => {
   });
 });
 
+describe('detect incidents: topPorts over time', () => {
+  it('stays a plain sort while counts move, ports come, odd entries come and go, and the map is cleared', () => {
+    const rng = new Rng(31);
+    const ref = (m: Map<number, number>) => [...m.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map((e) => e[0]);
+    const inc = new OpenIncident('k', 'portscan', { id: 'T', name: 'n', tactic: 't' }, () => ({ score: 0, confidence: 'low', summary: '', advice: '' }), { ip: '192.0.2.1' }, 0, 0);
+    for (let step = 0; step < 3000; step++) {
+      const r = rng.int(100);
+      if (r < 60 && inc.ports.size > 0) { const ks = [...inc.ports.keys()]; const k = ks[rng.int(ks.length)]!; inc.ports.set(k, inc.ports.get(k)! + 1 + rng.int(3)); }
+      else if (r < 90 && inc.ports.size < 64) inc.ports.set(rng.int(65536), 1 + rng.int(4));
+      else if (r < 93) inc.ports.set(80, 1.5);
+      else if (r < 96) inc.ports.delete(80);
+      else if (r < 97) inc.ports.clear();
+      else if (inc.ports.size > 0) inc.ports.delete([...inc.ports.keys()][0]!);
+      expect(inc.topPorts(), `step ${step}`).to.deep.equal(ref(inc.ports));
+    }
+  });
+});
+
 describe('detect helpers: numeric shortcuts agree with the text tests', () => {
   it('internalV4(parseIPv4(ip)) equals looksInternal(ip) for every dotted quad', () => {
     const rng = new Rng(5);
