@@ -140,7 +140,8 @@ class AuthPool {
   }
 
   private grow(): void {
-    this.cap = Math.max(1024, this.cap * 2);
+    // (four times larger each time: fewer copies; pages never written are not resident)
+    this.cap = Math.max(1024, this.cap * 4);
     const f = new Float64Array(this.cap * R_F64);
     f.set(this.f64);
     this.f64 = f;
