@@ -102,7 +102,12 @@ export class OpenIncident implements Clocked {
     if (o.allowed) this.allowed += n;
     this.dirty = true;
     if (victimIp !== undefined) this.addVictim(victimIp, port, n);
-    if (port >= 0 && (this.ports.size < MAX_PORTS || this.ports.has(port))) this.ports.set(port, (this.ports.get(port) ?? 0) + n);
+    if (port >= 0) {
+      // (one lookup: a listed port counts on, a new one is listed while there is room)
+      const c = this.ports.get(port);
+      if (c !== undefined) this.ports.set(port, c + n);
+      else if (this.ports.size < MAX_PORTS) this.ports.set(port, 0 + n);
+    }
     const tr = o.transport;
     if (tr && this.transports.length < 8 && !this.transports.includes(tr)) this.transports.push(tr);
     const ob = o.observer;
