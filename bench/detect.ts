@@ -5,6 +5,7 @@
  * The whole offline pipeline and psad -A in the same run: bench/pipeline.ts (`npm run bench -- pipeline`).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { DetectEngine } from '../src/detect/engine';
 import type { GwEvent } from '../src/event';
@@ -13,6 +14,8 @@ import { fmtRate, median, rssMB } from './util';
 
 const N_EVENTS = Number(process.env.GW_BENCH_EVENTS ?? 1_000_000);
 const N_SOURCES = 150_000;
+/** Timed runs per engine setting (median reported). */
+const RUNS = Math.max(1, Number(process.env.GW_BENCH_RUNS ?? process.env.BENCH_RUNS ?? 5) || 5);
 
 /** A day of busy gateway traffic: background noise from many sources, replies, browsing, scans and brute force. */
 export function* traffic(n: number, seed = 1): Generator<Pkt> {
@@ -112,7 +115,7 @@ function benchEngine(): void {
   // Peer, in the same runs: the floor for any per-source engine — one Map count per source, over the same events.
   const peer: number[] = [], peerCpu: number[] = [];
   let peerSources = 0;
-  for (let run = 0; run < 5; run++) {
+  for (let run = 0; run < RUNS; run++) {
     for (const [live, arr, carr] of [[true, times, cpu], [false, times2, cpu2]] as const) {
       const e = new DetectEngine(live ? {} : { general: { updateEveryS: 1e9 } });
       let n = 0;
@@ -122,7 +125,7 @@ function benchEngine(): void {
       n += e.flush().length;
       arr.push(Number(process.hrtime.bigint() - t) / 1e9);
       carr.push(threadCpuS() - c0);
-      if (run === 0 && live) console.log(`  incidents opened: ${e.stats.incidents}, sent: ${n}; tables: ${JSON.stringify(e.tableSizes().tables)}`);
+      if (run === 0 && live) console.log(`  incidents opened: ${e.stats.incidents}; tables: ${JSON.stringify(e.tableSizes().tables)}`);
     }
     const counts = new Map<string, number>();
     const c0 = threadCpuS();
@@ -131,6 +134,16 @@ function benchEngine(): void {
     peer.push(Number(process.hrtime.bigint() - t) / 1e9);
     peerCpu.push(threadCpuS() - c0);
     peerSources = counts.size;
+  }
+  // What the engine sent, in one more (untimed) run per setting: a change in it is a change in behaviour.
+  for (const live of [true, false]) {
+    const e = new DetectEngine(live ? {} : { general: { updateEveryS: 1e9 } });
+    const h = createHash('sha256');
+    let n = 0;
+    const put = (xs: unknown[]): void => { for (const x of xs) { h.update(JSON.stringify(x)); h.update('\n'); n++; } };
+    feed(cols, (ev) => { put(e.process(ev)); });
+    put(e.flush());
+    console.log(`  ${live ? 'live' : 'offline'}: ${e.stats.incidents} incidents opened, ${n} sent, checksum ${h.digest('hex').slice(0, 16)}`);
   }
   const line = (label: string, wall: number[], cpuS: number[]): void => {
     const c = median(cpuS);

@@ -343,7 +343,7 @@ export class DetectEngine {
       const ob = inc.observers[inc.observers.length - 1] ?? '-';
       const c = this.clocks.get(ob);
       const now = c ? c.max + Math.max(0, nowMs - c.wallAt) : inc.last;
-      if (now - inc.last > (this.quietMs.get(inc.kindType) ?? 3600000)) {
+      if (now - inc.last > this.quietOf(inc)) {
         this.close(key, inc);
         if (inc.dirty) out.push(this.emit(inc, now));
       } else if (inc.dirty && now - inc.emittedAt >= updMs) out.push(this.emit(inc, now));
@@ -377,10 +377,16 @@ export class DetectEngine {
 
   // ---- incident book -------------------------------------------------------------------------
 
+  /** The quiet period of an incident's type (kept on the incident: no lookup per event). */
+  private quietOf(inc: OpenIncident): number {
+    const q = inc.quietMs;
+    return q === q ? q : (this.quietMs.get(inc.kindType) ?? 3600000);
+  }
+
   private find(key: string, t: number): OpenIncident | undefined {
     const inc = this.book.get(key);
     if (inc === undefined) return undefined;
-    const q = this.quietMs.get(inc.kindType) ?? 3600000;
+    const q = this.quietOf(inc);
     if (t - inc.last > q || t - inc.first > this.cfg.general.maxIncidentS * 1000) {
       this.close(key, inc);
       if (inc.dirty) this.pending.push(this.emit(inc, inc.last));
@@ -391,7 +397,7 @@ export class DetectEngine {
 
   private current(inc: OpenIncident, t: number): boolean {
     if (inc.closed) return false;
-    const q = this.quietMs.get(inc.kindType) ?? 3600000;
+    const q = this.quietOf(inc);
     if (t - inc.last > q || t - inc.first > this.cfg.general.maxIncidentS * 1000) {
       this.close(inc.key, inc);
       if (inc.dirty) this.pending.push(this.emit(inc, inc.last));
@@ -426,6 +432,7 @@ export class DetectEngine {
     if (rc === undefined) { rc = new RepeatCount(); this.repeats.set(rkey, rc); }
     const inc = new OpenIncident(key, shownType, kind.technique, kind.describe, party, o.t, rc.n);
     inc.kindType = type;
+    inc.quietMs = this.quietMs.get(type) ?? 3600000;
     if (shownType === 'research-scanner') inc.details.activity = type;
     rc.n++;
     inc.direction = o.direction;

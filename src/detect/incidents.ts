@@ -28,6 +28,12 @@ export type Describer = (inc: OpenIncident) => Description;
 
 export interface Technique { id: string; name: string; tactic: string }
 
+/**
+ * A victim of an open incident. `sorted`: its ports in ascending order as last sent (the list only
+ * grows, by push, up to MAX_PORTS_PER_VICTIM: same length, same list), so a full list is sorted once.
+ */
+export type OpenVictim = Victim & { count: number; sorted?: number[] | null };
+
 export class OpenIncident implements Clocked {
   hot = true;
   id: string;
@@ -38,7 +44,7 @@ export class OpenIncident implements Clocked {
   last: number;
   events = 0;
   allowed = 0;
-  victims: Array<Victim & { count: number }> = [];
+  victims: OpenVictim[] = [];
   /** Victims beyond MAX_VICTIMS (counted, not listed). */
   moreVictims = 0;
   ports = new Map<number, number>();
@@ -56,10 +62,15 @@ export class OpenIncident implements Clocked {
   emittedLevel = 0;
   /** The detector's type (differs from `type` for a research scanner). */
   kindType: string;
+  /** How long it may stay quiet before it closes (ms; set by the engine when it opens it, NaN: look it up by kindType). */
+  quietMs = NaN;
   dirty = false;
   closed = false;
   /** Called before each snapshot so details reflect the latest state. */
   refresh?: () => void;
+  /** topPorts' last order (positions in the Map's insertion order) and how many ports it had. */
+  private topPerm: Int32Array | null = null;
+  private topN = 0;
   /** The last first/last times formatted (they rarely change between two snapshots). */
   private isoMs = [NaN, NaN];
   private isoText = ['', ''];
@@ -91,7 +102,12 @@ export class OpenIncident implements Clocked {
     if (o.allowed) this.allowed += n;
     this.dirty = true;
     if (victimIp !== undefined) this.addVictim(victimIp, port, n);
-    if (port >= 0 && (this.ports.size < MAX_PORTS || this.ports.has(port))) this.ports.set(port, (this.ports.get(port) ?? 0) + n);
+    if (port >= 0) {
+      // (one lookup: a listed port counts on, a new one is listed while there is room)
+      const c = this.ports.get(port);
+      if (c !== undefined) this.ports.set(port, c + n);
+      else if (this.ports.size < MAX_PORTS) this.ports.set(port, 0 + n);
+    }
     const tr = o.transport;
     if (tr && this.transports.length < 8 && !this.transports.includes(tr)) this.transports.push(tr);
     const ob = o.observer;
@@ -100,11 +116,11 @@ export class OpenIncident implements Clocked {
 
   addVictim(ip: string, port: number, n: number): void {
     const vs = this.victims;
-    let v: (Victim & { count: number }) | undefined;
+    let v: OpenVictim | undefined;
     for (let i = 0; i < vs.length; i++) if (vs[i]!.ip === ip) { v = vs[i]; break; }
     if (v === undefined) {
       if (vs.length >= MAX_VICTIMS) { this.moreVictims++; return; }
-      v = { ip, ports: [], count: 0 };
+      v = { ip, ports: [], count: 0, sorted: null };
       vs.push(v);
     }
     v.count += n;
@@ -117,23 +133,44 @@ export class OpenIncident implements Clocked {
 
   /** Ports, most frequent first. */
   topPorts(): number[] {
-    // One number per port, count down then port up (port - count * 65536: exact below 2^52), insertion-sorted
-    // in a reused scratch array (at most MAX_PORTS of them: no allocation but the result); anything that is
-    // not a plain port and count (hostile input), or more of them, takes the general sort.
+    // One number per port, count down then port up (port - count * 65536: exact below 2^52, and all
+    // different as the ports are), in a reused scratch array (at most MAX_PORTS of them: no allocation
+    // but the result); anything that is not a plain port and count (hostile input), or more of them,
+    // takes the general sort.
     const n = this.ports.size;
     if (n <= TOP_SCRATCH.length) {
       const keys = TOP_SCRATCH;
+      // (keys, then values: both in insertion order, and cheaper to walk than [key, value] entries)
       let i = 0;
-      for (const [port, c] of this.ports) {
-        if (!(port >= 0 && port < 65536 && Math.floor(port) === port && c >= 0 && c < 2 ** 36 && Math.floor(c) === c)) return this.topPortsSlow();
-        const k = port - c * 65536;
-        let j = i++;
-        while (j > 0 && keys[j - 1]! > k) { keys[j] = keys[j - 1]!; j--; }
-        keys[j] = k;
+      for (const port of this.ports.keys()) {
+        if (!(port >= 0 && port < 65536 && Math.floor(port) === port)) return this.topPortsSlow();
+        keys[i++] = port;
       }
+      i = 0;
+      for (const c of this.ports.values()) {
+        if (!(c >= 0 && c < 2 ** 36 && Math.floor(c) === c)) return this.topPortsSlow();
+        keys[i] -= c * 65536;
+        i++;
+      }
+      // Sort positions (insertion order) by key, starting from the order found last time: ports are never
+      // removed and new ones come last in the Map, and between two calls a few counts moved, so the
+      // insertion sort has little to do. (Any starting order gives the same result: keys are distinct.)
+      let perm = this.topPerm;
+      if (perm === null) perm = this.topPerm = new Int32Array(TOP_SCRATCH.length);
+      let m = this.topN;
+      if (m > n) m = 0;
+      // (the last order is a permutation of positions 0..m-1; the newer positions follow it)
+      for (let j = m; j < n; j++) perm[j] = j;
+      for (let j = 1; j < n; j++) {
+        const x = perm[j]!, kx = keys[x]!;
+        let q = j;
+        while (q > 0 && keys[perm[q - 1]!]! > kx) { perm[q] = perm[q - 1]!; q--; }
+        perm[q] = x;
+      }
+      this.topN = n;
       const out = new Array<number>(n);
       // (k / 65536 is exact; its floor is -count since 0 <= port < 65536)
-      for (let j = 0; j < n; j++) { const k = keys[j]!; out[j] = k - Math.floor(k / 65536) * 65536; }
+      for (let j = 0; j < n; j++) { const k = keys[perm[j]!]!; out[j] = k - Math.floor(k / 65536) * 65536; }
       return out;
     }
     return this.topPortsSlow();
@@ -166,7 +203,7 @@ export class OpenIncident implements Clocked {
       score,
       confidence: d.confidence,
       attacker: { ...this.attacker },
-      victims: this.victims.map((v) => ({ ip: v.ip, ports: sortedCopy(v.ports), count: v.count })),
+      victims: this.victims.map((v) => ({ ip: v.ip, ports: sortedPorts(v), count: v.count })),
       first_seen: this.iso(0, this.first),
       last_seen: this.iso(1, this.last),
       event_count: this.events,
@@ -195,12 +232,55 @@ function copyDetails(d: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** sortedCopy's scratch (ports lists are at most 32 long). */
+const SORT_SCRATCH = new Float64Array(64);
+
+/** Shell sort gaps (Ciura's), for the short lists sorted here. */
+const GAPS = [57, 23, 10, 4, 1];
+
+/**
+ * Sort the first n numbers of a scratch array ascending (no NaN in them): a Shell sort, in place, no
+ * allocation. Not stable, which only matters for equal numbers that differ (-0 and 0): a list of
+ * distinct ports never has both.
+ */
+function sortScratch(a: Float64Array, n: number): void {
+  for (let g = 0; g < GAPS.length; g++) {
+    const h = GAPS[g]!;
+    if (h >= n) continue;
+    for (let i = h; i < n; i++) {
+      const x = a[i]!;
+      let j = i;
+      while (j >= h && a[j - h]! > x) { a[j] = a[j - h]!; j -= h; }
+      a[j] = x;
+    }
+  }
+}
+
+/** A victim's ports in ascending order, a new array each time (sorted again only when the list grew). */
+function sortedPorts(v: OpenVictim): number[] {
+  const c = v.sorted;
+  if (c != null && c.length === v.ports.length) return c.slice();
+  const s = sortedCopy(v.ports);
+  v.sorted = s.slice();
+  return s;
+}
+
 /**
  * A copy of a victim's ports in ascending order (short lists, already almost sorted: insertion sort).
  * Anything but plain numbers (hostile input) takes the general sort, so the order is the same.
  */
 function sortedCopy(ps: number[]): number[] {
-  for (let i = 0; i < ps.length; i++) if (typeof ps[i] !== 'number' || ps[i] !== ps[i]) return [...ps].sort((a, b) => a - b);
+  const n = ps.length;
+  for (let i = 0; i < n; i++) if (typeof ps[i] !== 'number' || ps[i] !== ps[i]) return [...ps].sort((a, b) => a - b);
+  if (n > 12 && n <= SORT_SCRATCH.length) {
+    // (a -0 is kept as it is: Float64Array holds it; a list of distinct ports never has both -0 and 0)
+    const a = SORT_SCRATCH;
+    for (let i = 0; i < n; i++) a[i] = ps[i]!;
+    sortScratch(a, n);
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = a[i]!;
+    return out;
+  }
   const out = ps.slice();
   for (let i = 1; i < out.length; i++) {
     const x = out[i]!;

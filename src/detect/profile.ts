@@ -16,6 +16,7 @@
 import type { OpenIncident } from './incidents';
 import type { Obs } from './obs';
 import { BoundedMap, DistinctInts, fnv32, own, type Clocked } from './util';
+import { formatIPv4 } from '../net/ip';
 
 export const MAX_HOSTS_EXACT = 16;
 export const MAX_PORTS_PER_HOST = 16;
@@ -28,18 +29,29 @@ export interface HostEntry {
 
 // Record layout, in Float64 units (F_*) and Int32 units (I_*) from the slot's base.
 // 192 bytes: the first 128 (two cache lines) are read or written by every event; the last 64
-// hold the second to fourth destination ports of the sources that have them.
+// hold the first four destination ports and a detector's spare words (`Profile.auxBase`).
 const REC_F64 = 24;
 const REC_I32 = 48;
 const F_FIRST = 0, F_LAST = 1, F_LEVELT = 2, F_LEVEL = 3, F_RATESTART = 4; // int32 words 0-9
 const I_EVENTS = 10, I_ALLOWED = 11, I_HOST0COUNT = 12, I_NPORTS = 13, I_FLAGS = 14, I_HOST0N = 15;
-const I_PROTOBITS = 17, I_KINDS = 18; // 9 kinds: 18-26 (word 16 unused: the recently-used bits live in `hot`)
+/** The source's IPv4 number (as an int32) when SRC_NUM is set (the recently-used bits live in `hot`). */
+const I_SRCN = 16;
+const I_PROTOBITS = 17, I_KINDS = 18; // 9 kinds: 18-26
 const I_SYNNOOPT = 27, I_SYN23 = 28, I_SYN2323 = 29, I_RATECOUNT = 30, I_AUX = 31;
 /** The first INLINE_PORTS distinct destination ports, in order (then a DistinctInts takes over). */
 const I_PORTS = 32, INLINE_PORTS = 4;
+/** AUX_WORDS words a detector keeps in the record, next to the ports (owned by the bruteforce detector). */
+const I_AUXREC = 36;
+export const AUX_WORDS = 12;
 // Which of the slot's references are set (so an event only reads the arrays it needs).
 const HAS_PORTS = 1, HAS_HOSTS = 2, HAS_MORE = 4, HAS_PROTO = 8, HAS_SCAN = 16, HAS_SWEEP = 32, HAS_FLOOD = 64, HAS_AUTH = 128;
 const HAS_HOST0 = 256, HOST0_TEXT = 512;
+/**
+ * The source is an IPv4 address kept as its number (I_SRCN), not as text in `ip`: parseIPv4 only reads
+ * plain dotted quads, so formatIPv4 gives back the very text. (No string kept per source: nothing for
+ * the garbage collector to copy or walk.)
+ */
+const SRC_NUM = 1024;
 
 class V6Entry implements Clocked {
   hot = true;
@@ -50,6 +62,7 @@ export class ProfileStore {
   readonly f64: Float64Array;
   readonly i32: Int32Array;
   // Per-slot references (null when unused).
+  /** The source's text, for sources that are not IPv4 ('' for IPv4 ones: `Profile.ip` formats their number). */
   readonly ip: string[];
   readonly host0: string[];
   readonly ports: Array<DistinctInts | null>;
@@ -128,12 +141,12 @@ export class ProfileStore {
   add(ip: string, n: number): number {
     let s: number;
     if (n <= 0) {
-      s = this.alloc(ip);
+      s = this.alloc(ip, -1);
       this.v6.set(ip, new V6Entry(s));
       return s;
     }
     if (this.n4 >= this.cap) this.evictOne();
-    s = this.alloc(ip);
+    s = this.alloc(ip, n);
     const tab = this.tab, mask = this.mask, key = n | 0;
     let i = Math.imul(n, 0x9e3779b1) >>> this.shift;
     while (tab[2 * i] !== 0 && tab[2 * i] !== key) i = (i + 1) & mask;
@@ -151,21 +164,32 @@ export class ProfileStore {
     return p;
   }
 
-  private alloc(ip: string): number {
+  /** A slot for `ip` (`n` its IPv4 number, or <= 0: kept as text). */
+  private alloc(ip: string, n: number): number {
     const s = this.free[--this.nFree]!;
-    const b = s * REC_I32;
-    this.i32.fill(0, b, b + REC_I32);
+    // Zero the record, eight bytes at a time (a plain loop: cheaper than fill()'s call for 192 bytes).
+    const f64 = this.f64;
+    for (let i = s * REC_F64, e = i + REC_F64; i < e; i++) f64[i] = 0;
     this.hot[s] = 1;
-    this.ip[s] = own(ip);
+    if (n > 0) {
+      this.i32[s * REC_I32 + I_SRCN] = n | 0;
+      this.i32[s * REC_I32 + I_FLAGS] = SRC_NUM;
+    } else this.ip[s] = own(ip);
     return s;
+  }
+
+  /** Whether `slot` holds a source's profile now. */
+  isUsed(slot: number): boolean {
+    return (this.i32[slot * REC_I32 + I_FLAGS]! & SRC_NUM) !== 0 || this.ip[slot] !== '';
   }
 
   private release(s: number): void {
     this.onFree?.(s);
     // Only the references the record says are set (each array is another cache miss).
     const fl = this.i32[s * REC_I32 + I_FLAGS]!;
-    this.ip[s] = '';
-    if ((fl & HAS_HOST0) !== 0) this.host0[s] = '';
+    this.i32[s * REC_I32 + I_FLAGS] = 0;
+    if ((fl & SRC_NUM) === 0) this.ip[s] = '';
+    if ((fl & HOST0_TEXT) !== 0) this.host0[s] = '';
     if ((fl & HAS_PORTS) !== 0) this.ports[s] = null;
     if ((fl & HAS_HOSTS) !== 0) this.hosts[s] = null;
     if ((fl & HAS_MORE) !== 0) this.moreHosts[s] = null;
@@ -217,7 +241,10 @@ export class Profile {
   slot = 0;
   constructor(readonly store: ProfileStore) {}
 
-  get ip(): string { return this.store.ip[this.slot]!; }
+  get ip(): string {
+    const st = this.store, b = this.slot * REC_I32;
+    return (st.i32[b + I_FLAGS]! & SRC_NUM) !== 0 ? formatIPv4(st.i32[b + I_SRCN]! >>> 0) : st.ip[this.slot]!;
+  }
   get first(): number { return this.store.f64[this.slot * REC_F64 + F_FIRST]!; }
   get last(): number { return this.store.f64[this.slot * REC_F64 + F_LAST]!; }
   /** Leaky bucket of new ports (fast scan). */
@@ -241,6 +268,11 @@ export class Profile {
   /** A number a detector keeps for this source (0 when new). Owned by the bruteforce detector. */
   get aux(): number { return this.store.i32[this.slot * REC_I32 + I_AUX]!; }
   set aux(v: number) { this.store.i32[this.slot * REC_I32 + I_AUX] = v; }
+  /**
+   * Where, in `store.i32`, the AUX_WORDS words a detector keeps in this profile's record start (owned by the
+   * bruteforce detector; zero when the slot is new, untouched by reset: read them only when `aux` says so).
+   */
+  get auxBase(): number { return this.slot * REC_I32 + I_AUXREC; }
 
   private has(bit: number): boolean {
     return (this.store.i32[this.slot * REC_I32 + I_FLAGS]! & bit) !== 0;
@@ -271,7 +303,12 @@ export class Profile {
     const fl = st.i32[s * REC_I32 + I_FLAGS]!;
     if ((fl & HAS_HOSTS) !== 0) return st.hosts[s]!;
     const hasPort = st.i32[s * REC_I32 + I_NPORTS]! > 0;
-    return (fl & HAS_HOST0) !== 0 ? [{ ip: st.host0[s]!, ports: hasPort ? [st.i32[s * REC_I32 + I_PORTS]!] : [], count: st.i32[s * REC_I32 + I_HOST0COUNT]! }] : [];
+    return (fl & HAS_HOST0) !== 0 ? [{ ip: this.host0Text(), ports: hasPort ? [st.i32[s * REC_I32 + I_PORTS]!] : [], count: st.i32[s * REC_I32 + I_HOST0COUNT]! }] : [];
+  }
+  /** The first destination host's text (kept as text only when it is not IPv4). */
+  private host0Text(): string {
+    const st = this.store, b = this.slot * REC_I32;
+    return (st.i32[b + I_FLAGS]! & HOST0_TEXT) !== 0 ? st.host0[this.slot]! : formatIPv4(st.i32[b + I_HOST0N]! >>> 0);
   }
   get protoCount(): number {
     let b = this.store.i32[this.slot * REC_I32 + I_PROTOBITS]!, n = 0;
@@ -348,7 +385,8 @@ export class Profile {
     const same = (fl & HAS_HOST0) !== 0 && (dn >= 0 ? (fl & HOST0_TEXT) === 0 && i32[b + I_HOST0N] === (dn | 0) : (fl & HOST0_TEXT) !== 0 && st.host0[s] === dst);
     if ((fl & HAS_HOSTS) === 0 && ((fl & HAS_HOST0) === 0 || same)) {
       if ((fl & HAS_HOST0) === 0 && dst !== '') {
-        st.host0[s] = own(dst);
+        // (an IPv4 host as its number only, like the source: formatIPv4 gives back the same text)
+        if (dn < 0) st.host0[s] = own(dst);
         i32[b + I_HOST0N] = dn | 0;
         i32[b + I_FLAGS] = fl | HAS_HOST0 | (dn >= 0 ? 0 : HOST0_TEXT);
       }
@@ -356,7 +394,7 @@ export class Profile {
     } else {
       let hs = (fl & HAS_HOSTS) !== 0 ? st.hosts[s]! : null;
       if (hs === null) {
-        hs = st.hosts[s] = [{ ip: st.host0[s]!, ports: this.portValues().slice(0, MAX_PORTS_PER_HOST), count: i32[b + I_HOST0COUNT]! }];
+        hs = st.hosts[s] = [{ ip: this.host0Text(), ports: this.portValues().slice(0, MAX_PORTS_PER_HOST), count: i32[b + I_HOST0COUNT]! }];
         i32[b + I_FLAGS] |= HAS_HOSTS;
       }
       let h: HostEntry | undefined;

@@ -255,6 +255,16 @@ export function looksInternal(ip: string): boolean {
   return false;
 }
 
+/**
+ * looksInternal for an address given as its IPv4 number: parseIPv4 only gives a number for a plain
+ * dotted quad (no leading zeros), whose text starts with "10.", "127.", "192.168." … exactly when the
+ * number is in these ranges.
+ */
+export function internalV4(n: number): boolean {
+  const a = n >>> 24;
+  return a === 10 || a === 127 || (n >>> 16) === 0xc0a8 || (n >>> 16) === 0xa9fe || (n >>> 20) === 0xac1 || (n >>> 22) === 0x191;
+}
+
 export function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
 }

@@ -38,6 +38,41 @@ describe('detect profile store', () => {
     expect(st.get('2001:db8::9c3b', -1)).to.be.at.least(0);
   });
 
+  it('gives back each source\'s address text, IPv4 (kept as a number) or not, across evictions', () => {
+    const st = new ProfileStore(64);
+    const p = new Profile(st);
+    const rng = new Rng(4);
+    const held = new Map<string, number>();
+    for (let i = 0; i < 3000; i++) {
+      const ip = i % 5 === 0 ? `2001:db8::${rng.int(5000).toString(16)}` : `${1 + rng.int(254)}.${rng.int(256)}.${rng.int(256)}.${rng.int(256)}`;
+      const n = parseIPv4(ip);
+      let s = st.get(ip, n);
+      if (s < 0) s = st.add(ip, n);
+      held.set(ip, s);
+      p.slot = s;
+      expect(p.ip).to.equal(ip);
+      expect(st.isUsed(s)).to.equal(true);
+    }
+    for (const [ip, s] of held) {
+      if (st.get(ip, parseIPv4(ip)) !== s) continue;
+      p.slot = s;
+      expect(p.ip).to.equal(ip);
+    }
+  });
+
+  it('lists the first destination host by its text, IPv4 (kept as a number) or IPv6, alone or among others', () => {
+    for (const first of ['198.51.100.7', '0.0.0.0', '255.255.255.255', '2001:db8::7']) {
+      const st = new ProfileStore(4);
+      const p = new Profile(st);
+      p.slot = st.add('203.0.113.9', parseIPv4('203.0.113.9'));
+      p.add(obs('203.0.113.9', first, 22, T0), 0, 0.001);
+      p.add(obs('203.0.113.9', first, 23, T0 + 1), 0, 0.001);
+      expect(p.hostList().map((h) => [h.ip, h.count])).to.deep.equal([[first, 2]]);
+      p.add(obs('203.0.113.9', '198.51.100.8', 22, T0 + 2), 0, 0.001);
+      expect(p.hostList().map((h) => [h.ip, h.count])).to.deep.equal([[first, 2], ['198.51.100.8', 1]]);
+    }
+  });
+
   it('gives a reused slot a clean profile (nothing of the evicted source carries over)', () => {
     const st = new ProfileStore(16);
     const p = new Profile(st);
@@ -56,7 +91,7 @@ describe('detect profile store', () => {
     expect(st.get('203.0.113.1', parseIPv4('203.0.113.1'))).to.equal(-1);
     for (const s of [old, ...freed]) {
       p.slot = s;
-      if (st.ip[s] === '') continue;
+      if (!st.isUsed(s)) continue;
       expect(p.events).to.equal(0);
       expect(p.portCount).to.equal(0);
       expect(p.hostCount).to.equal(0);

@@ -1,6 +1,6 @@
 /** The bounded tables under the engine: a hand-written hash table must agree with a Map. */
 import { expect } from 'chai';
-import { AddressTable, BoundedMap, DistinctInts, parseTimeMs } from '../../src/detect/util';
+import { AddressTable, BoundedMap, DistinctInts, internalV4, looksInternal, parseTimeMs } from '../../src/detect/util';
 import { parseIPv4 } from '../../src/net/ip';
 import { isoOf, msOfIso, rememberIso } from '../../src/syslog/time';
 import { OpenIncident } from '../../src/detect/incidents';
@@ -101,6 +101,51 @@ describe('detect tables', () => {
       if (round % 50 === 7) inc.ports.set(80, 1.5);
       if (round % 50 === 9) inc.ports.set(70000, 2);
       expect(inc.topPorts(), `round ${round}`).to.deep.equal(ref(inc.ports));
+    }
+  });
+});
+
+describe('detect incidents: topPorts over time', () => {
+  it('stays a plain sort while counts move, ports come, odd entries come and go, and the map is cleared', () => {
+    const rng = new Rng(31);
+    const ref = (m: Map<number, number>) => [...m.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map((e) => e[0]);
+    const inc = new OpenIncident('k', 'portscan', { id: 'T', name: 'n', tactic: 't' }, () => ({ score: 0, confidence: 'low', summary: '', advice: '' }), { ip: '192.0.2.1' }, 0, 0);
+    for (let step = 0; step < 3000; step++) {
+      const r = rng.int(100);
+      if (r < 60 && inc.ports.size > 0) { const ks = [...inc.ports.keys()]; const k = ks[rng.int(ks.length)]!; inc.ports.set(k, inc.ports.get(k)! + 1 + rng.int(3)); }
+      else if (r < 90 && inc.ports.size < 64) inc.ports.set(rng.int(65536), 1 + rng.int(4));
+      else if (r < 93) inc.ports.set(80, 1.5);
+      else if (r < 96) inc.ports.delete(80);
+      else if (r < 97) inc.ports.clear();
+      else if (inc.ports.size > 0) inc.ports.delete([...inc.ports.keys()][0]!);
+      expect(inc.topPorts(), `step ${step}`).to.deep.equal(ref(inc.ports));
+    }
+  });
+});
+
+describe('detect helpers: numeric shortcuts agree with the text tests', () => {
+  it('internalV4(parseIPv4(ip)) equals looksInternal(ip) for every dotted quad', () => {
+    const rng = new Rng(5);
+    const firsts = [10, 100, 127, 169, 172, 192, 11, 99, 101, 126, 128, 168, 170, 171, 173, 191, 193, 0, 255];
+    for (let i = 0; i < 50000; i++) {
+      const a = i % 4 === 0 ? rng.int(256) : firsts[rng.int(firsts.length)]!;
+      const b = i % 3 === 0 ? rng.int(256) : [64, 127, 128, 168, 254, 16, 31, 32, 15, 63][rng.int(10)]!;
+      const ip = `${a}.${b}.${rng.int(256)}.${rng.int(256)}`;
+      expect(internalV4(parseIPv4(ip)), ip).to.equal(looksInternal(ip));
+    }
+  });
+  it('a sent incident lists each victim\'s ports in ascending order, short or long lists', () => {
+    const rng = new Rng(8);
+    for (let round = 0; round < 200; round++) {
+      const inc = new OpenIncident('k', 'portscan', { id: 'T', name: 'n', tactic: 't' }, () => ({ score: 0, confidence: 'low', summary: '', advice: '' }), { ip: '192.0.2.1' }, 0, 0);
+      const n = rng.int(40);
+      for (let i = 0; i < n; i++) inc.addVictim('198.51.100.' + (1 + (round % 3)), round % 7 === 0 ? rng.int(20) : rng.int(65536), 1);
+      if (round % 20 === 3) inc.victims[0]?.ports.push(Infinity, -5, 0.5);
+      for (const v of inc.snapshot().victims) {
+        const src = inc.victims.find((x) => x.ip === v.ip)!;
+        expect(v.ports, `round ${round}`).to.deep.equal([...src.ports].sort((x, y) => x - y));
+        expect(v.ports).to.not.equal(src.ports);
+      }
     }
   });
 });

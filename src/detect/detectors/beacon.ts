@@ -8,11 +8,11 @@ import { NEEDS_OUTBOUND_ALLOWED, type DetectorDef, type Detector, type Ctx } fro
 import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
-import { looksInternal } from '../util';
+import { internalV4, looksInternal } from '../util';
 
 const RING = 24;
-/** Per pair, side by side: latest contact time, contacts counted, then the last RING contact times. */
-const PAIR = RING + 2, P_LAST = 0, P_N = 1, P_TIMES = 2;
+/** Per pair, side by side: latest contact time and contacts counted (HEAD numbers); its last RING contact times apart. */
+const HEAD = 2, P_LAST = 0, P_N = 1;
 
 function cellOf(dn: number, port: number, mask: number): number {
   let h = Math.imul(dn ^ Math.imul(port + 1, 0x85ebca6b), 0x9e3779b1);
@@ -28,8 +28,9 @@ function plainPort(port: number): boolean {
  * The pairs (outside address and port) one internal host contacts, oldest dropped first when full.
  * Pairs are only ever removed oldest-first, so insertion order is a ring and a pair is its position
  * in it (a dropped pair's position is reused for the new one). Each pair's contacts live in typed
- * array at that position (last contact time, count, the last RING contact times, side by side), so
- * an event reads a few adjacent numbers instead of following a pair object to its list of times.
+ * arrays at that position: its last contact time and count in a compact array (what every event
+ * reads: it stays in cache), its last RING contact times in another (written once per contact, read
+ * only when the pair is judged), so an event reads a few numbers instead of following a pair object.
  * IPv4 pairs are found through an open-addressing table of plain integers (address, port + 1,
  * position); other addresses (and odd port numbers) through a Map keyed by text.
  */
@@ -41,8 +42,10 @@ export class HostPairs {
   /** The outside address of each pair (its IPv4 number as an int32, or the text) and its port. */
   private readonly dst: Array<number | string> = [];
   private readonly port: number[] = [];
-  /** PAIR numbers per pair (P_LAST, P_N, then the times at P_TIMES + n % RING). */
-  data = new Float64Array(0);
+  /** HEAD numbers per pair (P_LAST, P_N). */
+  counts = new Float64Array(0);
+  /** RING contact times per pair (the n-th at n % RING). */
+  times = new Float64Array(0);
   /** The pair's open incident. */
   readonly inc: Array<OpenIncident | null> = [];
   private used = 0;
@@ -66,15 +69,15 @@ export class HostPairs {
     let j: number;
     if (this.used < max) {
       j = this.used++;
-      if ((j + 1) * PAIR > this.data.length) this.more(max);
+      if ((j + 1) * HEAD > this.counts.length) this.more(max);
     } else {
       j = this.head;
       this.head = this.head + 1 === max ? 0 : this.head + 1;
       this.remove(j);
       // (times are kept: only the first min(n, RING) are ever read)
     }
-    this.data[j * PAIR + P_N] = 0;
-    this.data[j * PAIR + P_LAST] = -Infinity;
+    this.counts[j * HEAD + P_N] = 0;
+    this.counts[j * HEAD + P_LAST] = -Infinity;
     this.inc[j] = null;
     this.dst[j] = dk;
     this.port[j] = port;
@@ -87,10 +90,13 @@ export class HostPairs {
 
   /** Room for more pairs (doubling, up to max). */
   private more(max: number): void {
-    const cap = Math.min(Math.max(max, 1), Math.max(16, (this.data.length / PAIR) * 2));
-    const data = new Float64Array(cap * PAIR);
-    data.set(this.data);
-    this.data = data;
+    const cap = Math.min(Math.max(max, 1), Math.max(16, (this.counts.length / HEAD) * 2));
+    const counts = new Float64Array(cap * HEAD);
+    counts.set(this.counts);
+    this.counts = counts;
+    const times = new Float64Array(cap * RING);
+    times.set(this.times);
+    this.times = times;
   }
 
   private insert(dn: number, port: number, idx: number): void {
@@ -191,6 +197,31 @@ export const beacon: DetectorDef = {
     const hosts = new Map<number | string, HostPairs>();
     let pairs = 0;
     const minGap = c.minIntervalS * 1000, maxGap = c.maxIntervalS * 1000;
+    /** One more contact of a pair with an open incident. */
+    const grow = (open: OpenIncident, o: Obs, tm: Float64Array, tb: number, n: number, ctx: Ctx): void => {
+      open.add(o, o.src, o.dport);
+      if (n % 8 === 0) { const r = regularity(tm, tb, n); open.details.period_s = Math.round(r.mean / 1000); open.details.cv = Math.round(r.cv * 1000) / 1000; }
+      ctx.changed(open, o.t);
+    };
+    /** Is pair j (n contacts) regular enough to report? (called rarely: its own function, off the per-event path) */
+    const judge = (o: Obs, inner: HostPairs, j: number, n: number, ctx: Ctx): void => {
+      const tm = inner.times, tb = j * RING;
+      // Cheap first look: the last three gaps must be alike before the full computation.
+      const g1 = Math.abs(timeAt(tm, tb, n - 1) - timeAt(tm, tb, n - 2)), g2 = Math.abs(timeAt(tm, tb, n - 2) - timeAt(tm, tb, n - 3)), g3 = Math.abs(timeAt(tm, tb, n - 3) - timeAt(tm, tb, n - 4));
+      const lo = Math.min(g1, g2, g3), hi = Math.max(g1, g2, g3);
+      if (hi > lo * (1 + 6 * c.maxCv)) return;
+      const r = regularity(tm, tb, n);
+      if (!(r.cv <= c.maxCv && r.mean >= minGap && r.mean <= maxGap)) return;
+      const inc = ctx.incident('beacon|' + o.dst + '|' + o.src + '|' + o.dport, 'beacon', o, 'destination');
+      if (inc === null) return;
+      inner.inc[j] = inc;
+      for (let i = 0, k = Math.min(n, RING); i < k; i++) if (tm[tb + i]! < inc.first) inc.first = tm[tb + i]!;
+      inc.add(o, o.src, o.dport, Math.min(n, RING));
+      inc.details.period_s = Math.round(r.mean / 1000);
+      inc.details.cv = Math.round(r.cv * 1000) / 1000;
+      inc.details.contacts = n;
+      ctx.changed(inc, o.t);
+    };
     return {
       id: 'beacon',
       needs: NEEDS_OUTBOUND_ALLOWED,
@@ -211,44 +242,26 @@ export const beacon: DetectorDef = {
         const dk: number | string = o.dn >= 0 ? o.dn | 0 : o.dst;
         let j = inner.get(dk, o.dport);
         if (j < 0) {
-          if (looksInternal(o.dst)) return;
+          if (o.dn >= 0 ? internalV4(o.dn) : looksInternal(o.dst)) return;
           if (inner.size >= MAX_PAIRS) pairs--;
           j = inner.add(dk, o.dport, MAX_PAIRS);
           pairs++;
         }
-        const tm = inner.data, pb = j * PAIR, tb = pb + P_TIMES;
+        const hd = inner.counts, hb = j * HEAD;
         // (a pair has an incident only once it reached minContacts: below that, no need to look)
-        const held = tm[pb + P_N]! < c.minContacts ? null : inner.inc[j]!;
+        const held = hd[hb + P_N]! < c.minContacts ? null : inner.inc[j]!;
         const open = held !== null && ctx.current(held, o.t) ? held : undefined;
         // Packets of one burst (a connection's several log lines) are one contact.
-        if (Math.abs(o.t - tm[pb + P_LAST]!) < minGap) return;
-        if (o.t > tm[pb + P_LAST]!) tm[pb + P_LAST] = o.t;
-        const n = tm[pb + P_N]! + 1;
+        if (Math.abs(o.t - hd[hb + P_LAST]!) < minGap) return;
+        if (o.t > hd[hb + P_LAST]!) hd[hb + P_LAST] = o.t;
+        const n = hd[hb + P_N]! + 1;
+        const tm = inner.times, tb = j * RING;
         tm[tb + ((n - 1) % RING)] = o.t;
-        tm[pb + P_N] = n;
-        if (open !== undefined) {
-          open.add(o, o.src, o.dport);
-          if (n % 8 === 0) { const r = regularity(tm, tb, n); open.details.period_s = Math.round(r.mean / 1000); open.details.cv = Math.round(r.cv * 1000) / 1000; }
-          ctx.changed(open, o.t);
-          return;
-        }
+        hd[hb + P_N] = n;
+        if (open !== undefined) { grow(open, o, tm, tb, n, ctx); return; }
         // Judge at minContacts, then every 4th contact (the sort is the costly part).
         if (n < c.minContacts || (n > c.minContacts && (n - c.minContacts) % 4 !== 0)) return;
-        // Cheap first look: the last three gaps must be alike before the full computation.
-        const g1 = Math.abs(timeAt(tm, tb, n - 1) - timeAt(tm, tb, n - 2)), g2 = Math.abs(timeAt(tm, tb, n - 2) - timeAt(tm, tb, n - 3)), g3 = Math.abs(timeAt(tm, tb, n - 3) - timeAt(tm, tb, n - 4));
-        const lo = Math.min(g1, g2, g3), hi = Math.max(g1, g2, g3);
-        if (hi > lo * (1 + 6 * c.maxCv)) return;
-        const r = regularity(tm, tb, n);
-        if (!(r.cv <= c.maxCv && r.mean >= minGap && r.mean <= maxGap)) return;
-        const inc = ctx.incident('beacon|' + o.dst + '|' + o.src + '|' + o.dport, 'beacon', o, 'destination');
-        if (inc === null) return;
-        inner.inc[j] = inc;
-        for (let i = 0, k = Math.min(n, RING); i < k; i++) if (tm[tb + i]! < inc.first) inc.first = tm[tb + i]!;
-        inc.add(o, o.src, o.dport, Math.min(n, RING));
-        inc.details.period_s = Math.round(r.mean / 1000);
-        inc.details.cv = Math.round(r.cv * 1000) / 1000;
-        inc.details.contacts = n;
-        ctx.changed(inc, o.t);
+        judge(o, inner, j, n, ctx);
       },
     };
   },

@@ -10,19 +10,69 @@ import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
 import { own } from '../util';
-import type { Profile } from '../profile';
+import { formatIPv4 } from '../../net/ip';
+import { AUX_WORDS, type Profile } from '../profile';
 
 const RING = 16;
 
 /**
  * Attempts of one source on one login service, kept per source profile slot (so capped with it).
- * Records live in typed arrays (a pool that grows by doubling and reuses freed records), chained
- * per slot: no objects per source on the hot path, nothing for the garbage collector to walk.
+ * Records live in typed arrays, nothing for the garbage collector to walk: a pool that grows by
+ * doubling and reuses freed records. A source's first record keeps its numbers in its profile
+ * record's spare words (`Profile.auxBase`, read together with the profile: no second memory fetch
+ * for the common source with one login port) and only its attempt times and victims in the pool
+ * record named by its R_NEXT word; further records are whole pool records, chained from the profile
+ * (`p.aux`: 0 = no record, else the first record is in the profile and aux - 2 is the pool chain's
+ * head, -1 for none).
  */
-// Record layout: 16 int32 words (one cache line), then RING attempt times as float64 (two lines).
+// Record layout: 16 int32 words (one cache line; the first 11 used), then RING attempt times as float64 (two lines).
 const R_I32 = 48, R_F64 = 24;
 const R_PORT = 0, R_N = 1, R_NEXT = 2, R_SP = 3, R_SPORTS = 4, R_V0N = 8, R_V0TEXT = 9, R_NVICT = 10;
 const R_TIMES = 8; // in float64 words
+// (a record's numbers must fit in the profile's spare words)
+if (R_NVICT >= AUX_WORDS) throw new Error('bruteforce record larger than the profile\'s spare words');
+
+/**
+ * Fill a new record's numbers at `b` (the chain link is the caller's). The first victim: `vn` its IPv4
+ * number as an int32 (`dn | 0`), `text` 1 when it has none (compare the text). Both small integers:
+ * an IPv4 number above 2^31 passed as it is would be boxed on every call.
+ */
+function initRecord(i32: Int32Array, b: number, port: number, vn: number, text: number): void {
+  i32[b + R_PORT] = port;
+  i32[b + R_N] = 0;
+  i32[b + R_SP] = 0;
+  i32[b + R_SPORTS] = -1; i32[b + R_SPORTS + 1] = -1; i32[b + R_SPORTS + 2] = -1; i32[b + R_SPORTS + 3] = -1;
+  i32[b + R_V0N] = vn;
+  i32[b + R_V0TEXT] = text;
+  i32[b + R_NVICT] = 0;
+}
+
+/** Remember a source port in the record at `b`; false when it is a repeat of one of the last four (a retransmission). */
+function newSport(s: Int32Array, b: number, v: number): boolean {
+  const q = b + R_SPORTS;
+  if (v === s[q] || v === s[q + 1] || v === s[q + 2] || v === s[q + 3]) return false;
+  const k = s[b + R_SP]!;
+  s[q + k] = v;
+  s[b + R_SP] = (k + 1) & 3;
+  return true;
+}
+
+/** Time between the latest attempt and the k-th latest (ms, by arrival order), or Infinity when fewer; n attempts, times at `t`. */
+function span(f64: Float64Array, t: number, n: number, k: number): number {
+  if (n < k) return Infinity;
+  const i = (n - k) % RING;
+  // (an entry not written yet reads as NaN, as in a plain list)
+  if (!(i >= 0 && (n >= RING || i < n))) return NaN;
+  return Math.abs(f64[t + ((n - 1) % RING)]! - f64[t + i]!);
+}
+
+/** The earliest kept attempt time (n attempts, times at `t`). */
+function minTime(f64: Float64Array, t: number, n: number): number {
+  const k = Math.min(n, RING);
+  let m = Infinity;
+  for (let i = 0; i < k; i++) m = Math.min(m, f64[t + i]!);
+  return m;
+}
 
 class AuthPool {
   // Per record: port, attempt count, next record of the same source, the last four source ports and
@@ -30,80 +80,68 @@ class AuthPool {
   // many victims are listed (0: only the first).
   f64: Float64Array = new Float64Array(0);
   i32: Int32Array = new Int32Array(0);
+  /** The first victim's text when it is not IPv4 ('' for an IPv4 one: R_V0N has it). */
   victim0: string[] = [];
   victims: Array<string[] | null> = [];
   private freeHead = -1;
   private used = 0;
   private cap = 0;
 
-  /** A new record at the head of the profile's chain (kept in `p.aux` as record + 1). */
-  add(p: Profile, port: number, victim: string, vn: number): number {
+  /** A record from the free list or a new one, with its first victim. */
+  alloc(victim: string): number {
     let r = this.freeHead;
     if (r >= 0) this.freeHead = this.i32[r * R_I32 + R_NEXT]!;
     else {
       if (this.used === this.cap) this.grow();
       r = this.used++;
     }
-    const i32 = this.i32, b = r * R_I32;
-    i32[b + R_PORT] = port;
-    i32[b + R_N] = 0;
-    i32[b + R_SP] = 0;
-    i32[b + R_SPORTS] = -1; i32[b + R_SPORTS + 1] = -1; i32[b + R_SPORTS + 2] = -1; i32[b + R_SPORTS + 3] = -1;
-    i32[b + R_V0N] = vn | 0;
-    i32[b + R_V0TEXT] = vn >= 0 ? 0 : 1;
-    i32[b + R_NVICT] = 0;
     this.victim0[r] = victim;
     this.victims[r] = null;
-    i32[b + R_NEXT] = p.aux - 1;
-    p.aux = r + 1;
+    return r;
+  }
+
+  /** A source's first record: numbers in the profile at `b` of `si`, times and victims in a pool record. */
+  first(p: Profile, si: Int32Array, b: number, port: number, victim: string, vn: number, text: number): void {
+    const r = this.alloc(victim);
+    initRecord(si, b, port, vn, text);
+    si[b + R_NEXT] = r;
+    p.aux = 1;
+  }
+
+  /** A further record, at the head of the profile's chain (after the first, in the profile). */
+  add(p: Profile, port: number, victim: string, vn: number, text: number): number {
+    const r = this.alloc(victim);
+    const i32 = this.i32, b = r * R_I32;
+    initRecord(i32, b, port, vn, text);
+    i32[b + R_NEXT] = p.aux - 2;
+    p.aux = r + 2;
     return r;
   }
 
   /** Forget a slot's records (its profile was evicted). */
   release(p: Profile): void {
-    let r = p.aux - 1;
+    const aux = p.aux;
+    if (aux === 0) return;
+    this.free(p.store.i32[p.auxBase + R_NEXT]!);
+    let r = aux - 2;
     while (r >= 0) {
       const nx = this.i32[r * R_I32 + R_NEXT]!;
-      this.victim0[r] = '';
-      this.victims[r] = null;
-      this.i32[r * R_I32 + R_NEXT] = this.freeHead;
-      this.freeHead = r;
+      this.free(r);
       r = nx;
     }
     p.aux = 0;
   }
 
-  /** Remember a source port; false when it is a repeat of one of the last four (a retransmission). */
-  newSport(r: number, v: number): boolean {
-    const s = this.i32, b = r * R_I32 + R_SPORTS;
-    if (v === s[b] || v === s[b + 1] || v === s[b + 2] || v === s[b + 3]) return false;
-    const k = s[r * R_I32 + R_SP]!;
-    s[b + k] = v;
-    s[r * R_I32 + R_SP] = (k + 1) & 3;
-    return true;
-  }
-
-  /** Time between the latest attempt and the k-th latest (ms, by arrival order), or Infinity when fewer. */
-  span(r: number, k: number): number {
-    const n = this.i32[r * R_I32 + R_N]!;
-    if (n < k) return Infinity;
-    const i = (n - k) % RING;
-    // (an entry not written yet reads as NaN, as in a plain list)
-    if (!(i >= 0 && (n >= RING || i < n))) return NaN;
-    const t = r * R_F64 + R_TIMES;
-    return Math.abs(this.f64[t + ((n - 1) % RING)]! - this.f64[t + i]!);
-  }
-
-  /** The earliest kept attempt time. */
-  minTime(r: number): number {
-    const k = Math.min(this.i32[r * R_I32 + R_N]!, RING), t = r * R_F64 + R_TIMES;
-    let m = Infinity;
-    for (let i = 0; i < k; i++) m = Math.min(m, this.f64[t + i]!);
-    return m;
+  private free(r: number): void {
+    this.victim0[r] = '';
+    this.victims[r] = null;
+    this.i32[r * R_I32 + R_NEXT] = this.freeHead;
+    this.freeHead = r;
   }
 
   private grow(): void {
-    this.cap = Math.max(1024, this.cap * 2);
+    // (four times larger each time: fewer copies; pages never written are not resident)
+    this.cap = Math.max(1024, this.cap * 4);
     const f = new Float64Array(this.cap * R_F64);
     f.set(this.f64);
     this.f64 = f;
@@ -160,29 +198,42 @@ export const bruteforce: DetectorDef = {
         const port = o.dport;
         const p = ctx.profile;
         if (port < 0 || isAuth[port] !== 1 || p === null) return;
-        const i32 = pool.i32;
+        // The record for this port: the profile's own first, then the pool's chain.
+        const aux = p.aux;
         let a = -1, count = 0;
-        for (let r = p.aux - 1; r >= 0; r = i32[r * R_I32 + R_NEXT]!) {
-          if (i32[r * R_I32 + R_PORT] === port) { a = r; break; }
-          count++;
+        const si = p.store.i32, sb = p.auxBase;
+        if (aux !== 0 && si[sb + R_PORT] === port) a = -2;
+        else if (aux !== 0) {
+          const i32 = pool.i32;
+          count = 1;
+          for (let r = aux - 2; r >= 0; r = i32[r * R_I32 + R_NEXT]!) {
+            if (i32[r * R_I32 + R_PORT] === port) { a = r; break; }
+            count++;
+          }
         }
-        if (a < 0) {
+        if (a === -1) {
           if (count >= 8) return;
-          a = pool.add(p, port, own(o.dst), o.dn);
+          if (aux === 0) {
+            pool.first(p, si, sb, port, o.dn >= 0 ? '' : own(o.dst), o.dn | 0, o.dn >= 0 ? 0 : 1);
+            a = -2;
+          } else a = pool.add(p, port, o.dn >= 0 ? '' : own(o.dst), o.dn | 0, o.dn >= 0 ? 0 : 1);
         }
+        // The numbers: in the profile for the first record, else in the pool; times and victims: in the pool.
+        let I: Int32Array, ab: number;
+        if (a === -2) { I = si; ab = sb; a = si[sb + R_NEXT]!; } else { I = pool.i32; ab = a * R_I32; }
+        const F = pool.f64, fb = a * R_F64 + R_TIMES, V0 = pool.victim0, VS = pool.victims, vi = a;
         // A retransmitted SYN of the same attempt (same source port) counts once.
-        if (o.sport >= 0 && !pool.newSport(a, o.sport)) return;
-        const ab = a * R_I32;
-        const I = pool.i32;
+        if (o.sport >= 0 && !newSport(I, ab, o.sport)) return;
         const n = I[ab + R_N]!;
-        pool.f64[a * R_F64 + R_TIMES + (n % RING)] = o.t;
+        F[fb + (n % RING)] = o.t;
         I[ab + R_N] = n + 1;
         // Same as the first victim? By number for IPv4 (the text is canonical), else by text.
         const dn = o.dn;
-        const same = I[ab + R_V0TEXT] === 0 ? dn >= 0 && I[ab + R_V0N] === (dn | 0) : pool.victim0[a] === o.dst;
+        const same = I[ab + R_V0TEXT] === 0 ? dn >= 0 && I[ab + R_V0N] === (dn | 0) : V0[vi] === o.dst;
         if (!same) {
-          let vs = pool.victims[a]!;
-          if (vs === null) pool.victims[a] = vs = [pool.victim0[a]!];
+          let vs = VS[vi]!;
+          // (the first victim's text: kept only when it is not IPv4, else formatted from its number)
+          if (vs === null) VS[vi] = vs = [I[ab + R_V0TEXT] === 0 ? formatIPv4(I[ab + R_V0N]! >>> 0) : V0[vi]!];
           if (vs.length < 64 && !vs.includes(o.dst)) vs.push(own(o.dst));
           I[ab + R_NVICT] = vs.length;
         }
@@ -191,15 +242,15 @@ export const bruteforce: DetectorDef = {
         let sub: string | undefined;
         const victimCount = I[ab + R_NVICT] === 0 ? 1 : I[ab + R_NVICT]!;
         if (victimCount >= c.sprayHosts && n + 1 >= c.sprayHosts) sub = 'spray';
-        else if (pool.span(a, fastK) <= fastMs) sub = 'fast';
-        else if (pool.span(a, slowK) <= slowMs) sub = 'slow';
+        else if (span(F, fb, n + 1, fastK) <= fastMs) sub = 'fast';
+        else if (span(F, fb, n + 1, slowK) <= slowMs) sub = 'slow';
         if (inc === undefined) {
           if (sub === undefined) return;
           inc = ctx.incident('bruteforce|' + o.src, 'bruteforce', o, 'source') ?? undefined;
           if (inc === undefined) return;
           p.auth = inc;
           const seed = Math.min(n + 1, RING) - 1;
-          inc.first = Math.min(inc.first, pool.minTime(a));
+          inc.first = Math.min(inc.first, minTime(F, fb, n + 1));
           inc.events += seed;
         }
         inc.add(o, o.dst, port);

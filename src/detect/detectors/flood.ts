@@ -90,8 +90,10 @@ export const flood: DetectorDef = {
             else { let m = 0; for (let i = 1; i < 8; i++) if (top[i]![1] < top[m]![1]) m = i; top[m] = [o.src, top[m]![1] + 1]; }
           }
         }
-        const dkey = 'flood|dst|' + o.dst;
-        const open = tg.count >= c.destEvents || tg.count * 4 >= c.destEvents ? ctx.find(dkey, o.t) : undefined;
+        // (the key only when it is used: no string built per event)
+        const near = tg.count >= c.destEvents || tg.count * 4 >= c.destEvents;
+        const dkey = near ? 'flood|dst|' + o.dst : '';
+        const open = near ? ctx.find(dkey, o.t) : undefined;
         if (open !== undefined) {
           open.add(o, o.dst, o.dport);
           open.details.peak_per_window = tg.peak;

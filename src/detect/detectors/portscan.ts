@@ -32,6 +32,35 @@ function detailsFrom(inc: OpenIncident, p: Profile, speed: string): void {
   inc.level = (tool ? 1 : 0) + (p.allowed > 0 ? 2 : 0) + (speed === 'fast' ? 4 : 0);
 }
 
+/** One more event of an open scan. */
+function grow(open: OpenIncident, o: Obs, p: Profile, ctx: Ctx): void {
+  open.add(o, o.dst, o.dport);
+  if (open.events >= 2 * open.emittedCount || o.allowed) detailsFrom(open, p, String(open.details.speed));
+  ctx.changed(open, o.t);
+}
+
+/** A scan seen: open its incident (or join the one of this address's key), seeded from the profile. */
+function start(o: Obs, p: Profile, ctx: Ctx, speed: string): void {
+  const inc = ctx.incident('portscan|' + p.ip, 'portscan', o, 'source');
+  if (inc === null) return;
+  p.scanInc = inc;
+  if (inc.events === 0) {
+    for (const h of p.hostList()) {
+      for (const port of h.ports) inc.addVictim(h.ip, port, 0);
+      const v = inc.victims.find((x) => x.ip === h.ip);
+      if (v) v.count = h.count;
+    }
+    for (const port of p.portValues()) if (inc.ports.size < 64) inc.ports.set(port, 1);
+    inc.add(o, undefined, -1, p.events);
+    inc.allowed = p.allowed;
+    inc.first = Math.min(inc.first, p.first);
+  } else inc.add(o, o.dst, o.dport);
+  detailsFrom(inc, p, speed);
+  const sp = speed, store = p.store, slot = p.slot;
+  inc.refresh = () => { if (store.scanInc[slot] === inc) detailsFrom(inc, store.at(slot), String(inc.details.speed ?? sp)); };
+  ctx.changed(inc, o.t);
+}
+
 export const portscan: DetectorDef = {
   id: 'portscan',
   kinds: {
@@ -72,40 +101,20 @@ export const portscan: DetectorDef = {
       id: 'portscan',
       needs: NEEDS_PROFILE,
       tables: () => ({}),
+      // Most events meet no open scan and start none: that test stays small (so the compiler inlines the
+      // profile's getters into it); updating and opening incidents are functions of their own.
       process(o: Obs, ctx: Ctx): void {
         const p = ctx.profile;
         if (p === null) return;
         const open = p.scanInc;
-        if (open !== null && ctx.current(open, o.t)) {
-          open.add(o, o.dst, o.dport);
-          if (open.events >= 2 * open.emittedCount || o.allowed) detailsFrom(open, p, String(open.details.speed));
-          ctx.changed(open, o.t);
-          return;
-        }
+        if (open !== null && ctx.current(open, o.t)) { grow(open, o, p, ctx); return; }
         let speed: string | undefined;
         if (p.level >= c.fastPorts) speed = 'fast';
         else if (p.portCount >= c.slowPorts) speed = 'slow';
         else if (p.protoCount >= c.protocols) speed = 'fast';
         else if (p.syn23 >= c.miraiTelnet && p.syn2323 > 0) speed = 'fast';
         if (speed === undefined) return;
-        const inc = ctx.incident('portscan|' + p.ip, 'portscan', o, 'source');
-        if (inc === null) return;
-        p.scanInc = inc;
-        if (inc.events === 0) {
-          for (const h of p.hostList()) {
-            for (const port of h.ports) inc.addVictim(h.ip, port, 0);
-            const v = inc.victims.find((x) => x.ip === h.ip);
-            if (v) v.count = h.count;
-          }
-          for (const port of p.portValues()) if (inc.ports.size < 64) inc.ports.set(port, 1);
-          inc.add(o, undefined, -1, p.events);
-          inc.allowed = p.allowed;
-          inc.first = Math.min(inc.first, p.first);
-        } else inc.add(o, o.dst, o.dport);
-        detailsFrom(inc, p, speed);
-        const sp = speed, store = p.store, slot = p.slot;
-        inc.refresh = () => { if (store.scanInc[slot] === inc) detailsFrom(inc, store.at(slot), String(inc.details.speed ?? sp)); };
-        ctx.changed(inc, o.t);
+        start(o, p, ctx, speed);
       },
     };
   },
