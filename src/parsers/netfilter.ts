@@ -289,6 +289,11 @@ const HEAD = /IN=([^ ]*) OUT=([^ ]*) (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC
  * as the search reads them), or ICMP type and code. Groups: 1 SPT, 2 DPT, 3 flags, 4 TYPE, 5 CODE.
  */
 const TAIL = / SPT=([^ ]*) DPT=([^ ]*)(?: SEQ=[^ ]* ACK=[^ ]*)?(?: WINDOW=[^ ]* RES=[^ ]*((?: [A-Z]{3}){0,15}) URGP=[^ ]*)?| TYPE=([^ ]*) CODE=([^ ]*)/y;
+/**
+ * HEAD and, right after it, TAIL in one expression (one match, one result array per line): groups 1-9 as
+ * HEAD's, 10-14 as TAIL's 1-5 (all unset when TAIL does not match there, exactly as TAIL alone would).
+ */
+const HEAD_TAIL = new RegExp(`${HEAD.source}(?:${TAIL.source})?`, 'y');
 
 /** `s` (a value just read), or `prev` when it is the same text, so repeated values share one string. */
 function sameText(s: string, prev: string): string {
@@ -334,9 +339,12 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let macS = m, macAt = -1, macEnd = -1, len = -1, ttl = -1, ipv6 = false, sawProto = false, protoEnd = kv;
   let pos = kv;
   let head: RegExpExecArray | null = null;
+  /** HEAD_TAIL's match when its TAIL part matched too (TAIL's groups are then at 10-14), else null. */
+  let headTail: RegExpExecArray | null = null;
+  let headEnd = -1;
   if (m.startsWith('IN=', kv)) {
-    HEAD.lastIndex = kv;
-    head = HEAD.exec(m);
+    HEAD_TAIL.lastIndex = kv;
+    head = HEAD_TAIL.exec(m);
     if (head !== null && ((head[3] === undefined && m.indexOf(' MAC=', kv) >= 0)
       || (head[7] === undefined && m.indexOf(' TTL=', kv) >= 0))) head = null;
   }
@@ -353,7 +361,13 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     else { const t6 = head[8]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
     proto = lastProto = sameText(head[9]!, lastProto);
     sawProto = true;
-    protoEnd = HEAD.lastIndex;
+    headEnd = HEAD_TAIL.lastIndex;
+    if (head[10] !== undefined || head[13] !== undefined) {
+      headTail = head;
+      // No " PROTO=" can lie inside TAIL's part (its keys and flag words are fixed, its values have no
+      // space): the last one that ends inside the match is HEAD's.
+      protoEnd = m.lastIndexOf(' PROTO=', headEnd - 7) + 7 + head[9]!.length;
+    } else protoEnd = headEnd;
   } else {
     if (m.startsWith('IN=', kv)) inIf = lastInIf = sameOrSlice(m, kv + 3, tokenEnd(m, kv + 3), lastInIf);
     let p = m.indexOf(' OUT=', pos);
@@ -395,16 +409,28 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let end = -1;
   let spt = -1, dpt = -1, icmpType = -1, icmpCode = -1, flagMask = 0, hasOpt = false;
   if (sawProto) {
-    TAIL.lastIndex = protoEnd;
-    const tail = TAIL.exec(m);
+    // TAIL at protoEnd: already read by HEAD_TAIL (its groups 10-14), else read now.
+    let tail: RegExpExecArray | null;
+    let tailEnd: number;
+    /** Where TAIL's groups start in `tail` (9 in HEAD_TAIL's match). */
+    let g = 0;
+    if (headTail !== null) {
+      tail = headTail;
+      tailEnd = headEnd;
+      g = 9;
+    } else {
+      TAIL.lastIndex = protoEnd;
+      tail = TAIL.exec(m);
+      tailEnd = TAIL.lastIndex;
+    }
     const isTcp = proto === 'TCP' || proto === 'tcp';
     const isIcmp = !isTcp && (proto === 'ICMP' || proto === 'ICMPv6' || proto === 'icmp' || proto === 'ipv6-icmp');
     let p: number;
-    if (tail !== null && tail[1] !== undefined) {
-      spt = intAt(tail[1], 0, tail[1].length);
-      dpt = intAt(tail[2]!, 0, tail[2]!.length);
+    if (tail !== null && tail[g + 1] !== undefined) {
+      spt = intAt(tail[g + 1], 0, tail[g + 1].length);
+      dpt = intAt(tail[g + 2]!, 0, tail[g + 2]!.length);
       // The search would have stopped at DPT= (" SPT=" + value + " DPT=").
-      pos = protoEnd + 5 + tail[1].length;
+      pos = protoEnd + 5 + tail[g + 1].length;
     } else if (tail !== null && isIcmp) {
       // PROTO=ICMP TYPE= CODE=: the ports are not read for ICMP.
       pos = protoEnd;
@@ -416,15 +442,15 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       p = m.indexOf(' DPT=', pos);
       if (p >= 0 && p < end) { dpt = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; }
     }
-    if (isTcp && tail !== null && tail[3] !== undefined) {
+    if (isTcp && tail !== null && tail[g + 3] !== undefined) {
       // RES= flags… URGP= as the kernel writes them: the flags are the 3-letter words in between.
-      const fl = tail[3];
+      const fl = tail[g + 3];
       for (let k = 1; k < fl.length; k += 4) {
         const f = flagAt(fl, k);
         if (f) flagMask |= f;
         else if (fl.charCodeAt(k) === 79 && fl.charCodeAt(k + 1) === 80 && fl.charCodeAt(k + 2) === 84) hasOpt = true; // OPT
       }
-      const o = m.indexOf(' OPT (', TAIL.lastIndex);
+      const o = m.indexOf(' OPT (', tailEnd);
       if (o >= 0) {
         end = m.indexOf(' [', protoEnd);
         if (end < 0) end = n;
@@ -453,9 +479,9 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
         i = te;
       }
     } else if (isIcmp) {
-      if (tail !== null && tail[4] !== undefined) {
-        icmpType = intAt(tail[4], 0, tail[4].length);
-        icmpCode = intAt(tail[5]!, 0, tail[5]!.length);
+      if (tail !== null && tail[g + 4] !== undefined) {
+        icmpType = intAt(tail[g + 4], 0, tail[g + 4].length);
+        icmpCode = intAt(tail[g + 5]!, 0, tail[g + 5]!.length);
       } else {
         if (end < 0) { end = m.indexOf(' [', protoEnd); if (end < 0) end = n; }
         p = m.indexOf(' TYPE=', protoEnd);
