@@ -13,7 +13,7 @@
  * does not say, a logged packet is taken as dropped, the common case for LOG rules
  * (gatewatch.action_inferred is then true).
  */
-import { GwEvent, newEvent, setTransport } from '../event';
+import { Endpoint, eventPart, GwEvent, transportOf } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { isoOf } from '../syslog/time';
@@ -498,43 +498,82 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (dst !== undefined && dstIp === undefined) return null;
 
   if (pi === undefined) pi = prefixInfo(prefix);
-  const time = h.time ?? ctx.receivedMs;
-  const ev = newEvent('gatewatch.netfilter', pi.vendor, pi.product, isoOf(time), pi.action);
-  if (h.hostname) ev.observer.hostname = shared(h.hostname);
-  if (inIf) ev.observer.ingress = { interface: { name: inIf } };
-  if (outIf) ev.observer.egress = { interface: { name: outIf } };
-  if (srcIp !== undefined) ev.source.ip = srcIp;
-  if (dstIp !== undefined) ev.destination.ip = dstIp;
+  // The event is built in one go, each object with all its keys at once (in the order the fields have always
+  // been written, which JSON output keeps): the common layouts get objects of a fixed size, the rest the
+  // same keys added one by one.
+  const tinfo = proto !== undefined ? transportOf(proto) : null;
+  const t = tinfo === null ? undefined : tinfo.t;
+  const portful = t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite';
+  const sp = portful && spt >= 0 && spt <= 65535 ? spt : -1;
+  const dp = portful && dpt >= 0 && dpt <= 65535 ? dpt : -1;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
-  if (macEnd > macAt) { const sm = sourceMac(macS, macAt, macEnd); if (sm) ev.source.mac = sm; }
-  if (proto !== undefined) setTransport(ev, proto);
-  const t = ev.network.transport;
-  if (t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite') {
-    if (spt >= 0 && spt <= 65535) ev.source.port = spt;
-    if (dpt >= 0 && dpt <= 65535) ev.destination.port = dpt;
+  const sm = macEnd > macAt ? sourceMac(macS, macAt, macEnd) : undefined;
+  const hn = h.hostname ? shared(h.hostname) : undefined;
+  const ntype = srcIp !== undefined ? (srcIp.indexOf(':') >= 0 ? 'ipv6' : 'ipv4') : ipv6 ? 'ipv6' : undefined;
+  let observer: GwEvent['observer'];
+  if (hn !== undefined && inIf && !outIf) {
+    observer = { vendor: pi.vendor, product: pi.product, type: 'firewall', hostname: hn, ingress: { interface: { name: inIf } } };
+  } else {
+    observer = { vendor: pi.vendor, product: pi.product, type: 'firewall' };
+    if (hn !== undefined) observer.hostname = hn;
+    if (inIf) observer.ingress = { interface: { name: inIf } };
+    if (outIf) observer.egress = { interface: { name: outIf } };
   }
-  if (srcIp !== undefined) ev.network.type = srcIp.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
-  else if (ipv6) ev.network.type = 'ipv6';
-  ev.network.packets = 1;
-  if (len >= 0) ev.network.bytes = len;
-  if (pi.rule !== undefined) ev.rule = { name: pi.rule };
-  const gw: NonNullable<GwEvent['gatewatch']> = {};
-  // The kernel always prints the flags of a TCP packet, so none at all is a NULL packet.
-  if (t === 'tcp') gw.tcp_flags = FLAG_ARRAYS[flagMask] as string[];
-  if (t === 'tcp' && flagMask === 2) {
-    // With --log-tcp-options the kernel prints OPT (…); without it, a 40-byte IPv4 (60-byte IPv6) SYN has none.
-    if (hasOpt) gw.tcp_options = true;
-    else if (len >= 0) gw.tcp_options = len > (ev.network.type === 'ipv6' ? 60 : 40);
+  let source: Endpoint;
+  if (srcIp !== undefined && sm && sp >= 0) source = { ip: srcIp, mac: sm, port: sp };
+  else {
+    source = {};
+    if (srcIp !== undefined) source.ip = srcIp;
+    if (sm) source.mac = sm;
+    if (sp >= 0) source.port = sp;
   }
-  if ((t === 'icmp' || t === 'ipv6-icmp') && (icmpType >= 0 || icmpCode >= 0)) {
-    gw.icmp = {};
-    if (icmpType >= 0 && icmpType <= 255) gw.icmp.type = icmpType;
-    if (icmpCode >= 0 && icmpCode <= 255) gw.icmp.code = icmpCode;
+  let destination: Endpoint;
+  if (dstIp !== undefined && dp >= 0) destination = { ip: dstIp, port: dp };
+  else {
+    destination = {};
+    if (dstIp !== undefined) destination.ip = dstIp;
+    if (dp >= 0) destination.port = dp;
   }
-  if (ttl >= 0 && ttl <= 255) gw.ttl = ttl;
-  if (pi.inferred) gw.action_inferred = true;
-  ev.gatewatch = gw;
-  return ev;
+  let network: GwEvent['network'];
+  if (tinfo !== null && tinfo.n !== undefined && ntype !== undefined && len >= 0) {
+    network = { transport: tinfo.t, iana_number: tinfo.n, type: ntype, packets: 1, bytes: len };
+  } else {
+    network = {};
+    if (tinfo !== null) {
+      network.transport = tinfo.t;
+      if (tinfo.n !== undefined) network.iana_number = tinfo.n;
+    }
+    if (ntype !== undefined) network.type = ntype;
+    network.packets = 1;
+    if (len >= 0) network.bytes = len;
+  }
+  const ttlOk = ttl >= 0 && ttl <= 255;
+  let gw: NonNullable<GwEvent['gatewatch']>;
+  // With --log-tcp-options the kernel prints OPT (…); without it, a 40-byte IPv4 (60-byte IPv6) SYN has none.
+  if (t === 'tcp' && flagMask === 2 && (hasOpt || len >= 0) && ttlOk && !pi.inferred) {
+    gw = { tcp_flags: FLAG_ARRAYS[flagMask] as string[], tcp_options: hasOpt || len > (ntype === 'ipv6' ? 60 : 40), ttl };
+  } else {
+    gw = {};
+    // The kernel always prints the flags of a TCP packet, so none at all is a NULL packet.
+    if (t === 'tcp') gw.tcp_flags = FLAG_ARRAYS[flagMask] as string[];
+    if (t === 'tcp' && flagMask === 2) {
+      if (hasOpt) gw.tcp_options = true;
+      else if (len >= 0) gw.tcp_options = len > (ntype === 'ipv6' ? 60 : 40);
+    }
+    if ((t === 'icmp' || t === 'ipv6-icmp') && (icmpType >= 0 || icmpCode >= 0)) {
+      gw.icmp = {};
+      if (icmpType >= 0 && icmpType <= 255) gw.icmp.type = icmpType;
+      if (icmpCode >= 0 && icmpCode <= 255) gw.icmp.code = icmpCode;
+    }
+    if (ttlOk) gw.ttl = ttl;
+    if (pi.inferred) gw.action_inferred = true;
+  }
+  const ts = isoOf(h.time ?? ctx.receivedMs);
+  const event = eventPart('gatewatch.netfilter', pi.action);
+  if (pi.rule !== undefined) {
+    return { '@timestamp': ts, event, observer, source, destination, network, rule: { name: pi.rule }, gatewatch: gw };
+  }
+  return { '@timestamp': ts, event, observer, source, destination, network, gatewatch: gw };
 }
 
 export const netfilter: VendorParser = {
