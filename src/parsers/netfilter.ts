@@ -13,7 +13,7 @@
  * does not say, a logged packet is taken as dropped, the common case for LOG rules
  * (gatewatch.action_inferred is then true).
  */
-import { GwEvent, newEvent, setTransport } from '../event';
+import { Endpoint, eventPart, GwEvent, transportOf } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { isoOf } from '../syslog/time';
@@ -289,6 +289,11 @@ const HEAD = /IN=([^ ]*) OUT=([^ ]*) (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC
  * as the search reads them), or ICMP type and code. Groups: 1 SPT, 2 DPT, 3 flags, 4 TYPE, 5 CODE.
  */
 const TAIL = / SPT=([^ ]*) DPT=([^ ]*)(?: SEQ=[^ ]* ACK=[^ ]*)?(?: WINDOW=[^ ]* RES=[^ ]*((?: [A-Z]{3}){0,15}) URGP=[^ ]*)?| TYPE=([^ ]*) CODE=([^ ]*)/y;
+/**
+ * HEAD and, right after it, TAIL in one expression (one match, one result array per line): groups 1-9 as
+ * HEAD's, 10-14 as TAIL's 1-5 (all unset when TAIL does not match there, exactly as TAIL alone would).
+ */
+const HEAD_TAIL = new RegExp(`${HEAD.source}(?:${TAIL.source})?`, 'y');
 
 /** `s` (a value just read), or `prev` when it is the same text, so repeated values share one string. */
 function sameText(s: string, prev: string): string {
@@ -334,9 +339,12 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let macS = m, macAt = -1, macEnd = -1, len = -1, ttl = -1, ipv6 = false, sawProto = false, protoEnd = kv;
   let pos = kv;
   let head: RegExpExecArray | null = null;
+  /** HEAD_TAIL's match when its TAIL part matched too (TAIL's groups are then at 10-14), else null. */
+  let headTail: RegExpExecArray | null = null;
+  let headEnd = -1;
   if (m.startsWith('IN=', kv)) {
-    HEAD.lastIndex = kv;
-    head = HEAD.exec(m);
+    HEAD_TAIL.lastIndex = kv;
+    head = HEAD_TAIL.exec(m);
     if (head !== null && ((head[3] === undefined && m.indexOf(' MAC=', kv) >= 0)
       || (head[7] === undefined && m.indexOf(' TTL=', kv) >= 0))) head = null;
   }
@@ -353,7 +361,13 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     else { const t6 = head[8]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
     proto = lastProto = sameText(head[9]!, lastProto);
     sawProto = true;
-    protoEnd = HEAD.lastIndex;
+    headEnd = HEAD_TAIL.lastIndex;
+    if (head[10] !== undefined || head[13] !== undefined) {
+      headTail = head;
+      // No " PROTO=" can lie inside TAIL's part (its keys and flag words are fixed, its values have no
+      // space): the last one that ends inside the match is HEAD's.
+      protoEnd = m.lastIndexOf(' PROTO=', headEnd - 7) + 7 + head[9]!.length;
+    } else protoEnd = headEnd;
   } else {
     if (m.startsWith('IN=', kv)) inIf = lastInIf = sameOrSlice(m, kv + 3, tokenEnd(m, kv + 3), lastInIf);
     let p = m.indexOf(' OUT=', pos);
@@ -395,16 +409,28 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let end = -1;
   let spt = -1, dpt = -1, icmpType = -1, icmpCode = -1, flagMask = 0, hasOpt = false;
   if (sawProto) {
-    TAIL.lastIndex = protoEnd;
-    const tail = TAIL.exec(m);
+    // TAIL at protoEnd: already read by HEAD_TAIL (its groups 10-14), else read now.
+    let tail: RegExpExecArray | null;
+    let tailEnd: number;
+    /** Where TAIL's groups start in `tail` (9 in HEAD_TAIL's match). */
+    let g = 0;
+    if (headTail !== null) {
+      tail = headTail;
+      tailEnd = headEnd;
+      g = 9;
+    } else {
+      TAIL.lastIndex = protoEnd;
+      tail = TAIL.exec(m);
+      tailEnd = TAIL.lastIndex;
+    }
     const isTcp = proto === 'TCP' || proto === 'tcp';
     const isIcmp = !isTcp && (proto === 'ICMP' || proto === 'ICMPv6' || proto === 'icmp' || proto === 'ipv6-icmp');
     let p: number;
-    if (tail !== null && tail[1] !== undefined) {
-      spt = intAt(tail[1], 0, tail[1].length);
-      dpt = intAt(tail[2]!, 0, tail[2]!.length);
+    if (tail !== null && tail[g + 1] !== undefined) {
+      spt = intAt(tail[g + 1], 0, tail[g + 1].length);
+      dpt = intAt(tail[g + 2]!, 0, tail[g + 2]!.length);
       // The search would have stopped at DPT= (" SPT=" + value + " DPT=").
-      pos = protoEnd + 5 + tail[1].length;
+      pos = protoEnd + 5 + tail[g + 1].length;
     } else if (tail !== null && isIcmp) {
       // PROTO=ICMP TYPE= CODE=: the ports are not read for ICMP.
       pos = protoEnd;
@@ -416,15 +442,15 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       p = m.indexOf(' DPT=', pos);
       if (p >= 0 && p < end) { dpt = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; }
     }
-    if (isTcp && tail !== null && tail[3] !== undefined) {
+    if (isTcp && tail !== null && tail[g + 3] !== undefined) {
       // RES= flags… URGP= as the kernel writes them: the flags are the 3-letter words in between.
-      const fl = tail[3];
+      const fl = tail[g + 3];
       for (let k = 1; k < fl.length; k += 4) {
         const f = flagAt(fl, k);
         if (f) flagMask |= f;
         else if (fl.charCodeAt(k) === 79 && fl.charCodeAt(k + 1) === 80 && fl.charCodeAt(k + 2) === 84) hasOpt = true; // OPT
       }
-      const o = m.indexOf(' OPT (', TAIL.lastIndex);
+      const o = m.indexOf(' OPT (', tailEnd);
       if (o >= 0) {
         end = m.indexOf(' [', protoEnd);
         if (end < 0) end = n;
@@ -453,9 +479,9 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
         i = te;
       }
     } else if (isIcmp) {
-      if (tail !== null && tail[4] !== undefined) {
-        icmpType = intAt(tail[4], 0, tail[4].length);
-        icmpCode = intAt(tail[5]!, 0, tail[5]!.length);
+      if (tail !== null && tail[g + 4] !== undefined) {
+        icmpType = intAt(tail[g + 4], 0, tail[g + 4].length);
+        icmpCode = intAt(tail[g + 5]!, 0, tail[g + 5]!.length);
       } else {
         if (end < 0) { end = m.indexOf(' [', protoEnd); if (end < 0) end = n; }
         p = m.indexOf(' TYPE=', protoEnd);
@@ -472,43 +498,82 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (dst !== undefined && dstIp === undefined) return null;
 
   if (pi === undefined) pi = prefixInfo(prefix);
-  const time = h.time ?? ctx.receivedMs;
-  const ev = newEvent('gatewatch.netfilter', pi.vendor, pi.product, isoOf(time), pi.action);
-  if (h.hostname) ev.observer.hostname = shared(h.hostname);
-  if (inIf) ev.observer.ingress = { interface: { name: inIf } };
-  if (outIf) ev.observer.egress = { interface: { name: outIf } };
-  if (srcIp !== undefined) ev.source.ip = srcIp;
-  if (dstIp !== undefined) ev.destination.ip = dstIp;
+  // The event is built in one go, each object with all its keys at once (in the order the fields have always
+  // been written, which JSON output keeps): the common layouts get objects of a fixed size, the rest the
+  // same keys added one by one.
+  const tinfo = proto !== undefined ? transportOf(proto) : null;
+  const t = tinfo === null ? undefined : tinfo.t;
+  const portful = t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite';
+  const sp = portful && spt >= 0 && spt <= 65535 ? spt : -1;
+  const dp = portful && dpt >= 0 && dpt <= 65535 ? dpt : -1;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
-  if (macEnd > macAt) { const sm = sourceMac(macS, macAt, macEnd); if (sm) ev.source.mac = sm; }
-  if (proto !== undefined) setTransport(ev, proto);
-  const t = ev.network.transport;
-  if (t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite') {
-    if (spt >= 0 && spt <= 65535) ev.source.port = spt;
-    if (dpt >= 0 && dpt <= 65535) ev.destination.port = dpt;
+  const sm = macEnd > macAt ? sourceMac(macS, macAt, macEnd) : undefined;
+  const hn = h.hostname ? shared(h.hostname) : undefined;
+  const ntype = srcIp !== undefined ? (srcIp.indexOf(':') >= 0 ? 'ipv6' : 'ipv4') : ipv6 ? 'ipv6' : undefined;
+  let observer: GwEvent['observer'];
+  if (hn !== undefined && inIf && !outIf) {
+    observer = { vendor: pi.vendor, product: pi.product, type: 'firewall', hostname: hn, ingress: { interface: { name: inIf } } };
+  } else {
+    observer = { vendor: pi.vendor, product: pi.product, type: 'firewall' };
+    if (hn !== undefined) observer.hostname = hn;
+    if (inIf) observer.ingress = { interface: { name: inIf } };
+    if (outIf) observer.egress = { interface: { name: outIf } };
   }
-  if (srcIp !== undefined) ev.network.type = srcIp.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
-  else if (ipv6) ev.network.type = 'ipv6';
-  ev.network.packets = 1;
-  if (len >= 0) ev.network.bytes = len;
-  if (pi.rule !== undefined) ev.rule = { name: pi.rule };
-  const gw: NonNullable<GwEvent['gatewatch']> = {};
-  // The kernel always prints the flags of a TCP packet, so none at all is a NULL packet.
-  if (t === 'tcp') gw.tcp_flags = FLAG_ARRAYS[flagMask] as string[];
-  if (t === 'tcp' && flagMask === 2) {
-    // With --log-tcp-options the kernel prints OPT (…); without it, a 40-byte IPv4 (60-byte IPv6) SYN has none.
-    if (hasOpt) gw.tcp_options = true;
-    else if (len >= 0) gw.tcp_options = len > (ev.network.type === 'ipv6' ? 60 : 40);
+  let source: Endpoint;
+  if (srcIp !== undefined && sm && sp >= 0) source = { ip: srcIp, mac: sm, port: sp };
+  else {
+    source = {};
+    if (srcIp !== undefined) source.ip = srcIp;
+    if (sm) source.mac = sm;
+    if (sp >= 0) source.port = sp;
   }
-  if ((t === 'icmp' || t === 'ipv6-icmp') && (icmpType >= 0 || icmpCode >= 0)) {
-    gw.icmp = {};
-    if (icmpType >= 0 && icmpType <= 255) gw.icmp.type = icmpType;
-    if (icmpCode >= 0 && icmpCode <= 255) gw.icmp.code = icmpCode;
+  let destination: Endpoint;
+  if (dstIp !== undefined && dp >= 0) destination = { ip: dstIp, port: dp };
+  else {
+    destination = {};
+    if (dstIp !== undefined) destination.ip = dstIp;
+    if (dp >= 0) destination.port = dp;
   }
-  if (ttl >= 0 && ttl <= 255) gw.ttl = ttl;
-  if (pi.inferred) gw.action_inferred = true;
-  ev.gatewatch = gw;
-  return ev;
+  let network: GwEvent['network'];
+  if (tinfo !== null && tinfo.n !== undefined && ntype !== undefined && len >= 0) {
+    network = { transport: tinfo.t, iana_number: tinfo.n, type: ntype, packets: 1, bytes: len };
+  } else {
+    network = {};
+    if (tinfo !== null) {
+      network.transport = tinfo.t;
+      if (tinfo.n !== undefined) network.iana_number = tinfo.n;
+    }
+    if (ntype !== undefined) network.type = ntype;
+    network.packets = 1;
+    if (len >= 0) network.bytes = len;
+  }
+  const ttlOk = ttl >= 0 && ttl <= 255;
+  let gw: NonNullable<GwEvent['gatewatch']>;
+  // With --log-tcp-options the kernel prints OPT (…); without it, a 40-byte IPv4 (60-byte IPv6) SYN has none.
+  if (t === 'tcp' && flagMask === 2 && (hasOpt || len >= 0) && ttlOk && !pi.inferred) {
+    gw = { tcp_flags: FLAG_ARRAYS[flagMask] as string[], tcp_options: hasOpt || len > (ntype === 'ipv6' ? 60 : 40), ttl };
+  } else {
+    gw = {};
+    // The kernel always prints the flags of a TCP packet, so none at all is a NULL packet.
+    if (t === 'tcp') gw.tcp_flags = FLAG_ARRAYS[flagMask] as string[];
+    if (t === 'tcp' && flagMask === 2) {
+      if (hasOpt) gw.tcp_options = true;
+      else if (len >= 0) gw.tcp_options = len > (ntype === 'ipv6' ? 60 : 40);
+    }
+    if ((t === 'icmp' || t === 'ipv6-icmp') && (icmpType >= 0 || icmpCode >= 0)) {
+      gw.icmp = {};
+      if (icmpType >= 0 && icmpType <= 255) gw.icmp.type = icmpType;
+      if (icmpCode >= 0 && icmpCode <= 255) gw.icmp.code = icmpCode;
+    }
+    if (ttlOk) gw.ttl = ttl;
+    if (pi.inferred) gw.action_inferred = true;
+  }
+  const ts = isoOf(h.time ?? ctx.receivedMs);
+  const event = eventPart('gatewatch.netfilter', pi.action);
+  if (pi.rule !== undefined) {
+    return { '@timestamp': ts, event, observer, source, destination, network, rule: { name: pi.rule }, gatewatch: gw };
+  }
+  return { '@timestamp': ts, event, observer, source, destination, network, gatewatch: gw };
 }
 
 export const netfilter: VendorParser = {
