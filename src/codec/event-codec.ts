@@ -227,8 +227,8 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', 'msOfIso', `
     if (s.length !== 24 || s.charCodeAt(23) !== 90 || s.charCodeAt(19) !== 46 || s.charCodeAt(16) !== 58 || s.charCodeAt(13) !== 58
       || s.charCodeAt(10) !== 84 || s.charCodeAt(7) !== 45 || s.charCodeAt(4) !== 45) return NaN;
     const y = dd(s, 0) * 100 + dd(s, 2), mo = dd(s, 5), d = dd(s, 8), h = dd(s, 11), mi = dd(s, 14), se = dd(s, 17);
-    const f = dd(s, 20) * 10 + s.charCodeAt(22) - 48;
-    if (y < 100 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59 || f < 0 || f > 999 || s.charCodeAt(22) > 57) return NaN;
+    const f3 = s.charCodeAt(22) - 48, f = dd(s, 20) * 10 + f3;
+    if (y < 100 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59 || f3 < 0 || f3 > 9 || f < 0) return NaN;
     const key = y * 10000 + mo * 100 + d;
     if (key !== dayKey) {
       if (mo < 1 || mo > 12 || d < 1) return NaN;
