@@ -19,7 +19,7 @@
  */
 
 import { rememberIPv4 } from '../net/ip';
-import { msOfIso, rememberIso } from '../syslog/time';
+import { isoOf, msOfIso } from '../syslog/time';
 
 /**
  * Str: a string sent once per batch;
@@ -85,7 +85,7 @@ function generate(): { encSrc: string; decSrc: string; slots: number } {
         }
         case Kind.Time:
           e.push(`  if (typeof v === 'string') { m |= ${bit}; c++; const t = isoMs(v); if (t === t) { int(0); num(t); } else { int(1); int(strs.push(v) - 1); } }`);
-          d.push(`  if (m & ${bit}) o[${k}] = I[dp++] === 0 ? msIso(F[fp++]) : S[I[dp++]];`);
+          d.push(`  if (m & ${bit}) o[${k}] = I[dp++] === 0 ? isoOf(F[fp++]) : S[I[dp++]];`);
           break;
         case Kind.Ip:
           e.push(`  if (typeof v === 'string') { m |= ${bit}; c++; const n = v4(v); if (n >= 0) { int(0); int(n); } else { int(1); int(strs.push(v) - 1); } }`);
@@ -217,7 +217,8 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', 'msOfIso', `
     return dots === 3 && digits > 0 ? n * 256 + part : -1;
   }
   // The milliseconds of "YYYY-MM-DDTHH:MM:SS.sssZ" when toISOString gives back exactly that text (a real
-  // day of its month, second 0-59), else NaN. The day's start is kept: events come in time order.
+  // day of its month, second 0-59), else NaN. Stricter than parseTimeMs, which reads 31 Feb or second 60
+  // as a time: here the decoder's isoOf must give back the very text. The day's start is kept: events come in time order.
   let dayKey = -1, dayMs = 0;
   const MDAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   function dd(s, i) { const a = s.charCodeAt(i) - 48, b = s.charCodeAt(i + 1) - 48; return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1000; }
@@ -263,20 +264,10 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', 'msOfIso', `
 interface DecoderFns { decode(b: EventBatch, each: (ev: Record<string, unknown>) => void, ints?: Int32Array, nums?: Float64Array): void }
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const makeDecoder = new Function('deepFreeze', 'rememberIso', 'rememberIPv4', `
+const makeDecoder = new Function('deepFreeze', 'isoOf', 'rememberIPv4', `
   let I, F, S, SH = [], X, dp = 0, fp = 0;
   // The text of an IPv4 number; enrichment and detection then read it back from parseIPv4's memory.
   function v4s(n) { const s = (n >>> 24) + '.' + ((n >>> 16) & 255) + '.' + ((n >>> 8) & 255) + '.' + (n & 255); rememberIPv4(s, n); return s; }
-  // toISOString of ms, the "YYYY-MM-DDTHH:MM:SS." of the last second reused (events come in time order).
-  let lastSec = NaN, secText = '';
-  const FRAC = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0') + 'Z');
-  function msIso(ms) {
-    const sec = Math.floor(ms / 1000);
-    if (sec !== lastSec) { secText = new Date(sec * 1000).toISOString().slice(0, 20); lastSec = sec; }
-    const iso = secText + FRAC[ms - sec * 1000];
-    rememberIso(iso, ms); // detection reads it back as a number next
-    return iso;
-  }
   ${GEN.decSrc}
   return {
     decode(b, each, ints, nums) {
@@ -288,7 +279,7 @@ const makeDecoder = new Function('deepFreeze', 'rememberIso', 'rememberIPv4', `
       I = F = S = X = undefined;
     },
   };
-`) as (deepFreeze: (o: unknown) => unknown, remember: (iso: string, ms: number) => void, rememberV4: (s: string, n: number) => void) => DecoderFns;
+`) as (deepFreeze: (o: unknown) => unknown, isoOf: (ms: number) => string, rememberV4: (s: string, n: number) => void) => DecoderFns;
 
 /** Writes events into batches (the sending thread). */
 export class EventEncoder {
@@ -335,7 +326,7 @@ function deepFreeze<T>(o: T): T {
 
 /** Reads batches back into events (the receiving thread). Batches must be decoded in the order they were taken. */
 export class EventDecoder {
-  private readonly fns = makeDecoder(deepFreeze, rememberIso, rememberIPv4);
+  private readonly fns = makeDecoder(deepFreeze, isoOf, rememberIPv4);
 
   /** Calls `each` with the events of a batch, in order; `ints`/`nums`: the shared arrays it was written into, if so. */
   decode(b: EventBatch, each: (ev: Record<string, unknown>) => void, ints?: Int32Array, nums?: Float64Array): void {

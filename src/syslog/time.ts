@@ -290,16 +290,10 @@ export function isoOf(ms: number): string {
 }
 
 /**
- * The milliseconds isoOf last wrote as `iso` (the same text), else NaN. Every stage after the parser
- * reads the event's time back as a number: for the event just parsed this is one string comparison
- * instead of reading the digits again.
+ * The milliseconds isoOf last wrote as `iso` (the same text), else NaN. The parsers and the analyze thread
+ * decoder write times with isoOf; every later stage reads the event's time back as a number: for the event
+ * just written this is one string comparison instead of reading the digits again.
  */
 export function msOfIso(iso: string): number {
   return iso === lastIso ? lastMs : NaN;
-}
-
-/** For a stage that writes ISO times itself (the analyze thread decoder): the pair msOfIso answers next. */
-export function rememberIso(iso: string, ms: number): void {
-  lastIso = iso;
-  lastMs = ms;
 }
