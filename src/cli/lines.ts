@@ -1,5 +1,8 @@
 import { isAscii } from 'node:buffer';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+
+const CHUNK = 1 << 20;
 
 /**
  * Node's own per-encoding Buffer slicers (what `toString(encoding, start, end)` calls after checking its
@@ -21,13 +24,40 @@ const HAS_SLICERS = typeof (Buffer.prototype as unknown as Partial<Slicers>).lat
  * A line split between chunks is joined once its end arrives (pieces kept in a list: no quadratic
  * copying, however long the line).
  */
-export function forEachLine(path: string, onLine: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const stream = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+export async function forEachLine(path: string, onLine: (line: string) => void): Promise<void> {
+  if (path === '-') return forEachStdinLine(onLine);
+  const fh = await open(path, 'r');
+  let reading: Promise<{ bytesRead: number }> | undefined;
+  try {
     const split = new LineSplitter(onLine);
-    stream.on('data', (data: Buffer | string) => split.push(typeof data === 'string' ? Buffer.from(data, 'utf8') : data));
-    stream.on('error', reject);
-    stream.on('end', () => {
+    // Two buffers, reused: the next chunk is read into one while the lines of the other are handled.
+    // (A fresh buffer per read, as a stream makes, left the process ~70 MB larger: glibc keeps freed
+    // 1 MiB blocks.) The splitter copies what it keeps, so a buffer is free again once push() returns.
+    const bufs = [Buffer.allocUnsafeSlow(CHUNK), Buffer.allocUnsafeSlow(CHUNK)];
+    let k = 0;
+    reading = fh.read(bufs[0]!, 0, CHUNK, null);
+    for (;;) {
+      const { bytesRead: n } = await reading;
+      if (n <= 0) break;
+      const buf = bufs[k]!;
+      k ^= 1;
+      reading = fh.read(bufs[k]!, 0, CHUNK, null);
+      split.push(n === CHUNK ? buf : buf.subarray(0, n));
+    }
+    split.end();
+  } finally {
+    // onLine threw with the next read under way: let it finish before the file is closed.
+    if (reading) await reading.catch(() => undefined);
+    await fh.close();
+  }
+}
+
+function forEachStdinLine(onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const split = new LineSplitter(onLine);
+    process.stdin.on('data', (data: Buffer | string) => split.push(typeof data === 'string' ? Buffer.from(data, 'utf8') : data));
+    process.stdin.on('error', reject);
+    process.stdin.on('end', () => {
       split.end();
       resolve();
     });
@@ -42,10 +72,10 @@ export function forEachLineSync(path: string, onLine: (line: string) => void): v
   const fd = openSync(path, 'r');
   try {
     const split = new LineSplitter(onLine);
+    // One buffer, reused (see forEachLine): the splitter copies what it keeps.
+    const buf = Buffer.allocUnsafeSlow(CHUNK);
     for (;;) {
-      // A fresh buffer per read: the splitter may keep (a copy of) its tail only, never a view.
-      const buf = Buffer.allocUnsafe(1 << 20);
-      const n = readSync(fd, buf, 0, buf.length, null);
+      const n = readSync(fd, buf, 0, CHUNK, null);
       if (n <= 0) break;
       split.push(n === buf.length ? buf : buf.subarray(0, n));
     }
@@ -87,8 +117,8 @@ export class LineSplitter {
         nl = chunk.indexOf(10, start);
       }
     }
-    // Keep a copy of the tail only: a view would keep the whole chunk.
-    if (start < chunk.length) this.pending.push(start === 0 ? chunk : Buffer.from(chunk.subarray(start)));
+    // Keep a copy of the tail only: the caller reuses the chunk's memory, and a view would keep it all.
+    if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)));
   }
 
   end(): void {
