@@ -125,17 +125,18 @@ async function analyzeFilesThreaded(files: string[], opts: AnalyzeOptions): Prom
   const inWorker = opts.threadEnrich === 'worker';
   const shareGeo = opts.shareGeo ?? true;
   // Enriching in the worker, this thread's enricher is never used: no geo data or lists loaded here.
-  const a = await Analyzer.create(inWorker ? { ...opts, geo: 'off', feeds: [] } : opts);
+  // The worker starts first: it reads and parses while this thread loads the geo data and lists.
+  const analyzer = Analyzer.create(inWorker ? { ...opts, geo: 'off', feeds: [] } : opts);
   const enrich = inWorker ? {
     site: opts.site, geo: opts.geo, feeds: opts.feeds, geoSides: opts.geoSides, geoCacheSize: opts.geoCacheSize, cityDb: opts.cityDb,
     asnDb: opts.asnDb, matchLocalOnFeeds: opts.matchLocalOnFeeds, shareGeo,
   } : undefined;
   const { stats, thread } = await runWorker(
     { files, parse: opts.parse ?? {}, enrich, exitAfterBatches: opts.testWorkerExitAfterBatches },
-    inWorker ? (ev) => a.enriched(ev) : (ev) => a.event(ev),
+    analyzer.then((a) => (inWorker ? (ev: GwEvent) => a.enriched(ev) : (ev: GwEvent) => a.event(ev))),
   );
   opts.onThreadStats?.(thread);
-  return a.finish(stats);
+  return (await analyzer).finish(stats);
 }
 
 export async function analyzeFiles(files: string[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {

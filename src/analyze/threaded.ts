@@ -18,6 +18,9 @@ export interface ThreadStats {
   batches: number;
 }
 
+/** The worker thread ended (its 'exit' event), queued with its messages. */
+interface WorkerExit { type: 'exit'; code: number }
+
 export interface WorkerRun {
   files: string[];
   parse: LineParserOptions;
@@ -30,9 +33,13 @@ export interface WorkerRun {
 /**
  * Runs the worker over the files, calling `onEvent` for every event in order; resolves with the parse
  * counts. Rejects (and stops the worker) when the worker fails (a file it cannot read: the same error
- * as the single-thread path), dies, or `onEvent` throws.
+ * as the single-thread path), dies, or `onEvent` throws (or, given as a promise, rejects).
+ *
+ * `onEvent` may be a promise: the worker starts reading and parsing at once and its first batches wait
+ * (in order) until the promise gives the function, so the caller's own start-up (loading the geo data)
+ * runs at the same time as the worker's first batches instead of before them.
  */
-export function runWorker(run: WorkerRun, onEvent: (ev: GwEvent) => void): Promise<{ stats: ParseStats; thread: ThreadStats }> {
+export function runWorker(run: WorkerRun, onEvent: ((ev: GwEvent) => void) | Promise<(ev: GwEvent) => void>): Promise<{ stats: ParseStats; thread: ThreadStats }> {
   return new Promise((resolve, reject) => {
     const ctl = new SharedArrayBuffer(4);
     const inFlight = new Int32Array(ctl);
@@ -54,10 +61,15 @@ export function runWorker(run: WorkerRun, onEvent: (ev: GwEvent) => void): Promi
       void worker.terminate();
       reject(err);
     };
-    const each = onEvent as unknown as (ev: Record<string, unknown>) => void;
-    worker.on('message', (m: WorkerMessage) => {
+    let each: ((ev: Record<string, unknown>) => void) | undefined;
+    /** Messages that came before `onEvent` was known, in order. */
+    let early: (WorkerMessage | WorkerExit)[] | undefined;
+    const onMessage = (m: WorkerMessage | WorkerExit): void => {
       if (settled) return;
-      if (m.type === 'batch') {
+      if (each === undefined) { (early ??= []).push(m); return; }
+      if (m.type === 'exit') {
+        fail(new Error(`the analyze worker stopped before the end of the input (exit code ${m.code})`));
+      } else if (m.type === 'batch') {
         try {
           const v = views[m.slot]!;
           dec.decode(m.batch, each, v.ints, v.nums);
@@ -83,8 +95,18 @@ export function runWorker(run: WorkerRun, onEvent: (ev: GwEvent) => void): Promi
         err.stack = `Error: ${m.message}`;
         fail(err);
       }
-    });
+    };
+    worker.on('message', onMessage);
+    const start = (fn: (ev: GwEvent) => void): void => {
+      each = fn as unknown as (ev: Record<string, unknown>) => void;
+      const queued = early ?? [];
+      early = undefined;
+      for (const m of queued) onMessage(m);
+    };
+    if (typeof onEvent === 'function') start(onEvent);
+    else onEvent.then(start, (err: Error) => fail(err));
     worker.on('error', (err) => fail(err));
-    worker.on('exit', (code) => fail(new Error(`the analyze worker stopped before the end of the input (exit code ${code})`)));
+    // (in order after its last messages, which may still wait for `onEvent`)
+    worker.on('exit', (code) => onMessage({ type: 'exit', code }));
   });
 }

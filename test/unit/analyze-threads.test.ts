@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { analyzeFiles, type AnalyzeOptions, type AnalyzeResult } from '../../src/analyze';
+import { runWorker } from '../../src/analyze/threaded';
 import { EventDecoder, EventEncoder, transferList, type EventBatch } from '../../src/codec/event-codec';
 import { Enricher } from '../../src/enrich/pipeline';
 import type { GwEvent } from '../../src/event';
@@ -241,6 +242,36 @@ describe('analyzeFiles on two threads', function () {
       const err = await analyzeFiles([f], { ...base(), threads: 2, threadEnrich, testWorkerExitAfterBatches: 2 }).then(() => null, (e: Error) => e);
       expect(err?.message).to.match(/worker stopped before the end/);
     }
+  });
+
+  it('lets the worker start before the main thread is ready: early batches wait, in order, and its end or death too', async () => {
+    const f = join(dir, 'late.log');
+    const lines: string[] = [];
+    for (const p of traffic(30000, 5)) lines.push(netfilterLine(p));
+    writeFileSync(f, lines.join('\n') + '\n');
+    const run = { files: [f], parse: { tz: 'UTC' }, batch: 1024, maxInFlight: 2 };
+    const direct: string[] = [];
+    const r1 = await runWorker(run, (ev) => direct.push(JSON.stringify(ev)));
+    const late: string[] = [];
+    const ready = new Promise<(ev: GwEvent) => void>((res) => setTimeout(() => res((ev) => late.push(JSON.stringify(ev))), 400));
+    const r2 = await runWorker(run, ready);
+    expect(direct.length).to.equal(30000);
+    expect(late).to.deep.equal(direct);
+    expect(r2.stats).to.deep.equal(r1.stats);
+    // A small input: the worker has sent everything and ended before the function comes.
+    const small = join(dir, 'late-small.log');
+    writeFileSync(small, lines.slice(0, 50).join('\n'));
+    const got: GwEvent[] = [];
+    const r3 = await runWorker({ files: [small], parse: { tz: 'UTC' } }, new Promise((res) => setTimeout(() => res((ev: GwEvent) => got.push(ev)), 300)));
+    expect([got.length, r3.stats.lines]).to.deep.equal([50, 50]);
+    // The worker dies (or cannot read its file) before the function comes: the same errors as otherwise.
+    const died = await runWorker({ ...run, exitAfterBatches: 1 }, new Promise((res) => setTimeout(() => res(() => undefined), 300))).then(() => null, (e: Error) => e);
+    expect(died?.message).to.match(/worker stopped before the end/);
+    const missing = await runWorker({ ...run, files: [join(dir, 'nope.log')] }, new Promise((res) => setTimeout(() => res(() => undefined), 300))).then(() => null, (e: NodeJS.ErrnoException) => e);
+    expect(missing?.code).to.equal('ENOENT');
+    // The promise fails (the main thread's start-up failed): rejects with its error, worker stopped.
+    const failed = await runWorker(run, Promise.reject(new Error('no geo data'))).then(() => null, (e: Error) => e);
+    expect(failed?.message).to.equal('no geo data');
   });
 
   it('rejects and stops the worker when a stage on the main thread throws', async () => {
