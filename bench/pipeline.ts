@@ -10,7 +10,7 @@
  *    (full file: two threads when measured, as `gatewatch analyze --threads auto` runs a big file);
  *  - single thread vs two threads (`threads: 2`: a worker reads and parses, this thread enriches and detects),
  *    GW_BENCH_THREADS (default "1,2") interleaved with the geo modes, compared on the wall time including
- *    the geo data load (a threaded run loads it in its worker, inside the timed part), with each thread's
+ *    the geo data load (a threaded run loads it while its worker starts, inside the timed part), with each thread's
  *    CPU time per line (Linux schedstat) and the whole process's, since the machine may be loaded;
  *    GW_BENCH_THREAD_ENRICH=worker|main says where a threaded run enriches (default: analyzeFiles' own).
  */
@@ -47,7 +47,8 @@ function peakRssMB(): number {
 
 async function child(file: string, mode: Mode, threads: Threads): Promise<void> {
   let t = process.hrtime.bigint();
-  // Threaded, the worker loads the geo data (inside the timed part): loading it here too would only cost memory.
+  // Threaded, analyzeFiles loads the geo data itself while its worker starts parsing (inside the timed part):
+  // loading it here first would hide that overlap.
   if (mode !== 'off' && threads === 1) geoipLiteModule(mode);
   const loadS = Number(process.hrtime.bigint() - t) / 1e9;
   t = process.hrtime.bigint();
