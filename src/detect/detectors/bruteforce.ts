@@ -87,6 +87,20 @@ class AuthPool {
   private used = 0;
   private cap = 0;
 
+  /**
+   * Room for `records` records from the start (a source's first record: one per profile slot), so a busy
+   * run does not grow the pool, copying it and allocating anew (large allocations outside the JavaScript
+   * heap make the garbage collector run a full collection). Pages never written are not resident.
+   */
+  constructor(records = 0) {
+    const n = Math.floor(records);
+    if (n > 0 && n <= 1 << 22) {
+      this.cap = n;
+      this.f64 = new Float64Array(n * R_F64);
+      this.i32 = new Int32Array(this.f64.buffer);
+    }
+  }
+
   /** A record from the free list or a new one, with its first victim. */
   alloc(victim: string): number {
     let r = this.freeHead;
@@ -187,7 +201,8 @@ export const bruteforce: DetectorDef = {
     for (const p of names.keys()) if (p >= 0 && p < 65536) isAuth[p] = 1;
     const fastMs = c.fastWindowS * 1000, slowMs = c.slowWindowS * 1000;
     const fastK = Math.min(RING, c.fastCount), slowK = Math.min(RING, c.slowCount);
-    const pool = new AuthPool();
+    // (one first record per source profile: the profile store's slots, IPv4 and others)
+    const pool = new AuthPool(cfg.general.maxSources + Math.max(16, cfg.general.maxSources >> 2) + 1);
     return {
       id: 'bruteforce',
       needs: NEEDS_PROFILE,
