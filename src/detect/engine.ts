@@ -116,8 +116,6 @@ export class DetectEngine {
   private lastObserver = '';
   private lastClock: ObserverClock | undefined;
   private lastMs = NaN;
-  private lastSrc = '';
-  private lastSn = -1;
   private lastDst = '';
   private lastDn = -1;
   private readonly leakPerMs: number;
@@ -220,10 +218,10 @@ export class DetectEngine {
     o.t = t;
     o.src = src;
     o.dst = dst;
-    // (parseIPv4 gives -1 for anything with a ':' in it: no separate scan for IPv6)
-    if (src !== this.lastSrc) { this.lastSrc = src; this.lastSn = parseIPv4(src); }
+    // (parseIPv4 gives -1 for anything with a ':' in it: no separate scan for IPv6; it remembers the last two
+    // addresses itself, so the source, which changes from event to event, is not compared here a third time)
+    o.sn = parseIPv4(src);
     if (dst !== this.lastDst) { this.lastDst = dst; this.lastDn = parseIPv4(dst); }
-    o.sn = this.lastSn;
     o.dn = this.lastDn;
     const net = ev.network;
     const transport = net?.transport ?? '';
