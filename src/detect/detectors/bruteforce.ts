@@ -99,9 +99,14 @@ class AuthPool {
   constructor(records = 0) {
     const n = Math.floor(records);
     if (n > 0 && n <= 1 << 22) {
-      this.cap = n;
-      this.f64 = new Float64Array(n * R_F64);
-      this.i32 = new Int32Array(this.f64.buffer);
+      try {
+        const f = new Float64Array(n * R_F64);
+        this.f64 = f;
+        this.i32 = new Int32Array(f.buffer);
+        this.cap = n;
+      } catch {
+        // (no room for it at once: the pool grows as it fills, as it would without this)
+      }
     }
   }
 
