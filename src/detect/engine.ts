@@ -116,8 +116,6 @@ export class DetectEngine {
   private lastObserver = '';
   private lastClock: ObserverClock | undefined;
   private lastMs = NaN;
-  private lastSrc = '';
-  private lastSn = -1;
   private lastDst = '';
   private lastDn = -1;
   private readonly leakPerMs: number;
@@ -202,10 +200,14 @@ export class DetectEngine {
   process(ev: GwEvent): Incident[] {
     const st = this.stats;
     st.events++;
-    if (ev === null || typeof ev !== 'object' || !ev.source || !ev.destination) { st.skipped++; return EMPTY; }
-    const src = ev.source.ip, dst = ev.destination.ip;
+    if (ev === null || typeof ev !== 'object') { st.skipped++; return EMPTY; }
+    const source = ev.source, destination = ev.destination;
+    if (!source || !destination) { st.skipped++; return EMPTY; }
+    const src = source.ip, dst = destination.ip;
     if (typeof src !== 'string' || typeof dst !== 'string') { st.skipped++; return EMPTY; }
-    if (ev.event?.kind === 'alert') { st.alerts++; return EMPTY; }
+    // (each part of the event read once: the compiler cannot keep a load across the stores into `o`)
+    const evt = ev.event;
+    if (evt?.kind === 'alert') { st.alerts++; return EMPTY; }
     const ts = ev['@timestamp'];
     let t: number;
     if (ts === this.lastTs) t = this.lastMs;
@@ -216,25 +218,32 @@ export class DetectEngine {
     o.t = t;
     o.src = src;
     o.dst = dst;
-    // (parseIPv4 gives -1 for anything with a ':' in it: no separate scan for IPv6)
-    if (src !== this.lastSrc) { this.lastSrc = src; this.lastSn = parseIPv4(src); }
+    // (parseIPv4 gives -1 for anything with a ':' in it: no separate scan for IPv6; it remembers the last two
+    // addresses itself, so the source, which changes from event to event, is not compared here a third time)
+    o.sn = parseIPv4(src);
     if (dst !== this.lastDst) { this.lastDst = dst; this.lastDn = parseIPv4(dst); }
-    o.sn = this.lastSn;
     o.dn = this.lastDn;
-    const transport = ev.network?.transport ?? '';
+    const net = ev.network;
+    const transport = net?.transport ?? '';
     o.transport = transport;
     const icmp = isIcmp(transport);
-    o.sport = icmp ? -1 : ev.source.port ?? -1;
-    o.dport = icmp ? -1 : ev.destination.port ?? -1;
-    o.allowed = ev.event?.action === 'allow';
+    const sport = icmp ? -1 : source.port ?? -1;
+    const dport = icmp ? -1 : destination.port ?? -1;
+    o.sport = sport;
+    o.dport = dport;
+    const allowed = evt?.action === 'allow';
+    o.allowed = allowed;
     const gw = ev.gatewatch;
-    o.observer = ev.observer?.hostname ?? (gw?.reporter as string | undefined) ?? '-';
-    o.flags = transport === 'tcp' ? flagBits(gw?.tcp_flags) : -1;
-    o.tcpOptions = gw?.tcp_options;
-    const bytes = ev.network?.bytes;
-    o.fullSyn = o.tcpOptions === true && typeof bytes === 'number' && bytes >= (dst.indexOf(':') >= 0 ? 72 : 52);
+    const observer = ev.observer?.hostname ?? (gw?.reporter as string | undefined) ?? '-';
+    o.observer = observer;
+    const flags = transport === 'tcp' ? flagBits(gw?.tcp_flags) : -1;
+    o.flags = flags;
+    const tcpOptions = gw?.tcp_options;
+    o.tcpOptions = tcpOptions;
+    const bytes = net?.bytes;
+    o.fullSyn = tcpOptions === true && typeof bytes === 'number' && bytes >= (dst.indexOf(':') >= 0 ? 72 : 52);
     o.packets = 1;
-    let dir = ev.network?.direction;
+    let dir = net?.direction;
     if (dir === undefined) {
       const si = looksInternal(src), di = looksInternal(dst);
       dir = si ? (di ? 'internal' : 'outbound') : (di ? 'inbound' : 'external');
@@ -253,31 +262,31 @@ export class DetectEngine {
     // Allow-lists.
     if (this.allowAddr.size && (this.allowAddr.has(src) || this.allowAddr.has(dst))) { st.allowlisted++; return EMPTY; }
     if (!this.allowNets.empty && (this.allowNets.has(src) || this.allowNets.has(dst))) { st.allowlisted++; return EMPTY; }
-    if (this.allowPorts !== null && o.dport >= 0 && this.allowPorts[o.dport] === 1) { st.allowlisted++; return EMPTY; }
+    if (this.allowPorts !== null && dport >= 0 && this.allowPorts[dport] === 1) { st.allowlisted++; return EMPTY; }
     // Per-gateway time.
-    let clk = o.observer === this.lastObserver ? this.lastClock : this.clocks.get(o.observer);
+    let clk = observer === this.lastObserver ? this.lastClock : this.clocks.get(observer);
     if (clk === undefined) {
       if (this.clocks.size >= 1024) { this.clocks.clear(); this.lastObserver = ''; }
       clk = new ObserverClock();
-      this.clocks.set(o.observer, clk);
+      this.clocks.set(observer, clk);
     }
-    this.lastObserver = o.observer;
+    this.lastObserver = observer;
     this.lastClock = clk;
     if (t > clk.max) clk.max = t;
     // One connection, two records (start and end): count it once.
-    const phase = ev.event?.type?.[1];
+    const phase = evt?.type?.[1];
     if (phase === 'start') clk.logsStarts = true;
     else if (phase === 'end' && clk.logsStarts) { st.sessionEnds++; return EMPTY; }
     // The same packet from two gateways: drop the second copy.
     if (this.clocks.size > 1) {
-      const k = src + '|' + o.sport + '|' + dst + '|' + o.dport + '|' + transport + '|' + o.flags;
+      const k = src + '|' + sport + '|' + dst + '|' + dport + '|' + transport + '|' + flags;
       const d = this.dups.peek(k);
-      if (d !== undefined && d.observer !== o.observer && Math.abs(d.t - t) <= this.cfg.general.duplicateWindowS * 1000) {
+      if (d !== undefined && d.observer !== observer && Math.abs(d.t - t) <= this.cfg.general.duplicateWindowS * 1000) {
         st.duplicates++;
         return EMPTY;
       }
-      if (d === undefined) this.dups.set(k, new Dup(o.observer, t));
-      else { d.observer = o.observer; d.t = t; }
+      if (d === undefined) this.dups.set(k, new Dup(observer, t));
+      else { d.observer = observer; d.t = t; }
     }
     // The remote source's profile, for inbound traffic.
     const ctx = this.ctx;
@@ -286,7 +295,7 @@ export class DetectEngine {
     ctx.profile = null;
     // 'external' (neither side is ours: the site's addresses are not configured) counts as inbound only when
     // denied; allowed traffic between two outside addresses is usually our own, logged after NAT.
-    if (dir === 'inbound' || (dir === 'external' && !o.allowed) || (dir === 'internal' && this.cfg.general.includeInternal)) {
+    if (dir === 'inbound' || (dir === 'external' && !allowed) || (dir === 'internal' && this.cfg.general.includeInternal)) {
       if (looksLikeReply(o)) st.replies++;
       else {
         const n4 = o.sn;
@@ -302,12 +311,12 @@ export class DetectEngine {
       }
     }
     this.out = EMPTY;
-    const has = (ctx.profile !== null ? (o.allowed ? NEEDS_PROFILE | NEEDS_ALLOWED_PROFILE : NEEDS_PROFILE) : 0)
-      | (o.allowed && dir === 'outbound' ? NEEDS_OUTBOUND_ALLOWED : 0)
+    const has = (ctx.profile !== null ? (allowed ? NEEDS_PROFILE | NEEDS_ALLOWED_PROFILE : NEEDS_PROFILE) : 0)
+      | (allowed && dir === 'outbound' ? NEEDS_OUTBOUND_ALLOWED : 0)
       | (o.badSrc !== undefined || o.badDst !== undefined ? NEEDS_REPUTATION : 0);
     // Which detectors want this event: by its NEEDS_* bits and its port (a number that is not a whole
     // 0-65535 goes to no port-limited detector, as they reject it; anything else, hostile input, to all).
-    const dp = o.dport;
+    const dp = dport;
     const pm = typeof dp === 'number'
       ? (dp >= 0 && dp < 65536 && Math.floor(dp) === dp ? this.byPort[dp]! : this.noPortMask)
       : -1;

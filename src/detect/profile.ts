@@ -8,6 +8,9 @@
  * open incidents, the bruteforce detector's records) sit in plain arrays indexed by the same slot.
  * Slots are found through an open-addressing table keyed by the IPv4 number (a Map for IPv6), with
  * a hard cap and CLOCK (second-chance) eviction; a freed slot is reused by the next new address.
+ * A table cell is one int32: the slot and a few bits of the address's hash (the address itself is in
+ * the record, which the event reads next anyway), so the table is half the size it would be with
+ * the address beside the slot, and stays in cache better.
  *
  * `Profile` is a cursor on one slot: the engine keeps one and points it at the event's source.
  * Detectors must not keep it beyond the event; to come back to a profile later, keep `store` and
@@ -75,8 +78,13 @@ export class ProfileStore {
   readonly auth: unknown[];
   /** Called with a slot about to be freed (so incidents can take a last look at it). */
   onFree: ((slot: number) => void) | null = null;
-  // IPv4: open addressing, pairs (address number as int32, 0 = empty; slot) side by side.
+  /**
+   * IPv4: open addressing, one cell per int32: (slot + 1) << fpBits | the low fpBits bits of the address's
+   * hash (0 = empty). A cell whose bits match is checked against the address kept in its record (I_SRCN).
+   */
   private readonly tab: Int32Array;
+  private readonly fpBits: number;
+  private readonly fpMask: number;
   private readonly mask: number;
   private readonly shift: number;
   private n4 = 0;
@@ -94,12 +102,17 @@ export class ProfileStore {
   constructor(readonly cap: number) {
     let bits = 4;
     while ((1 << bits) < cap * 2) bits++;
-    this.tab = new Int32Array(2 << bits);
+    this.tab = new Int32Array(1 << bits);
     this.mask = (1 << bits) - 1;
     this.shift = 32 - bits;
     const cap6 = Math.max(16, cap >> 2);
     this.v6 = new BoundedMap<V6Entry>(cap6, (_k, e) => this.release(e.slot));
     const slots = cap + cap6 + 1;
+    // (slot + 1 takes slotBits bits, the hash the rest of the int32)
+    let slotBits = 1;
+    while (slotBits < 31 && 2 ** slotBits <= slots) slotBits++;
+    this.fpBits = 32 - slotBits;
+    this.fpMask = this.fpBits >= 31 ? 0x7fffffff : (1 << this.fpBits) - 1;
     this.f64 = new Float64Array(slots * REC_F64);
     this.i32 = new Int32Array(this.f64.buffer);
     this.ip = new Array<string>(slots).fill('');
@@ -127,12 +140,16 @@ export class ProfileStore {
       const e = this.v6.get(ip);
       return e === undefined ? -1 : e.slot;
     }
-    const tab = this.tab, mask = this.mask, key = n | 0;
-    let i = Math.imul(n, 0x9e3779b1) >>> this.shift;
+    const tab = this.tab, mask = this.mask, key = n | 0, fb = this.fpBits, fm = this.fpMask, i32 = this.i32;
+    const h = Math.imul(n, 0x9e3779b1), fp = h & fm;
+    let i = h >>> this.shift;
     for (;;) {
-      const k = tab[2 * i]!;
-      if (k === key) { const s = tab[2 * i + 1]!; this.hot[s] = 1; return s; }
-      if (k === 0) return -1;
+      const e = tab[i]!;
+      if (e === 0) return -1;
+      if ((e & fm) === fp) {
+        const s = (e >>> fb) - 1;
+        if (i32[s * REC_I32 + I_SRCN] === key) { this.hot[s] = 1; return s; }
+      }
       i = (i + 1) & mask;
     }
   }
@@ -147,13 +164,17 @@ export class ProfileStore {
     }
     if (this.n4 >= this.cap) this.evictOne();
     s = this.alloc(ip, n);
-    const tab = this.tab, mask = this.mask, key = n | 0;
-    let i = Math.imul(n, 0x9e3779b1) >>> this.shift;
-    while (tab[2 * i] !== 0 && tab[2 * i] !== key) i = (i + 1) & mask;
-    if (tab[2 * i] === 0) this.n4++;
-    else this.release(tab[2 * i + 1]!);
-    tab[2 * i] = key;
-    tab[2 * i + 1] = s;
+    const tab = this.tab, mask = this.mask, key = n | 0, fb = this.fpBits, fm = this.fpMask, i32 = this.i32;
+    const h = Math.imul(n, 0x9e3779b1), fp = h & fm;
+    let i = h >>> this.shift;
+    let e = tab[i]!;
+    while (e !== 0 && !((e & fm) === fp && i32[((e >>> fb) - 1) * REC_I32 + I_SRCN] === key)) {
+      i = (i + 1) & mask;
+      e = tab[i]!;
+    }
+    if (e === 0) this.n4++;
+    else this.release((e >>> fb) - 1);
+    tab[i] = ((s + 1) << fb) | fp;
     return s;
   }
 
@@ -202,12 +223,13 @@ export class ProfileStore {
   }
 
   private evictOne(): void {
-    const tab = this.tab, mask = this.mask, hot = this.hot;
+    const tab = this.tab, mask = this.mask, hot = this.hot, fb = this.fpBits;
     for (let guard = 0; guard < 4 * (mask + 1); guard++) {
       const i = this.hand;
       this.hand = (i + 1) & mask;
-      if (tab[2 * i] === 0) continue;
-      const h = tab[2 * i + 1]!;
+      const e = tab[i]!;
+      if (e === 0) continue;
+      const h = (e >>> fb) - 1;
       if (hot[h] !== 0) { hot[h] = 0; continue; }
       this.removeAt(i);
       this.evicted++;
@@ -217,21 +239,21 @@ export class ProfileStore {
 
   /** Backward-shift deletion keeps probe chains intact without tombstones. */
   private removeAt(i: number): void {
-    const tab = this.tab, mask = this.mask;
-    this.release(tab[2 * i + 1]!);
+    const tab = this.tab, mask = this.mask, fb = this.fpBits, i32 = this.i32;
+    this.release((tab[i]! >>> fb) - 1);
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const k = tab[2 * j]!;
-      if (k === 0) break;
-      const home = Math.imul(k, 0x9e3779b1) >>> this.shift;
+      const e = tab[j]!;
+      if (e === 0) break;
+      // (the address from the record: its home cell)
+      const home = Math.imul(i32[((e >>> fb) - 1) * REC_I32 + I_SRCN]!, 0x9e3779b1) >>> this.shift;
       if (i <= j ? home <= i || home > j : home <= i && home > j) {
-        tab[2 * i] = k;
-        tab[2 * i + 1] = tab[2 * j + 1]!;
+        tab[i] = e;
         i = j;
       }
     }
-    tab[2 * i] = 0;
+    tab[i] = 0;
     this.n4--;
   }
 }

@@ -21,10 +21,21 @@ export function parseTimeMs(s: string | undefined): number {
   // The time of the event just parsed (or decoded): known without reading it.
   const known = msOfIso(s);
   if (known === known) return known;
-  const n = s.length;
-  // "YYYY-MM-DDTHH:MM:SS.sssZ" (what toISOString and our parsers write): every digit and separator at a
-  // fixed place, read as numbers, the day's time cached by its number (no string compared or cut).
-  if (n === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(19) === 46 && s.charCodeAt(16) === 58 && s.charCodeAt(13) === 58
+  // (small, so the compiler copies it into its caller: the sum below is then not boxed as a heap number per call)
+  if (s.length === 24) {
+    const tod = fixedTimeOfDay(s);
+    if (tod >= 0) return fixDayMs + tod;
+  }
+  return parseTimeGeneral(s);
+}
+
+/**
+ * "YYYY-MM-DDTHH:MM:SS.sssZ" (what toISOString and our parsers write): every digit and separator at a
+ * fixed place, read as numbers, the day's time cached by its number (no string compared or cut). Returns
+ * the time within the day (a small integer; the day's time is then `fixDayMs`), or -1 for any other text.
+ */
+function fixedTimeOfDay(s: string): number {
+  if (s.charCodeAt(23) === 90 && s.charCodeAt(19) === 46 && s.charCodeAt(16) === 58 && s.charCodeAt(13) === 58
     && s.charCodeAt(10) === 84 && s.charCodeAt(7) === 45 && s.charCodeAt(4) === 45) {
     const y = d4(s, 0), mo = d2(s, 5), d = d2(s, 8), h = d2(s, 11), mi = d2(s, 14), se = d2(s, 17);
     const f1 = s.charCodeAt(20) - 48, f2 = s.charCodeAt(21) - 48, f3 = s.charCodeAt(22) - 48;
@@ -32,9 +43,15 @@ export function parseTimeMs(s: string | undefined): number {
       && f1 >= 0 && f1 <= 9 && f2 >= 0 && f2 <= 9 && f3 >= 0 && f3 <= 9) {
       const key = y * 10000 + mo * 100 + d;
       if (key !== fixDay) { fixDayMs = Date.UTC(y, mo - 1, d); fixDay = key; }
-      return fixDayMs + h * 3600000 + mi * 60000 + se * 1000 + (f1 * 100 + f2 * 10 + f3);
+      return h * 3600000 + mi * 60000 + se * 1000 + (f1 * 100 + f2 * 10 + f3);
     }
   }
+  return -1;
+}
+
+/** Any other ISO 8601 time ("Z" with 0 or more fraction digits; anything else goes to Date.parse). */
+function parseTimeGeneral(s: string): number {
+  const n = s.length;
   if (n >= 20 && s.charCodeAt(n - 1) === 90 /* Z */ && s.charCodeAt(10) === 84 /* T */ && s.charCodeAt(4) === 45 && s.charCodeAt(13) === 58) {
     let base: number;
     if (minuteKey.length === 17 && s.startsWith(minuteKey)) base = minuteMs;

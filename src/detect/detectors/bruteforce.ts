@@ -23,14 +23,19 @@ const RING = 16;
  * for the common source with one login port) and only its attempt times and victims in the pool
  * record named by its R_NEXT word; further records are whole pool records, chained from the profile
  * (`p.aux`: 0 = no record, else the first record is in the profile and aux - 2 is the pool chain's
- * head, -1 for none).
+ * head, -1 for none). Most sources make one attempt and are gone: a first record with an IPv4 victim
+ * gets its pool record only at its second attempt (R_NEXT -1 until then), the first attempt's time
+ * waiting in the profile's last two spare words (R_T0), where the event reads anyway.
  */
-// Record layout: 16 int32 words (one cache line; the first 11 used), then RING attempt times as float64 (two lines).
+// Record layout: 16 int32 words (one cache line; the first 10 used), then RING attempt times as float64 (two lines).
 const R_I32 = 48, R_F64 = 24;
-const R_PORT = 0, R_N = 1, R_NEXT = 2, R_SP = 3, R_SPORTS = 4, R_V0N = 8, R_V0TEXT = 9, R_NVICT = 10;
+/** R_VF: bit 0 set when the first victim is text (not IPv4: compare the text), the victims listed (0: only the first) above it. */
+const R_PORT = 0, R_N = 1, R_NEXT = 2, R_SP = 3, R_SPORTS = 4, R_V0N = 8, R_VF = 9;
+/** In a first record (in the profile) without its pool record yet: the first attempt's time, a float64 over two words. */
+const R_T0 = 10;
 const R_TIMES = 8; // in float64 words
-// (a record's numbers must fit in the profile's spare words)
-if (R_NVICT >= AUX_WORDS) throw new Error('bruteforce record larger than the profile\'s spare words');
+// (a record's numbers must fit in the profile's spare words; R_T0 on a float64 boundary: auxBase + R_T0 is even)
+if (R_T0 + 2 > AUX_WORDS || (R_T0 & 1) !== 0) throw new Error('bruteforce record larger than the profile\'s spare words');
 
 /**
  * Fill a new record's numbers at `b` (the chain link is the caller's). The first victim: `vn` its IPv4
@@ -43,8 +48,7 @@ function initRecord(i32: Int32Array, b: number, port: number, vn: number, text: 
   i32[b + R_SP] = 0;
   i32[b + R_SPORTS] = -1; i32[b + R_SPORTS + 1] = -1; i32[b + R_SPORTS + 2] = -1; i32[b + R_SPORTS + 3] = -1;
   i32[b + R_V0N] = vn;
-  i32[b + R_V0TEXT] = text;
-  i32[b + R_NVICT] = 0;
+  i32[b + R_VF] = text;
 }
 
 /** Remember a source port in the record at `b`; false when it is a repeat of one of the last four (a retransmission). */
@@ -87,6 +91,25 @@ class AuthPool {
   private used = 0;
   private cap = 0;
 
+  /**
+   * Room for `records` records from the start (a source's first record: one per profile slot), so a busy
+   * run does not grow the pool, copying it and allocating anew (large allocations outside the JavaScript
+   * heap make the garbage collector run a full collection). Pages never written are not resident.
+   */
+  constructor(records = 0) {
+    const n = Math.floor(records);
+    if (n > 0 && n <= 1 << 22) {
+      try {
+        const f = new Float64Array(n * R_F64);
+        this.f64 = f;
+        this.i32 = new Int32Array(f.buffer);
+        this.cap = n;
+      } catch {
+        // (no room for it at once: the pool grows as it fills, as it would without this)
+      }
+    }
+  }
+
   /** A record from the free list or a new one, with its first victim. */
   alloc(victim: string): number {
     let r = this.freeHead;
@@ -100,12 +123,22 @@ class AuthPool {
     return r;
   }
 
-  /** A source's first record: numbers in the profile at `b` of `si`, times and victims in a pool record. */
-  first(p: Profile, si: Int32Array, b: number, port: number, victim: string, vn: number, text: number): void {
-    const r = this.alloc(victim);
+  /**
+   * A source's first record: numbers in the profile at `b` of `si`, times and victims in a pool record; with
+   * `lazy` and an IPv4 victim, the pool record waits for the second attempt (see `later`).
+   */
+  first(p: Profile, si: Int32Array, b: number, port: number, victim: string, vn: number, text: number, lazy: boolean): void {
     initRecord(si, b, port, vn, text);
-    si[b + R_NEXT] = r;
+    si[b + R_NEXT] = lazy && text === 0 ? -1 : this.alloc(victim);
     p.aux = 1;
+  }
+
+  /** The pool record of a first record that had none (its second attempt), given its first attempt's time from the profile. */
+  later(si: Int32Array, b: number, pf: Float64Array): number {
+    const r = this.alloc('');
+    this.f64[r * R_F64 + R_TIMES] = pf[(b + R_T0) >> 1]!;
+    si[b + R_NEXT] = r;
+    return r;
   }
 
   /** A further record, at the head of the profile's chain (after the first, in the profile). */
@@ -122,7 +155,8 @@ class AuthPool {
   release(p: Profile): void {
     const aux = p.aux;
     if (aux === 0) return;
-    this.free(p.store.i32[p.auxBase + R_NEXT]!);
+    const r0 = p.store.i32[p.auxBase + R_NEXT]!;
+    if (r0 >= 0) this.free(r0);
     let r = aux - 2;
     while (r >= 0) {
       const nx = this.i32[r * R_I32 + R_NEXT]!;
@@ -187,7 +221,11 @@ export const bruteforce: DetectorDef = {
     for (const p of names.keys()) if (p >= 0 && p < 65536) isAuth[p] = 1;
     const fastMs = c.fastWindowS * 1000, slowMs = c.slowWindowS * 1000;
     const fastK = Math.min(RING, c.fastCount), slowK = Math.min(RING, c.slowCount);
-    const pool = new AuthPool();
+    // A first attempt reads no attempt times when neither window nor spraying can fire on one attempt: its
+    // record's pool record can then wait for a second attempt.
+    const lazy = fastK > 1 && slowK > 1 && c.sprayHosts > 1;
+    // (one first record per source profile: the profile store's slots, IPv4 and others)
+    const pool = new AuthPool(cfg.general.maxSources + Math.max(16, cfg.general.maxSources >> 2) + 1);
     return {
       id: 'bruteforce',
       needs: NEEDS_PROFILE,
@@ -214,33 +252,41 @@ export const bruteforce: DetectorDef = {
         if (a === -1) {
           if (count >= 8) return;
           if (aux === 0) {
-            pool.first(p, si, sb, port, o.dn >= 0 ? '' : own(o.dst), o.dn | 0, o.dn >= 0 ? 0 : 1);
+            pool.first(p, si, sb, port, o.dn >= 0 ? '' : own(o.dst), o.dn | 0, o.dn >= 0 ? 0 : 1, lazy);
             a = -2;
           } else a = pool.add(p, port, o.dn >= 0 ? '' : own(o.dst), o.dn | 0, o.dn >= 0 ? 0 : 1);
         }
         // The numbers: in the profile for the first record, else in the pool; times and victims: in the pool.
         let I: Int32Array, ab: number;
         if (a === -2) { I = si; ab = sb; a = si[sb + R_NEXT]!; } else { I = pool.i32; ab = a * R_I32; }
-        const F = pool.f64, fb = a * R_F64 + R_TIMES, V0 = pool.victim0, VS = pool.victims, vi = a;
         // A retransmitted SYN of the same attempt (same source port) counts once.
         if (o.sport >= 0 && !newSport(I, ab, o.sport)) return;
         const n = I[ab + R_N]!;
-        F[fb + (n % RING)] = o.t;
+        // (a first record without its pool record: the first attempt, from the event that made the record, so the
+        // same victim, and no time read below (`lazy`); its time waits in the profile. A later one: the pool record now.)
+        if (a < 0) {
+          if (n === 0) p.store.f64[(sb + R_T0) >> 1] = o.t;
+          else a = pool.later(si, sb, p.store.f64);
+        }
+        const F = pool.f64, fb = a * R_F64 + R_TIMES, V0 = pool.victim0, VS = pool.victims, vi = a;
+        if (a >= 0) F[fb + (n % RING)] = o.t;
         I[ab + R_N] = n + 1;
         // Same as the first victim? By number for IPv4 (the text is canonical), else by text.
         const dn = o.dn;
-        const same = I[ab + R_V0TEXT] === 0 ? dn >= 0 && I[ab + R_V0N] === (dn | 0) : V0[vi] === o.dst;
+        const vf = I[ab + R_VF]!;
+        const same = (vf & 1) === 0 ? dn >= 0 && I[ab + R_V0N] === (dn | 0) : V0[vi] === o.dst;
         if (!same) {
           let vs = VS[vi]!;
           // (the first victim's text: kept only when it is not IPv4, else formatted from its number)
-          if (vs === null) VS[vi] = vs = [I[ab + R_V0TEXT] === 0 ? formatIPv4(I[ab + R_V0N]! >>> 0) : V0[vi]!];
+          if (vs === null) VS[vi] = vs = [(vf & 1) === 0 ? formatIPv4(I[ab + R_V0N]! >>> 0) : V0[vi]!];
           if (vs.length < 64 && !vs.includes(o.dst)) vs.push(own(o.dst));
-          I[ab + R_NVICT] = vs.length;
+          I[ab + R_VF] = (vf & 1) | (vs.length << 1);
         }
         const held = p.auth as OpenIncident | null;
         let inc = held !== null && ctx.current(held, o.t) ? held : undefined;
         let sub: string | undefined;
-        const victimCount = I[ab + R_NVICT] === 0 ? 1 : I[ab + R_NVICT]!;
+        const nv = I[ab + R_VF]! >>> 1;
+        const victimCount = nv === 0 ? 1 : nv;
         if (victimCount >= c.sprayHosts && n + 1 >= c.sprayHosts) sub = 'spray';
         else if (span(F, fb, n + 1, fastK) <= fastMs) sub = 'fast';
         else if (span(F, fb, n + 1, slowK) <= slowMs) sub = 'slow';
