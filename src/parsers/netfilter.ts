@@ -276,8 +276,6 @@ const macCache = new Map<string, string>();
  */
 function sourceMac(m: string, at: number, end: number): string | undefined {
   if (end - at < 35) return undefined;
-  // Inbound packets on a WAN link all come from the ISP's router: usually the same as the line before.
-  if (sameAs(m, at + 18, at + 35, lastMacRaw)) return lastMac;
   const raw = m.slice(at + 18, at + 35);
   let v = macCache.get(raw);
   if (v === undefined) {
@@ -285,37 +283,39 @@ function sourceMac(m: string, at: number, end: number): string | undefined {
     if (macCache.size > 1000) macCache.clear();
     macCache.set(flat(raw), v);
   }
-  // Kept for the next line only (it may share the current line's memory until then).
-  lastMacRaw = raw;
-  lastMac = v;
   return v;
 }
-let lastMacRaw = '\n', lastMac = '';
+/**
+ * The last MAC= value read by HEAD and its source MAC: inbound packets on a WAN link all come from the
+ * ISP's router, so the value is usually the line before's (one native comparison). Kept for the next line
+ * only (it may share the current line's memory until then).
+ */
+let lastMacValue = '\n';
+let lastMacSource: string | undefined;
 
 /**
  * The kernel's fields up to PROTO= in the layout nf_log writes (IPv4 or IPv6), anchored at IN=. Every
  * token is a literal key and a value without spaces, so it cannot backtrack beyond one token. Groups:
- * 1 IN, 2 OUT, 3 PHYSIN, 4 PHYSOUT, 5 MAC, 6 SRC, 7 DST, 8 PROTO. The numbers (LEN, TTL or HOPLIMIT) are
- * not captured: they are read in the message, where the lengths of the values before them put them.
+ * 1 IN, 2 OUT, 3 MAC, 4 SRC, 5 DST, 6 LEN, 7 TTL, 8 HOPLIMIT, 9 PROTO.
  */
-const HEAD = /IN=([^ ]*) OUT=([^ ]*) (?:PHYSIN=([^ ]*) )?(?:PHYSOUT=([^ ]*) )?(?:MAC=([^ ]*) )?SRC=([^ ]*) DST=([^ ]*) LEN=[^ ]* (?:TOS=[^ ]* PREC=[^ ]* TTL=[^ ]* ID=[^ ]*(?: CE| DF| MF)*|TC=[^ ]* HOPLIMIT=[^ ]* FLOWLBL=[^ ]*) PROTO=([^ ]*)/y;
+const HEAD = /IN=([^ ]*) OUT=([^ ]*) (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC=([^ ]*) )?SRC=([^ ]*) DST=([^ ]*) LEN=([^ ]*) (?:TOS=[^ ]* PREC=[^ ]* TTL=([^ ]*) ID=[^ ]*(?: CE| DF| MF)*|TC=[^ ]* HOPLIMIT=([^ ]*) FLOWLBL=[^ ]*) PROTO=([^ ]*)/y;
 /**
  * What directly follows PROTO=: ports (then, for TCP, the flags between RES= and URGP=, at most 15 words
- * as the search reads them), or ICMP type and code. Group 1: the flags. The numbers are read in the
- * message: SPT= starts right after PROTO='s value (TYPE= likewise), DPT= (CODE=) right after SPT='s (TYPE='s).
+ * as the search reads them), or ICMP type and code. Groups: 1 SPT, 2 DPT, 3 flags, 4 TYPE, 5 CODE.
  */
-const TAIL = / SPT=[^ ]* DPT=[^ ]*(?: SEQ=[^ ]* ACK=[^ ]*)?(?: WINDOW=[^ ]* RES=[^ ]*((?: [A-Z]{3}){0,15}) URGP=[^ ]*)?| TYPE=[^ ]* CODE=[^ ]*/y;
+const TAIL = / SPT=([^ ]*) DPT=([^ ]*)(?: SEQ=[^ ]* ACK=[^ ]*)?(?: WINDOW=[^ ]* RES=[^ ]*((?: [A-Z]{3}){0,15}) URGP=[^ ]*)?| TYPE=([^ ]*) CODE=([^ ]*)/y;
 /**
- * HEAD and, right after it, TAIL in one expression (one match, one result array per line): groups 1-8 as
- * HEAD's, 9 as TAIL's 1 (TAIL matched when the match goes on past PROTO='s value, exactly as TAIL alone would).
+ * HEAD and, right after it, TAIL in one expression (one match, one result array per line): groups 1-9 as
+ * HEAD's, 10-14 as TAIL's 1-5 (all unset when TAIL does not match there, exactly as TAIL alone would).
  */
 const HEAD_TAIL = new RegExp(`${HEAD.source}(?:${TAIL.source})?`, 'y');
 
-/** First space in m at or after i, or m.length (values the expressions above have read: no search past one). */
-function spaceFrom(m: string, i: number): number {
-  const n = m.length;
-  while (i < n && m.charCodeAt(i) !== 32) i++;
-  return i;
+/**
+ * Where the value of HEAD's PROTO= ends, for a HEAD match at kv whose PROTO= value is `proto`: the first
+ * " PROTO=" after kv is HEAD's (every space HEAD passes over before it precedes another key).
+ */
+function headProtoEnd(m: string, kv: number, proto: string): number {
+  return m.indexOf(' PROTO=', kv) + 7 + proto.length;
 }
 
 /** `s` (a value just read), or `prev` when it is the same text, so repeated values share one string. */
@@ -362,10 +362,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let macS = m, macAt = -1, macEnd = -1, len = -1, ttl = -1, ipv6 = false, sawProto = false, protoEnd = kv;
   let pos = kv;
   let head: RegExpExecArray | null = null;
-  /** Where HEAD_TAIL stopped; TAIL's part of it: 0 none, 1 ports (SPT= DPT=), 2 ICMP (TYPE= CODE=); its flags. */
   let headEnd = -1;
-  let tailKind = 0;
-  let flags: string | undefined;
   if (m.startsWith('IN=', kv)) {
     if (seen && lastHeadAt === kv) {
       head = lastHead;
@@ -375,57 +372,33 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       head = HEAD_TAIL.exec(m);
       headEnd = HEAD_TAIL.lastIndex;
     }
-    if (head !== null && head[5] === undefined && m.indexOf(' MAC=', kv) >= 0) head = null;
+    if (head !== null && ((head[3] === undefined && m.indexOf(' MAC=', kv) >= 0)
+      || (head[7] === undefined && m.indexOf(' TTL=', kv) >= 0))) head = null;
   }
-  let q = -1;
-  if (head !== null) {
-    // The numbers HEAD passed over, where the lengths of the values it read put them: each key is where
-    // HEAD found it, and each value ends at the next space.
-    const physIn = head[3], physOut = head[4], mac = head[5];
-    q = kv + 9 + head[1]!.length + head[2]!.length; // "IN=" in " OUT=" out " "
-    if (physIn !== undefined) q += 8 + physIn.length;
-    if (physOut !== undefined) q += 9 + physOut.length;
-    if (mac !== undefined) q += 5 + mac.length;
-    q += 14 + head[6]!.length + head[7]!.length; // "SRC=" src " DST=" dst " LEN="
-    let e = spaceFrom(m, q);
-    len = intAt(m, q, e);
-    if (m.charCodeAt(e + 2) === 79) {
-      // " TOS=" v " PREC=" v " TTL=" ttl " ID=" v, then the IP flags (" CE", " DF", " MF") up to " PROTO=".
-      q = spaceFrom(m, e + 5) + 6;
-      q = spaceFrom(m, q) + 5;
-      e = spaceFrom(m, q);
-      ttl = intAt(m, q, e);
-      q = spaceFrom(m, e + 4);
-      while (q < n && m.charCodeAt(q + 1) !== 80) q += 3;
-    } else {
-      // " TC=" v " HOPLIMIT=" hl " FLOWLBL=" v; an IPv6 line with a TTL= later is not in the kernel's layout.
-      q = spaceFrom(m, e + 4) + 10;
-      e = spaceFrom(m, q);
-      ttl = intAt(m, q, e);
-      q = spaceFrom(m, e + 9);
-      ipv6 = true;
-      if (m.indexOf(' TTL=', kv) >= 0) q = -1;
-    }
-    // q is at HEAD's " PROTO=" (checked all the same: a wrong step would read the line the other way).
-    if (q < 0 || m.charCodeAt(q) !== 32 || m.charCodeAt(q + 1) !== 80 || m.charCodeAt(q + 6) !== 61) {
-      head = null;
-      len = -1; ttl = -1; ipv6 = false;
-    }
-  }
+  /** TAIL's match: HEAD_TAIL's (TAIL's groups from 10 on, g = 9) or TAIL's own (g = 0), or null; where it stopped. */
+  let tail: RegExpExecArray | null = null;
+  let g = 0;
+  let tailEnd = -1;
   if (head !== null) {
     inIf = lastInIf = sameText(head[1]!, lastInIf);
     outIf = lastOutIf = sameText(head[2]!, lastOutIf);
-    const mac = head[5];
+    const mac = head[3];
     if (mac !== undefined) { macS = mac; macAt = 0; macEnd = mac.length; }
-    src = head[6]!;
-    dst = head[7]!;
-    proto = lastProto = sameText(head[8]!, lastProto);
+    src = head[4]!;
+    dst = head[5]!;
+    len = intAt(head[6]!, 0, head[6]!.length);
+    const t4 = head[7];
+    if (t4 !== undefined) ttl = intAt(t4, 0, t4.length);
+    else { const t6 = head[8]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
+    proto = lastProto = sameText(head[9]!, lastProto);
     sawProto = true;
-    protoEnd = q + 7 + head[8]!.length;
-    if (headEnd > protoEnd) {
-      tailKind = m.charCodeAt(protoEnd + 1) === 83 ? 1 : 2;
-      flags = head[9];
-    }
+    if (head[10] !== undefined || head[13] !== undefined) {
+      tail = head;
+      g = 9;
+      tailEnd = headEnd;
+      // Where PROTO='s value ends (headProtoEnd) is looked up below only by the searches that start there.
+      protoEnd = -1;
+    } else protoEnd = headEnd;
   } else {
     if (m.startsWith('IN=', kv)) inIf = lastInIf = sameOrSlice(m, kv + 3, tokenEnd(m, kv + 3), lastInIf);
     let p = m.indexOf(' OUT=', pos);
@@ -467,29 +440,24 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let end = -1;
   let spt = -1, dpt = -1, icmpType = -1, icmpCode = -1, flagMask = 0, hasOpt = false;
   if (sawProto) {
-    // TAIL at protoEnd: already read by HEAD_TAIL (which tried it there), else read now.
-    let tailEnd = headEnd;
+    // TAIL at protoEnd: already read by HEAD_TAIL, which tried it there, else read now.
     if (head === null) {
       TAIL.lastIndex = protoEnd;
-      const tail = TAIL.exec(m);
-      if (tail !== null) {
-        tailEnd = TAIL.lastIndex;
-        tailKind = m.charCodeAt(protoEnd + 1) === 83 ? 1 : 2;
-        flags = tail[1];
-      }
+      tail = TAIL.exec(m);
+      tailEnd = TAIL.lastIndex;
     }
     const isTcp = proto === 'TCP' || proto === 'tcp';
     const isIcmp = !isTcp && (proto === 'ICMP' || proto === 'ICMPv6' || proto === 'icmp' || proto === 'ipv6-icmp');
     let p: number;
-    if (tailKind === 1) {
-      // " SPT=" spt " DPT=" dpt; the search would have stopped at DPT=.
-      pos = spaceFrom(m, protoEnd + 5);
-      spt = intAt(m, protoEnd + 5, pos);
-      dpt = intAt(m, pos + 5, spaceFrom(m, pos + 5));
-    } else if (tailKind === 2 && isIcmp) {
-      // PROTO=ICMP TYPE= CODE=: the ports are not read for ICMP.
-      pos = protoEnd;
+    if (tail !== null && tail[g + 1] !== undefined) {
+      spt = intAt(tail[g + 1], 0, tail[g + 1].length);
+      dpt = intAt(tail[g + 2]!, 0, tail[g + 2]!.length);
+      // The search would have stopped at DPT= (" SPT=" + value + " DPT="): set below where it is used.
+      pos = -1;
+    } else if (tail !== null && isIcmp) {
+      // PROTO=ICMP TYPE= CODE=: the ports are not read for ICMP (TYPE= and CODE= are TAIL's).
     } else {
+      if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
       end = m.indexOf(' [', protoEnd);
       if (end < 0) end = n;
       p = m.indexOf(' SPT=', protoEnd);
@@ -497,9 +465,9 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       p = m.indexOf(' DPT=', pos);
       if (p >= 0 && p < end) { dpt = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; }
     }
-    if (isTcp && flags !== undefined) {
+    if (isTcp && tail !== null && tail[g + 3] !== undefined) {
       // RES= flags… URGP= as the kernel writes them: the flags are the 3-letter words in between.
-      const fl = flags;
+      const fl = tail[g + 3];
       for (let k = 1; k < fl.length; k += 4) {
         const f = flagAt(fl, k);
         if (f) flagMask |= f;
@@ -512,12 +480,15 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       } else {
         const o = m.indexOf(' OPT (', tailEnd);
         if (o >= 0) {
+          if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
           end = m.indexOf(' [', protoEnd);
           if (end < 0) end = n;
           if (o < end) hasOpt = true;
         }
       }
     } else if (isTcp) {
+      if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
+      if (pos < 0) pos = protoEnd + 5 + tail![g + 1]!.length;
       if (end < 0) { end = m.indexOf(' [', protoEnd); if (end < 0) end = n; }
       // Bare words after the TCP fields: SYN ACK … and OPT (…) when --log-tcp-options is on.
       let i = m.indexOf(' RES=', pos);
@@ -540,12 +511,12 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
         i = te;
       }
     } else if (isIcmp) {
-      if (tailKind === 2) {
-        // " TYPE=" type " CODE=" code
-        const te = spaceFrom(m, protoEnd + 6);
-        icmpType = intAt(m, protoEnd + 6, te);
-        icmpCode = intAt(m, te + 6, spaceFrom(m, te + 6));
+      if (tail !== null && tail[g + 4] !== undefined) {
+        icmpType = intAt(tail[g + 4], 0, tail[g + 4].length);
+        icmpCode = intAt(tail[g + 5]!, 0, tail[g + 5]!.length);
       } else {
+        if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
+        if (pos < 0) pos = protoEnd + 5 + tail![g + 1]!.length;
         if (end < 0) { end = m.indexOf(' [', protoEnd); if (end < 0) end = n; }
         p = m.indexOf(' TYPE=', protoEnd);
         if (p >= 0 && p < end) { icmpType = intAt(m, p + 6, tokenEnd(m, p + 6)); pos = p; }
@@ -570,7 +541,12 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const sp = portful && spt >= 0 && spt <= 65535 ? spt : -1;
   const dp = portful && dpt >= 0 && dpt <= 65535 ? dpt : -1;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
-  const sm = macEnd > macAt ? sourceMac(macS, macAt, macEnd) : undefined;
+  let sm: string | undefined;
+  if (macEnd > macAt) {
+    if (macAt !== 0) sm = sourceMac(macS, macAt, macEnd);
+    else if (macS === lastMacValue) sm = lastMacSource;
+    else { sm = lastMacSource = sourceMac(macS, 0, macEnd); lastMacValue = macS; }
+  }
   const hn = h.hostname ? shared(h.hostname) : undefined;
   const ntype = srcIp !== undefined ? (srcIp.indexOf(':') >= 0 ? 'ipv6' : 'ipv4') : ipv6 ? 'ipv6' : undefined;
   let observer: GwEvent['observer'];
