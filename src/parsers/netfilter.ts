@@ -323,6 +323,12 @@ function sameText(s: string, prev: string): string {
   return s === prev ? prev : shared(s);
 }
 
+/** PROTO='s value: `prev` when the same text, else the literal for the common ones (compared by reference below). */
+function protoText(s: string, prev: string): string {
+  if (s === prev) return prev;
+  return s === 'TCP' ? 'TCP' : s === 'UDP' ? 'UDP' : shared(s);
+}
+
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = kernelWindow(h.message);
   const seen = m === lastMessage;
@@ -363,8 +369,10 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let pos = kv;
   let head: RegExpExecArray | null = null;
   let headEnd = -1;
-  if (m.startsWith('IN=', kv)) {
-    if (seen && lastHeadAt === kv) {
+  // detect() has run HEAD_TAIL at kv on this message when kv is where it found "IN=".
+  const ran = seen && lastHeadAt === kv;
+  if (ran || m.startsWith('IN=', kv)) {
+    if (ran) {
       head = lastHead;
       headEnd = lastHeadEnd;
     } else {
@@ -390,7 +398,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     const t4 = head[7];
     if (t4 !== undefined) ttl = intAt(t4, 0, t4.length);
     else { const t6 = head[8]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
-    proto = lastProto = sameText(head[9]!, lastProto);
+    proto = lastProto = protoText(head[9]!, lastProto);
     sawProto = true;
     if (head[10] !== undefined || head[13] !== undefined) {
       tail = head;
