@@ -267,6 +267,8 @@ function sameAs(m: string, i: number, end: number, prev: string): boolean {
   return k === n;
 }
 let lastInIf = '', lastOutIf = '', lastProto = '', lastPrefix = '';
+/** HEAD's "in OUT=out" text of the line before, and the two names in it. */
+let lastIo = '\n', lastIoIn = '', lastIoOut = '';
 let lastPrefixInfo: PrefixInfo | undefined;
 
 const macCache = new Map<string, string>();
@@ -296,17 +298,18 @@ let lastMacSource: string | undefined;
 /**
  * The kernel's fields up to PROTO= in the layout nf_log writes (IPv4 or IPv6), anchored at IN=. Every
  * token is a literal key and a value without spaces, so it cannot backtrack beyond one token. Groups:
- * 1 IN, 2 OUT, 3 MAC, 4 SRC, 5 DST, 6 LEN, 7 TTL, 8 HOPLIMIT, 9 PROTO.
+ * 1 IN's value, " OUT=" and OUT's value (one text: the same on most lines), 2 MAC, 3 SRC, 4 DST, 5 LEN,
+ * 6 TTL, 7 HOPLIMIT, 8 PROTO.
  */
-const HEAD = /IN=([^ ]*) OUT=([^ ]*) (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC=([^ ]*) )?SRC=([^ ]*) DST=([^ ]*) LEN=([^ ]*) (?:TOS=[^ ]* PREC=[^ ]* TTL=([^ ]*) ID=[^ ]*(?: CE| DF| MF)*|TC=[^ ]* HOPLIMIT=([^ ]*) FLOWLBL=[^ ]*) PROTO=([^ ]*)/y;
+const HEAD = /IN=([^ ]* OUT=[^ ]*) (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC=([^ ]*) )?SRC=([^ ]*) DST=([^ ]*) LEN=([^ ]*) (?:TOS=[^ ]* PREC=[^ ]* TTL=([^ ]*) ID=[^ ]*(?: CE| DF| MF)*|TC=[^ ]* HOPLIMIT=([^ ]*) FLOWLBL=[^ ]*) PROTO=([^ ]*)/y;
 /**
  * What directly follows PROTO=: ports (then, for TCP, the flags between RES= and URGP=, at most 15 words
  * as the search reads them), or ICMP type and code. Groups: 1 SPT, 2 DPT, 3 flags, 4 TYPE, 5 CODE.
  */
 const TAIL = / SPT=([^ ]*) DPT=([^ ]*)(?: SEQ=[^ ]* ACK=[^ ]*)?(?: WINDOW=[^ ]* RES=[^ ]*((?: [A-Z]{3}){0,15}) URGP=[^ ]*)?| TYPE=([^ ]*) CODE=([^ ]*)/y;
 /**
- * HEAD and, right after it, TAIL in one expression (one match, one result array per line): groups 1-9 as
- * HEAD's, 10-14 as TAIL's 1-5 (all unset when TAIL does not match there, exactly as TAIL alone would).
+ * HEAD and, right after it, TAIL in one expression (one match, one result array per line): groups 1-8 as
+ * HEAD's, 9-13 as TAIL's 1-5 (all unset when TAIL does not match there, exactly as TAIL alone would).
  */
 const HEAD_TAIL = new RegExp(`${HEAD.source}(?:${TAIL.source})?`, 'y');
 
@@ -380,29 +383,37 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       head = HEAD_TAIL.exec(m);
       headEnd = HEAD_TAIL.lastIndex;
     }
-    if (head !== null && ((head[3] === undefined && m.indexOf(' MAC=', kv) >= 0)
-      || (head[7] === undefined && m.indexOf(' TTL=', kv) >= 0))) head = null;
+    if (head !== null && ((head[2] === undefined && m.indexOf(' MAC=', kv) >= 0)
+      || (head[6] === undefined && m.indexOf(' TTL=', kv) >= 0))) head = null;
   }
-  /** TAIL's match: HEAD_TAIL's (TAIL's groups from 10 on, g = 9) or TAIL's own (g = 0), or null; where it stopped. */
+  /** TAIL's match: HEAD_TAIL's (TAIL's groups from 9 on, g = 8) or TAIL's own (g = 0), or null; where it stopped. */
   let tail: RegExpExecArray | null = null;
   let g = 0;
   let tailEnd = -1;
   if (head !== null) {
-    inIf = lastInIf = sameText(head[1]!, lastInIf);
-    outIf = lastOutIf = sameText(head[2]!, lastOutIf);
-    const mac = head[3];
+    const io = head[1]!;
+    if (io !== lastIo) {
+      // IN's value has no space: the first " OUT=" ends it.
+      const o = io.indexOf(' OUT=');
+      lastIoIn = shared(io.slice(0, o));
+      lastIoOut = shared(io.slice(o + 5));
+      lastIo = io;
+    }
+    inIf = lastIoIn;
+    outIf = lastIoOut;
+    const mac = head[2];
     if (mac !== undefined) { macS = mac; macAt = 0; macEnd = mac.length; }
-    src = head[4]!;
-    dst = head[5]!;
-    len = intAt(head[6]!, 0, head[6]!.length);
-    const t4 = head[7];
+    src = head[3]!;
+    dst = head[4]!;
+    len = intAt(head[5]!, 0, head[5]!.length);
+    const t4 = head[6];
     if (t4 !== undefined) ttl = intAt(t4, 0, t4.length);
-    else { const t6 = head[8]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
-    proto = lastProto = protoText(head[9]!, lastProto);
+    else { const t6 = head[7]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
+    proto = lastProto = protoText(head[8]!, lastProto);
     sawProto = true;
-    if (head[10] !== undefined || head[13] !== undefined) {
+    if (head[9] !== undefined || head[12] !== undefined) {
       tail = head;
-      g = 9;
+      g = 8;
       tailEnd = headEnd;
       // Where PROTO='s value ends (headProtoEnd) is looked up below only by the searches that start there.
       protoEnd = -1;
