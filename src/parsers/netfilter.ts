@@ -267,8 +267,6 @@ function sameAs(m: string, i: number, end: number, prev: string): boolean {
   return k === n;
 }
 let lastInIf = '', lastOutIf = '', lastProto = '', lastPrefix = '';
-/** HEAD's "in OUT=out" text of the line before, and the two names in it. */
-let lastIo = '\n', lastIoIn = '', lastIoOut = '';
 let lastPrefixInfo: PrefixInfo | undefined;
 
 const macCache = new Map<string, string>();
@@ -287,29 +285,51 @@ function sourceMac(m: string, at: number, end: number): string | undefined {
   }
   return v;
 }
+/** What HEAD's first group (the text from IN's value to SRC=) says: interfaces, whether MAC= is there, the source MAC. */
+interface IfMac { inIf: string; outIf: string; hasMac: boolean; sm: string | undefined }
+const ifMacCache = new Map<string, IfMac>();
+let lastIfMacText = '\n';
+let lastIfMac: IfMac = { inIf: '', outIf: '', hasMac: false, sm: undefined };
 /**
- * The last MAC= value read by HEAD and its source MAC: inbound packets on a WAN link all come from the
- * ISP's router, so the value is usually the line before's (one native comparison). Kept for the next line
- * only (it may share the current line's memory until then).
+ * The interfaces and MAC of HEAD's text "in OUT=out [PHYSIN=… ][PHYSOUT=… ][MAC=… ]": the same on most lines
+ * of a box (one native comparison with the line before's, else a table of the few a box sends).
  */
-let lastMacValue = '\n';
-let lastMacSource: string | undefined;
+function ifMacOf(t: string): IfMac {
+  if (t === lastIfMacText) return lastIfMac;
+  let info = ifMacCache.get(t);
+  if (info === undefined) {
+    // Values have no space: the first " OUT=" ends IN's, the next space OUT's, and " MAC=" can only be the key.
+    const o = t.indexOf(' OUT=');
+    const oe = t.indexOf(' ', o + 5);
+    const mi = t.indexOf(' MAC=', oe);
+    const mac = mi >= 0 ? t.slice(mi + 5, t.length - 1) : undefined;
+    info = {
+      inIf: shared(t.slice(0, o)), outIf: shared(t.slice(o + 5, oe)), hasMac: mac !== undefined,
+      sm: mac !== undefined && mac.length > 0 ? sourceMac(mac, 0, mac.length) : undefined,
+    };
+    if (ifMacCache.size >= 1000) ifMacCache.clear();
+    ifMacCache.set(flat(t), info);
+  }
+  lastIfMacText = t;
+  lastIfMac = info;
+  return info;
+}
 
 /**
  * The kernel's fields up to PROTO= in the layout nf_log writes (IPv4 or IPv6), anchored at IN=. Every
  * token is a literal key and a value without spaces, so it cannot backtrack beyond one token. Groups:
- * 1 IN's value, " OUT=" and OUT's value (one text: the same on most lines), 2 MAC, 3 SRC, 4 DST, 5 LEN,
- * 6 TTL, 7 HOPLIMIT, 8 PROTO.
+ * 1 everything from IN's value to SRC= (interfaces and MAC: one text, read by ifMacOf), 2 SRC, 3 DST,
+ * 4 LEN, 5 TTL, 6 HOPLIMIT, 7 PROTO.
  */
-const HEAD = /IN=([^ ]* OUT=[^ ]*) (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC=([^ ]*) )?SRC=([^ ]*) DST=([^ ]*) LEN=([^ ]*) (?:TOS=[^ ]* PREC=[^ ]* TTL=([^ ]*) ID=[^ ]*(?: CE| DF| MF)*|TC=[^ ]* HOPLIMIT=([^ ]*) FLOWLBL=[^ ]*) PROTO=([^ ]*)/y;
+const HEAD = /IN=([^ ]* OUT=[^ ]* (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC=[^ ]* )?)SRC=([^ ]*) DST=([^ ]*) LEN=([^ ]*) (?:TOS=[^ ]* PREC=[^ ]* TTL=([^ ]*) ID=[^ ]*(?: CE| DF| MF)*|TC=[^ ]* HOPLIMIT=([^ ]*) FLOWLBL=[^ ]*) PROTO=([^ ]*)/y;
 /**
  * What directly follows PROTO=: ports (then, for TCP, the flags between RES= and URGP=, at most 15 words
  * as the search reads them), or ICMP type and code. Groups: 1 SPT, 2 DPT, 3 flags, 4 TYPE, 5 CODE.
  */
 const TAIL = / SPT=([^ ]*) DPT=([^ ]*)(?: SEQ=[^ ]* ACK=[^ ]*)?(?: WINDOW=[^ ]* RES=[^ ]*((?: [A-Z]{3}){0,15}) URGP=[^ ]*)?| TYPE=([^ ]*) CODE=([^ ]*)/y;
 /**
- * HEAD and, right after it, TAIL in one expression (one match, one result array per line): groups 1-8 as
- * HEAD's, 9-13 as TAIL's 1-5 (all unset when TAIL does not match there, exactly as TAIL alone would).
+ * HEAD and, right after it, TAIL in one expression (one match, one result array per line): groups 1-7 as
+ * HEAD's, 8-12 as TAIL's 1-5 (all unset when TAIL does not match there, exactly as TAIL alone would).
  */
 const HEAD_TAIL = new RegExp(`${HEAD.source}(?:${TAIL.source})?`, 'y');
 
@@ -372,6 +392,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let pos = kv;
   let head: RegExpExecArray | null = null;
   let headEnd = -1;
+  let ifMac: IfMac | undefined;
   // detect() has run HEAD_TAIL at kv on this message when kv is where it found "IN=".
   const ran = seen && lastHeadAt === kv;
   if (ran || m.startsWith('IN=', kv)) {
@@ -383,37 +404,29 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       head = HEAD_TAIL.exec(m);
       headEnd = HEAD_TAIL.lastIndex;
     }
-    if (head !== null && ((head[2] === undefined && m.indexOf(' MAC=', kv) >= 0)
-      || (head[6] === undefined && m.indexOf(' TTL=', kv) >= 0))) head = null;
+    if (head !== null) {
+      ifMac = ifMacOf(head[1]!);
+      if ((!ifMac.hasMac && m.indexOf(' MAC=', kv) >= 0) || (head[5] === undefined && m.indexOf(' TTL=', kv) >= 0)) head = null;
+    }
   }
-  /** TAIL's match: HEAD_TAIL's (TAIL's groups from 9 on, g = 8) or TAIL's own (g = 0), or null; where it stopped. */
+  /** TAIL's match: HEAD_TAIL's (TAIL's groups from 8 on, g = 7) or TAIL's own (g = 0), or null; where it stopped. */
   let tail: RegExpExecArray | null = null;
   let g = 0;
   let tailEnd = -1;
   if (head !== null) {
-    const io = head[1]!;
-    if (io !== lastIo) {
-      // IN's value has no space: the first " OUT=" ends it.
-      const o = io.indexOf(' OUT=');
-      lastIoIn = shared(io.slice(0, o));
-      lastIoOut = shared(io.slice(o + 5));
-      lastIo = io;
-    }
-    inIf = lastIoIn;
-    outIf = lastIoOut;
-    const mac = head[2];
-    if (mac !== undefined) { macS = mac; macAt = 0; macEnd = mac.length; }
-    src = head[3]!;
-    dst = head[4]!;
-    len = intAt(head[5]!, 0, head[5]!.length);
-    const t4 = head[6];
+    inIf = ifMac!.inIf;
+    outIf = ifMac!.outIf;
+    src = head[2]!;
+    dst = head[3]!;
+    len = intAt(head[4]!, 0, head[4]!.length);
+    const t4 = head[5];
     if (t4 !== undefined) ttl = intAt(t4, 0, t4.length);
-    else { const t6 = head[7]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
-    proto = lastProto = protoText(head[8]!, lastProto);
+    else { const t6 = head[6]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
+    proto = lastProto = protoText(head[7]!, lastProto);
     sawProto = true;
-    if (head[9] !== undefined || head[12] !== undefined) {
+    if (head[8] !== undefined || head[11] !== undefined) {
       tail = head;
-      g = 8;
+      g = 7;
       tailEnd = headEnd;
       // Where PROTO='s value ends (headProtoEnd) is looked up below only by the searches that start there.
       protoEnd = -1;
@@ -560,12 +573,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const sp = portful && spt >= 0 && spt <= 65535 ? spt : -1;
   const dp = portful && dpt >= 0 && dpt <= 65535 ? dpt : -1;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
-  let sm: string | undefined;
-  if (macEnd > macAt) {
-    if (macAt !== 0) sm = sourceMac(macS, macAt, macEnd);
-    else if (macS === lastMacValue) sm = lastMacSource;
-    else { sm = lastMacSource = sourceMac(macS, 0, macEnd); lastMacValue = macS; }
-  }
+  const sm = head !== null ? ifMac!.sm : macEnd > macAt ? sourceMac(macS, macAt, macEnd) : undefined;
   const hn = h.hostname ? shared(h.hostname) : undefined;
   const ntype = srcIp !== undefined ? (srcIp.indexOf(':') >= 0 ? 'ipv6' : 'ipv4') : ipv6 ? 'ipv6' : undefined;
   let observer: GwEvent['observer'];
