@@ -307,8 +307,11 @@ function ifMacOf(t: string): IfMac {
       inIf: shared(t.slice(0, o)), outIf: shared(t.slice(o + 5, oe)), hasMac: mac !== undefined,
       sm: mac !== undefined && mac.length > 0 ? sourceMac(mac, 0, mac.length) : undefined,
     };
-    if (ifMacCache.size >= 1000) ifMacCache.clear();
-    ifMacCache.set(flat(t), info);
+    // Kernel-written texts are short (interface names of at most 15 bytes, a MAC= of 14 bytes): a longer one is not kept.
+    if (t.length <= 256) {
+      if (ifMacCache.size >= 1000) ifMacCache.clear();
+      ifMacCache.set(flat(t), info);
+    }
   }
   lastIfMacText = t;
   lastIfMac = info;
