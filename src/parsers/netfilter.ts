@@ -59,6 +59,10 @@ let lastMessage: string | undefined;
 let lastIn = -1;
 /** Where detect() found the first " PROTO=" of lastMessage (-1: none or not searched). */
 let lastProtoAt = -1;
+/** HEAD_TAIL's result at lastIn (null: no match) and where it stopped, when detect() ran it (lastHeadAt = lastIn), for parse(). */
+let lastHead: RegExpExecArray | null = null;
+let lastHeadEnd = -1;
+let lastHeadAt = -1;
 
 function detect(h: SyslogHeader): boolean {
   const m = kernelWindow(h.message);
@@ -66,7 +70,17 @@ function detect(h: SyslogHeader): boolean {
   lastMessage = m;
   lastIn = at;
   lastProtoAt = -1;
+  lastHeadAt = -1;
   if (at >= 0) {
+    // A line in the kernel's own layout is read now, once, for parse(): the match holds " SRC=" and " PROTO=" after
+    // IN=, so the searches below would say yes too.
+    if (m.charCodeAt(at) === 73) {
+      HEAD_TAIL.lastIndex = at;
+      lastHead = HEAD_TAIL.exec(m);
+      lastHeadEnd = HEAD_TAIL.lastIndex;
+      lastHeadAt = at;
+      if (lastHead !== null) return true;
+    }
     lastProtoAt = m.indexOf(' PROTO=');
     return lastProtoAt > 0 || m.indexOf(' SRC=') > 0;
   }
@@ -262,8 +276,6 @@ const macCache = new Map<string, string>();
  */
 function sourceMac(m: string, at: number, end: number): string | undefined {
   if (end - at < 35) return undefined;
-  // Inbound packets on a WAN link all come from the ISP's router: usually the same as the line before.
-  if (m.startsWith(lastMacRaw, at + 18)) return lastMac;
   const raw = m.slice(at + 18, at + 35);
   let v = macCache.get(raw);
   if (v === undefined) {
@@ -271,33 +283,76 @@ function sourceMac(m: string, at: number, end: number): string | undefined {
     if (macCache.size > 1000) macCache.clear();
     macCache.set(flat(raw), v);
   }
-  // Kept for the next line only (it may share the current line's memory until then).
-  lastMacRaw = raw;
-  lastMac = v;
   return v;
 }
-let lastMacRaw = '\n', lastMac = '';
+/** What HEAD's first group (the text from IN's value to SRC=) says: interfaces, whether MAC= is there, the source MAC. */
+interface IfMac { inIf: string; outIf: string; hasMac: boolean; sm: string | undefined }
+const ifMacCache = new Map<string, IfMac>();
+let lastIfMacText = '\n';
+let lastIfMac: IfMac = { inIf: '', outIf: '', hasMac: false, sm: undefined };
+/**
+ * The interfaces and MAC of HEAD's text "in OUT=out [PHYSIN=… ][PHYSOUT=… ][MAC=… ]": the same on most lines
+ * of a box (one native comparison with the line before's, else a table of the few a box sends).
+ */
+function ifMacOf(t: string): IfMac {
+  if (t === lastIfMacText) return lastIfMac;
+  let info = ifMacCache.get(t);
+  if (info === undefined) {
+    // Values have no space: the first " OUT=" ends IN's, the next space OUT's, and " MAC=" can only be the key.
+    const o = t.indexOf(' OUT=');
+    const oe = t.indexOf(' ', o + 5);
+    const mi = t.indexOf(' MAC=', oe);
+    const mac = mi >= 0 ? t.slice(mi + 5, t.length - 1) : undefined;
+    info = {
+      inIf: shared(t.slice(0, o)), outIf: shared(t.slice(o + 5, oe)), hasMac: mac !== undefined,
+      sm: mac !== undefined && mac.length > 0 ? sourceMac(mac, 0, mac.length) : undefined,
+    };
+    // Kernel-written texts are short (interface names of at most 15 bytes, a MAC= of 14 bytes): a longer one is not kept.
+    if (t.length <= 256) {
+      if (ifMacCache.size >= 1000) ifMacCache.clear();
+      ifMacCache.set(flat(t), info);
+    }
+  }
+  lastIfMacText = t;
+  lastIfMac = info;
+  return info;
+}
 
 /**
  * The kernel's fields up to PROTO= in the layout nf_log writes (IPv4 or IPv6), anchored at IN=. Every
  * token is a literal key and a value without spaces, so it cannot backtrack beyond one token. Groups:
- * 1 IN, 2 OUT, 3 MAC, 4 SRC, 5 DST, 6 LEN, 7 TTL, 8 HOPLIMIT, 9 PROTO.
+ * 1 everything from IN's value to SRC= (interfaces and MAC: one text, read by ifMacOf), 2 SRC, 3 DST,
+ * 4 LEN, 5 TTL, 6 HOPLIMIT, 7 PROTO.
  */
-const HEAD = /IN=([^ ]*) OUT=([^ ]*) (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC=([^ ]*) )?SRC=([^ ]*) DST=([^ ]*) LEN=([^ ]*) (?:TOS=[^ ]* PREC=[^ ]* TTL=([^ ]*) ID=[^ ]*(?: CE| DF| MF)*|TC=[^ ]* HOPLIMIT=([^ ]*) FLOWLBL=[^ ]*) PROTO=([^ ]*)/y;
+const HEAD = /IN=([^ ]* OUT=[^ ]* (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC=[^ ]* )?)SRC=([^ ]*) DST=([^ ]*) LEN=([^ ]*) (?:TOS=[^ ]* PREC=[^ ]* TTL=([^ ]*) ID=[^ ]*(?: CE| DF| MF)*|TC=[^ ]* HOPLIMIT=([^ ]*) FLOWLBL=[^ ]*) PROTO=([^ ]*)/y;
 /**
  * What directly follows PROTO=: ports (then, for TCP, the flags between RES= and URGP=, at most 15 words
  * as the search reads them), or ICMP type and code. Groups: 1 SPT, 2 DPT, 3 flags, 4 TYPE, 5 CODE.
  */
 const TAIL = / SPT=([^ ]*) DPT=([^ ]*)(?: SEQ=[^ ]* ACK=[^ ]*)?(?: WINDOW=[^ ]* RES=[^ ]*((?: [A-Z]{3}){0,15}) URGP=[^ ]*)?| TYPE=([^ ]*) CODE=([^ ]*)/y;
 /**
- * HEAD and, right after it, TAIL in one expression (one match, one result array per line): groups 1-9 as
- * HEAD's, 10-14 as TAIL's 1-5 (all unset when TAIL does not match there, exactly as TAIL alone would).
+ * HEAD and, right after it, TAIL in one expression (one match, one result array per line): groups 1-7 as
+ * HEAD's, 8-12 as TAIL's 1-5 (all unset when TAIL does not match there, exactly as TAIL alone would).
  */
 const HEAD_TAIL = new RegExp(`${HEAD.source}(?:${TAIL.source})?`, 'y');
+
+/**
+ * Where the value of HEAD's PROTO= ends, for a HEAD match at kv whose PROTO= value is `proto`: the first
+ * " PROTO=" after kv is HEAD's (every space HEAD passes over before it precedes another key).
+ */
+function headProtoEnd(m: string, kv: number, proto: string): number {
+  return m.indexOf(' PROTO=', kv) + 7 + proto.length;
+}
 
 /** `s` (a value just read), or `prev` when it is the same text, so repeated values share one string. */
 function sameText(s: string, prev: string): string {
   return s === prev ? prev : shared(s);
+}
+
+/** PROTO='s value: `prev` when the same text, else the literal for the common ones (compared by reference below). */
+function protoText(s: string, prev: string): string {
+  if (s === prev) return prev;
+  return s === 'TCP' ? 'TCP' : s === 'UDP' ? 'UDP' : shared(s);
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
@@ -339,34 +394,45 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let macS = m, macAt = -1, macEnd = -1, len = -1, ttl = -1, ipv6 = false, sawProto = false, protoEnd = kv;
   let pos = kv;
   let head: RegExpExecArray | null = null;
-  /** HEAD_TAIL's match when its TAIL part matched too (TAIL's groups are then at 10-14), else null. */
-  let headTail: RegExpExecArray | null = null;
   let headEnd = -1;
-  if (m.startsWith('IN=', kv)) {
-    HEAD_TAIL.lastIndex = kv;
-    head = HEAD_TAIL.exec(m);
-    if (head !== null && ((head[3] === undefined && m.indexOf(' MAC=', kv) >= 0)
-      || (head[7] === undefined && m.indexOf(' TTL=', kv) >= 0))) head = null;
+  let ifMac: IfMac | undefined;
+  // detect() has run HEAD_TAIL at kv on this message when kv is where it found "IN=".
+  const ran = seen && lastHeadAt === kv;
+  if (ran || m.startsWith('IN=', kv)) {
+    if (ran) {
+      head = lastHead;
+      headEnd = lastHeadEnd;
+    } else {
+      HEAD_TAIL.lastIndex = kv;
+      head = HEAD_TAIL.exec(m);
+      headEnd = HEAD_TAIL.lastIndex;
+    }
+    if (head !== null) {
+      ifMac = ifMacOf(head[1]!);
+      if ((!ifMac.hasMac && m.indexOf(' MAC=', kv) >= 0) || (head[5] === undefined && m.indexOf(' TTL=', kv) >= 0)) head = null;
+    }
   }
+  /** TAIL's match: HEAD_TAIL's (TAIL's groups from 8 on, g = 7) or TAIL's own (g = 0), or null; where it stopped. */
+  let tail: RegExpExecArray | null = null;
+  let g = 0;
+  let tailEnd = -1;
   if (head !== null) {
-    inIf = lastInIf = sameText(head[1]!, lastInIf);
-    outIf = lastOutIf = sameText(head[2]!, lastOutIf);
-    const mac = head[3];
-    if (mac !== undefined) { macS = mac; macAt = 0; macEnd = mac.length; }
-    src = head[4]!;
-    dst = head[5]!;
-    len = intAt(head[6]!, 0, head[6]!.length);
-    const t4 = head[7];
+    inIf = ifMac!.inIf;
+    outIf = ifMac!.outIf;
+    src = head[2]!;
+    dst = head[3]!;
+    len = intAt(head[4]!, 0, head[4]!.length);
+    const t4 = head[5];
     if (t4 !== undefined) ttl = intAt(t4, 0, t4.length);
-    else { const t6 = head[8]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
-    proto = lastProto = sameText(head[9]!, lastProto);
+    else { const t6 = head[6]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
+    proto = lastProto = protoText(head[7]!, lastProto);
     sawProto = true;
-    headEnd = HEAD_TAIL.lastIndex;
-    if (head[10] !== undefined || head[13] !== undefined) {
-      headTail = head;
-      // No " PROTO=" can lie inside TAIL's part (its keys and flag words are fixed, its values have no
-      // space): the last one that ends inside the match is HEAD's.
-      protoEnd = m.lastIndexOf(' PROTO=', headEnd - 7) + 7 + head[9]!.length;
+    if (head[8] !== undefined || head[11] !== undefined) {
+      tail = head;
+      g = 7;
+      tailEnd = headEnd;
+      // Where PROTO='s value ends (headProtoEnd) is looked up below only by the searches that start there.
+      protoEnd = -1;
     } else protoEnd = headEnd;
   } else {
     if (m.startsWith('IN=', kv)) inIf = lastInIf = sameOrSlice(m, kv + 3, tokenEnd(m, kv + 3), lastInIf);
@@ -409,16 +475,8 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let end = -1;
   let spt = -1, dpt = -1, icmpType = -1, icmpCode = -1, flagMask = 0, hasOpt = false;
   if (sawProto) {
-    // TAIL at protoEnd: already read by HEAD_TAIL (its groups 10-14), else read now.
-    let tail: RegExpExecArray | null;
-    let tailEnd: number;
-    /** Where TAIL's groups start in `tail` (9 in HEAD_TAIL's match). */
-    let g = 0;
-    if (headTail !== null) {
-      tail = headTail;
-      tailEnd = headEnd;
-      g = 9;
-    } else {
+    // TAIL at protoEnd: already read by HEAD_TAIL, which tried it there, else read now.
+    if (head === null) {
       TAIL.lastIndex = protoEnd;
       tail = TAIL.exec(m);
       tailEnd = TAIL.lastIndex;
@@ -429,12 +487,12 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (tail !== null && tail[g + 1] !== undefined) {
       spt = intAt(tail[g + 1], 0, tail[g + 1].length);
       dpt = intAt(tail[g + 2]!, 0, tail[g + 2]!.length);
-      // The search would have stopped at DPT= (" SPT=" + value + " DPT=").
-      pos = protoEnd + 5 + tail[g + 1].length;
+      // The search would have stopped at DPT= (" SPT=" + value + " DPT="): set below where it is used.
+      pos = -1;
     } else if (tail !== null && isIcmp) {
-      // PROTO=ICMP TYPE= CODE=: the ports are not read for ICMP.
-      pos = protoEnd;
+      // PROTO=ICMP TYPE= CODE=: the ports are not read for ICMP (TYPE= and CODE= are TAIL's).
     } else {
+      if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
       end = m.indexOf(' [', protoEnd);
       if (end < 0) end = n;
       p = m.indexOf(' SPT=', protoEnd);
@@ -450,13 +508,22 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
         if (f) flagMask |= f;
         else if (fl.charCodeAt(k) === 79 && fl.charCodeAt(k + 1) === 80 && fl.charCodeAt(k + 2) === 84) hasOpt = true; // OPT
       }
-      const o = m.indexOf(' OPT (', tailEnd);
-      if (o >= 0) {
-        end = m.indexOf(' [', protoEnd);
-        if (end < 0) end = n;
-        if (o < end) hasOpt = true;
+      if (m.charCodeAt(tailEnd) === 32 && m.charCodeAt(tailEnd + 1) === 79 && m.charCodeAt(tailEnd + 2) === 80
+        && m.charCodeAt(tailEnd + 3) === 84 && m.charCodeAt(tailEnd + 4) === 32 && m.charCodeAt(tailEnd + 5) === 40) {
+        // " OPT (" right after URGP=: no " [" can stand before it (every space in TAIL's part precedes a key or a flag).
+        hasOpt = true;
+      } else {
+        const o = m.indexOf(' OPT (', tailEnd);
+        if (o >= 0) {
+          if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
+          end = m.indexOf(' [', protoEnd);
+          if (end < 0) end = n;
+          if (o < end) hasOpt = true;
+        }
       }
     } else if (isTcp) {
+      if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
+      if (pos < 0) pos = protoEnd + 5 + tail![g + 1]!.length;
       if (end < 0) { end = m.indexOf(' [', protoEnd); if (end < 0) end = n; }
       // Bare words after the TCP fields: SYN ACK … and OPT (…) when --log-tcp-options is on.
       let i = m.indexOf(' RES=', pos);
@@ -483,6 +550,8 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
         icmpType = intAt(tail[g + 4], 0, tail[g + 4].length);
         icmpCode = intAt(tail[g + 5]!, 0, tail[g + 5]!.length);
       } else {
+        if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
+        if (pos < 0) pos = protoEnd + 5 + tail![g + 1]!.length;
         if (end < 0) { end = m.indexOf(' [', protoEnd); if (end < 0) end = n; }
         p = m.indexOf(' TYPE=', protoEnd);
         if (p >= 0 && p < end) { icmpType = intAt(m, p + 6, tokenEnd(m, p + 6)); pos = p; }
@@ -507,7 +576,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const sp = portful && spt >= 0 && spt <= 65535 ? spt : -1;
   const dp = portful && dpt >= 0 && dpt <= 65535 ? dpt : -1;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
-  const sm = macEnd > macAt ? sourceMac(macS, macAt, macEnd) : undefined;
+  const sm = head !== null ? ifMac!.sm : macEnd > macAt ? sourceMac(macS, macAt, macEnd) : undefined;
   const hn = h.hostname ? shared(h.hostname) : undefined;
   const ntype = srcIp !== undefined ? (srcIp.indexOf(':') >= 0 ? 'ipv6' : 'ipv4') : ipv6 ? 'ipv6' : undefined;
   let observer: GwEvent['observer'];

@@ -103,6 +103,9 @@ export class LineParser {
   private readonly maxLength: number;
   private last: VendorParser | undefined;
   private readonly byHost = new Map<string, VendorParser>();
+  /** The last byHost lookup (key and answer), valid until byHost changes: one box sends most lines. */
+  private lastHostKey: string | undefined;
+  private lastHostParser: VendorParser | undefined;
   /** The parser that last recognised a message with these first characters (bounded), for mixed streams. */
   private readonly byMark = new Map<string, VendorParser>();
   private readonly ctx: ParseContext;
@@ -171,7 +174,15 @@ export class LineParser {
     // host (or a host not seen yet) tries the parser that last read a message starting with the same 16
     // characters (enough to tell "CEF:0|Fortinet|" from "CEF:0|Check Point|"), else the last one used.
     const hostKey = h.hostname ?? h.appName;
-    let first = hostKey !== undefined ? this.byHost.get(hostKey) : undefined;
+    let first: VendorParser | undefined;
+    if (hostKey !== undefined) {
+      if (hostKey === this.lastHostKey) first = this.lastHostParser;
+      else {
+        first = this.byHost.get(hostKey);
+        this.lastHostKey = hostKey;
+        this.lastHostParser = first;
+      }
+    }
     let markKey = '';
     let mark: VendorParser | undefined;
     if (first === undefined) {
@@ -217,5 +228,6 @@ export class LineParser {
   private remember(hostKey: string, p: VendorParser): void {
     if (this.byHost.size >= 4096) this.byHost.clear();
     this.byHost.set(hostKey, p);
+    this.lastHostKey = undefined;
   }
 }

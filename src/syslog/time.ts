@@ -142,15 +142,23 @@ export function parseIsoAt(s: string, at: number, tz: string): [number, number, 
  */
 export const timeEnd = { end: 0, zone: false };
 
+/** Two decimal digits at s[at, at+2) as a number, or -1 (past the end charCodeAt gives NaN, which fails the tests). */
+function d2(s: string, at: number): number {
+  const a = s.charCodeAt(at) - 48, b = s.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
 /** parseIsoAt without the tuple: epoch ms or null; the end index is left in timeEnd. */
 export function isoMsAt(s: string, at: number, tz: string): number | null {
-  const y = digits(s, at, 4);
-  if (y < 0 || s.charCodeAt(at + 4) !== 45) return null;
-  const mo = digits(s, at + 5, 2), d = digits(s, at + 8, 2);
+  // Fixed positions, two digits at a time (no loop: this runs once per line).
+  const ya = d2(s, at), yb = d2(s, at + 2);
+  if (ya < 0 || yb < 0 || s.charCodeAt(at + 4) !== 45) return null;
+  const y = ya * 100 + yb;
+  const mo = d2(s, at + 5), d = d2(s, at + 8);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || s.charCodeAt(at + 7) !== 45) return null;
   const sep = s.charCodeAt(at + 10);
   if (sep !== 84 && sep !== 32 && sep !== 116) return null;
-  const h = digits(s, at + 11, 2), mi = digits(s, at + 14, 2), sec = digits(s, at + 17, 2);
+  const h = d2(s, at + 11), mi = d2(s, at + 14), sec = d2(s, at + 17);
   if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return null;
   if (s.charCodeAt(at + 13) !== 58 || s.charCodeAt(at + 16) !== 58) return null;
   let i = at + 19;
@@ -171,11 +179,11 @@ export function isoMsAt(s: string, at: number, tz: string): number | null {
     return utcMs(y, mo - 1, d, h, mi, sec, ms);
   }
   if (z === 43 || z === 45) {
-    const oh = digits(s, i + 1, 2);
+    const oh = d2(s, i + 1);
     let om = -1, end = -1;
     if (oh >= 0) {
-      if (s.charCodeAt(i + 3) === 58) { om = digits(s, i + 4, 2); end = i + 6; }
-      else { om = digits(s, i + 3, 2); end = i + 5; if (om < 0) { om = 0; end = i + 3; } }
+      if (s.charCodeAt(i + 3) === 58) { om = d2(s, i + 4); end = i + 6; }
+      else { om = d2(s, i + 3); end = i + 5; if (om < 0) { om = 0; end = i + 3; } }
     }
     if (oh >= 0 && om >= 0) {
       const off = (oh * 60 + om) * (z === 45 ? -1 : 1);
