@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { EventDecoder, MAX_EVENT_WORDS } from '../codec/event-codec';
 import type { EnrichOptions } from '../enrich/pipeline';
 import type { GwEvent } from '../event';
-import type { LineParserOptions, ParseStats } from '../parsers/registry';
+import { RECORD_PARSERS, type LineParserOptions, type ParseStats } from '../parsers/registry';
 import { threadCpuS } from './thread-cpu';
 import type { WorkerInput, WorkerMessage } from './worker';
 
@@ -53,7 +53,7 @@ export function runWorker(run: WorkerRun, onEvent: ((ev: GwEvent) => void) | Pro
     };
     const cpu0 = threadCpuS();
     const worker = new Worker(join(__dirname, 'worker.js'), { workerData: data });
-    const dec = new EventDecoder();
+    const dec = new EventDecoder(RECORD_PARSERS.map((p) => p.record!));
     let settled = false, batches = 0;
     const fail = (err: Error): void => {
       if (settled) return;

@@ -7,7 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { forEachLineSync } from '../cli/lines';
 import { EventEncoder, MAX_EVENT_WORDS, transferList } from '../codec/event-codec';
 import { Enricher, type EnrichOptions } from '../enrich/pipeline';
-import { LineParser, type LineParserOptions } from '../parsers/registry';
+import { LineParser, RECORD_PARSERS, type LineParserOptions } from '../parsers/registry';
+import type { VendorParser } from '../parsers/types';
 import { threadCpuS } from './thread-cpu';
 
 export interface WorkerInput {
@@ -59,11 +60,20 @@ async function main(): Promise<void> {
     nextSlot();
   };
   nextSlot();
-  const onLine = (line: string): void => {
+  // Not enriching here, a line that a parser with a record reads crosses as that record: the event is built
+  // only on the main thread (see VendorParser.record).
+  const onLine = enricher ? (line: string): void => {
     const ev = parser.parse(line);
     if (!ev) return;
-    if (enricher) enricher.enrich(ev);
+    enricher.enrich(ev);
     enc.add(ev);
+    if (enc.size >= d.batch || enc.room < MAX_EVENT_WORDS) flush();
+  } : (line: string): void => {
+    const r = parser.parseOrRead(line);
+    if (!r) return;
+    const kind = RECORD_PARSERS.indexOf(r as VendorParser);
+    if (kind >= 0) enc.addRecord(kind, (r as VendorParser).record!);
+    else enc.add(r);
     if (enc.size >= d.batch || enc.room < MAX_EVENT_WORDS) flush();
   };
   for (const f of d.files) forEachLineSync(f, onLine);

@@ -16,6 +16,11 @@
  * The typed arrays can be SharedArrayBuffer slots both threads use in turn (`into`), so a batch costs no
  * copy. The decoded event deep-equals the original whatever a parser adds; only the order of its keys
  * may differ (schema order, extras last).
+ *
+ * An event can also cross as a parser's own record (`addRecord`, VendorParser.record): the fields the
+ * parser read, written by the parser with a RecordWriter, read back on the other side by the parser's
+ * `build` with a RecordReader, which makes the event there. The sending thread then neither builds the
+ * event nor walks it, and the receiving thread builds it as the parser does (same keys, same order).
  */
 
 import { rememberIPv4 } from '../net/ip';
@@ -132,6 +137,32 @@ function keysOf(): string[][] {
 const GEN = generate();
 const KEYS = keysOf();
 
+/**
+ * What a parser's record writes (see VendorParser.record), in an order its RecordReader reads back.
+ * `str`: a string (or undefined) of a field that often repeats from one event to the next, `slot` (0-15)
+ * telling the fields apart; `ip`: an address or undefined (an IPv4 address in dotted-quad form goes as a
+ * number); `time`: an ISO time (toISOString's form goes as milliseconds); `int`: a 32-bit integer.
+ */
+export interface RecordWriter {
+  int(v: number): void;
+  str(slot: number, v: string | undefined): void;
+  ip(v: string | undefined): void;
+  time(v: string): void;
+}
+export interface RecordReader {
+  int(): number;
+  str(): string | undefined;
+  ip(): string | undefined;
+  time(): string;
+}
+/** String slots of the record writer (RecordWriter.str). */
+const RECORD_SLOTS = 16;
+/** A parser's record, as the encoder and decoder use it (VendorParser.record). */
+export interface EventRecord {
+  write(w: RecordWriter): void;
+  build(r: RecordReader): object;
+}
+
 /** One batch as it crosses threads. `ints`/`nums` are transferable. */
 export interface EventBatch {
   count: number;
@@ -157,7 +188,7 @@ export function transferList(b: EventBatch): ArrayBuffer[] {
 const MAX_SHARED = 1 << 16;
 
 interface EncoderFns {
-  add(ev: object): void; take(reset: boolean): EventBatch; size(): number; sharedCount(): number; clearShared(): void;
+  add(ev: object): void; record(kind: number, rec: EventRecord): void; take(reset: boolean): EventBatch; size(): number; sharedCount(): number; clearShared(): void;
   into(ints: Int32Array, nums: Float64Array): void; room(): number;
 }
 
@@ -169,11 +200,11 @@ interface EncoderFns {
 export const MAX_EVENT_WORDS = 17 * 33;
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', 'msOfIso', `
+const makeEncoder = new Function('KEYS', 'SLOTS', 'RECORD_SLOTS', 'expected', 'msOfIso', `
   let ints = new Int32Array(expected * 48), nums = new Float64Array(expected * 8), ip = 0, np = 0, count = 0;
   let strs = [], extras = [], objs = [];
   const strIdx = new Map(), sharedIds = new Map();
-  let lastS = new Array(SLOTS).fill(undefined), lastSI = new Array(SLOTS).fill(0);
+  let lastS = new Array(SLOTS + RECORD_SLOTS).fill(undefined), lastSI = new Array(SLOTS + RECORD_SLOTS).fill(0);
   const NO = {}; // never an event's value: an empty slot of lastO
   let lastO = new Array(SLOTS).fill(NO), lastOI = new Array(SLOTS).fill(0);
   // Writing into shared arrays (into): one that fills up is left for an array of this batch's own.
@@ -245,8 +276,16 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', 'msOfIso', `
     int(s); int(extras.length - s);
   }
   ${GEN.encSrc}
+  // A record: its kind as a negative word where an event's root mask (never negative) would be, then what the parser writes.
+  const w = {
+    int(v) { int(v); },
+    str(sl, v) { int(v === undefined ? -1 : lastS[SLOTS + sl] === v ? lastSI[SLOTS + sl] : str(SLOTS + sl, v)); },
+    ip(v) { if (v === undefined) int(2); else { const n = v4(v); if (n >= 0) { int(0); int(n); } else { int(1); int(strs.push(v) - 1); } } },
+    time(v) { const t = isoMs(v); if (t === t) { int(0); num(t); } else { int(1); int(strs.push(v) - 1); } },
+  };
   return {
     add(ev) { enc0(ev); count++; },
+    record(kind, rec) { int(-1 - kind); rec.write(w); count++; },
     size() { return count; },
     sharedCount() { return sharedIds.size; },
     clearShared() { sharedIds.clear(); lastO.fill(NO); },
@@ -259,27 +298,38 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'expected', 'msOfIso', `
       return b;
     },
   };
-`) as (keys: string[][], slots: number, expected: number, msOf: (iso: string) => number) => EncoderFns;
+`) as (keys: string[][], slots: number, recordSlots: number, expected: number, msOf: (iso: string) => number) => EncoderFns;
 
 interface DecoderFns { decode(b: EventBatch, each: (ev: Record<string, unknown>) => void, ints?: Int32Array, nums?: Float64Array): void }
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const makeDecoder = new Function('deepFreeze', 'isoOf', 'rememberIPv4', `
+const makeDecoder = new Function('deepFreeze', 'isoOf', 'rememberIPv4', 'RECS', `
   let I, F, S, SH = [], X, dp = 0, fp = 0;
   // The text of an IPv4 number; enrichment and detection then read it back from parseIPv4's memory.
   function v4s(n) { const s = (n >>> 24) + '.' + ((n >>> 16) & 255) + '.' + ((n >>> 8) & 255) + '.' + (n & 255); rememberIPv4(s, n); return s; }
   ${GEN.decSrc}
+  const r = {
+    int() { return I[dp++]; },
+    str() { const i = I[dp++]; return i < 0 ? undefined : S[i]; },
+    ip() { const k = I[dp++]; return k === 0 ? v4s(I[dp++] >>> 0) : k === 1 ? S[I[dp++]] : undefined; },
+    time() { return I[dp++] === 0 ? isoOf(F[fp++]) : S[I[dp++]]; },
+  };
+  function rec(kind) {
+    const x = RECS[kind];
+    if (x === undefined) throw new Error('event codec: a record of unknown kind ' + kind);
+    return x.build(r);
+  }
   return {
     decode(b, each, ints, nums) {
       if (b.reset) SH = [];
       // The originals were frozen (and shared by the events that refer to them): so are the copies.
       for (const [id, v] of b.objs) SH[id] = deepFreeze(v);
       I = b.ints ?? ints; F = b.nums ?? nums; S = b.strs; X = b.extras; dp = 0; fp = 0;
-      for (let i = 0; i < b.count; i++) each(dec0());
+      for (let i = 0; i < b.count; i++) { const m = I[dp]; if (m < 0) { dp++; each(rec(-1 - m)); } else each(dec0()); }
       I = F = S = X = undefined;
     },
   };
-`) as (deepFreeze: (o: unknown) => unknown, isoOf: (ms: number) => string, rememberV4: (s: string, n: number) => void) => DecoderFns;
+`) as (deepFreeze: (o: unknown) => unknown, isoOf: (ms: number) => string, rememberV4: (s: string, n: number) => void, recs: readonly EventRecord[]) => DecoderFns;
 
 /** Writes events into batches (the sending thread). */
 export class EventEncoder {
@@ -287,12 +337,18 @@ export class EventEncoder {
   private resetNext = false;
   /** `expected`: events per batch (sizes the first buffers); `maxShared`: shared objects remembered before the table starts again. */
   constructor(expected = 4096, private readonly maxShared = MAX_SHARED) {
-    this.fns = makeEncoder(KEYS, GEN.slots, expected, msOfIso);
+    this.fns = makeEncoder(KEYS, GEN.slots, RECORD_SLOTS, expected, msOfIso);
   }
 
   get size(): number { return this.fns.size(); }
 
   add(ev: object): void { this.fns.add(ev); }
+
+  /**
+   * An event as a record of `rec` (what rec.write writes now), which the decoder turns into an event with the
+   * `rec.build` of its records[kind] (both sides list the same records, in the same order).
+   */
+  addRecord(kind: number, rec: EventRecord): void { this.fns.record(kind, rec); }
 
   /**
    * Write the next batches into these arrays (shared with the decoding thread, e.g. on a
@@ -326,7 +382,11 @@ function deepFreeze<T>(o: T): T {
 
 /** Reads batches back into events (the receiving thread). Batches must be decoded in the order they were taken. */
 export class EventDecoder {
-  private readonly fns = makeDecoder(deepFreeze, isoOf, rememberIPv4);
+  private readonly fns: DecoderFns;
+  /** `records`: the parsers' records (see EventEncoder.addRecord), by kind. */
+  constructor(records: readonly EventRecord[] = []) {
+    this.fns = makeDecoder(deepFreeze, isoOf, rememberIPv4, records);
+  }
 
   /** Calls `each` with the events of a batch, in order; `ints`/`nums`: the shared arrays it was written into, if so. */
   decode(b: EventBatch, each: (ev: Record<string, unknown>) => void, ints?: Int32Array, nums?: Float64Array): void {

@@ -13,11 +13,12 @@
  * does not say, a logged packet is taken as dropped, the common case for LOG rules
  * (gatewatch.action_inferred is then true).
  */
-import { Endpoint, eventPart, GwEvent, transportOf } from '../event';
+import type { RecordReader, RecordWriter } from '../codec/event-codec';
+import { Action, Endpoint, eventPart, GwEvent, transportOf } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { isoOf } from '../syslog/time';
-import type { ParseContext, VendorParser } from './types';
+import type { ParseContext, VendorParser, VendorRecord } from './types';
 
 /** The kernel writes well under 1 KiB after an admin prefix of at most ~1 KiB: read no further than 8 KiB. */
 function kernelWindow(s: string): string {
@@ -355,7 +356,11 @@ function protoText(s: string, prev: string): string {
   return s === 'TCP' ? 'TCP' : s === 'UDP' ? 'UDP' : shared(s);
 }
 
-function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+/**
+ * parse() without building the event: reads the line into F and says whether parse() returns an event
+ * (build() makes it). Never throws out of parse(), as parse() (the registry catches).
+ */
+function read(h: SyslogHeader, ctx: ParseContext): boolean {
   const m = kernelWindow(h.message);
   const seen = m === lastMessage;
   let kv = seen ? lastIn : findIn(m);
@@ -363,13 +368,13 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let pi: PrefixInfo | undefined;
   if (kv < 0) {
     // A kernel line cut short by a relay: accept it only if what is left starts with a kernel field.
-    if (h.appName !== 'kernel') return null;
+    if (h.appName !== 'kernel') return false;
     kv = 0;
     while (kv < m.length && m.charCodeAt(kv) === 32) kv++;
     kv = skipKernelStamp(m, kv);
     // Cut before IN=/OUT= (the relay lost the start): what remains must hold the protocol. A line that
     // still has OUT= but no IN= is damaged in another way and is not trusted.
-    if (m.indexOf('OUT=') >= 0 || !(m.startsWith('PROTO=', kv) || m.indexOf(' PROTO=', kv) >= 0)) return null;
+    if (m.indexOf('OUT=') >= 0 || !(m.startsWith('PROTO=', kv) || m.indexOf(' PROTO=', kv) >= 0)) return false;
   } else if (kv > 0) {
     const ps = skipKernelStamp(m, 0);
     if (ps < kv) {
@@ -560,30 +565,74 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       }
     }
   }
-  if (!sawProto && src === undefined) return null;
+  if (!sawProto && src === undefined) return false;
   const srcIp = src === undefined ? undefined : canonicalIp(src);
   const dstIp = dst === undefined ? undefined : canonicalIp(dst);
-  if (src !== undefined && srcIp === undefined) return null;
-  if (dst !== undefined && dstIp === undefined) return null;
+  if (src !== undefined && srcIp === undefined) return false;
+  if (dst !== undefined && dstIp === undefined) return false;
 
   if (pi === undefined) pi = prefixInfo(prefix);
-  // The event is built in one go, each object with all its keys at once (in the order the fields have always
-  // been written, which JSON output keeps): the common layouts get objects of a fixed size, the rest the
-  // same keys added one by one.
   const tinfo = proto !== undefined ? transportOf(proto) : null;
   const t = tinfo === null ? undefined : tinfo.t;
   const portful = t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite';
-  const sp = portful && spt >= 0 && spt <= 65535 ? spt : -1;
-  const dp = portful && dpt >= 0 && dpt <= 65535 ? dpt : -1;
+  const f = F;
+  // Everything that can throw (isoOf on a time Date cannot write) happens here, in read(): build() cannot fail.
+  f.ts = isoOf(h.time ?? ctx.receivedMs);
+  f.vendor = pi.vendor;
+  f.product = pi.product;
+  f.action = pi.action;
+  f.inferred = pi.inferred;
+  f.rule = pi.rule;
+  f.hn = h.hostname ? shared(h.hostname) : undefined;
+  f.inIf = inIf;
+  f.outIf = outIf;
+  f.srcIp = srcIp;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
-  const sm = head !== null ? ifMac!.sm : macEnd > macAt ? sourceMac(macS, macAt, macEnd) : undefined;
-  const hn = h.hostname ? shared(h.hostname) : undefined;
-  const ntype = srcIp !== undefined ? (srcIp.indexOf(':') >= 0 ? 'ipv6' : 'ipv4') : ipv6 ? 'ipv6' : undefined;
+  f.sm = head !== null ? ifMac!.sm : macEnd > macAt ? sourceMac(macS, macAt, macEnd) : undefined;
+  f.sp = portful && spt >= 0 && spt <= 65535 ? spt : -1;
+  f.dstIp = dstIp;
+  f.dp = portful && dpt >= 0 && dpt <= 65535 ? dpt : -1;
+  f.t = t;
+  f.n = tinfo === null ? undefined : tinfo.n;
+  f.ntype = srcIp !== undefined ? (srcIp.indexOf(':') >= 0 ? 'ipv6' : 'ipv4') : ipv6 ? 'ipv6' : undefined;
+  f.len = len;
+  f.flagMask = flagMask;
+  f.hasOpt = hasOpt;
+  f.icmpType = icmpType;
+  f.icmpCode = icmpCode;
+  f.ttl = ttl;
+  return true;
+}
+
+/**
+ * What read() took from the line it last recognised, from which build() makes the event (on the analyze
+ * thread that decodes, F is filled from the worker's record instead: see RECORD). Numbers are -1 when absent.
+ */
+interface Fields {
+  ts: string; vendor: string; product: string; action: Action; inferred: boolean; rule: string | undefined;
+  hn: string | undefined; inIf: string | undefined; outIf: string | undefined;
+  srcIp: string | undefined; sm: string | undefined; sp: number; dstIp: string | undefined; dp: number;
+  /** network.transport and iana_number (transportOf's), and network.type. */
+  t: string | undefined; n: string | undefined; ntype: 'ipv4' | 'ipv6' | undefined;
+  len: number; flagMask: number; hasOpt: boolean; icmpType: number; icmpCode: number; ttl: number;
+}
+const F: Fields = {
+  ts: '', vendor: '', product: '', action: 'deny', inferred: false, rule: undefined, hn: undefined, inIf: undefined, outIf: undefined,
+  srcIp: undefined, sm: undefined, sp: -1, dstIp: undefined, dp: -1, t: undefined, n: undefined, ntype: undefined,
+  len: -1, flagMask: 0, hasOpt: false, icmpType: -1, icmpCode: -1, ttl: -1,
+};
+
+/** The event of F. */
+function build(): GwEvent {
+  const { t, sp, dp, ntype, len, flagMask, hasOpt, icmpType, icmpCode, ttl, inIf, outIf, hn, srcIp, dstIp, sm } = F;
+  // The event is built in one go, each object with all its keys at once (in the order the fields have always
+  // been written, which JSON output keeps): the common layouts get objects of a fixed size, the rest the
+  // same keys added one by one.
   let observer: GwEvent['observer'];
   if (hn !== undefined && inIf && !outIf) {
-    observer = { vendor: pi.vendor, product: pi.product, type: 'firewall', hostname: hn, ingress: { interface: { name: inIf } } };
+    observer = { vendor: F.vendor, product: F.product, type: 'firewall', hostname: hn, ingress: { interface: { name: inIf } } };
   } else {
-    observer = { vendor: pi.vendor, product: pi.product, type: 'firewall' };
+    observer = { vendor: F.vendor, product: F.product, type: 'firewall' };
     if (hn !== undefined) observer.hostname = hn;
     if (inIf) observer.ingress = { interface: { name: inIf } };
     if (outIf) observer.egress = { interface: { name: outIf } };
@@ -604,22 +653,23 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (dp >= 0) destination.port = dp;
   }
   let network: GwEvent['network'];
-  if (tinfo !== null && tinfo.n !== undefined && ntype !== undefined && len >= 0) {
-    network = { transport: tinfo.t, iana_number: tinfo.n, type: ntype, packets: 1, bytes: len };
+  if (t !== undefined && F.n !== undefined && ntype !== undefined && len >= 0) {
+    network = { transport: t, iana_number: F.n, type: ntype, packets: 1, bytes: len };
   } else {
     network = {};
-    if (tinfo !== null) {
-      network.transport = tinfo.t;
-      if (tinfo.n !== undefined) network.iana_number = tinfo.n;
+    if (t !== undefined) {
+      network.transport = t;
+      if (F.n !== undefined) network.iana_number = F.n;
     }
     if (ntype !== undefined) network.type = ntype;
     network.packets = 1;
     if (len >= 0) network.bytes = len;
   }
   const ttlOk = ttl >= 0 && ttl <= 255;
+  const inferred = F.inferred;
   let gw: NonNullable<GwEvent['gatewatch']>;
   // With --log-tcp-options the kernel prints OPT (…); without it, a 40-byte IPv4 (60-byte IPv6) SYN has none.
-  if (t === 'tcp' && flagMask === 2 && (hasOpt || len >= 0) && ttlOk && !pi.inferred) {
+  if (t === 'tcp' && flagMask === 2 && (hasOpt || len >= 0) && ttlOk && !inferred) {
     gw = { tcp_flags: FLAG_ARRAYS[flagMask] as string[], tcp_options: hasOpt || len > (ntype === 'ipv6' ? 60 : 40), ttl };
   } else {
     gw = {};
@@ -635,19 +685,85 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       if (icmpCode >= 0 && icmpCode <= 255) gw.icmp.code = icmpCode;
     }
     if (ttlOk) gw.ttl = ttl;
-    if (pi.inferred) gw.action_inferred = true;
+    if (inferred) gw.action_inferred = true;
   }
-  const ts = isoOf(h.time ?? ctx.receivedMs);
-  const event = eventPart('gatewatch.netfilter', pi.action);
-  if (pi.rule !== undefined) {
-    return { '@timestamp': ts, event, observer, source, destination, network, rule: { name: pi.rule }, gatewatch: gw };
+  const event = eventPart('gatewatch.netfilter', F.action);
+  if (F.rule !== undefined) {
+    return { '@timestamp': F.ts, event, observer, source, destination, network, rule: { name: F.rule }, gatewatch: gw };
   }
-  return { '@timestamp': ts, event, observer, source, destination, network, gatewatch: gw };
+  return { '@timestamp': F.ts, event, observer, source, destination, network, gatewatch: gw };
 }
+
+function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+  return read(h, ctx) ? build() : null;
+}
+
+/**
+ * F as a record of the analyze worker's batches (VendorParser.record): the worker reads a line and writes
+ * F, the decoding thread reads F back and builds the event there, the very event parse() returns. Every
+ * number of F is a kernel integer of at most 9 digits, or -1: an int.
+ */
+const RECORD: VendorRecord = {
+  dataset: 'gatewatch.netfilter',
+  read,
+  write(w: RecordWriter): void {
+    const f = F;
+    w.time(f.ts);
+    w.str(0, f.vendor);
+    w.str(1, f.product);
+    w.str(2, f.action);
+    w.str(3, f.rule);
+    w.str(4, f.hn);
+    w.str(5, f.inIf);
+    w.str(6, f.outIf);
+    w.ip(f.srcIp);
+    w.str(7, f.sm);
+    w.ip(f.dstIp);
+    w.str(8, f.t);
+    w.str(9, f.n);
+    w.str(10, f.ntype);
+    w.int(f.sp);
+    w.int(f.dp);
+    w.int(f.len);
+    w.int(f.ttl);
+    w.int(f.icmpType);
+    w.int(f.icmpCode);
+    w.int(f.flagMask | (f.hasOpt ? 256 : 0) | (f.inferred ? 512 : 0));
+  },
+  build(r: RecordReader): GwEvent {
+    const f = F;
+    f.ts = r.time();
+    f.vendor = r.str()!;
+    f.product = r.str()!;
+    f.action = r.str() as Action;
+    f.rule = r.str();
+    f.hn = r.str();
+    f.inIf = r.str();
+    f.outIf = r.str();
+    f.srcIp = r.ip();
+    f.sm = r.str();
+    f.dstIp = r.ip();
+    f.t = r.str();
+    f.n = r.str();
+    f.ntype = r.str() as Fields['ntype'];
+    f.sp = r.int();
+    f.dp = r.int();
+    f.len = r.int();
+    f.ttl = r.int();
+    f.icmpType = r.int();
+    f.icmpCode = r.int();
+    const b = r.int();
+    f.flagMask = b & 255;
+    f.hasOpt = (b & 256) !== 0;
+    f.inferred = (b & 512) !== 0;
+    return build();
+  },
+};
 
 export const netfilter: VendorParser = {
   id: 'netfilter',
   title: 'Linux netfilter (iptables/nftables LOG: OpenWrt, UFW, EdgeOS/UniFi, Synology, Proxmox, any Linux router)',
   detect,
   parse,
+  record: RECORD,
 };

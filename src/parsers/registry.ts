@@ -63,6 +63,9 @@ export const PARSERS: VendorParser[] = [
   netflowJson,
 ];
 
+/** The parsers with a record (VendorParser.record), in a fixed order: a record's kind is its index here. */
+export const RECORD_PARSERS: readonly VendorParser[] = PARSERS.filter((p) => p.record !== undefined);
+
 export function parserById(id: string): VendorParser | undefined {
   return PARSERS.find((p) => p.id === id);
 }
@@ -129,6 +132,19 @@ export class LineParser {
 
   /** Parse one line. Returns the event or null (not a network event / not recognised). Never throws. */
   parse(rawLine: string, receivedMs = Date.now()): GwEvent | null {
+    return this.run(rawLine, receivedMs, false) as GwEvent | null;
+  }
+
+  /**
+   * parse(), except that a line read by a parser with a record (VendorParser.record, the analyze worker's
+   * fast path) gives that parser instead of the event: its record is then ready to write, until the next
+   * line. (With keepOriginal, every line gives its event.)
+   */
+  parseOrRead(rawLine: string, receivedMs = Date.now()): GwEvent | VendorParser | null {
+    return this.run(rawLine, receivedMs, !this.keepOriginal);
+  }
+
+  private run(rawLine: string, receivedMs: number, lazy: boolean): GwEvent | VendorParser | null {
     this.stats.lines++;
     let line = rawLine;
     if (line.length > this.maxLength) {
@@ -151,12 +167,13 @@ export class LineParser {
       const hopts = this.hopts;
       hopts.refMs = ctx.refMs;
       const h = parseHeader(line, hopts);
-      const ev = this.dispatch(h, ctx);
+      const ev = this.dispatch(h, ctx, lazy);
       if (ev) {
-        if (this.keepOriginal) ev.event.original = line;
+        const read = ev === this.readBy;
+        if (this.keepOriginal && !read) (ev as GwEvent).event.original = line;
         this.stats.events++;
         const byFormat = this.stats.byFormat;
-        const ds = ev.event.dataset;
+        const ds = read ? (ev as VendorParser).record!.dataset : (ev as GwEvent).event.dataset;
         byFormat[ds] = (byFormat[ds] ?? 0) + 1;
         return ev;
       }
@@ -168,8 +185,25 @@ export class LineParser {
     return null;
   }
 
-  private dispatch(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
-    if (this.forced) return this.forced.detect(h) ? this.forced.parse(h, ctx) : null;
+  /** The parser a lazy run() returned (its record read), else undefined. */
+  private readBy: VendorParser | undefined;
+
+  /** p.parse(), or with `lazy` and a parser that has a record, p when its read() recognises the line. */
+  private parseWith(p: VendorParser, h: SyslogHeader, ctx: ParseContext, lazy: boolean): GwEvent | VendorParser | null {
+    if (lazy) {
+      const r = p.record;
+      if (r !== undefined) {
+        if (!r.read(h, ctx)) return null;
+        this.readBy = p;
+        return p;
+      }
+    }
+    return p.parse(h, ctx);
+  }
+
+  private dispatch(h: SyslogHeader, ctx: ParseContext, lazy: boolean): GwEvent | VendorParser | null {
+    this.readBy = undefined;
+    if (this.forced) return this.forced.detect(h) ? this.parseWith(this.forced, h, ctx, lazy) : null;
     // Several boxes may feed one parser: remember the format per sending host (bounded). A line with no
     // host (or a host not seen yet) tries the parser that last read a message starting with the same 16
     // characters (enough to tell "CEF:0|Fortinet|" from "CEF:0|Check Point|"), else the last one used.
@@ -193,7 +227,7 @@ export class LineParser {
     }
     let claimed = false;
     if (first !== undefined && first.detect(h)) {
-      const ev = first.parse(h, ctx);
+      const ev = this.parseWith(first, h, ctx, lazy);
       if (ev) {
         if (first === mark && mark !== undefined) {
           this.last = mark;
@@ -212,7 +246,7 @@ export class LineParser {
     // nor the generic CEF/LEEF readers, which must not take lines from a vendor's own parser.
     for (const p of PARSERS) {
       if (p === first || !p.detect(h)) continue;
-      const ev = p.parse(h, ctx);
+      const ev = this.parseWith(p, h, ctx, lazy);
       if (!ev) { claimed = true; continue; }
       if (!claimed && p !== cef && p !== leef) {
         if (this.byMark.size >= 4096) this.byMark.clear();

@@ -1,3 +1,4 @@
+import type { RecordReader, RecordWriter } from '../codec/event-codec';
 import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 
@@ -21,4 +22,21 @@ export interface VendorParser {
   title: string;
   detect(h: SyslogHeader): boolean;
   parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null;
+  /** Optional: the analyze worker's fast path (see VendorRecord). */
+  record?: VendorRecord;
+}
+
+/**
+ * A parser's events as records of the analyze worker's batches (src/codec/event-codec.ts), for a thread
+ * that would only encode the event to hand it to another: `read` does parse()'s work without building the
+ * event (true when parse() would return one, the parser keeping what it read), `write` writes that into a
+ * record, and `build`, on the thread that decodes, reads the record back and builds the very event
+ * parse() returns (deep-equal, same key order; build never throws).
+ */
+export interface VendorRecord {
+  /** event.dataset of every event of the parser. */
+  dataset: string;
+  read(h: SyslogHeader, ctx: ParseContext): boolean;
+  write(w: RecordWriter): void;
+  build(r: RecordReader): GwEvent;
 }
