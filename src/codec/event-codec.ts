@@ -23,7 +23,7 @@
  * event nor walks it, and the receiving thread builds it as the parser does (same keys, same order).
  */
 
-import { rememberIPv4 } from '../net/ip';
+import { parseIPv4, rememberIPv4 } from '../net/ip';
 import { isoOf, msOfIso } from '../syslog/time';
 
 /**
@@ -141,19 +141,19 @@ const KEYS = keysOf();
  * What a parser's record writes (see VendorParser.record), in an order its RecordReader reads back.
  * `str`: a string (or undefined) of a field that often repeats from one event to the next, `slot` (0-15)
  * telling the fields apart; `ip`: an address or undefined (an IPv4 address in dotted-quad form goes as a
- * number); `time`: an ISO time (toISOString's form goes as milliseconds); `int`: a 32-bit integer.
+ * number); `int`: a 32-bit integer; `num`: any number.
  */
 export interface RecordWriter {
   int(v: number): void;
+  num(v: number): void;
   str(slot: number, v: string | undefined): void;
   ip(v: string | undefined): void;
-  time(v: string): void;
 }
 export interface RecordReader {
   int(): number;
+  num(): number;
   str(): string | undefined;
   ip(): string | undefined;
-  time(): string;
 }
 /** String slots of the record writer (RecordWriter.str). */
 const RECORD_SLOTS = 16;
@@ -200,7 +200,7 @@ interface EncoderFns {
 export const MAX_EVENT_WORDS = 17 * 33;
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const makeEncoder = new Function('KEYS', 'SLOTS', 'RECORD_SLOTS', 'expected', 'msOfIso', `
+const makeEncoder = new Function('KEYS', 'SLOTS', 'RECORD_SLOTS', 'expected', 'msOfIso', 'parseIPv4', `
   let ints = new Int32Array(expected * 48), nums = new Float64Array(expected * 8), ip = 0, np = 0, count = 0;
   let strs = [], extras = [], objs = [];
   const strIdx = new Map(), sharedIds = new Map();
@@ -279,9 +279,10 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'RECORD_SLOTS', 'expected', 'm
   // A record: its kind as a negative word where an event's root mask (never negative) would be, then what the parser writes.
   const w = {
     int(v) { int(v); },
+    num(v) { num(v); },
     str(sl, v) { int(v === undefined ? -1 : lastS[SLOTS + sl] === v ? lastSI[SLOTS + sl] : str(SLOTS + sl, v)); },
-    ip(v) { if (v === undefined) int(2); else { const n = v4(v); if (n >= 0) { int(0); int(n); } else { int(1); int(strs.push(v) - 1); } } },
-    time(v) { const t = isoMs(v); if (t === t) { int(0); num(t); } else { int(1); int(strs.push(v) - 1); } },
+    // parseIPv4 reads dotted quads exactly as v4 does, and remembers the addresses the parser just read.
+    ip(v) { if (v === undefined) int(2); else { const n = parseIPv4(v); if (n >= 0) { int(0); int(n); } else { int(1); int(strs.push(v) - 1); } } },
   };
   return {
     add(ev) { enc0(ev); count++; },
@@ -298,7 +299,7 @@ const makeEncoder = new Function('KEYS', 'SLOTS', 'RECORD_SLOTS', 'expected', 'm
       return b;
     },
   };
-`) as (keys: string[][], slots: number, recordSlots: number, expected: number, msOf: (iso: string) => number) => EncoderFns;
+`) as (keys: string[][], slots: number, recordSlots: number, expected: number, msOf: (iso: string) => number, parseV4: (s: string) => number) => EncoderFns;
 
 interface DecoderFns { decode(b: EventBatch, each: (ev: Record<string, unknown>) => void, ints?: Int32Array, nums?: Float64Array): void }
 
@@ -310,9 +311,9 @@ const makeDecoder = new Function('deepFreeze', 'isoOf', 'rememberIPv4', 'RECS', 
   ${GEN.decSrc}
   const r = {
     int() { return I[dp++]; },
+    num() { return F[fp++]; },
     str() { const i = I[dp++]; return i < 0 ? undefined : S[i]; },
     ip() { const k = I[dp++]; return k === 0 ? v4s(I[dp++] >>> 0) : k === 1 ? S[I[dp++]] : undefined; },
-    time() { return I[dp++] === 0 ? isoOf(F[fp++]) : S[I[dp++]]; },
   };
   function rec(kind) {
     const x = RECS[kind];
@@ -337,7 +338,7 @@ export class EventEncoder {
   private resetNext = false;
   /** `expected`: events per batch (sizes the first buffers); `maxShared`: shared objects remembered before the table starts again. */
   constructor(expected = 4096, private readonly maxShared = MAX_SHARED) {
-    this.fns = makeEncoder(KEYS, GEN.slots, RECORD_SLOTS, expected, msOfIso);
+    this.fns = makeEncoder(KEYS, GEN.slots, RECORD_SLOTS, expected, msOfIso, parseIPv4);
   }
 
   get size(): number { return this.fns.size(); }

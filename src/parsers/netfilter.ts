@@ -576,8 +576,10 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
   const t = tinfo === null ? undefined : tinfo.t;
   const portful = t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite';
   const f = F;
-  // Everything that can throw (isoOf on a time Date cannot write) happens here, in read(): build() cannot fail.
-  f.ts = isoOf(h.time ?? ctx.receivedMs);
+  const ms = h.time ?? ctx.receivedMs;
+  // build() cannot fail: a time Date cannot write (which isoOf refuses) is refused here, with isoOf's error.
+  if (!(ms >= -8.64e15 && ms <= 8.64e15)) isoOf(ms);
+  f.ms = ms;
   f.vendor = pi.vendor;
   f.product = pi.product;
   f.action = pi.action;
@@ -609,7 +611,8 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
  * thread that decodes, F is filled from the worker's record instead: see RECORD). Numbers are -1 when absent.
  */
 interface Fields {
-  ts: string; vendor: string; product: string; action: Action; inferred: boolean; rule: string | undefined;
+  /** The event's time (ms), which build() writes with isoOf. */
+  ms: number; vendor: string; product: string; action: Action; inferred: boolean; rule: string | undefined;
   hn: string | undefined; inIf: string | undefined; outIf: string | undefined;
   srcIp: string | undefined; sm: string | undefined; sp: number; dstIp: string | undefined; dp: number;
   /** network.transport and iana_number (transportOf's), and network.type. */
@@ -617,7 +620,7 @@ interface Fields {
   len: number; flagMask: number; hasOpt: boolean; icmpType: number; icmpCode: number; ttl: number;
 }
 const F: Fields = {
-  ts: '', vendor: '', product: '', action: 'deny', inferred: false, rule: undefined, hn: undefined, inIf: undefined, outIf: undefined,
+  ms: 0, vendor: '', product: '', action: 'deny', inferred: false, rule: undefined, hn: undefined, inIf: undefined, outIf: undefined,
   srcIp: undefined, sm: undefined, sp: -1, dstIp: undefined, dp: -1, t: undefined, n: undefined, ntype: undefined,
   len: -1, flagMask: 0, hasOpt: false, icmpType: -1, icmpCode: -1, ttl: -1,
 };
@@ -689,9 +692,9 @@ function build(): GwEvent {
   }
   const event = eventPart('gatewatch.netfilter', F.action);
   if (F.rule !== undefined) {
-    return { '@timestamp': F.ts, event, observer, source, destination, network, rule: { name: F.rule }, gatewatch: gw };
+    return { '@timestamp': isoOf(F.ms), event, observer, source, destination, network, rule: { name: F.rule }, gatewatch: gw };
   }
-  return { '@timestamp': F.ts, event, observer, source, destination, network, gatewatch: gw };
+  return { '@timestamp': isoOf(F.ms), event, observer, source, destination, network, gatewatch: gw };
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
@@ -708,7 +711,7 @@ const RECORD: VendorRecord = {
   read,
   write(w: RecordWriter): void {
     const f = F;
-    w.time(f.ts);
+    w.num(f.ms);
     w.str(0, f.vendor);
     w.str(1, f.product);
     w.str(2, f.action);
@@ -732,7 +735,7 @@ const RECORD: VendorRecord = {
   },
   build(r: RecordReader): GwEvent {
     const f = F;
-    f.ts = r.time();
+    f.ms = r.num();
     f.vendor = r.str()!;
     f.product = r.str()!;
     f.action = r.str() as Action;

@@ -267,14 +267,15 @@ const HMS: (string | undefined)[] = new Array<string | undefined>(86400).fill(un
  */
 export function isoOf(ms: number): string {
   if (ms === lastMs) return lastIso;
-  lastMs = ms;
+  // Remembered only once written: a time Date cannot write throws below, and throws again when asked again.
+  lastMs = NaN;
   const day = Math.floor(ms / 86400000) * 86400000;
   if (day !== dayStart) {
     // Mixed streams jump between days: keep a small cache of date prefixes.
     let prefix = dayPrefixes.get(day);
     if (prefix === undefined) {
       const iso = new Date(day).toISOString();
-      if (iso.length !== 24) { lastIso = new Date(ms).toISOString(); lastMs = NaN; return lastIso; }
+      if (iso.length !== 24) return (lastIso = new Date(ms).toISOString());
       prefix = iso.slice(0, 11);
       if (dayPrefixes.size > 4096) dayPrefixes.clear();
       dayPrefixes.set(day, prefix);
@@ -292,8 +293,9 @@ export function isoOf(ms: number): string {
   }
   const msz = MSZ[r - sec * 1000];
   // A fraction of a millisecond (a computed time): Date's own text, which drops it.
-  if (msz === undefined) { lastMs = NaN; return (lastIso = new Date(ms).toISOString()); }
+  if (msz === undefined) return (lastIso = new Date(ms).toISOString());
   lastIso = dayPrefix + hms + msz;
+  lastMs = ms;
   return lastIso;
 }
 

@@ -24,7 +24,7 @@ const REF = Date.UTC(2026, 10, 23, 12, 0, 0);
  * The lines through parse() on one parser and through parseOrRead() + the codec (a real MessagePort) on
  * another, as the worker and the main thread do; returns how many crossed as records.
  */
-function compare(lines: string[], opts: LineParserOptions = { tz: 'UTC', refMs: REF }, batch = 64): number {
+function compare(lines: string[], opts: LineParserOptions = { tz: 'UTC', refMs: REF }, batch = 64, receivedMs = REF): number {
   const direct = new LineParser(opts), lazy = new LineParser(opts);
   const enc = new EventEncoder(batch), dec = new EventDecoder(RECORD_PARSERS.map((p) => p.record!));
   const { port1, port2 } = new MessageChannel();
@@ -46,8 +46,8 @@ function compare(lines: string[], opts: LineParserOptions = { tz: 'UTC', refMs: 
     });
   };
   for (const l of lines) {
-    const ev = direct.parse(l, REF);
-    const r = lazy.parseOrRead(l, REF);
+    const ev = direct.parse(l, receivedMs);
+    const r = lazy.parseOrRead(l, receivedMs);
     expect(r === null, JSON.stringify(l)).to.equal(ev === null);
     if (ev === null || r === null) continue;
     want.push(ev);
@@ -145,5 +145,15 @@ describe('parser records (the analyze worker\'s fast path)', function () {
       `${t}DROP IN=eth0 OUT= ${rest.replace('203.0.113.5', 'not-an-ip')}`,
     ];
     expect(compare(written)).to.equal(written.length - 1);
+    // A line without a time, received at a time Date cannot write: an error in both (counted the same).
+    const timeless = [`DROP IN=eth0 OUT= ${rest}`, `gw kernel: DROP IN=eth0 OUT= ${rest}`];
+    expect(compare(timeless)).to.equal(2);
+    for (const bad of [NaN, 8.64e15 + 1, -Infinity]) {
+      expect(compare(timeless, { tz: 'UTC', refMs: REF }, 64, bad)).to.equal(0);
+      const p = new LineParser({ tz: 'UTC', refMs: REF });
+      for (const l of timeless) expect(p.parseOrRead(l, bad)).to.equal(null);
+      expect(p.stats.errors).to.equal(2);
+    }
+    for (const edge of [8.64e15, -8.64e15, 0.5, -1]) expect(compare(written, { tz: 'UTC', refMs: REF }, 64, edge)).to.equal(written.length - 1);
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parseHeader } from '../../src/syslog/header';
+import { isoOf, msOfIso } from '../../src/syslog/time';
 
 const opts = { tz: 'UTC', refMs: Date.UTC(2026, 10, 23, 12, 0, 0) };
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -56,5 +57,18 @@ describe('syslog header', () => {
       expect(h.message).to.be.a('string');
     }
     expect(parseHeader('<999>x', opts).pri).to.equal(undefined);
+  });
+});
+
+describe('isoOf', () => {
+  it('throws for a time Date cannot write, again when asked again, and then writes the next time', () => {
+    const ok = Date.UTC(2026, 10, 23, 8, 0, 2, 712);
+    for (const bad of [NaN, 8.64e15 + 1, -Infinity]) {
+      expect(isoOf(ok)).to.equal('2026-11-23T08:00:02.712Z');
+      expect(() => isoOf(bad), String(bad)).to.throw(RangeError);
+      expect(() => isoOf(bad), String(bad)).to.throw(RangeError);
+      expect(msOfIso('2026-11-23T08:00:02.712Z')).to.be.NaN;
+      expect(isoOf(ok)).to.equal('2026-11-23T08:00:02.712Z');
+    }
   });
 });
