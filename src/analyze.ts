@@ -133,7 +133,12 @@ async function analyzeFilesThreaded(files: string[], opts: AnalyzeOptions): Prom
   } : undefined;
   const { stats, thread } = await runWorker(
     { files, parse: opts.parse ?? {}, enrich, exitAfterBatches: opts.testWorkerExitAfterBatches },
-    analyzer.then((a) => (inWorker ? (ev: GwEvent) => a.enriched(ev) : (ev: GwEvent) => a.event(ev))),
+    analyzer.then((a) => {
+      if (inWorker) return (ev: GwEvent) => a.enriched(ev);
+      // The geo data (~0.2 s to load) now, while the worker starts, rather than on the first batch.
+      a.enricher.geo.preload();
+      return (ev: GwEvent) => a.event(ev);
+    }),
   );
   opts.onThreadStats?.(thread);
   return (await analyzer).finish(stats);
