@@ -306,8 +306,20 @@ interface DecoderFns { decode(b: EventBatch, each: (ev: Record<string, unknown>)
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
 const makeDecoder = new Function('deepFreeze', 'isoOf', 'rememberIPv4', 'RECS', `
   let I, F, S, SH = [], X, dp = 0, fp = 0;
-  // The text of an IPv4 number; enrichment and detection then read it back from parseIPv4's memory.
-  function v4s(n) { const s = (n >>> 24) + '.' + ((n >>> 16) & 255) + '.' + ((n >>> 8) & 255) + '.' + (n & 255); rememberIPv4(s, n); return s; }
+  // The text of an IPv4 number; enrichment and detection then read it back from parseIPv4's memory. The
+  // texts of recent numbers are kept (a small table by number): an address that comes again (the site's
+  // own, a scanner's) is the same string, neither built nor hashed again by the tables of later stages.
+  const V4N = new Int32Array(1024), V4S = new Array(1024).fill('');
+  function v4s(n) {
+    const h = (n ^ (n >>> 10) ^ (n >>> 20)) & 1023;
+    let s = V4S[h];
+    if (V4N[h] !== (n | 0) || s === '') {
+      s = (n >>> 24) + '.' + ((n >>> 16) & 255) + '.' + ((n >>> 8) & 255) + '.' + (n & 255);
+      V4N[h] = n; V4S[h] = s;
+    }
+    rememberIPv4(s, n);
+    return s;
+  }
   ${GEN.decSrc}
   const r = {
     int() { return I[dp++]; },
