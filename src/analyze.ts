@@ -25,8 +25,9 @@ export interface AnalyzeOptions extends EnrichOptions {
    * analyzeFiles only: 1 (default) runs everything on this thread; 2 reads, parses and enriches on a
    * worker thread while this one runs detection (same result); 'auto' takes 2 for files big enough to
    * gain from it (see THREADS_MIN_BYTES) on a machine with a core to spare (two or more, and the load
-   * average of the last minute at least one below their number), else 1: two threads cost about a third
-   * more CPU in all, which only pays when the second thread gets a core of its own. Standard input
+   * average of the last minute at least one below their number), else 1: two threads cost about a fifth
+   * more CPU in all (netfilter lines; more for formats without a record, see VendorParser.record), which
+   * only pays when the second thread gets a core of its own. Standard input
    * ("-"), and a reputation index object passed in (`reputation`) with threadEnrich 'worker', run on one thread.
    */
   threads?: 'auto' | 1 | 2;

@@ -46,7 +46,7 @@ export function runWorker(run: WorkerRun, onEvent: ((ev: GwEvent) => void) | Pro
     // Enough batches in flight for the worker to go on while this thread starts up (the geo data load, ~0.2 s,
     // is ~25 batches of the worker's time); a batch of records touches ~0.5 MB of its slot.
     const batch = run.batch ?? 4096, maxInFlight = run.maxInFlight ?? 32;
-    // Room for a batch of events of about 40 words (a netfilter event takes 35), else it is sent early.
+    // Room for a batch of events of about 40 words (a netfilter event takes 35, its record 24), else it is sent early.
     const words = batch * 48 + MAX_EVENT_WORDS, numWords = batch * 12 + MAX_EVENT_WORDS;
     const slots = Array.from({ length: maxInFlight }, () => ({ ints: new SharedArrayBuffer(words * 4), nums: new SharedArrayBuffer(numWords * 8) }));
     const views = slots.map((s) => ({ ints: new Int32Array(s.ints), nums: new Float64Array(s.nums) }));
