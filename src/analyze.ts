@@ -12,6 +12,7 @@ import { DetectEngine, type DetectOptions, type DetectStats } from './detect/eng
 import type { Incident } from './detect/incident';
 import { Enricher, EnrichOptions } from './enrich/pipeline';
 import { LineParser, LineParserOptions, ParseStats } from './parsers/registry';
+import { msOfIso } from './syslog/time';
 
 export interface AnalyzeOptions extends EnrichOptions {
   parse?: LineParserOptions;
@@ -66,6 +67,9 @@ export class Analyzer {
   private readonly incidents = new Map<string, Incident>();
   private from?: string;
   private to?: string;
+  /** The times of `from` and `to` when known (msOfIso), else NaN. */
+  private fromMs = NaN;
+  private toMs = NaN;
   private constructor(readonly enricher: Enricher, private readonly opts: AnalyzeOptions) {
     this.parser = new LineParser(opts.parse ?? {});
     // Offline only the latest state of each incident is kept: no periodic re-sends needed.
@@ -92,10 +96,16 @@ export class Analyzer {
   /** `event` for an event already enriched (by the analyze worker). */
   enriched(ev: GwEvent): void {
     const t = ev['@timestamp'];
-    // Most lines carry the same or a later time than the one before: compare only when it changed.
-    if (t !== this.to) {
-      if (this.to === undefined || t > this.to) this.to = t;
-      if (this.from === undefined || t < this.from) this.from = t;
+    // The time the parser (or the thread decoder) just wrote is known as a number: compared as one, its text
+    // is not read (toISOString's texts, which those are, sort as their times). Any other text is compared as
+    // text; most lines carry the same or a later time than the one before: compare only when it changed.
+    const ms = msOfIso(t);
+    if (ms === ms) {
+      if (this.to === undefined || (this.toMs === this.toMs ? ms > this.toMs : t > this.to)) { this.to = t; this.toMs = ms; }
+      if (this.from === undefined || (this.fromMs === this.fromMs ? ms < this.fromMs : t < this.from)) { this.from = t; this.fromMs = ms; }
+    } else if (t !== this.to) {
+      if (this.to === undefined || t > this.to) { this.to = t; this.toMs = NaN; }
+      if (this.from === undefined || t < this.from) { this.from = t; this.fromMs = NaN; }
     }
     this.opts.onEvent?.(ev);
     collect(this.incidents, this.engine.process(ev));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
-import { analyzeFiles, type AnalyzeOptions, type AnalyzeResult } from '../../src/analyze';
+import { Analyzer, analyzeFiles, type AnalyzeOptions, type AnalyzeResult } from '../../src/analyze';
 import { runWorker } from '../../src/analyze/threaded';
 import { EventDecoder, EventEncoder, transferList, type EventBatch } from '../../src/codec/event-codec';
 import { Enricher } from '../../src/enrich/pipeline';
@@ -17,7 +17,7 @@ import type { GwEvent } from '../../src/event';
 import { LineParser } from '../../src/parsers/registry';
 import { traffic } from '../../bench/detect';
 import { FIXTURES, readLines } from '../helpers/fixtures';
-import { netfilterLine } from '../helpers/traffic';
+import { netfilterLine, Rng } from '../helpers/traffic';
 
 const HOME = ['198.51.100.2/32', '192.168.0.0/16'];
 
@@ -157,6 +157,31 @@ describe('event codec', function () {
     const evs = Array.from({ length: 400 }, (_, i) => ({ source: { ip: `192.0.2.${i % 250}`, geo: objs[(i * 7) % 50] } }));
     const got = roundTrip(evs, 9, new EventEncoder(9, 10));
     expectSame(got, evs);
+  });
+});
+
+describe('Analyzer from/to', () => {
+  it('are the first and last times as text, whether the times come straight from the parser or not', async () => {
+    const p = new LineParser({ tz: 'UTC' });
+    const r = new Rng(17);
+    const odd = ['2026-11-23T08:00:00Z', '2026-11-23T08:00:00.000+01:00', '2026-11-23 07:00:00', 'zzz', '', '1999-01-01T00:00:00.000Z', '2027'];
+    for (const mix of [0, 0.02, 0.3]) {
+      const a = await Analyzer.create({ geo: 'off', site: { homeNets: HOME } });
+      let from: string | undefined, to: string | undefined;
+      for (const pk of traffic(3000, 3)) {
+        const ev = p.parse(netfilterLine(pk))!;
+        const x = r.next();
+        // the parser's own text (known to msOfIso), the same time written by Date, or another text
+        if (x < mix / 2) ev['@timestamp'] = new Date(Date.parse(ev['@timestamp']) + r.int(5000) - 2500).toISOString();
+        else if (x < mix) ev['@timestamp'] = r.pick(odd);
+        const t = ev['@timestamp'];
+        if (from === undefined || t < from) from = t;
+        if (to === undefined || t > to) to = t;
+        a.enriched(ev);
+      }
+      const res = a.finish();
+      expect([res.from, res.to], `mix ${mix}`).to.deep.equal([from, to]);
+    }
   });
 });
 
