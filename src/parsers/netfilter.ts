@@ -358,7 +358,8 @@ function protoText(s: string, prev: string): string {
 
 /**
  * parse() without building the event: reads the line into F and says whether parse() returns an event
- * (build() makes it). Never throws out of parse(), as parse() (the registry catches).
+ * (build() makes it). It throws only where parse() always could (a time Date cannot write), which the
+ * registry counts as an error.
  */
 function read(h: SyslogHeader, ctx: ParseContext): boolean {
   const m = kernelWindow(h.message);
