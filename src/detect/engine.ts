@@ -113,6 +113,8 @@ export class DetectEngine {
   private readonly allowAddr: Set<string>;
   private readonly allowNets: NetList;
   private readonly allowPorts: Uint8Array | null;
+  /** Any allow-list is set (they are fixed when the engine is made). */
+  private readonly anyAllow: boolean;
   private readonly o: Obs;
   private out: Incident[] = [];
   private pending: Incident[] = [];
@@ -158,6 +160,7 @@ export class DetectEngine {
       this.allowPorts = new Uint8Array(65536);
       for (const p of cfg.allowlist.ports) if (p >= 0 && p < 65536) this.allowPorts[p] = 1;
     } else this.allowPorts = null;
+    this.anyAllow = this.allowAddr.size > 0 || !this.allowNets.empty || this.allowPorts !== null;
     this.leakPerMs = 1 / (cfg.portscan.fastLeakS * 1000);
     this.slowMs = cfg.portscan.slowWindowS * 1000;
     for (const d of DETECTORS) {
@@ -281,10 +284,12 @@ export class DetectEngine {
         else if (f === 'destination.ip') (o.badDst ??= []).push(e);
       }
     }
-    // Allow-lists.
-    if (this.allowAddr.size && (this.allowAddr.has(src) || this.allowAddr.has(dst))) { st.allowlisted++; return EMPTY; }
-    if (!this.allowNets.empty && (this.allowNets.has(src) || this.allowNets.has(dst))) { st.allowlisted++; return EMPTY; }
-    if (this.allowPorts !== null && dport >= 0 && this.allowPorts[dport] === 1) { st.allowlisted++; return EMPTY; }
+    // Allow-lists (one flag when there are none, the usual case).
+    if (this.anyAllow) {
+      if (this.allowAddr.size && (this.allowAddr.has(src) || this.allowAddr.has(dst))) { st.allowlisted++; return EMPTY; }
+      if (!this.allowNets.empty && (this.allowNets.has(src) || this.allowNets.has(dst))) { st.allowlisted++; return EMPTY; }
+      if (this.allowPorts !== null && dport >= 0 && this.allowPorts[dport] === 1) { st.allowlisted++; return EMPTY; }
+    }
     // Per-gateway time.
     let clk = observer === this.lastObserver ? this.lastClock : this.clocks.get(observer);
     if (clk === undefined) {
