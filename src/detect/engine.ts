@@ -92,8 +92,13 @@ export class DetectEngine {
   private readonly procs: Array<Detector['process']>;
   /** For each combination of NEEDS_* bits an event has, the detectors (bit i = detectors[i]) that want it. */
   private readonly byNeeds: Int32Array;
-  /** For each destination port, the detectors that look at it; `noPortMask` for events without a plain port. */
-  private readonly byPort: Int32Array;
+  /**
+   * For each destination port, the detectors that look at it: `portMasks[portClass[port]]` (one byte per port:
+   * a 64 KB table stays in cache where one int32 per port, 256 KB, did not); `noPortMask` for events without
+   * a plain port.
+   */
+  private readonly portClass: Uint8Array;
+  private readonly portMasks: Int32Array;
   private readonly noPortMask: number;
   private readonly kinds = new Map<string, IncidentKind>();
   private readonly quietMs = new Map<string, number>();
@@ -108,6 +113,8 @@ export class DetectEngine {
   private readonly allowAddr: Set<string>;
   private readonly allowNets: NetList;
   private readonly allowPorts: Uint8Array | null;
+  /** Any allow-list is set (they are fixed when the engine is made). */
+  private readonly anyAllow: boolean;
   private readonly o: Obs;
   private out: Incident[] = [];
   private pending: Incident[] = [];
@@ -153,6 +160,7 @@ export class DetectEngine {
       this.allowPorts = new Uint8Array(65536);
       for (const p of cfg.allowlist.ports) if (p >= 0 && p < 65536) this.allowPorts[p] = 1;
     } else this.allowPorts = null;
+    this.anyAllow = this.allowAddr.size > 0 || !this.allowNets.empty || this.allowPorts !== null;
     this.leakPerMs = 1 / (cfg.portscan.fastLeakS * 1000);
     this.slowMs = cfg.portscan.slowWindowS * 1000;
     for (const d of DETECTORS) {
@@ -175,11 +183,28 @@ export class DetectEngine {
     let noPort = 0;
     for (let i = 0; i < ds.length; i++) if (ds[i]!.ports === undefined) noPort |= 1 << i;
     this.noPortMask = noPort;
-    this.byPort = new Int32Array(65536).fill(noPort);
+    // (the distinct masks, at most 256: a detector beyond the 8th with a port list is given every port, which
+    // only skips the shortcut for it)
+    const byPort = new Int32Array(65536).fill(noPort);
+    let limited = 0;
     for (let i = 0; i < ds.length; i++) {
       const ports = ds[i]!.ports;
-      if (ports !== undefined) for (let p = 0; p < 65536; p++) if (ports[p] === 1) this.byPort[p]! |= 1 << i;
+      if (ports === undefined) continue;
+      if (++limited > 8) { for (let p = 0; p < 65536; p++) byPort[p]! |= 1 << i; continue; }
+      for (let p = 0; p < 65536; p++) if (ports[p] === 1) byPort[p]! |= 1 << i;
     }
+    this.portClass = new Uint8Array(65536);
+    const masks: number[] = [];
+    const classOf = new Map<number, number>();
+    for (let p = 0, m = NaN, k = 0; p < 65536; p++) {
+      if (byPort[p] !== m) {
+        m = byPort[p]!;
+        const c = classOf.get(m);
+        if (c === undefined) { k = masks.length; masks.push(m); classOf.set(m, k); } else k = c;
+      }
+      this.portClass[p] = k;
+    }
+    this.portMasks = Int32Array.from(masks);
     this.o = {
       ev: undefined as unknown as GwEvent, t: 0, observer: '', src: '', dst: '', sn: -1, dn: -1, sport: -1, dport: -1, transport: '',
       allowed: false, direction: 'inbound', flags: -1, tcpOptions: undefined, fullSyn: false, packets: 1, badSrc: undefined, badDst: undefined,
@@ -259,10 +284,12 @@ export class DetectEngine {
         else if (f === 'destination.ip') (o.badDst ??= []).push(e);
       }
     }
-    // Allow-lists.
-    if (this.allowAddr.size && (this.allowAddr.has(src) || this.allowAddr.has(dst))) { st.allowlisted++; return EMPTY; }
-    if (!this.allowNets.empty && (this.allowNets.has(src) || this.allowNets.has(dst))) { st.allowlisted++; return EMPTY; }
-    if (this.allowPorts !== null && dport >= 0 && this.allowPorts[dport] === 1) { st.allowlisted++; return EMPTY; }
+    // Allow-lists (one flag when there are none, the usual case).
+    if (this.anyAllow) {
+      if (this.allowAddr.size && (this.allowAddr.has(src) || this.allowAddr.has(dst))) { st.allowlisted++; return EMPTY; }
+      if (!this.allowNets.empty && (this.allowNets.has(src) || this.allowNets.has(dst))) { st.allowlisted++; return EMPTY; }
+      if (this.allowPorts !== null && dport >= 0 && this.allowPorts[dport] === 1) { st.allowlisted++; return EMPTY; }
+    }
     // Per-gateway time.
     let clk = observer === this.lastObserver ? this.lastClock : this.clocks.get(observer);
     if (clk === undefined) {
@@ -318,15 +345,26 @@ export class DetectEngine {
     // 0-65535 goes to no port-limited detector, as they reject it; anything else, hostile input, to all).
     const dp = dport;
     const pm = typeof dp === 'number'
-      ? (dp >= 0 && dp < 65536 && Math.floor(dp) === dp ? this.byPort[dp]! : this.noPortMask)
+      ? (dp >= 0 && dp < 65536 && Math.floor(dp) === dp ? this.portMasks[this.portClass[dp]!]! : this.noPortMask)
       : -1;
     let run = this.byNeeds[has]! & pm;
     const ds = this.detectors, procs = this.procs;
-    // (lowest bit first: the detectors' order)
+    // (lowest bit first: the detectors' order; one call site per position, so each sees one detector's function
+    // and the compiler calls it directly instead of through a generic call of whichever function comes)
     while (run !== 0) {
       const i = 31 - Math.clz32(run & -run);
       run &= run - 1;
-      procs[i]!.call(ds[i], o, ctx);
+      switch (i) {
+        case 0: procs[0]!.call(ds[0], o, ctx); break;
+        case 1: procs[1]!.call(ds[1], o, ctx); break;
+        case 2: procs[2]!.call(ds[2], o, ctx); break;
+        case 3: procs[3]!.call(ds[3], o, ctx); break;
+        case 4: procs[4]!.call(ds[4], o, ctx); break;
+        case 5: procs[5]!.call(ds[5], o, ctx); break;
+        case 6: procs[6]!.call(ds[6], o, ctx); break;
+        case 7: procs[7]!.call(ds[7], o, ctx); break;
+        default: procs[i]!.call(ds[i], o, ctx);
+      }
     }
     if (this.pending.length) {
       if (this.out === EMPTY) this.out = [];

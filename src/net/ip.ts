@@ -26,25 +26,40 @@ export function rememberIPv4(s: string, n: number): void {
 }
 
 function scanIPv4(s: string, start: number, end: number): number {
-  let acc = 0;
-  let part = -1;
-  let dots = 0;
-  let digits = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1; // leading zero: ambiguous (octal in some stacks)
-      part = part < 0 ? c - 48 : part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return -1;
-    } else if (c === 46) {
-      if (part < 0 || ++dots > 3) return -1;
-      acc = acc * 256 + part;
-      part = -1;
-      digits = 0;
-    } else return -1;
+  // One part at a time: a first digit, at most two more (none after a leading 0: ambiguous, octal in some
+  // stacks), then a dot before each of the next three parts and nothing after the fourth.
+  // ((c - 48) >>> 0 <= 9: one comparison for "is a digit")
+  // (a range outside the text, or not numbers, is no address: the reads below must stay inside it)
+  if (!(start >= 0 && end <= s.length)) return -1;
+  let i = start, acc = 0;
+  for (let k = 0; k < 4; k++) {
+    if (i >= end) return -1;
+    let v = s.charCodeAt(i) - 48;
+    if ((v >>> 0) > 9) return -1;
+    i++;
+    if (i < end) {
+      let c = s.charCodeAt(i) - 48;
+      if ((c >>> 0) <= 9) {
+        if (v === 0) return -1;
+        v = v * 10 + c;
+        i++;
+        if (i < end) {
+          c = s.charCodeAt(i) - 48;
+          if ((c >>> 0) <= 9) {
+            v = v * 10 + c;
+            i++;
+            if (v > 255) return -1;
+          }
+        }
+      }
+    }
+    acc = acc * 256 + v;
+    if (k < 3) {
+      if (i >= end || s.charCodeAt(i) !== 46) return -1;
+      i++;
+    }
   }
-  if (dots !== 3 || part < 0) return -1;
-  return acc * 256 + part;
+  return i === end ? acc : -1;
 }
 
 export function formatIPv4(n: number): string {
