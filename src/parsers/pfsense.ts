@@ -18,15 +18,14 @@
  * appliances usually carry "opnsense" in their hostname: either makes the vendor `opnsense`,
  * otherwise it is `pfsense`.
  */
-import { GwEvent, markAction, newEvent, setTransport } from '../event';
+import type { RecordReader, RecordWriter } from '../codec/event-codec';
+import { Action, Endpoint, eventPart, GwEvent, transportOf } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 
 import { toInt, toPort } from './kv';
 import { fastIso } from './iso';
-import type { ParseContext, VendorParser } from './types';
-
-const FLAG_NAMES: Record<string, string> = { S: 'SYN', A: 'ACK', F: 'FIN', R: 'RST', P: 'PSH', U: 'URG', E: 'ECE', W: 'CWR' };
+import type { ParseContext, VendorParser, VendorRecord } from './types';
 
 /** ICMP type names as pf prints them, to [type, code]. */
 const ICMP_TYPES: Record<string, [number, number | undefined]> = {
@@ -83,16 +82,46 @@ function hasWordCi(s: string | undefined, w: string): boolean {
   return s !== undefined && s.length >= w.length && s.toLowerCase().indexOf(w) >= 0;
 }
 
-function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+/**
+ * What read() took from the line it last recognised, from which build() makes the event (on the analyze
+ * thread that decodes, F is filled from the worker's record instead: see RECORD). Numbers are -1 when absent.
+ */
+interface Fields {
+  /** The event's time (ms), which build() writes with fastIso. */
+  ms: number; opn: boolean; action: Action; hn: string | undefined;
+  /** The interface (f[4], absent when empty) and whether it is the egress one (direction "out"). */
+  iface: string | undefined; out: boolean;
+  src: string; dst: string; v6: boolean;
+  /** network.transport and iana_number (transportOf's). */
+  t: string | undefined; n: string | undefined;
+  bytes: number; tracker: string | undefined; ruleNo: string | undefined; anchor: string | undefined; reason: string | undefined;
+  ttl: number; sp: number; dp: number;
+  /** The TCP flags in the order written, each FLAG_ORDER index + 1 as a base-9 digit (first flag highest); -1: not TCP. */
+  flags: number;
+  /** gatewatch.tcp_options: -1 absent, 0 false, 1 true. */
+  opts: number;
+  icmpType: number; icmpCode: number;
+}
+const F: Fields = {
+  ms: 0, opn: false, action: 'deny', hn: undefined, iface: undefined, out: false, src: '', dst: '', v6: false,
+  t: undefined, n: undefined, bytes: -1, tracker: undefined, ruleNo: undefined, anchor: undefined, reason: undefined,
+  ttl: -1, sp: -1, dp: -1, flags: -1, opts: -1, icmpType: -1, icmpCode: -1,
+};
+
+/** The flag names in a fixed order, and each letter's index in it. */
+const FLAG_ORDER = ['SYN', 'ACK', 'FIN', 'RST', 'PSH', 'URG', 'ECE', 'CWR'];
+const FLAG_INDEX: Record<string, number> = { S: 0, A: 1, F: 2, R: 3, P: 4, U: 5, E: 6, W: 7 };
+
+function read(h: SyslogHeader, ctx: ParseContext): boolean {
   const f = h.message.split(',', 64);
-  if (f.length < 17) return null;
+  if (f.length < 17) return false;
   const actionText = f[6];
-  let action: 'allow' | 'deny';
+  let action: Action;
   if (actionText === 'pass' || actionText === 'rdr' || actionText === 'nat' || actionText === 'binat') action = 'allow';
   else if (actionText === 'block' || actionText === 'reject') action = 'deny';
-  else return null;
+  else return false;
   const ver = f[8];
-  if (ver !== '4' && ver !== '6') return null;
+  if (ver !== '4' && ver !== '6') return false;
   // Standard positions first; if they do not hold addresses (a variant with extra fields), look
   // for the first pair of adjacent addresses and take the protocol from just before them.
   let srcAt = ver === '4' ? 18 : 15;
@@ -114,60 +143,109 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       protoText = isAlpha(p2) ? p2 : isAlpha(p3) ? p3 : undefined;
       break;
     }
-    if (src === undefined || dst === undefined) return null;
+    if (src === undefined || dst === undefined) return false;
   }
   const tracker = f[3] ?? '';
   const opn = isHex32(tracker) || isUuid(tracker) || hasWordCi(h.hostname, 'opnsense');
-  const vendor = opn ? 'opnsense' : 'pfsense';
-  const time = h.time ?? ctx.receivedMs;
-  const ev = newEvent('gatewatch.pfsense', vendor, opn ? 'opnsense' : 'pfsense', fastIso(time), action);
-  markAction(ev, action);
-  if (h.hostname) ev.observer.hostname = h.hostname;
-  const iface = f[4];
-  if (iface) {
-    if (f[7] === 'out') ev.observer.egress = { interface: { name: iface } };
-    else ev.observer.ingress = { interface: { name: iface } };
-  }
-  ev.source.ip = src;
-  ev.destination.ip = dst;
-  ev.network.type = ver === '6' ? 'ipv6' : 'ipv4';
-  if (protoText) setTransport(ev, protoText === 'carp' ? 'carp' : protoText);
-  else setTransport(ev, ver === '4' ? f[15] : f[13]);
-  ev.network.packets = 1;
+  const ms = h.time ?? ctx.receivedMs;
+  // build() cannot fail: a time Date cannot write (which fastIso refuses) is refused here, with fastIso's error.
+  if (!(ms >= 0 && ms < 253402300800000)) fastIso(ms);
+  const x = F;
+  x.ms = ms;
+  x.opn = opn;
+  x.action = action;
+  x.hn = h.hostname ? h.hostname : undefined;
+  x.iface = f[4] ? f[4] : undefined;
+  x.out = f[7] === 'out';
+  x.src = src;
+  x.dst = dst;
+  x.v6 = ver === '6';
+  const raw = protoText ? protoText : ver === '4' ? f[15] : f[13];
+  const info = raw === undefined ? null : transportOf(raw);
+  const t = info === null ? undefined : info.t;
+  x.t = t;
+  x.n = info === null ? undefined : info.n;
   const bytes = toInt(len, 0, 65535 + 40);
-  if (bytes !== undefined) ev.network.bytes = bytes;
-  const rule: { id?: string; name?: string } = {};
-  if (tracker) rule.id = tracker;
-  else if (f[0]) rule.id = f[0];
-  if (f[2]) rule.name = f[2];
-  if (rule.id !== undefined || rule.name !== undefined) ev.rule = rule;
-  const gw: NonNullable<GwEvent['gatewatch']> = {};
-  if (f[0]) gw.rule_number = f[0];
-  if (f[5] && f[5] !== 'match') gw.reason = f[5];
+  x.bytes = bytes === undefined ? -1 : bytes;
+  x.tracker = tracker ? tracker : undefined;
+  x.ruleNo = f[0] ? f[0] : undefined;
+  x.anchor = f[2] ? f[2] : undefined;
+  x.reason = f[5] && f[5] !== 'match' ? f[5] : undefined;
   const ttl = toInt(hopOrTtl, 0, 255);
-  if (ttl !== undefined) gw.ttl = ttl;
-  const t = ev.network.transport;
+  x.ttl = ttl === undefined ? -1 : ttl;
+  x.sp = x.dp = x.flags = x.opts = x.icmpType = x.icmpCode = -1;
   const p = srcAt + 2;
   if (t === 'tcp' || t === 'udp' || t === 'sctp') {
     const sp = toPort(f[p]), dp = toPort(f[p + 1]);
-    if (sp !== undefined) ev.source.port = sp;
-    if (dp !== undefined) ev.destination.port = dp;
+    if (sp !== undefined) x.sp = sp;
+    if (dp !== undefined) x.dp = dp;
     if (t === 'tcp') {
       const fl = f[p + 3] ?? '';
-      const flags: string[] = [];
+      let code = 0, count = 0, seen = 0;
       for (let i = 0; i < fl.length && i < 8; i++) {
-        const nm = FLAG_NAMES[fl[i]!];
-        if (nm !== undefined && flags.indexOf(nm) < 0) flags.push(nm);
+        const k = FLAG_INDEX[fl[i]!];
+        if (k !== undefined && (seen & (1 << k)) === 0) {
+          seen |= 1 << k;
+          code = code * 9 + k + 1;
+          count++;
+        }
       }
-      gw.tcp_flags = flags;
-      if (flags.length === 1 && flags[0] === 'SYN' && f.length > p + 8) gw.tcp_options = (f[p + 8] ?? '') !== '';
+      x.flags = code;
+      if (count === 1 && seen === 1 && f.length > p + 8) x.opts = (f[p + 8] ?? '') !== '' ? 1 : 0;
     }
   } else if (t === 'icmp') {
     const it = ICMP_TYPES[f[p] ?? ''];
-    if (it) gw.icmp = it[1] === undefined ? { type: it[0] } : { type: it[0], code: it[1] };
+    if (it) {
+      x.icmpType = it[0];
+      if (it[1] !== undefined) x.icmpCode = it[1];
+    }
   }
-  ev.gatewatch = gw;
-  return ev;
+  return true;
+}
+
+/** The event of F, with the keys in the order parse() has always written them. */
+function build(): GwEvent {
+  const x = F;
+  const product = x.opn ? 'opnsense' : 'pfsense';
+  const observer: GwEvent['observer'] = { vendor: product, product, type: 'firewall' };
+  if (x.hn !== undefined) observer.hostname = x.hn;
+  if (x.iface !== undefined) {
+    if (x.out) observer.egress = { interface: { name: x.iface } };
+    else observer.ingress = { interface: { name: x.iface } };
+  }
+  const source: Endpoint = x.sp >= 0 ? { ip: x.src, port: x.sp } : { ip: x.src };
+  const destination: Endpoint = x.dp >= 0 ? { ip: x.dst, port: x.dp } : { ip: x.dst };
+  const network: GwEvent['network'] = { type: x.v6 ? 'ipv6' : 'ipv4' };
+  if (x.t !== undefined) {
+    network.transport = x.t;
+    if (x.n !== undefined) network.iana_number = x.n;
+  }
+  network.packets = 1;
+  if (x.bytes >= 0) network.bytes = x.bytes;
+  const gw: NonNullable<GwEvent['gatewatch']> = {};
+  if (x.ruleNo !== undefined) gw.rule_number = x.ruleNo;
+  if (x.reason !== undefined) gw.reason = x.reason;
+  if (x.ttl >= 0) gw.ttl = x.ttl;
+  if (x.flags >= 0) {
+    const flags: string[] = [];
+    for (let c = x.flags; c > 0; c = Math.floor(c / 9)) flags.unshift(FLAG_ORDER[(c % 9) - 1]!);
+    gw.tcp_flags = flags;
+    if (x.opts >= 0) gw.tcp_options = x.opts === 1;
+  }
+  if (x.icmpType >= 0) gw.icmp = x.icmpCode >= 0 ? { type: x.icmpType, code: x.icmpCode } : { type: x.icmpType };
+  const event = eventPart('gatewatch.pfsense', x.action);
+  const id = x.tracker !== undefined ? x.tracker : x.ruleNo;
+  if (id !== undefined || x.anchor !== undefined) {
+    const rule: { id?: string; name?: string } = {};
+    if (id !== undefined) rule.id = id;
+    if (x.anchor !== undefined) rule.name = x.anchor;
+    return { '@timestamp': fastIso(x.ms), event, observer, source, destination, network, rule, gatewatch: gw };
+  }
+  return { '@timestamp': fastIso(x.ms), event, observer, source, destination, network, gatewatch: gw };
+}
+
+function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
+  return read(h, ctx) ? build() : null;
 }
 
 function isAlpha(s: string): boolean {
@@ -176,9 +254,70 @@ function isAlpha(s: string): boolean {
   return c >= 97 && c <= 122;
 }
 
+/**
+ * F as a record of the analyze worker's batches (VendorParser.record): the worker reads a line and writes
+ * F, the decoding thread reads F back and builds the event there, the very event parse() returns. Every
+ * number of F but the time is at most 65575, a base-9 code below 9^8, or -1: an int.
+ */
+const RECORD: VendorRecord = {
+  dataset: 'gatewatch.pfsense',
+  read,
+  write(w: RecordWriter): void {
+    const x = F;
+    w.num(x.ms);
+    w.str(0, x.hn);
+    w.str(1, x.iface);
+    w.ip(x.src);
+    w.ip(x.dst);
+    w.str(2, x.t);
+    w.str(3, x.n);
+    w.str(4, x.tracker);
+    w.str(5, x.ruleNo);
+    w.str(6, x.anchor);
+    w.str(7, x.reason);
+    w.int(x.sp);
+    w.int(x.dp);
+    w.int(x.bytes);
+    w.int(x.ttl);
+    w.int(x.flags);
+    w.int(x.icmpType);
+    w.int(x.icmpCode);
+    w.int((x.opn ? 1 : 0) | (x.action === 'deny' ? 2 : 0) | (x.out ? 4 : 0) | (x.v6 ? 8 : 0) | ((x.opts + 1) << 4));
+  },
+  build(r: RecordReader): GwEvent {
+    const x = F;
+    x.ms = r.num();
+    x.hn = r.str();
+    x.iface = r.str();
+    x.src = r.ip()!;
+    x.dst = r.ip()!;
+    x.t = r.str();
+    x.n = r.str();
+    x.tracker = r.str();
+    x.ruleNo = r.str();
+    x.anchor = r.str();
+    x.reason = r.str();
+    x.sp = r.int();
+    x.dp = r.int();
+    x.bytes = r.int();
+    x.ttl = r.int();
+    x.flags = r.int();
+    x.icmpType = r.int();
+    x.icmpCode = r.int();
+    const b = r.int();
+    x.opn = (b & 1) !== 0;
+    x.action = (b & 2) !== 0 ? 'deny' : 'allow';
+    x.out = (b & 4) !== 0;
+    x.v6 = (b & 8) !== 0;
+    x.opts = ((b >> 4) & 3) - 1;
+    return build();
+  },
+};
+
 export const pfsense: VendorParser = {
   id: 'pfsense',
   title: 'pfSense / OPNsense filterlog',
   detect,
   parse,
+  record: RECORD,
 };
