@@ -203,38 +203,70 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
   return true;
 }
 
-/** The event of F, with the keys in the order parse() has always written them. */
+/** gatewatch.tcp_flags of F.flags: a new array each time, as parse() has always given. */
+function flagNames(code: number): string[] {
+  let div = 1;
+  while (div * 9 <= code) div *= 9;
+  const flags: string[] = [];
+  for (; div >= 1 && code > 0; div = Math.floor(div / 9)) flags.push(FLAG_ORDER[(Math.floor(code / div) % 9) - 1]!);
+  return flags;
+}
+
+/**
+ * The event of F, with the keys in the order parse() has always written them. The common layouts get each
+ * object with all its keys at once (fixed-size objects), the rest the same keys added one by one.
+ */
 function build(): GwEvent {
   const x = F;
   const product = x.opn ? 'opnsense' : 'pfsense';
-  const observer: GwEvent['observer'] = { vendor: product, product, type: 'firewall' };
-  if (x.hn !== undefined) observer.hostname = x.hn;
-  if (x.iface !== undefined) {
-    if (x.out) observer.egress = { interface: { name: x.iface } };
-    else observer.ingress = { interface: { name: x.iface } };
+  const hn = x.hn, iface = x.iface;
+  let observer: GwEvent['observer'];
+  if (hn !== undefined && iface !== undefined && !x.out) {
+    observer = { vendor: product, product, type: 'firewall', hostname: hn, ingress: { interface: { name: iface } } };
+  } else {
+    observer = { vendor: product, product, type: 'firewall' };
+    if (hn !== undefined) observer.hostname = hn;
+    if (iface !== undefined) {
+      if (x.out) observer.egress = { interface: { name: iface } };
+      else observer.ingress = { interface: { name: iface } };
+    }
   }
   const source: Endpoint = x.sp >= 0 ? { ip: x.src, port: x.sp } : { ip: x.src };
   const destination: Endpoint = x.dp >= 0 ? { ip: x.dst, port: x.dp } : { ip: x.dst };
-  const network: GwEvent['network'] = { type: x.v6 ? 'ipv6' : 'ipv4' };
-  if (x.t !== undefined) {
-    network.transport = x.t;
-    if (x.n !== undefined) network.iana_number = x.n;
+  const type = x.v6 ? 'ipv6' : 'ipv4';
+  let network: GwEvent['network'];
+  if (x.t !== undefined && x.n !== undefined && x.bytes >= 0) {
+    network = { type, transport: x.t, iana_number: x.n, packets: 1, bytes: x.bytes };
+  } else {
+    network = { type };
+    if (x.t !== undefined) {
+      network.transport = x.t;
+      if (x.n !== undefined) network.iana_number = x.n;
+    }
+    network.packets = 1;
+    if (x.bytes >= 0) network.bytes = x.bytes;
   }
-  network.packets = 1;
-  if (x.bytes >= 0) network.bytes = x.bytes;
-  const gw: NonNullable<GwEvent['gatewatch']> = {};
-  if (x.ruleNo !== undefined) gw.rule_number = x.ruleNo;
-  if (x.reason !== undefined) gw.reason = x.reason;
-  if (x.ttl >= 0) gw.ttl = x.ttl;
-  if (x.flags >= 0) {
-    const flags: string[] = [];
-    for (let c = x.flags; c > 0; c = Math.floor(c / 9)) flags.unshift(FLAG_ORDER[(c % 9) - 1]!);
-    gw.tcp_flags = flags;
-    if (x.opts >= 0) gw.tcp_options = x.opts === 1;
+  let gw: NonNullable<GwEvent['gatewatch']>;
+  if (x.ruleNo !== undefined && x.reason === undefined && x.ttl >= 0 && x.icmpType < 0) {
+    if (x.flags < 0) gw = { rule_number: x.ruleNo, ttl: x.ttl };
+    else if (x.opts >= 0) gw = { rule_number: x.ruleNo, ttl: x.ttl, tcp_flags: flagNames(x.flags), tcp_options: x.opts === 1 };
+    else gw = { rule_number: x.ruleNo, ttl: x.ttl, tcp_flags: flagNames(x.flags) };
+  } else {
+    gw = {};
+    if (x.ruleNo !== undefined) gw.rule_number = x.ruleNo;
+    if (x.reason !== undefined) gw.reason = x.reason;
+    if (x.ttl >= 0) gw.ttl = x.ttl;
+    if (x.flags >= 0) {
+      gw.tcp_flags = flagNames(x.flags);
+      if (x.opts >= 0) gw.tcp_options = x.opts === 1;
+    }
+    if (x.icmpType >= 0) gw.icmp = x.icmpCode >= 0 ? { type: x.icmpType, code: x.icmpCode } : { type: x.icmpType };
   }
-  if (x.icmpType >= 0) gw.icmp = x.icmpCode >= 0 ? { type: x.icmpType, code: x.icmpCode } : { type: x.icmpType };
   const event = eventPart('gatewatch.pfsense', x.action);
   const id = x.tracker !== undefined ? x.tracker : x.ruleNo;
+  if (id !== undefined && x.anchor === undefined) {
+    return { '@timestamp': fastIso(x.ms), event, observer, source, destination, network, rule: { id }, gatewatch: gw };
+  }
   if (id !== undefined || x.anchor !== undefined) {
     const rule: { id?: string; name?: string } = {};
     if (id !== undefined) rule.id = id;
