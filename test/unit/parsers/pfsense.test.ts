@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { LineParser } from '../../../src/parsers/registry';
 import { hostileVariants, parseLine } from './helpers';
 
 const V4 = '<134>Nov 23 10:00:01 filterlog[41323]: 5,,,1000000103,igb0,match,block,in,4,0x0,,242,54321,0,none,6,tcp,40,203.0.113.50,198.51.100.2,44321,3389,0,S,1234567890,,1024,,';
@@ -40,6 +41,21 @@ describe('pfSense / OPNsense filterlog', () => {
     expect(ev.source.ip).to.equal('2001:db8::1');
     expect(ev.destination.ip).to.equal('2001:db8::2');
     expect(ev.network.transport).to.equal('vrrp');
+  });
+
+  it('writes the event keys in the order they have always been written (JSON text)', () => {
+    // build() makes parse()'s event and the analyze worker's record's alike: a change of key order there
+    // would pass the record test (test/unit/analyze-records.test.ts), so the JSON text is pinned here.
+    const p = new LineParser({ tz: 'UTC', refMs: Date.UTC(2026, 10, 23) });
+    const cases: [string, string][] = [
+      ["<134>Nov 23 10:00:01 filterlog[41323]: 5,,,1000000103,igb0,match,block,in,4,0x0,,242,54321,0,none,6,tcp,40,203.0.113.50,198.51.100.2,44321,3389,0,S,1234567890,,1024,,",
+       "{\"@timestamp\":\"2026-11-23T10:00:01.000Z\",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"denied\"],\"action\":\"deny\",\"outcome\":\"failure\",\"dataset\":\"gatewatch.pfsense\"},\"observer\":{\"vendor\":\"pfsense\",\"product\":\"pfsense\",\"type\":\"firewall\",\"ingress\":{\"interface\":{\"name\":\"igb0\"}}},\"source\":{\"ip\":\"203.0.113.50\",\"port\":44321},\"destination\":{\"ip\":\"198.51.100.2\",\"port\":3389},\"network\":{\"type\":\"ipv4\",\"transport\":\"tcp\",\"iana_number\":\"6\",\"packets\":1,\"bytes\":40},\"rule\":{\"id\":\"1000000103\"},\"gatewatch\":{\"rule_number\":\"5\",\"ttl\":242,\"tcp_flags\":[\"SYN\"],\"tcp_options\":false}}"],
+      ["<134>1 2026-11-23T11:00:07+01:00 OPNsense.example.org filterlog 76404 - - 14,,natrules,,vtnet0,fragment,pass,out,4,0x0,,300,1,0,none,1,icmp,84,203.0.113.9,198.51.100.2,unreach,1",
+       "{\"@timestamp\":\"2026-11-23T10:00:07.000Z\",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"allowed\"],\"action\":\"allow\",\"outcome\":\"success\",\"dataset\":\"gatewatch.pfsense\"},\"observer\":{\"vendor\":\"opnsense\",\"product\":\"opnsense\",\"type\":\"firewall\",\"hostname\":\"OPNsense.example.org\",\"egress\":{\"interface\":{\"name\":\"vtnet0\"}}},\"source\":{\"ip\":\"203.0.113.9\"},\"destination\":{\"ip\":\"198.51.100.2\"},\"network\":{\"type\":\"ipv4\",\"transport\":\"icmp\",\"iana_number\":\"1\",\"packets\":1,\"bytes\":84},\"rule\":{\"id\":\"14\",\"name\":\"natrules\"},\"gatewatch\":{\"rule_number\":\"14\",\"reason\":\"fragment\",\"icmp\":{\"type\":3}}}"],
+      ["7,,,1000000105,igb0,match,reject,in,6,0x00,0x00000,57,tcp,6,x,2001:db8:bad::5,2001:0db8::10,51234,99999,0,AS,1,,64800,,",
+       "{\"@timestamp\":\"2026-11-23T10:00:00.000Z\",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"denied\"],\"action\":\"deny\",\"outcome\":\"failure\",\"dataset\":\"gatewatch.pfsense\"},\"observer\":{\"vendor\":\"pfsense\",\"product\":\"pfsense\",\"type\":\"firewall\",\"ingress\":{\"interface\":{\"name\":\"igb0\"}}},\"source\":{\"ip\":\"2001:db8:bad::5\",\"port\":51234},\"destination\":{\"ip\":\"2001:db8::10\"},\"network\":{\"type\":\"ipv6\",\"transport\":\"tcp\",\"iana_number\":\"6\",\"packets\":1},\"rule\":{\"id\":\"1000000105\"},\"gatewatch\":{\"rule_number\":\"7\",\"ttl\":57,\"tcp_flags\":[\"ACK\",\"SYN\"]}}"],
+    ];
+    for (const [line, json] of cases) expect(JSON.stringify(p.parse(line, Date.UTC(2026, 10, 23, 10))), line).to.equal(json);
   });
 
   it('survives cut and hostile variants without throwing', () => {
