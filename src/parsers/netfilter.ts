@@ -60,9 +60,8 @@ let lastMessage: string | undefined;
 let lastIn = -1;
 /** Where detect() found the first " PROTO=" of lastMessage (-1: none or not searched). */
 let lastProtoAt = -1;
-/** HEAD_TAIL's result at lastIn (null: no match) and where it stopped, when detect() ran it (lastHeadAt = lastIn), for parse(). */
-let lastHead: RegExpExecArray | null = null;
-let lastHeadEnd = -1;
+/** Whether scanHead() read lastMessage at lastIn, when detect() ran it (lastHeadAt = lastIn; its positions are then still in H_ and T_), for parse(). */
+let lastHead = false;
 let lastHeadAt = -1;
 
 function detect(h: SyslogHeader): boolean {
@@ -73,14 +72,12 @@ function detect(h: SyslogHeader): boolean {
   lastProtoAt = -1;
   lastHeadAt = -1;
   if (at >= 0) {
-    // A line in the kernel's own layout is read now, once, for parse(): the match holds " SRC=" and " PROTO=" after
-    // IN=, so the searches below would say yes too.
+    // A line in the kernel's own layout is read now, once, for parse(): what scanHead() reads holds " SRC=" and
+    // " PROTO=" after IN=, so the searches below would say yes too.
     if (m.charCodeAt(at) === 73) {
-      HEAD_TAIL.lastIndex = at;
-      lastHead = HEAD_TAIL.exec(m);
-      lastHeadEnd = HEAD_TAIL.lastIndex;
+      lastHead = scanHead(m, at);
       lastHeadAt = at;
-      if (lastHead !== null) return true;
+      if (lastHead) return true;
     }
     lastProtoAt = m.indexOf(' PROTO=');
     return lastProtoAt > 0 || m.indexOf(' SRC=') > 0;
@@ -286,17 +283,18 @@ function sourceMac(m: string, at: number, end: number): string | undefined {
   }
   return v;
 }
-/** What HEAD's first group (the text from IN's value to SRC=) says: interfaces, whether MAC= is there, the source MAC. */
+/** What the text from IN's value to SRC= (scanHead's hIfS…hIfE) says: interfaces, whether MAC= is there, the source MAC. */
 interface IfMac { inIf: string; outIf: string; hasMac: boolean; sm: string | undefined }
 const ifMacCache = new Map<string, IfMac>();
 let lastIfMacText = '\n';
 let lastIfMac: IfMac = { inIf: '', outIf: '', hasMac: false, sm: undefined };
 /**
- * The interfaces and MAC of HEAD's text "in OUT=out [PHYSIN=… ][PHYSOUT=… ][MAC=… ]": the same on most lines
+ * The interfaces and MAC of m[s, e), the text "in OUT=out [PHYSIN=… ][PHYSOUT=… ][MAC=… ]": the same on most lines
  * of a box (one native comparison with the line before's, else a table of the few a box sends).
  */
-function ifMacOf(t: string): IfMac {
-  if (t === lastIfMacText) return lastIfMac;
+function ifMacOf(m: string, s: number, e: number): IfMac {
+  if (sameAs(m, s, e, lastIfMacText)) return lastIfMac;
+  const t = m.slice(s, e);
   let info = ifMacCache.get(t);
   if (info === undefined) {
     // Values have no space: the first " OUT=" ends IN's, the next space OUT's, and " MAC=" can only be the key.
@@ -319,30 +317,151 @@ function ifMacOf(t: string): IfMac {
   return info;
 }
 
-/**
- * The kernel's fields up to PROTO= in the layout nf_log writes (IPv4 or IPv6), anchored at IN=. Every
- * token is a literal key and a value without spaces, so it cannot backtrack beyond one token. Groups:
- * 1 everything from IN's value to SRC= (interfaces and MAC: one text, read by ifMacOf), 2 SRC, 3 DST,
- * 4 LEN, 5 TTL, 6 HOPLIMIT, 7 PROTO.
+/*
+ * The kernel's fields in the layout nf_log writes, read by scanHead() at IN= (IPv4 or IPv6) and scanTail()
+ * right after PROTO='s value. Every token is a literal key and a value without spaces (a value ends at the
+ * next space), so each is read once, forward, by indexOf from where the one before ended, as the anchored
+ * expression they replace read it:
+ *   HEAD: IN=([^ ]* OUT=[^ ]* (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC=[^ ]* )?)SRC=([^ ]*) DST=([^ ]*) LEN=([^ ]*)
+ *         (?:TOS=[^ ]* PREC=[^ ]* TTL=([^ ]*) ID=[^ ]*(?: CE| DF| MF)*|TC=[^ ]* HOPLIMIT=([^ ]*) FLOWLBL=[^ ]*) PROTO=([^ ]*)
+ *   TAIL: (optional) SPT=([^ ]*) DPT=([^ ]*)(?: SEQ=[^ ]* ACK=[^ ]*)?(?: WINDOW=[^ ]* RES=[^ ]*((?: [A-Z]{3}){0,15}) URGP=[^ ]*)?
+ *         | TYPE=([^ ]*) CODE=([^ ]*)
+ * (each part after a space; the flags are at most 15 three-letter words as the search reads them). Positions
+ * read are kept in the variables below, valid until the next scan.
  */
-const HEAD = /IN=([^ ]* OUT=[^ ]* (?:PHYSIN=[^ ]* )?(?:PHYSOUT=[^ ]* )?(?:MAC=[^ ]* )?)SRC=([^ ]*) DST=([^ ]*) LEN=([^ ]*) (?:TOS=[^ ]* PREC=[^ ]* TTL=([^ ]*) ID=[^ ]*(?: CE| DF| MF)*|TC=[^ ]* HOPLIMIT=([^ ]*) FLOWLBL=[^ ]*) PROTO=([^ ]*)/y;
-/**
- * What directly follows PROTO=: ports (then, for TCP, the flags between RES= and URGP=, at most 15 words
- * as the search reads them), or ICMP type and code. Groups: 1 SPT, 2 DPT, 3 flags, 4 TYPE, 5 CODE.
- */
-const TAIL = / SPT=([^ ]*) DPT=([^ ]*)(?: SEQ=[^ ]* ACK=[^ ]*)?(?: WINDOW=[^ ]* RES=[^ ]*((?: [A-Z]{3}){0,15}) URGP=[^ ]*)?| TYPE=([^ ]*) CODE=([^ ]*)/y;
-/**
- * HEAD and, right after it, TAIL in one expression (one match, one result array per line): groups 1-7 as
- * HEAD's, 8-12 as TAIL's 1-5 (all unset when TAIL does not match there, exactly as TAIL alone would).
- */
-const HEAD_TAIL = new RegExp(`${HEAD.source}(?:${TAIL.source})?`, 'y');
+/** scanHead(): start of IN's value … where "SRC=" starts (the interfaces and MAC: one text, read by ifMacOf). */
+let hIfS = 0, hIfE = 0;
+/** scanHead(): values of SRC, DST, LEN, TTL (or HOPLIMIT: hV6) and PROTO as [start, end). */
+let hSrcS = 0, hSrcE = 0, hDstS = 0, hDstE = 0, hLenS = 0, hLenE = 0, hTtlS = 0, hTtlE = 0, hProtoS = 0, hProtoE = 0;
+let hV6 = false;
+/** scanTail(): 0 no match, 1 SPT/DPT (a: SPT, b: DPT), 2 TYPE/CODE (a: TYPE, b: CODE); where it stopped. */
+let tKind = 0, tAS = 0, tAE = 0, tBS = 0, tBE = 0, tEnd = 0;
+/** scanTail(): the flags between RES='s value and " URGP=" as [tFlS, tFlE) (" SYN ACK"), tFlS -1 when that part is absent. */
+let tFlS = -1, tFlE = -1;
 
-/**
- * Where the value of HEAD's PROTO= ends, for a HEAD match at kv whose PROTO= value is `proto`: the first
- * " PROTO=" after kv is HEAD's (every space HEAD passes over before it precedes another key).
- */
-function headProtoEnd(m: string, kv: number, proto: string): number {
-  return m.indexOf(' PROTO=', kv) + 7 + proto.length;
+/** HEAD at `at` (see above): true when m has the kernel's layout there, its positions then in h*, and TAIL's (tried at PROTO='s end) in t*. */
+function scanHead(m: string, at: number): boolean {
+  if (!m.startsWith('IN=', at)) return false;
+  hIfS = at + 3;
+  let sp = m.indexOf(' ', hIfS);
+  if (sp < 0 || !m.startsWith('OUT=', sp + 1)) return false;
+  sp = m.indexOf(' ', sp + 5);
+  if (sp < 0) return false;
+  let i = sp + 1;
+  // Optional keys in this order; one present but with no space after its value cannot be followed by SRC=.
+  if (m.startsWith('PHYSIN=', i)) { sp = m.indexOf(' ', i + 7); if (sp < 0) return false; i = sp + 1; }
+  if (m.startsWith('PHYSOUT=', i)) { sp = m.indexOf(' ', i + 8); if (sp < 0) return false; i = sp + 1; }
+  if (m.startsWith('MAC=', i)) { sp = m.indexOf(' ', i + 4); if (sp < 0) return false; i = sp + 1; }
+  if (!m.startsWith('SRC=', i)) return false;
+  hIfE = i;
+  hSrcS = i + 4;
+  sp = m.indexOf(' ', hSrcS);
+  if (sp < 0 || !m.startsWith('DST=', sp + 1)) return false;
+  hSrcE = sp;
+  hDstS = sp + 5;
+  sp = m.indexOf(' ', hDstS);
+  if (sp < 0 || !m.startsWith('LEN=', sp + 1)) return false;
+  hDstE = sp;
+  hLenS = sp + 5;
+  sp = m.indexOf(' ', hLenS);
+  if (sp < 0) return false;
+  hLenE = sp;
+  i = sp + 1;
+  if (m.startsWith('TOS=', i)) {
+    sp = m.indexOf(' ', i + 4);
+    if (sp < 0 || !m.startsWith('PREC=', sp + 1)) return false;
+    sp = m.indexOf(' ', sp + 6);
+    if (sp < 0 || !m.startsWith('TTL=', sp + 1)) return false;
+    hTtlS = sp + 5;
+    sp = m.indexOf(' ', hTtlS);
+    if (sp < 0 || !m.startsWith('ID=', sp + 1)) return false;
+    hTtlE = sp;
+    sp = m.indexOf(' ', sp + 4);
+    if (sp < 0) return false;
+    // IP flags: " CE", " DF", " MF", each three characters (what follows the last must be " PROTO=").
+    for (;;) {
+      const a = m.charCodeAt(sp + 1), b = m.charCodeAt(sp + 2);
+      if (m.charCodeAt(sp) !== 32 || !((a === 67 && b === 69) || (a === 68 && b === 70) || (a === 77 && b === 70))) break;
+      sp += 3;
+    }
+    hV6 = false;
+  } else if (m.startsWith('TC=', i)) {
+    sp = m.indexOf(' ', i + 3);
+    if (sp < 0 || !m.startsWith('HOPLIMIT=', sp + 1)) return false;
+    hTtlS = sp + 10;
+    sp = m.indexOf(' ', hTtlS);
+    if (sp < 0 || !m.startsWith('FLOWLBL=', sp + 1)) return false;
+    hTtlE = sp;
+    sp = m.indexOf(' ', sp + 9);
+    if (sp < 0) return false;
+    hV6 = true;
+  } else return false;
+  if (!m.startsWith(' PROTO=', sp)) return false;
+  hProtoS = sp + 7;
+  sp = m.indexOf(' ', hProtoS);
+  hProtoE = sp < 0 ? m.length : sp;
+  scanTail(m, hProtoE);
+  return true;
+}
+
+/** An uppercase ASCII letter at m[i]. */
+function upperAt(m: string, i: number): boolean {
+  const c = m.charCodeAt(i);
+  return c >= 65 && c <= 90;
+}
+
+/** TAIL at p (where PROTO='s value ends; see above): sets tKind (0: no match) and the t* positions. */
+function scanTail(m: string, p: number): void {
+  tKind = 0;
+  tFlS = -1;
+  const n = m.length;
+  if (m.startsWith(' SPT=', p)) {
+    tAS = p + 5;
+    let sp = m.indexOf(' ', tAS);
+    if (sp < 0 || !m.startsWith(' DPT=', sp)) return;
+    tAE = sp;
+    tBS = sp + 5;
+    sp = m.indexOf(' ', tBS);
+    if (sp < 0) { tBE = tEnd = n; tKind = 1; return; }
+    tBE = sp;
+    let j = sp;
+    if (m.startsWith(' SEQ=', j)) {
+      const a = m.indexOf(' ', j + 5);
+      if (a >= 0 && m.startsWith(' ACK=', a)) { const e = m.indexOf(' ', a + 5); j = e < 0 ? n : e; }
+    }
+    if (m.startsWith(' WINDOW=', j)) {
+      const a = m.indexOf(' ', j + 8);
+      const r = a >= 0 && m.startsWith(' RES=', a) ? m.indexOf(' ', a + 5) : -1;
+      if (r >= 0) {
+        // Up to 15 words " XYZ" (three capitals, whatever follows them), then the most of them that " URGP=" follows
+        // (the "URG" of URGP= reads as a word, so the answer is the last word or the one before).
+        let q = r, k = 0;
+        while (k < 15 && m.charCodeAt(q) === 32 && upperAt(m, q + 1) && upperAt(m, q + 2) && upperAt(m, q + 3)) { q += 4; k++; }
+        for (;;) {
+          if (m.startsWith(' URGP=', q)) {
+            tFlS = r;
+            tFlE = q;
+            const e = m.indexOf(' ', q + 6);
+            j = e < 0 ? n : e;
+            break;
+          }
+          if (q === r) break;
+          q -= 4;
+        }
+      }
+    }
+    tEnd = j;
+    tKind = 1;
+  } else if (m.startsWith(' TYPE=', p)) {
+    tAS = p + 6;
+    const sp = m.indexOf(' ', tAS);
+    if (sp < 0 || !m.startsWith(' CODE=', sp)) return;
+    tAE = sp;
+    tBS = sp + 6;
+    const e = m.indexOf(' ', tBS);
+    tBE = tEnd = e < 0 ? n : e;
+    tKind = 2;
+  }
 }
 
 /** `s` (a value just read), or `prev` when it is the same text, so repeated values share one string. */
@@ -389,9 +508,9 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
     }
   }
   // The kernel prints its fields in a fixed order (nf_log: IN OUT [PHYSIN PHYSOUT] MAC SRC DST LEN … TTL ID
-  // [flags] PROTO …). A line in exactly that layout is read by one anchored regular expression (HEAD);
+  // [flags] PROTO …). A line in exactly that layout is read by one forward scan of its tokens (scanHead);
   // any other is read by a native search for " KEY=" from where the previous key was, so each field is
-  // read from its own place, the scan is linear, and absent fields are simply skipped. HEAD is used only
+  // read from its own place, the scan is linear, and absent fields are simply skipped. scanHead is used only
   // where it finds the very tokens the searches would: every token it passes over is named, so no key
   // can hide between two it reads, and a key it finds absent (MAC=, TTL=) must not come later either.
   const n = m.length;
@@ -399,47 +518,36 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
   let proto: string | undefined;
   let macS = m, macAt = -1, macEnd = -1, len = -1, ttl = -1, ipv6 = false, sawProto = false, protoEnd = kv;
   let pos = kv;
-  let head: RegExpExecArray | null = null;
-  let headEnd = -1;
+  let head = false;
   let ifMac: IfMac | undefined;
-  // detect() has run HEAD_TAIL at kv on this message when kv is where it found "IN=".
-  const ran = seen && lastHeadAt === kv;
-  if (ran || m.startsWith('IN=', kv)) {
-    if (ran) {
-      head = lastHead;
-      headEnd = lastHeadEnd;
-    } else {
-      HEAD_TAIL.lastIndex = kv;
-      head = HEAD_TAIL.exec(m);
-      headEnd = HEAD_TAIL.lastIndex;
-    }
-    if (head !== null) {
-      ifMac = ifMacOf(head[1]!);
-      if ((!ifMac.hasMac && m.indexOf(' MAC=', kv) >= 0) || (head[5] === undefined && m.indexOf(' TTL=', kv) >= 0)) head = null;
-    }
+  // detect() has run scanHead() at kv on this message when kv is where it found "IN=" (its positions are still
+  // there: any other scan clears lastHeadAt).
+  if (seen && lastHeadAt === kv) head = lastHead;
+  else if (m.startsWith('IN=', kv)) {
+    lastHeadAt = -1;
+    head = scanHead(m, kv);
   }
-  /** TAIL's match: HEAD_TAIL's (TAIL's groups from 8 on, g = 7) or TAIL's own (g = 0), or null; where it stopped. */
-  let tail: RegExpExecArray | null = null;
-  let g = 0;
+  if (head) {
+    ifMac = ifMacOf(m, hIfS, hIfE);
+    if ((!ifMac.hasMac && m.indexOf(' MAC=', kv) >= 0) || (hV6 && m.indexOf(' TTL=', kv) >= 0)) head = false;
+  }
+  /** TAIL's match at PROTO='s end (scanTail's tKind, 0: none; its positions in t*), and where it stopped. */
+  let tk = 0;
   let tailEnd = -1;
-  if (head !== null) {
+  if (head) {
     inIf = ifMac!.inIf;
     outIf = ifMac!.outIf;
-    src = head[2]!;
-    dst = head[3]!;
-    len = intAt(head[4]!, 0, head[4]!.length);
-    const t4 = head[5];
-    if (t4 !== undefined) ttl = intAt(t4, 0, t4.length);
-    else { const t6 = head[6]!; ttl = intAt(t6, 0, t6.length); ipv6 = true; }
-    proto = lastProto = protoText(head[7]!, lastProto);
+    src = m.slice(hSrcS, hSrcE);
+    dst = m.slice(hDstS, hDstE);
+    len = intAt(m, hLenS, hLenE);
+    ttl = intAt(m, hTtlS, hTtlE);
+    ipv6 = hV6;
+    proto = lastProto = sameAs(m, hProtoS, hProtoE, lastProto) ? lastProto : protoText(m.slice(hProtoS, hProtoE), lastProto);
     sawProto = true;
-    if (head[8] !== undefined || head[11] !== undefined) {
-      tail = head;
-      g = 7;
-      tailEnd = headEnd;
-      // Where PROTO='s value ends (headProtoEnd) is looked up below only by the searches that start there.
-      protoEnd = -1;
-    } else protoEnd = headEnd;
+    protoEnd = hProtoE;
+    // TAIL was tried there by scanHead().
+    tk = tKind;
+    tailEnd = tEnd;
   } else {
     if (m.startsWith('IN=', kv)) inIf = lastInIf = sameOrSlice(m, kv + 3, tokenEnd(m, kv + 3), lastInIf);
     let p = m.indexOf(' OUT=', pos);
@@ -481,24 +589,24 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
   let end = -1;
   let spt = -1, dpt = -1, icmpType = -1, icmpCode = -1, flagMask = 0, hasOpt = false;
   if (sawProto) {
-    // TAIL at protoEnd: already read by HEAD_TAIL, which tried it there, else read now.
-    if (head === null) {
-      TAIL.lastIndex = protoEnd;
-      tail = TAIL.exec(m);
-      tailEnd = TAIL.lastIndex;
+    // TAIL at protoEnd: already read by scanHead(), which tried it there, else read now.
+    if (!head) {
+      lastHeadAt = -1;
+      scanTail(m, protoEnd);
+      tk = tKind;
+      tailEnd = tEnd;
     }
     const isTcp = proto === 'TCP' || proto === 'tcp';
     const isIcmp = !isTcp && (proto === 'ICMP' || proto === 'ICMPv6' || proto === 'icmp' || proto === 'ipv6-icmp');
     let p: number;
-    if (tail !== null && tail[g + 1] !== undefined) {
-      spt = intAt(tail[g + 1], 0, tail[g + 1].length);
-      dpt = intAt(tail[g + 2]!, 0, tail[g + 2]!.length);
+    if (tk === 1) {
+      spt = intAt(m, tAS, tAE);
+      dpt = intAt(m, tBS, tBE);
       // The search would have stopped at DPT= (" SPT=" + value + " DPT="): set below where it is used.
       pos = -1;
-    } else if (tail !== null && isIcmp) {
+    } else if (tk !== 0 && isIcmp) {
       // PROTO=ICMP TYPE= CODE=: the ports are not read for ICMP (TYPE= and CODE= are TAIL's).
     } else {
-      if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
       end = m.indexOf(' [', protoEnd);
       if (end < 0) end = n;
       p = m.indexOf(' SPT=', protoEnd);
@@ -506,13 +614,12 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
       p = m.indexOf(' DPT=', pos);
       if (p >= 0 && p < end) { dpt = intAt(m, p + 5, tokenEnd(m, p + 5)); pos = p; }
     }
-    if (isTcp && tail !== null && tail[g + 3] !== undefined) {
+    if (isTcp && tk === 1 && tFlS >= 0) {
       // RES= flags… URGP= as the kernel writes them: the flags are the 3-letter words in between.
-      const fl = tail[g + 3];
-      for (let k = 1; k < fl.length; k += 4) {
-        const f = flagAt(fl, k);
+      for (let k = tFlS + 1; k < tFlE; k += 4) {
+        const f = flagAt(m, k);
         if (f) flagMask |= f;
-        else if (fl.charCodeAt(k) === 79 && fl.charCodeAt(k + 1) === 80 && fl.charCodeAt(k + 2) === 84) hasOpt = true; // OPT
+        else if (m.charCodeAt(k) === 79 && m.charCodeAt(k + 1) === 80 && m.charCodeAt(k + 2) === 84) hasOpt = true; // OPT
       }
       if (m.charCodeAt(tailEnd) === 32 && m.charCodeAt(tailEnd + 1) === 79 && m.charCodeAt(tailEnd + 2) === 80
         && m.charCodeAt(tailEnd + 3) === 84 && m.charCodeAt(tailEnd + 4) === 32 && m.charCodeAt(tailEnd + 5) === 40) {
@@ -521,15 +628,13 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
       } else {
         const o = m.indexOf(' OPT (', tailEnd);
         if (o >= 0) {
-          if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
           end = m.indexOf(' [', protoEnd);
           if (end < 0) end = n;
           if (o < end) hasOpt = true;
         }
       }
     } else if (isTcp) {
-      if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
-      if (pos < 0) pos = protoEnd + 5 + tail![g + 1]!.length;
+      if (pos < 0) pos = tAE;
       if (end < 0) { end = m.indexOf(' [', protoEnd); if (end < 0) end = n; }
       // Bare words after the TCP fields: SYN ACK … and OPT (…) when --log-tcp-options is on.
       let i = m.indexOf(' RES=', pos);
@@ -552,12 +657,11 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
         i = te;
       }
     } else if (isIcmp) {
-      if (tail !== null && tail[g + 4] !== undefined) {
-        icmpType = intAt(tail[g + 4], 0, tail[g + 4].length);
-        icmpCode = intAt(tail[g + 5]!, 0, tail[g + 5]!.length);
+      if (tk === 2) {
+        icmpType = intAt(m, tAS, tAE);
+        icmpCode = intAt(m, tBS, tBE);
       } else {
-        if (protoEnd < 0) protoEnd = headProtoEnd(m, kv, proto!);
-        if (pos < 0) pos = protoEnd + 5 + tail![g + 1]!.length;
+        if (pos < 0) pos = tAE;
         if (end < 0) { end = m.indexOf(' [', protoEnd); if (end < 0) end = n; }
         p = m.indexOf(' TYPE=', protoEnd);
         if (p >= 0 && p < end) { icmpType = intAt(m, p + 6, tokenEnd(m, p + 6)); pos = p; }
@@ -591,7 +695,7 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
   f.outIf = outIf;
   f.srcIp = srcIp;
   // MAC= is dst(6):src(6):ethertype(2); the source MAC is bytes 6..11.
-  f.sm = head !== null ? ifMac!.sm : macEnd > macAt ? sourceMac(macS, macAt, macEnd) : undefined;
+  f.sm = head ? ifMac!.sm : macEnd > macAt ? sourceMac(macS, macAt, macEnd) : undefined;
   f.sp = portful && spt >= 0 && spt <= 65535 ? spt : -1;
   f.dstIp = dstIp;
   f.dp = portful && dpt >= 0 && dpt <= 65535 ? dpt : -1;
