@@ -62,6 +62,40 @@ function scanIPv4(s: string, start: number, end: number): number {
   return i === end ? acc : -1;
 }
 
+/** parseIPv4's answer for the ASCII text u[start, end) (bytes of the text, one per character), by scanIPv4's rules. */
+export function parseIPv4Bytes(u: Uint8Array, start: number, end: number): number {
+  if (!(start >= 0 && end <= u.length)) return -1;
+  let i = start, acc = 0;
+  for (let k = 0; k < 4; k++) {
+    if (i >= end) return -1;
+    let v = u[i]! - 48;
+    if ((v >>> 0) > 9) return -1;
+    i++;
+    if (i < end) {
+      let c = u[i]! - 48;
+      if ((c >>> 0) <= 9) {
+        if (v === 0) return -1;
+        v = v * 10 + c;
+        i++;
+        if (i < end) {
+          c = u[i]! - 48;
+          if ((c >>> 0) <= 9) {
+            v = v * 10 + c;
+            i++;
+            if (v > 255) return -1;
+          }
+        }
+      }
+    }
+    acc = acc * 256 + v;
+    if (k < 3) {
+      if (i >= end || u[i] !== 46) return -1;
+      i++;
+    }
+  }
+  return i === end ? acc : -1;
+}
+
 export function formatIPv4(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }

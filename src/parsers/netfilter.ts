@@ -15,7 +15,7 @@
  */
 import type { RecordReader, RecordWriter } from '../codec/event-codec';
 import { Action, Endpoint, eventPart, GwEvent, transportOf } from '../event';
-import { canonicalIp } from '../net/ip';
+import { canonicalIp, parseIPv4Bytes, rememberIPv4 } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { isoOf } from '../syslog/time';
 import type { ParseContext, VendorParser, VendorRecord } from './types';
@@ -209,7 +209,10 @@ function intAt(m: string, from: number, to: number): number {
 
 /** Bit of a 3-letter TCP flag at m[ts, ts+3), or 0. */
 function flagAt(m: string, ts: number): number {
-  const a = m.charCodeAt(ts), b = m.charCodeAt(ts + 1), c = m.charCodeAt(ts + 2);
+  return flagOf(m.charCodeAt(ts), m.charCodeAt(ts + 1), m.charCodeAt(ts + 2));
+}
+/** Bit of the TCP flag whose three letters are the codes a b c, or 0. */
+function flagOf(a: number, b: number, c: number): number {
   switch (a) {
     case 83: return b === 89 && c === 78 ? 2 : 0; // SYN
     case 65: return b === 67 && c === 75 ? 16 : 0; // ACK
@@ -288,14 +291,29 @@ interface IfMac { inIf: string; outIf: string; hasMac: boolean; sm: string | und
 const ifMacCache = new Map<string, IfMac>();
 let lastIfMacText = '\n';
 let lastIfMac: IfMac = { inIf: '', outIf: '', hasMac: false, sm: undefined };
+/** The last texts ifMacOf looked up in its table (a ring), with their answers. */
+const RECENT_IFMAC = 4;
+const recentIfMacText: string[] = ['\n', '\n', '\n', '\n'];
+const recentIfMac: (IfMac | undefined)[] = [undefined, undefined, undefined, undefined];
+let recentIfMacAt = 0;
 /**
  * The interfaces and MAC of m[s, e), the text "in OUT=out [PHYSIN=… ][PHYSOUT=… ][MAC=… ]": the same on most lines
  * of a box (one native comparison with the line before's, else a table of the few a box sends).
  */
 function ifMacOf(m: string, s: number, e: number): IfMac {
-  if (sameAs(m, s, e, lastIfMacText)) return lastIfMac;
   const t = m.slice(s, e);
-  let info = ifMacCache.get(t);
+  if (t === lastIfMacText) return lastIfMac;
+  // A few boxes (or layouts) in turn: the texts of the last ones, compared as texts (a table lookup hashes t).
+  let info: IfMac | undefined;
+  for (let k = 0; k < RECENT_IFMAC; k++) {
+    if (t === recentIfMacText[k]) {
+      info = recentIfMac[k]!;
+      lastIfMacText = t;
+      lastIfMac = info;
+      return info;
+    }
+  }
+  info = ifMacCache.get(t);
   if (info === undefined) {
     // Values have no space: the first " OUT=" ends IN's, the next space OUT's, and " MAC=" can only be the key.
     const o = t.indexOf(' OUT=');
@@ -312,6 +330,10 @@ function ifMacOf(m: string, s: number, e: number): IfMac {
       ifMacCache.set(flat(t), info);
     }
   }
+  // A flat copy: a slice would keep its whole line (or the read chunk it was cut from) alive.
+  recentIfMacText[recentIfMacAt] = flat(t);
+  recentIfMac[recentIfMacAt] = info;
+  recentIfMacAt = (recentIfMacAt + 1) % RECENT_IFMAC;
   lastIfMacText = t;
   lastIfMac = info;
   return info;
@@ -339,42 +361,136 @@ let tKind = 0, tAS = 0, tAE = 0, tBS = 0, tBE = 0, tEnd = 0;
 /** scanTail(): the flags between RES='s value and " URGP=" as [tFlS, tFlE) (" SYN ACK"), tFlS -1 when that part is absent. */
 let tFlS = -1, tFlE = -1;
 
+/*
+ * Literal keys are compared with charCodeAt, which the compiler inlines (startsWith is a call, several times
+ * dearer on the short keys here); a value's end is found with indexOf, native.
+ */
+/** m[i, i+3) is the characters a b c. */
+function is3(m: string, i: number, a: number, b: number, c: number): boolean {
+  return m.charCodeAt(i) === a && m.charCodeAt(i + 1) === b && m.charCodeAt(i + 2) === c;
+}
+/** m[i, i+4) is the characters a b c d. */
+function is4(m: string, i: number, a: number, b: number, c: number, d: number): boolean {
+  return m.charCodeAt(i) === a && m.charCodeAt(i + 1) === b && m.charCodeAt(i + 2) === c && m.charCodeAt(i + 3) === d;
+}
+/** m[i, i+5) is a space then the characters a b c d (" KEY=" of a 3-letter key). */
+function sp4(m: string, i: number, a: number, b: number, c: number, d: number): boolean {
+  return m.charCodeAt(i) === 32 && is4(m, i + 1, a, b, c, d);
+}
+
+/**
+ * The kernel's part of a line as bytes: a line whose text from IN= is ASCII and at most 1 KiB (every kernel line)
+ * is encoded once into BYTES and scanned there, where a character costs a typed-array load (charCodeAt on the
+ * substring a message is costs several times that, indexOf a call); any other is scanned on its characters.
+ * The n bytes of a line are followed by a space and zeros (see scanHead), so no earlier line's bytes are read.
+ */
+const BYTES = new Uint8Array(4096);
+const ENCODER = new TextEncoder();
+/** Where the h* (hB) and t* (tB) positions were read from BYTES (the offset of BYTES[0] in m), or -1: from m's characters. */
+let hB = -1, tB = -1;
+/** BYTES[i, i+3) is a b c. */
+function is3B(u: Uint8Array, i: number, a: number, b: number, c: number): boolean {
+  return u[i] === a && u[i + 1] === b && u[i + 2] === c;
+}
+/** BYTES[i, end) is the text `prev` (sameAs's rule). */
+function sameAsB(i: number, end: number, prev: string): boolean {
+  const n = end - i;
+  if (n !== prev.length) return false;
+  let k = 0;
+  while (k < n && BYTES[i + k] === prev.charCodeAt(k)) k++;
+  return k === n;
+}
+/** Decimal integer in BYTES[from, to), or -1 (intAt's rule). */
+function intB(from: number, to: number): number {
+  if (to <= from || to - from > 9) return -1;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = BYTES[i] - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
 /** HEAD at `at` (see above): true when m has the kernel's layout there, its positions then in h*, and TAIL's (tried at PROTO='s end) in t*. */
 function scanHead(m: string, at: number): boolean {
-  if (!m.startsWith('IN=', at)) return false;
+  const n = m.length - at;
+  if (n > 1024) return scanHeadChars(m, at);
+  const r = ENCODER.encodeInto(at === 0 ? m : m.substring(at), BYTES);
+  // As many bytes as characters: all ASCII (a byte is the character).
+  if (r.read !== r.written) return scanHeadChars(m, at);
+  // A space after the last byte ends every search for a space there (no bound to test), the zeros after it
+  // fail every key compared there: what the end of the text does.
+  const u = BYTES;
+  u[n] = 32;
+  for (let i = n + 1; i < n + 16; i++) u[i] = 0;
+  if (!scanHeadBytes(n)) return false;
+  hB = tB = at;
+  hIfS += at; hIfE += at; hSrcS += at; hSrcE += at; hDstS += at; hDstE += at; hLenS += at; hLenE += at;
+  hTtlS += at; hTtlE += at; hProtoS += at; hProtoE += at;
+  tAS += at; tAE += at; tBS += at; tBE += at; tEnd += at;
+  if (tFlS >= 0) { tFlS += at; tFlE += at; }
+  return true;
+}
+
+/** scanHead() on the characters of m (any text). */
+function scanHeadChars(m: string, at: number): boolean {
+  hB = -1;
+  if (!is3(m, at, 73, 78, 61)) return false; // IN=
   hIfS = at + 3;
   let sp = m.indexOf(' ', hIfS);
-  if (sp < 0 || !m.startsWith('OUT=', sp + 1)) return false;
+  if (sp < 0 || !is4(m, sp + 1, 79, 85, 84, 61)) return false; // OUT=
   sp = m.indexOf(' ', sp + 5);
   if (sp < 0) return false;
   let i = sp + 1;
   // Optional keys in this order; one present but with no space after its value cannot be followed by SRC=.
-  if (m.startsWith('PHYSIN=', i)) { sp = m.indexOf(' ', i + 7); if (sp < 0) return false; i = sp + 1; }
-  if (m.startsWith('PHYSOUT=', i)) { sp = m.indexOf(' ', i + 8); if (sp < 0) return false; i = sp + 1; }
-  if (m.startsWith('MAC=', i)) { sp = m.indexOf(' ', i + 4); if (sp < 0) return false; i = sp + 1; }
-  if (!m.startsWith('SRC=', i)) return false;
+  let c = m.charCodeAt(i);
+  if (c === 80 && is4(m, i + 1, 72, 89, 83, 73) && m.charCodeAt(i + 5) === 78 && m.charCodeAt(i + 6) === 61) {
+    // PHYSIN=
+    sp = m.indexOf(' ', i + 7);
+    if (sp < 0) return false;
+    i = sp + 1;
+    c = m.charCodeAt(i);
+  }
+  if (c === 80 && is4(m, i + 1, 72, 89, 83, 79) && is3(m, i + 5, 85, 84, 61)) {
+    // PHYSOUT=
+    sp = m.indexOf(' ', i + 8);
+    if (sp < 0) return false;
+    i = sp + 1;
+    c = m.charCodeAt(i);
+  }
+  if (c === 77 && is3(m, i + 1, 65, 67, 61)) {
+    // MAC=
+    sp = m.indexOf(' ', i + 4);
+    if (sp < 0) return false;
+    i = sp + 1;
+    c = m.charCodeAt(i);
+  }
+  if (!(c === 83 && is3(m, i + 1, 82, 67, 61))) return false; // SRC=
   hIfE = i;
   hSrcS = i + 4;
   sp = m.indexOf(' ', hSrcS);
-  if (sp < 0 || !m.startsWith('DST=', sp + 1)) return false;
+  if (sp < 0 || !is4(m, sp + 1, 68, 83, 84, 61)) return false; // DST=
   hSrcE = sp;
   hDstS = sp + 5;
   sp = m.indexOf(' ', hDstS);
-  if (sp < 0 || !m.startsWith('LEN=', sp + 1)) return false;
+  if (sp < 0 || !is4(m, sp + 1, 76, 69, 78, 61)) return false; // LEN=
   hDstE = sp;
   hLenS = sp + 5;
   sp = m.indexOf(' ', hLenS);
   if (sp < 0) return false;
   hLenE = sp;
   i = sp + 1;
-  if (m.startsWith('TOS=', i)) {
+  c = m.charCodeAt(i);
+  if (c === 84 && is3(m, i + 1, 79, 83, 61)) {
+    // TOS= PREC= TTL= ID=
     sp = m.indexOf(' ', i + 4);
-    if (sp < 0 || !m.startsWith('PREC=', sp + 1)) return false;
+    if (sp < 0 || !(is4(m, sp + 1, 80, 82, 69, 67) && m.charCodeAt(sp + 5) === 61)) return false;
     sp = m.indexOf(' ', sp + 6);
-    if (sp < 0 || !m.startsWith('TTL=', sp + 1)) return false;
+    if (sp < 0 || !is4(m, sp + 1, 84, 84, 76, 61)) return false;
     hTtlS = sp + 5;
     sp = m.indexOf(' ', hTtlS);
-    if (sp < 0 || !m.startsWith('ID=', sp + 1)) return false;
+    if (sp < 0 || !is3(m, sp + 1, 73, 68, 61)) return false;
     hTtlE = sp;
     sp = m.indexOf(' ', sp + 4);
     if (sp < 0) return false;
@@ -385,18 +501,19 @@ function scanHead(m: string, at: number): boolean {
       sp += 3;
     }
     hV6 = false;
-  } else if (m.startsWith('TC=', i)) {
+  } else if (c === 84 && is3(m, i, 84, 67, 61)) {
+    // TC= HOPLIMIT= FLOWLBL=
     sp = m.indexOf(' ', i + 3);
-    if (sp < 0 || !m.startsWith('HOPLIMIT=', sp + 1)) return false;
+    if (sp < 0 || !(is4(m, sp + 1, 72, 79, 80, 76) && is4(m, sp + 5, 73, 77, 73, 84) && m.charCodeAt(sp + 9) === 61)) return false;
     hTtlS = sp + 10;
     sp = m.indexOf(' ', hTtlS);
-    if (sp < 0 || !m.startsWith('FLOWLBL=', sp + 1)) return false;
+    if (sp < 0 || !(is4(m, sp + 1, 70, 76, 79, 87) && is4(m, sp + 5, 76, 66, 76, 61))) return false;
     hTtlE = sp;
     sp = m.indexOf(' ', sp + 9);
     if (sp < 0) return false;
     hV6 = true;
   } else return false;
-  if (!m.startsWith(' PROTO=', sp)) return false;
+  if (!(sp4(m, sp, 80, 82, 79, 84) && m.charCodeAt(sp + 5) === 79 && m.charCodeAt(sp + 6) === 61)) return false; // " PROTO="
   hProtoS = sp + 7;
   sp = m.indexOf(' ', hProtoS);
   hProtoE = sp < 0 ? m.length : sp;
@@ -404,41 +521,168 @@ function scanHead(m: string, at: number): boolean {
   return true;
 }
 
-/** An uppercase ASCII letter at m[i]. */
-function upperAt(m: string, i: number): boolean {
-  const c = m.charCodeAt(i);
+/** scanHead() at 0 on BYTES[0, n) (positions from 0; the caller moves them). */
+function scanHeadBytes(n: number): boolean {
+  const u = BYTES;
+  if (!(u[0] === 73 && u[0 + 1] === 78 && u[0 + 2] === 61)) return false; // IN=
+  hIfS = 3;
+  let sp = hIfS;
+  while (u[sp] !== 32) sp++;
+  if (sp >= n) sp = -1;
+  if (sp < 0 || !(u[sp + 1] === 79 && u[sp + 2] === 85 && u[sp + 3] === 84 && u[sp + 4] === 61)) return false; // OUT=
+  sp = sp + 5;
+  while (u[sp] !== 32) sp++;
+  if (sp >= n) sp = -1;
+  if (sp < 0) return false;
+  let i = sp + 1;
+  // Optional keys in this order; one present but with no space after its value cannot be followed by SRC=.
+  let c = u[i];
+  if (c === 80 && (u[i + 1] === 72 && u[i + 2] === 89 && u[i + 3] === 83 && u[i + 4] === 73) && u[i + 5] === 78 && u[i + 6] === 61) {
+    // PHYSIN=
+    sp = i + 7;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0) return false;
+    i = sp + 1;
+    c = u[i];
+  }
+  if (c === 80 && (u[i + 1] === 72 && u[i + 2] === 89 && u[i + 3] === 83 && u[i + 4] === 79) && (u[i + 5] === 85 && u[i + 6] === 84 && u[i + 7] === 61)) {
+    // PHYSOUT=
+    sp = i + 8;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0) return false;
+    i = sp + 1;
+    c = u[i];
+  }
+  if (c === 77 && (u[i + 1] === 65 && u[i + 2] === 67 && u[i + 3] === 61)) {
+    // MAC=
+    sp = i + 4;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0) return false;
+    i = sp + 1;
+    c = u[i];
+  }
+  if (!(c === 83 && (u[i + 1] === 82 && u[i + 2] === 67 && u[i + 3] === 61))) return false; // SRC=
+  hIfE = i;
+  hSrcS = i + 4;
+  sp = hSrcS;
+  while (u[sp] !== 32) sp++;
+  if (sp >= n) sp = -1;
+  if (sp < 0 || !(u[sp + 1] === 68 && u[sp + 2] === 83 && u[sp + 3] === 84 && u[sp + 4] === 61)) return false; // DST=
+  hSrcE = sp;
+  hDstS = sp + 5;
+  sp = hDstS;
+  while (u[sp] !== 32) sp++;
+  if (sp >= n) sp = -1;
+  if (sp < 0 || !(u[sp + 1] === 76 && u[sp + 2] === 69 && u[sp + 3] === 78 && u[sp + 4] === 61)) return false; // LEN=
+  hDstE = sp;
+  hLenS = sp + 5;
+  sp = hLenS;
+  while (u[sp] !== 32) sp++;
+  if (sp >= n) sp = -1;
+  if (sp < 0) return false;
+  hLenE = sp;
+  i = sp + 1;
+  c = u[i];
+  if (c === 84 && (u[i + 1] === 79 && u[i + 2] === 83 && u[i + 3] === 61)) {
+    // TOS= PREC= TTL= ID=
+    sp = i + 4;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0 || !((u[sp + 1] === 80 && u[sp + 2] === 82 && u[sp + 3] === 69 && u[sp + 4] === 67) && u[sp + 5] === 61)) return false;
+    sp = sp + 6;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0 || !(u[sp + 1] === 84 && u[sp + 2] === 84 && u[sp + 3] === 76 && u[sp + 4] === 61)) return false;
+    hTtlS = sp + 5;
+    sp = hTtlS;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0 || !(u[sp + 1] === 73 && u[sp + 2] === 68 && u[sp + 3] === 61)) return false;
+    hTtlE = sp;
+    sp = sp + 4;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0) return false;
+    // IP flags: " CE", " DF", " MF", each three characters (what follows the last must be " PROTO=").
+    for (;;) {
+      const a = u[sp + 1], b = u[sp + 2];
+      if (u[sp] !== 32 || !((a === 67 && b === 69) || (a === 68 && b === 70) || (a === 77 && b === 70))) break;
+      sp += 3;
+    }
+    hV6 = false;
+  } else if (c === 84 && (u[i] === 84 && u[i + 1] === 67 && u[i + 2] === 61)) {
+    // TC= HOPLIMIT= FLOWLBL=
+    sp = i + 3;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0 || !((u[sp + 1] === 72 && u[sp + 2] === 79 && u[sp + 3] === 80 && u[sp + 4] === 76) && (u[sp + 5] === 73 && u[sp + 6] === 77 && u[sp + 7] === 73 && u[sp + 8] === 84) && u[sp + 9] === 61)) return false;
+    hTtlS = sp + 10;
+    sp = hTtlS;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0 || !((u[sp + 1] === 70 && u[sp + 2] === 76 && u[sp + 3] === 79 && u[sp + 4] === 87) && (u[sp + 5] === 76 && u[sp + 6] === 66 && u[sp + 7] === 76 && u[sp + 8] === 61))) return false;
+    hTtlE = sp;
+    sp = sp + 9;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0) return false;
+    hV6 = true;
+  } else return false;
+  if (!((u[sp] === 32 && u[sp + 1] === 80 && u[sp + 2] === 82 && u[sp + 3] === 79 && u[sp + 4] === 84) && u[sp + 5] === 79 && u[sp + 6] === 61)) return false; // " PROTO="
+  hProtoS = sp + 7;
+  sp = hProtoS;
+  while (u[sp] !== 32) sp++;
+  if (sp >= n) sp = -1;
+  hProtoE = sp < 0 ? n : sp;
+  scanTailBytes(hProtoE, n);
+  return true;
+}
+
+/** An uppercase ASCII letter. */
+function upper(c: number): boolean {
   return c >= 65 && c <= 90;
 }
 
 /** TAIL at p (where PROTO='s value ends; see above): sets tKind (0: no match) and the t* positions. */
 function scanTail(m: string, p: number): void {
+  tB = -1;
   tKind = 0;
   tFlS = -1;
   const n = m.length;
-  if (m.startsWith(' SPT=', p)) {
+  if (sp4(m, p, 83, 80, 84, 61)) {
+    // " SPT=… DPT=…"
     tAS = p + 5;
     let sp = m.indexOf(' ', tAS);
-    if (sp < 0 || !m.startsWith(' DPT=', sp)) return;
+    if (sp < 0 || !sp4(m, sp, 68, 80, 84, 61)) return;
     tAE = sp;
     tBS = sp + 5;
     sp = m.indexOf(' ', tBS);
     if (sp < 0) { tBE = tEnd = n; tKind = 1; return; }
     tBE = sp;
     let j = sp;
-    if (m.startsWith(' SEQ=', j)) {
+    if (sp4(m, j, 83, 69, 81, 61)) {
+      // " SEQ=… ACK=…"
       const a = m.indexOf(' ', j + 5);
-      if (a >= 0 && m.startsWith(' ACK=', a)) { const e = m.indexOf(' ', a + 5); j = e < 0 ? n : e; }
+      if (a >= 0 && sp4(m, a, 65, 67, 75, 61)) { const e = m.indexOf(' ', a + 5); j = e < 0 ? n : e; }
     }
-    if (m.startsWith(' WINDOW=', j)) {
+    if (sp4(m, j, 87, 73, 78, 68) && is3(m, j + 5, 79, 87, 61)) {
+      // " WINDOW=… RES=…"
       const a = m.indexOf(' ', j + 8);
-      const r = a >= 0 && m.startsWith(' RES=', a) ? m.indexOf(' ', a + 5) : -1;
+      const r = a >= 0 && sp4(m, a, 82, 69, 83, 61) ? m.indexOf(' ', a + 5) : -1;
       if (r >= 0) {
         // Up to 15 words " XYZ" (three capitals, whatever follows them), then the most of them that " URGP=" follows
         // (the "URG" of URGP= reads as a word, so the answer is the last word or the one before).
         let q = r, k = 0;
-        while (k < 15 && m.charCodeAt(q) === 32 && upperAt(m, q + 1) && upperAt(m, q + 2) && upperAt(m, q + 3)) { q += 4; k++; }
+        while (k < 15 && m.charCodeAt(q) === 32 && upper(m.charCodeAt(q + 1)) && upper(m.charCodeAt(q + 2)) && upper(m.charCodeAt(q + 3))) {
+          q += 4;
+          k++;
+        }
         for (;;) {
-          if (m.startsWith(' URGP=', q)) {
+          if (sp4(m, q, 85, 82, 71, 80) && m.charCodeAt(q + 5) === 61) {
+            // " URGP="
             tFlS = r;
             tFlE = q;
             const e = m.indexOf(' ', q + 6);
@@ -452,13 +696,100 @@ function scanTail(m: string, p: number): void {
     }
     tEnd = j;
     tKind = 1;
-  } else if (m.startsWith(' TYPE=', p)) {
+  } else if (m.charCodeAt(p) === 32 && is4(m, p + 1, 84, 89, 80, 69) && m.charCodeAt(p + 5) === 61) {
+    // " TYPE=… CODE=…"
     tAS = p + 6;
     const sp = m.indexOf(' ', tAS);
-    if (sp < 0 || !m.startsWith(' CODE=', sp)) return;
+    if (sp < 0 || !(sp4(m, sp, 67, 79, 68, 69) && m.charCodeAt(sp + 5) === 61)) return;
     tAE = sp;
     tBS = sp + 6;
     const e = m.indexOf(' ', tBS);
+    tBE = tEnd = e < 0 ? n : e;
+    tKind = 2;
+  }
+}
+
+/** scanTail() on BYTES[0, n) (positions from 0). */
+function scanTailBytes(p: number, n: number): void {
+  const u = BYTES;
+  tKind = 0;
+  tFlS = -1;
+  if ((u[p] === 32 && u[p + 1] === 83 && u[p + 2] === 80 && u[p + 3] === 84 && u[p + 4] === 61)) {
+    // " SPT=… DPT=…"
+    tAS = p + 5;
+    let sp = tAS;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0 || !(u[sp] === 32 && u[sp + 1] === 68 && u[sp + 2] === 80 && u[sp + 3] === 84 && u[sp + 4] === 61)) return;
+    tAE = sp;
+    tBS = sp + 5;
+    sp = tBS;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0) { tBE = tEnd = n; tKind = 1; return; }
+    tBE = sp;
+    let j = sp;
+    if ((u[j] === 32 && u[j + 1] === 83 && u[j + 2] === 69 && u[j + 3] === 81 && u[j + 4] === 61)) {
+      // " SEQ=… ACK=…"
+      let a = j + 5;
+      while (u[a] !== 32) a++;
+      if (a >= n) a = -1;
+      if (a >= 0 && (u[a] === 32 && u[a + 1] === 65 && u[a + 2] === 67 && u[a + 3] === 75 && u[a + 4] === 61)) {
+        let e = a + 5;
+        while (u[e] !== 32) e++;
+        if (e >= n) e = -1;
+        j = e < 0 ? n : e;
+      }
+    }
+    if ((u[j] === 32 && u[j + 1] === 87 && u[j + 2] === 73 && u[j + 3] === 78 && u[j + 4] === 68) && (u[j + 5] === 79 && u[j + 6] === 87 && u[j + 7] === 61)) {
+      // " WINDOW=… RES=…"
+      let a = j + 8;
+      while (u[a] !== 32) a++;
+      if (a >= n) a = -1;
+      let r = -1;
+      if (a >= 0 && (u[a] === 32 && u[a + 1] === 82 && u[a + 2] === 69 && u[a + 3] === 83 && u[a + 4] === 61)) {
+        r = a + 5;
+        while (u[r] !== 32) r++;
+        if (r >= n) r = -1;
+      }
+      if (r >= 0) {
+        // Up to 15 words " XYZ" (three capitals, whatever follows them), then the most of them that " URGP=" follows
+        // (the "URG" of URGP= reads as a word, so the answer is the last word or the one before).
+        let q = r, k = 0;
+        while (k < 15 && u[q] === 32 && upper(u[q + 1]) && upper(u[q + 2]) && upper(u[q + 3])) {
+          q += 4;
+          k++;
+        }
+        for (;;) {
+          if ((u[q] === 32 && u[q + 1] === 85 && u[q + 2] === 82 && u[q + 3] === 71 && u[q + 4] === 80) && u[q + 5] === 61) {
+            // " URGP="
+            tFlS = r;
+            tFlE = q;
+            let e = q + 6;
+            while (u[e] !== 32) e++;
+            if (e >= n) e = -1;
+            j = e < 0 ? n : e;
+            break;
+          }
+          if (q === r) break;
+          q -= 4;
+        }
+      }
+    }
+    tEnd = j;
+    tKind = 1;
+  } else if (u[p] === 32 && (u[p + 1] === 84 && u[p + 2] === 89 && u[p + 3] === 80 && u[p + 4] === 69) && u[p + 5] === 61) {
+    // " TYPE=… CODE=…"
+    tAS = p + 6;
+    let sp = tAS;
+    while (u[sp] !== 32) sp++;
+    if (sp >= n) sp = -1;
+    if (sp < 0 || !((u[sp] === 32 && u[sp + 1] === 67 && u[sp + 2] === 79 && u[sp + 3] === 68 && u[sp + 4] === 69) && u[sp + 5] === 61)) return;
+    tAE = sp;
+    tBS = sp + 6;
+    let e = tBS;
+    while (u[e] !== 32) e++;
+    if (e >= n) e = -1;
     tBE = tEnd = e < 0 ? n : e;
     tKind = 2;
   }
@@ -520,6 +851,8 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
   let pos = kv;
   let head = false;
   let ifMac: IfMac | undefined;
+  /** SRC and DST as IPv4 numbers when read from BYTES and IPv4, else -1. */
+  let srcN = -1, dstN = -1;
   // detect() has run scanHead() at kv on this message when kv is where it found "IN=" (its positions are still
   // there: any other scan clears lastHeadAt).
   if (seen && lastHeadAt === kv) head = lastHead;
@@ -539,10 +872,15 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
     outIf = ifMac!.outIf;
     src = m.slice(hSrcS, hSrcE);
     dst = m.slice(hDstS, hDstE);
-    len = intAt(m, hLenS, hLenE);
-    ttl = intAt(m, hTtlS, hTtlE);
+    const b = hB;
+    if (b >= 0) {
+      srcN = parseIPv4Bytes(BYTES, hSrcS - b, hSrcE - b);
+      dstN = parseIPv4Bytes(BYTES, hDstS - b, hDstE - b);
+    }
+    len = b >= 0 ? intB(hLenS - b, hLenE - b) : intAt(m, hLenS, hLenE);
+    ttl = b >= 0 ? intB(hTtlS - b, hTtlE - b) : intAt(m, hTtlS, hTtlE);
     ipv6 = hV6;
-    proto = lastProto = sameAs(m, hProtoS, hProtoE, lastProto) ? lastProto : protoText(m.slice(hProtoS, hProtoE), lastProto);
+    proto = lastProto = (b >= 0 ? sameAsB(hProtoS - b, hProtoE - b, lastProto) : sameAs(m, hProtoS, hProtoE, lastProto)) ? lastProto : protoText(m.slice(hProtoS, hProtoE), lastProto);
     sawProto = true;
     protoEnd = hProtoE;
     // TAIL was tried there by scanHead().
@@ -600,8 +938,9 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
     const isIcmp = !isTcp && (proto === 'ICMP' || proto === 'ICMPv6' || proto === 'icmp' || proto === 'ipv6-icmp');
     let p: number;
     if (tk === 1) {
-      spt = intAt(m, tAS, tAE);
-      dpt = intAt(m, tBS, tBE);
+      const b = tB;
+      spt = b >= 0 ? intB(tAS - b, tAE - b) : intAt(m, tAS, tAE);
+      dpt = b >= 0 ? intB(tBS - b, tBE - b) : intAt(m, tBS, tBE);
       // The search would have stopped at DPT= (" SPT=" + value + " DPT="): set below where it is used.
       pos = -1;
     } else if (tk !== 0 && isIcmp) {
@@ -616,10 +955,11 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
     }
     if (isTcp && tk === 1 && tFlS >= 0) {
       // RES= flags… URGP= as the kernel writes them: the flags are the 3-letter words in between.
+      const b = tB;
       for (let k = tFlS + 1; k < tFlE; k += 4) {
-        const f = flagAt(m, k);
+        const f = b >= 0 ? flagOf(BYTES[k - b], BYTES[k - b + 1], BYTES[k - b + 2]) : flagAt(m, k);
         if (f) flagMask |= f;
-        else if (m.charCodeAt(k) === 79 && m.charCodeAt(k + 1) === 80 && m.charCodeAt(k + 2) === 84) hasOpt = true; // OPT
+        else if (b >= 0 ? is3B(BYTES, k - b, 79, 80, 84) : m.charCodeAt(k) === 79 && m.charCodeAt(k + 1) === 80 && m.charCodeAt(k + 2) === 84) hasOpt = true; // OPT
       }
       if (m.charCodeAt(tailEnd) === 32 && m.charCodeAt(tailEnd + 1) === 79 && m.charCodeAt(tailEnd + 2) === 80
         && m.charCodeAt(tailEnd + 3) === 84 && m.charCodeAt(tailEnd + 4) === 32 && m.charCodeAt(tailEnd + 5) === 40) {
@@ -658,8 +998,9 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
       }
     } else if (isIcmp) {
       if (tk === 2) {
-        icmpType = intAt(m, tAS, tAE);
-        icmpCode = intAt(m, tBS, tBE);
+        const b = tB;
+        icmpType = b >= 0 ? intB(tAS - b, tAE - b) : intAt(m, tAS, tAE);
+        icmpCode = b >= 0 ? intB(tBS - b, tBE - b) : intAt(m, tBS, tBE);
       } else {
         if (pos < 0) pos = tAE;
         if (end < 0) { end = m.indexOf(' [', protoEnd); if (end < 0) end = n; }
@@ -671,8 +1012,13 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
     }
   }
   if (!sawProto && src === undefined) return false;
-  const srcIp = src === undefined ? undefined : canonicalIp(src);
-  const dstIp = dst === undefined ? undefined : canonicalIp(dst);
+  // An IPv4 address read from BYTES is checked there (canonicalIp would answer the text itself), and handed to
+  // parseIPv4's memory as canonicalIp would leave it, for the stages that read the event's addresses next.
+  let srcIp: string | undefined, dstIp: string | undefined;
+  if (src === undefined) srcIp = undefined;
+  else if (srcN >= 0) { rememberIPv4(src, srcN); srcIp = src; } else srcIp = canonicalIp(src);
+  if (dst === undefined) dstIp = undefined;
+  else if (dstN >= 0) { rememberIPv4(dst, dstN); dstIp = dst; } else dstIp = canonicalIp(dst);
   if (src !== undefined && srcIp === undefined) return false;
   if (dst !== undefined && dstIp === undefined) return false;
 
