@@ -182,6 +182,26 @@ function skipKernelStamp(m: string, i: number): number {
   return j;
 }
 
+/** skipKernelStamp() on BYTES[0, n), the bytes of the message. */
+function skipKernelStampB(i: number, n: number): number {
+  const u = BYTES;
+  if (u[i] !== 91) return i;
+  let j = i + 1;
+  const lim = Math.min(n, i + 24);
+  let digits = 0;
+  while (j < lim) {
+    const c = u[j]!;
+    if (c === 93) break;
+    if (c >= 48 && c <= 57) digits++;
+    else if (c !== 32 && c !== 46) return i;
+    j++;
+  }
+  if (j >= lim || digits === 0) return i;
+  j++;
+  while (j < n && u[j] === 32) j++;
+  return j;
+}
+
 /** End of the token starting at i (next space or end of string). */
 function tokenEnd(m: string, i: number): number {
   const sp = m.indexOf(' ', i);
@@ -379,15 +399,17 @@ function sp4(m: string, i: number, a: number, b: number, c: number, d: number): 
 }
 
 /**
- * The kernel's part of a line as bytes: a line whose text from IN= is ASCII and at most 1 KiB (every kernel line)
+ * A message as bytes: one that is ASCII and at most 2 KiB (a kernel line: an admin prefix, the kernel's fields)
  * is encoded once into BYTES and scanned there, where a character costs a typed-array load (charCodeAt on the
  * substring a message is costs several times that, indexOf a call); any other is scanned on its characters.
  * The n bytes of a line are followed by a space and zeros (see scanHead), so no earlier line's bytes are read.
  */
 const BYTES = new Uint8Array(4096);
 const ENCODER = new TextEncoder();
-/** Where the h* (hB) and t* (tB) positions were read from BYTES (the offset of BYTES[0] in m), or -1: from m's characters. */
+/** Whether the h* (hB) and t* (tB) positions were read from BYTES (0, the offset of BYTES[0] in m), or from m's characters (-1). */
 let hB = -1, tB = -1;
+/** The message whose bytes BYTES holds (undefined: none). */
+let bytesOf: string | undefined;
 /** BYTES[i, i+3) is a b c. */
 function is3B(u: Uint8Array, i: number, a: number, b: number, c: number): boolean {
   return u[i] === a && u[i + 1] === b && u[i + 2] === c;
@@ -414,22 +436,20 @@ function intB(from: number, to: number): number {
 
 /** HEAD at `at` (see above): true when m has the kernel's layout there, its positions then in h*, and TAIL's (tried at PROTO='s end) in t*. */
 function scanHead(m: string, at: number): boolean {
-  const n = m.length - at;
-  if (n > 1024) return scanHeadChars(m, at);
-  const r = ENCODER.encodeInto(at === 0 ? m : m.substring(at), BYTES);
+  const n = m.length;
+  bytesOf = undefined;
+  if (n > 2048) return scanHeadChars(m, at);
+  const r = ENCODER.encodeInto(m, BYTES);
   // As many bytes as characters: all ASCII (a byte is the character).
   if (r.read !== r.written) return scanHeadChars(m, at);
+  bytesOf = m;
   // A space after the last byte ends every search for a space there (no bound to test), the zeros after it
   // fail every key compared there: what the end of the text does.
   const u = BYTES;
   u[n] = 32;
   for (let i = n + 1; i < n + 16; i++) u[i] = 0;
-  if (!scanHeadBytes(n)) return false;
-  hB = tB = at;
-  hIfS += at; hIfE += at; hSrcS += at; hSrcE += at; hDstS += at; hDstE += at; hLenS += at; hLenE += at;
-  hTtlS += at; hTtlE += at; hProtoS += at; hProtoE += at;
-  tAS += at; tAE += at; tBS += at; tBE += at; tEnd += at;
-  if (tFlS >= 0) { tFlS += at; tFlE += at; }
+  if (!scanHeadBytes(at, n)) return false;
+  hB = tB = 0;
   return true;
 }
 
@@ -521,11 +541,11 @@ function scanHeadChars(m: string, at: number): boolean {
   return true;
 }
 
-/** scanHead() at 0 on BYTES[0, n) (positions from 0; the caller moves them). */
-function scanHeadBytes(n: number): boolean {
+/** scanHead() on BYTES[0, n), the bytes of m. */
+function scanHeadBytes(at: number, n: number): boolean {
   const u = BYTES;
-  if (!(u[0] === 73 && u[0 + 1] === 78 && u[0 + 2] === 61)) return false; // IN=
-  hIfS = 3;
+  if (!(u[at] === 73 && u[at + 1] === 78 && u[at + 2] === 61)) return false; // IN=
+  hIfS = at + 3;
   let sp = hIfS;
   while (u[sp] !== 32) sp++;
   if (sp >= n) sp = -1;
@@ -815,6 +835,8 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
   const m = kernelWindow(h.message);
   const seen = m === lastMessage;
   let kv = seen ? lastIn : findIn(m);
+  /** The administrator's prefix stands before the kernel's fields. */
+  const hasPrefix = kv > 0;
   let prefix = '';
   let pi: PrefixInfo | undefined;
   if (kv < 0) {
@@ -826,17 +848,6 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
     // Cut before IN=/OUT= (the relay lost the start): what remains must hold the protocol. A line that
     // still has OUT= but no IN= is damaged in another way and is not trusted.
     if (m.indexOf('OUT=') >= 0 || !(m.startsWith('PROTO=', kv) || m.indexOf(' PROTO=', kv) >= 0)) return false;
-  } else if (kv > 0) {
-    const ps = skipKernelStamp(m, 0);
-    if (ps < kv) {
-      // The same prefix as the line before (one rule logging a stream): no new string, no lookup.
-      if (!sameAs(m, ps, kv, lastPrefix)) {
-        lastPrefixInfo = prefixInfo(m.slice(ps, kv));
-        lastPrefix = lastPrefixInfo.key;
-      }
-      pi = lastPrefixInfo;
-      prefix = lastPrefix;
-    }
   }
   // The kernel prints its fields in a fixed order (nf_log: IN OUT [PHYSIN PHYSOUT] MAC SRC DST LEN … TTL ID
   // [flags] PROTO …). A line in exactly that layout is read by one forward scan of its tokens (scanHead);
@@ -859,6 +870,20 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
   else if (m.startsWith('IN=', kv)) {
     lastHeadAt = -1;
     head = scanHead(m, kv);
+  }
+  if (hasPrefix) {
+    // (read on the message's bytes when scanHead() encoded them)
+    const bytes = bytesOf === m;
+    const ps = bytes ? skipKernelStampB(0, m.length) : skipKernelStamp(m, 0);
+    if (ps < kv) {
+      // The same prefix as the line before (one rule logging a stream): no new string, no lookup.
+      if (!(bytes ? sameAsB(ps, kv, lastPrefix) : sameAs(m, ps, kv, lastPrefix))) {
+        lastPrefixInfo = prefixInfo(m.slice(ps, kv));
+        lastPrefix = lastPrefixInfo.key;
+      }
+      pi = lastPrefixInfo;
+      prefix = lastPrefix;
+    }
   }
   if (head) {
     ifMac = ifMacOf(m, hIfS, hIfE);
