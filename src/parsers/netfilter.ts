@@ -815,6 +815,30 @@ function scanTailBytes(p: number, n: number): void {
   }
 }
 
+/**
+ * For tests: what scanHead() (`chars`: its character version) reads at `at`, in the places of the groups of the
+ * expression it replaces (see above; HEAD's 1-7 then TAIL's 1-5 as 8-12: [start, end] or undefined when unset)
+ * followed by [where it stopped], or null when it does not read the layout there. (Clears what detect() kept.)
+ */
+export function kernelFieldsAt(m: string, at: number, chars = false): ([number, number] | undefined)[] | null {
+  lastHeadAt = -1;
+  if (!(chars ? scanHeadChars(m, at) : scanHead(m, at))) return null;
+  const t = tKind;
+  return [[hIfS, hIfE], [hSrcS, hSrcE], [hDstS, hDstE], [hLenS, hLenE], hV6 ? undefined : [hTtlS, hTtlE], hV6 ? [hTtlS, hTtlE] : undefined,
+    [hProtoS, hProtoE], t === 1 ? [tAS, tAE] : undefined, t === 1 ? [tBS, tBE] : undefined, t === 1 && tFlS >= 0 ? [tFlS, tFlE] : undefined,
+    t === 2 ? [tAS, tAE] : undefined, t === 2 ? [tBS, tBE] : undefined, [t !== 0 ? tEnd : hProtoE, 0]];
+}
+
+/** For tests: what scanTail() (characters) reads at p, as kernelFieldsAt's TAIL groups 1-5 and [where it stopped], or null. */
+export function kernelTailAt(m: string, p: number): ([number, number] | undefined)[] | null {
+  lastHeadAt = -1;
+  scanTail(m, p);
+  const t = tKind;
+  if (t === 0) return null;
+  return [t === 1 ? [tAS, tAE] : undefined, t === 1 ? [tBS, tBE] : undefined, t === 1 && tFlS >= 0 ? [tFlS, tFlE] : undefined,
+    t === 2 ? [tAS, tAE] : undefined, t === 2 ? [tBS, tBE] : undefined, [tEnd, 0]];
+}
+
 /** `s` (a value just read), or `prev` when it is the same text, so repeated values share one string. */
 function sameText(s: string, prev: string): string {
   return s === prev ? prev : shared(s);

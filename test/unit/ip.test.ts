@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { canonicalIp, parseCidr, cidrContains, parseIPv4 } from '../../src/net/ip';
+import { canonicalIp, parseCidr, cidrContains, parseIPv4, parseIPv4Bytes } from '../../src/net/ip';
 
 describe('ip helpers', () => {
   it('parses IPv4 strictly', () => {
@@ -7,6 +7,18 @@ describe('ip helpers', () => {
     for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1..2.3', '', 'a.b.c.d', '1.2.3.4 ']) {
       expect(parseIPv4(bad), bad).to.equal(-1);
     }
+  });
+  it('parseIPv4Bytes reads the bytes of a text as parseIPv4 reads the text', () => {
+    const u = new Uint8Array(64);
+    const texts = ['192.0.2.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.02.3.4', '10.0.0.10', '1.2.3', '1.2.3.4.5', '1..2.3',
+      '', '.', 'a.b.c.d', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.4x', '999.1.1.1', '19.255.2.3', '1.2.3.299', '1.2.3.0255', '2001:db8::1', '::ffff:192.0.2.1'];
+    for (const t of texts) {
+      for (let k = 0; k < t.length; k++) u[k + 3] = t.charCodeAt(k);
+      u[3 + t.length] = 46;
+      expect(parseIPv4Bytes(u, 3, 3 + t.length), t).to.equal(parseIPv4(t));
+    }
+    expect(parseIPv4Bytes(u, -1, 5)).to.equal(-1);
+    expect(parseIPv4Bytes(u, 60, 65)).to.equal(-1);
   });
   it('reads IPv4 right whatever it read just before (the last two strings are remembered)', () => {
     const ips = ['192.0.2.1', '198.51.100.7', '192.0.2.1', '203.0.113.255', 'x', '192.0.2.10', '198.51.100.7', '1.2.3'];
