@@ -399,14 +399,15 @@ function sp4(m: string, i: number, a: number, b: number, c: number, d: number): 
 }
 
 /**
- * A message as bytes: one that is ASCII and at most 2 KiB (a kernel line: an admin prefix, the kernel's fields)
- * is encoded once into BYTES and scanned there, where a character costs a typed-array load (charCodeAt on the
- * substring a message is costs several times that, indexOf a call); any other is scanned on its characters.
+ * A message as bytes: one that is ASCII and at most 2 KiB (a kernel line: an admin prefix, the kernel's fields),
+ * else its kernel part from IN= when that is (ASCII, at most 1 KiB), is encoded once into BYTES and scanned
+ * there, where a character costs a typed-array load (charCodeAt on the substring a message is costs several
+ * times that, indexOf a call); any other is scanned on its characters.
  * The n bytes of a line are followed by a space and zeros (see scanHead), so no earlier line's bytes are read.
  */
 const BYTES = new Uint8Array(4096);
 const ENCODER = new TextEncoder();
-/** Whether the h* (hB) and t* (tB) positions were read from BYTES (0, the offset of BYTES[0] in m), or from m's characters (-1). */
+/** Whether the h* (hB) and t* (tB) positions were read from BYTES (the offset of BYTES[0] in m: 0 or the IN= position), or from m's characters (-1). */
 let hB = -1, tB = -1;
 /** The message whose bytes BYTES holds (undefined: none). */
 let bytesOf: string | undefined;
@@ -438,19 +439,43 @@ function intB(from: number, to: number): number {
 function scanHead(m: string, at: number): boolean {
   const n = m.length;
   bytesOf = undefined;
-  if (n > 2048) return scanHeadChars(m, at);
-  const r = ENCODER.encodeInto(m, BYTES);
-  // As many bytes as characters: all ASCII (a byte is the character).
-  if (r.read !== r.written) return scanHeadChars(m, at);
-  bytesOf = m;
-  // A space after the last byte ends every search for a space there (no bound to test), the zeros after it
-  // fail every key compared there: what the end of the text does.
+  if (n <= 2048) {
+    const r = ENCODER.encodeInto(m, BYTES);
+    // As many bytes as characters: all ASCII (a byte is the character).
+    if (r.read === r.written) {
+      bytesOf = m;
+      endBytes(n);
+      if (!scanHeadBytes(at, n)) return false;
+      hB = tB = 0;
+      return true;
+    }
+  }
+  // A prefix that is not ASCII (an administrator's words) or a long one: the kernel's part alone, when it is.
+  const k = n - at;
+  if (k <= 1024) {
+    const r = ENCODER.encodeInto(m.substring(at), BYTES);
+    if (r.read === r.written) {
+      endBytes(k);
+      if (!scanHeadBytes(0, k)) return false;
+      hB = tB = at;
+      hIfS += at; hIfE += at; hSrcS += at; hSrcE += at; hDstS += at; hDstE += at; hLenS += at; hLenE += at;
+      hTtlS += at; hTtlE += at; hProtoS += at; hProtoE += at;
+      tAS += at; tAE += at; tBS += at; tBE += at; tEnd += at;
+      if (tFlS >= 0) { tFlS += at; tFlE += at; }
+      return true;
+    }
+  }
+  return scanHeadChars(m, at);
+}
+
+/**
+ * A space after the n bytes written ends every search for a space there (no bound to test), the zeros after it
+ * fail every key compared there: what the end of the text does.
+ */
+function endBytes(n: number): void {
   const u = BYTES;
   u[n] = 32;
   for (let i = n + 1; i < n + 16; i++) u[i] = 0;
-  if (!scanHeadBytes(at, n)) return false;
-  hB = tB = 0;
-  return true;
 }
 
 /** scanHead() on the characters of m (any text). */
