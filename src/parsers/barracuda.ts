@@ -34,11 +34,11 @@ function actionAt(m: string): [Action, number, string] | null {
     while (i < n && m.charCodeAt(i) === 32) i++;
     const s = i;
     while (i < n && m.charCodeAt(i) !== 32) i++;
-    const tok = m.slice(s, i);
-    if (tok.length > 2 && tok.charCodeAt(tok.length - 1) === 58) {
-      const word = tok.slice(0, -1);
+    // Only a word ending with ':' is sliced out and looked up.
+    if (i - s > 2 && m.charCodeAt(i - 1) === 58) {
+      const word = m.slice(s, i - 1);
       const a = Object.hasOwn(ACTIONS, word) ? ACTIONS[word] : undefined;
-      if (a !== undefined) return [a, i + 1, tok.slice(0, -1)];
+      if (a !== undefined) return [a, i + 1, word];
     }
   }
   return null;

@@ -211,19 +211,21 @@ export function actionOf(raw: string | undefined): Action | undefined {
 
 /** Allow/deny from a free-text name such as "Connection_Discarded" or "Threat Detected and Blocked". */
 export function actionFromName(name: string): Action | undefined {
-  let w = '';
   let found: Action | undefined;
   const n = Math.min(name.length, 256);
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? name.charCodeAt(i) : 32;
-    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) { w += name[i]; continue; }
-    if (w.length > 0) {
-      const u = w.toLowerCase();
-      if (u === 'blocked' || u === 'denied' || u === 'dropped' || u === 'discarded' || u === 'rejected' || u === 'block'
-        || u === 'deny' || u === 'drop' || u === 'discard' || u === 'reject') return 'deny';
-      if (u === 'allowed' || u === 'accepted' || u === 'permitted' || u === 'allow' || u === 'accept' || u === 'permit') found = 'allow';
-      w = '';
-    }
+  let i = 0;
+  while (i < n) {
+    const c = name.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) { i++; continue; }
+    // A word (a run of letters), read in place; only one of a length the list has is sliced out.
+    const ws = i;
+    for (i++; i < n; i++) { const d = name.charCodeAt(i); if (!((d >= 65 && d <= 90) || (d >= 97 && d <= 122))) break; }
+    const len = i - ws;
+    if (len < 4 || len > 9) continue;
+    const u = name.slice(ws, i).toLowerCase();
+    if (u === 'blocked' || u === 'denied' || u === 'dropped' || u === 'discarded' || u === 'rejected' || u === 'block'
+      || u === 'deny' || u === 'drop' || u === 'discard' || u === 'reject') return 'deny';
+    if (u === 'allowed' || u === 'accepted' || u === 'permitted' || u === 'allow' || u === 'accept' || u === 'permit') found = 'allow';
   }
   return found;
 }
