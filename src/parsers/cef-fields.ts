@@ -5,6 +5,8 @@
  * from their own devices (FortiGate, PAN-OS, Check Point).
  */
 
+import { KeySlots, wantedIndex } from './keyslots';
+
 function isKeyChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46;
 }
@@ -55,4 +57,40 @@ export function cefFields(s: string, start: number, out: Record<string, string>,
     ks = vEnd + 1;
     eq = next;
   }
+}
+
+/**
+ * cefFields without renaming, keeping only the keys in `slots`: their values as an array in the order of
+ * `slots.names` (undefined where absent; first occurrence wins). The other keys are not sliced out.
+ */
+export function cefFieldValues(s: string, start: number, slots: KeySlots, maxPairs = 512): (string | undefined)[] {
+  const out = new Array<string | undefined>(slots.names.length);
+  const n = s.length;
+  let ks = start;
+  while (ks < n && s.charCodeAt(ks) === 32) ks++;
+  let eq = nextKeyEq(s, ks, ks);
+  let pairs = 0;
+  while (eq >= 0 && pairs++ < maxPairs) {
+    let keyStart = eq - 1;
+    while (keyStart >= ks && isKeyChar(s.charCodeAt(keyStart))) keyStart--;
+    keyStart++;
+    const next = nextKeyEq(s, eq + 1, eq + 1);
+    let vEnd = n;
+    if (next >= 0) {
+      vEnd = next - 1;
+      while (vEnd > eq && isKeyChar(s.charCodeAt(vEnd))) vEnd--;
+    }
+    const k = wantedIndex(slots, s, keyStart, eq);
+    if (k >= 0 && out[k] === undefined) {
+      let e = vEnd;
+      while (e > eq + 1 && s.charCodeAt(e - 1) === 32) e--;
+      let v = s.slice(eq + 1, e);
+      if (v.indexOf('\\') >= 0) v = v.replace(/\\(.)/g, '$1');
+      out[k] = v;
+    }
+    if (next < 0) break;
+    ks = vEnd + 1;
+    eq = next;
+  }
+  return out;
 }
