@@ -230,6 +230,25 @@ function endpoint(ip: string | undefined, port: number | undefined): Endpoint {
   return port !== undefined ? { port } : {};
 }
 
+/**
+ * s.slice(start, end).split(sep, limit) for a one-character separator, cut with indexOf: on the short
+ * texts of a log line this costs a fraction of a native split. With `skipEmpty` the empty parts still
+ * count towards `limit` but are left out (what .filter((x) => x.length > 0) did after a split).
+ * 0 <= start <= end <= s.length.
+ */
+export function splitChar(s: string, sep: string, limit: number, skipEmpty = false, start = 0, end = s.length): string[] {
+  const out: string[] = [];
+  let i = start;
+  for (let parts = 0; parts < limit; parts++) {
+    let p = s.indexOf(sep, i);
+    if (p < 0 || p > end) p = end;
+    if (!skipEmpty || p > i) out.push(s.slice(i, p));
+    if (p === end) break;
+    i = p + 1;
+  }
+  return out;
+}
+
 /** Add two optional counters. */
 export function addCounts(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;
