@@ -26,6 +26,9 @@ const ACTIONS: Record<string, Action> = {
   ForwardFail: 'deny', Reject: 'deny', LocalReject: 'deny',
 };
 
+/** ACTIONS as a Map: a word sliced from the line is looked up without being interned first. */
+const ACTION_OF = new Map<string, Action>(Object.entries(ACTIONS));
+
 /** [action, index after "Action: "] for the first of the first few words that is an activity action. */
 function actionAt(m: string): [Action, number, string] | null {
   let i = 0;
@@ -33,20 +36,26 @@ function actionAt(m: string): [Action, number, string] | null {
   for (let w = 0; w < 5 && i < n; w++) {
     while (i < n && m.charCodeAt(i) === 32) i++;
     const s = i;
-    while (i < n && m.charCodeAt(i) !== 32) i++;
+    // The end of the word with a native search (every parser's detect may ask this of any line).
+    i = m.indexOf(' ', i);
+    if (i < 0 || i > n) i = n;
     // Only a word ending with ':' is sliced out and looked up.
     if (i - s > 2 && m.charCodeAt(i - 1) === 58) {
       const word = m.slice(s, i - 1);
-      const a = Object.hasOwn(ACTIONS, word) ? ACTIONS[word] : undefined;
+      const a = ACTION_OF.get(word);
       if (a !== undefined) return [a, i + 1, word];
     }
   }
   return null;
 }
 
+const NOTICE = 'SecurityEvent: (';
+
+/** Where "SecurityEvent: (" first occurs, when that is within the first 96 characters; else -1. */
 function scanNotice(m: string): number {
-  const p = m.indexOf('SecurityEvent: (');
-  return p >= 0 && p <= 96 ? p : -1;
+  // Each 'S' up to 96 is tried in turn: the search never runs through a long line for the whole pattern.
+  for (let p = m.indexOf('S'); p >= 0 && p <= 96; p = m.indexOf('S', p + 1)) if (m.startsWith(NOTICE, p)) return p;
+  return -1;
 }
 
 /** The message detect() read last and what actionAt said of it: parse() reads the same message next. */

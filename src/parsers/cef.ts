@@ -188,10 +188,13 @@ function detect(h: SyslogHeader): boolean {
   const at = cefStart(m);
   if (at < 0) return false;
   // At least the seven header pipes must follow soon.
-  let pipes = 0;
+  let bar = at - 1;
   const lim = Math.min(m.length, at + 2048);
-  for (let i = at; i < lim && pipes < 7; i++) if (m.charCodeAt(i) === 124) pipes++;
-  return pipes >= 7;
+  for (let pipes = 0; pipes < 7; pipes++) {
+    bar = m.indexOf('|', bar + 1);
+    if (bar < 0 || bar >= lim) return false;
+  }
+  return true;
 }
 
 /** Allow/deny from a vendor's action word: "blocked", "block-url", "drop-all", "Discard", "accept". */

@@ -32,10 +32,13 @@ function detect(h: SyslogHeader): boolean {
   const m = bounded(h.message);
   const at = leefStart(m);
   if (at < 0) return false;
-  let pipes = 0;
+  let bar = at - 1;
   const lim = Math.min(m.length, at + 1024);
-  for (let i = at; i < lim && pipes < 5; i++) if (m.charCodeAt(i) === 124) pipes++;
-  return pipes >= 5;
+  for (let pipes = 0; pipes < 5; pipes++) {
+    bar = m.indexOf('|', bar + 1);
+    if (bar < 0 || bar >= lim) return false;
+  }
+  return true;
 }
 
 function hexDelimiter(d: string): string | undefined {
