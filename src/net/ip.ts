@@ -206,9 +206,19 @@ export function canonicalIp(s: string | undefined): string | undefined {
   // IPv4 first, without a search for ':' (parseIPv4 stops at the first character it does not expect).
   if (parseIPv4(s) >= 0) return s;
   if (s.indexOf(':') < 0) return undefined;
-  const g = parseIPv6(s);
-  return g ? formatIPv6(g) : undefined;
+  // IPv6: the canonical text of the addresses seen lately (a gateway logs the same hosts over and over),
+  // '' for a text that is no address; bounded, and only for texts short enough to be one.
+  if (s.length > 64) { const g = parseIPv6(s); return g ? formatIPv6(g) : undefined; }
+  let r = v6Canonical.get(s);
+  if (r === undefined) {
+    const g = parseIPv6(s);
+    r = g ? formatIPv6(g) : '';
+    if (v6Canonical.size >= 1024) v6Canonical.clear();
+    v6Canonical.set(s, r);
+  }
+  return r === '' ? undefined : r;
 }
+const v6Canonical = new Map<string, string>();
 
 export function ipVersion(s: string): IpVersion | 0 {
   if (s.indexOf(':') >= 0) return parseIPv6(s) ? 6 : 0;

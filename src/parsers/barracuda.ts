@@ -26,6 +26,9 @@ const ACTIONS: Record<string, Action> = {
   ForwardFail: 'deny', Reject: 'deny', LocalReject: 'deny',
 };
 
+/** ACTIONS as a Map: a word sliced from the line is looked up without being interned first. */
+const ACTION_OF = new Map<string, Action>(Object.entries(ACTIONS));
+
 /** [action, index after "Action: "] for the first of the first few words that is an activity action. */
 function actionAt(m: string): [Action, number, string] | null {
   let i = 0;
@@ -33,25 +36,43 @@ function actionAt(m: string): [Action, number, string] | null {
   for (let w = 0; w < 5 && i < n; w++) {
     while (i < n && m.charCodeAt(i) === 32) i++;
     const s = i;
-    while (i < n && m.charCodeAt(i) !== 32) i++;
-    const tok = m.slice(s, i);
-    if (tok.length > 2 && tok.charCodeAt(tok.length - 1) === 58) {
-      const word = tok.slice(0, -1);
-      const a = Object.hasOwn(ACTIONS, word) ? ACTIONS[word] : undefined;
-      if (a !== undefined) return [a, i + 1, tok.slice(0, -1)];
+    // The end of the word with a native search (every parser's detect may ask this of any line).
+    i = m.indexOf(' ', i);
+    if (i < 0 || i > n) i = n;
+    // Only a word ending with ':' is sliced out and looked up.
+    if (i - s > 2 && m.charCodeAt(i - 1) === 58) {
+      const word = m.slice(s, i - 1);
+      const a = ACTION_OF.get(word);
+      if (a !== undefined) return [a, i + 1, word];
     }
   }
   return null;
 }
 
+const NOTICE = 'SecurityEvent: (';
+
+/** Where "SecurityEvent: (" first occurs, when that is within the first 96 characters; else -1. */
 function scanNotice(m: string): number {
-  const p = m.indexOf('SecurityEvent: (');
-  return p >= 0 && p <= 96 ? p : -1;
+  // Each 'S' up to 96 is tried in turn: the search never runs through a long line for the whole pattern.
+  for (let p = m.indexOf('S'); p >= 0 && p <= 96; p = m.indexOf('S', p + 1)) if (m.startsWith(NOTICE, p)) return p;
+  return -1;
+}
+
+/** The message detect() read last and what actionAt said of it: parse() reads the same message next. */
+let lastMessage = '';
+let lastAction: [Action, number, string] | null = null;
+
+function actionOfMessage(m: string): [Action, number, string] | null {
+  if (m !== lastMessage) {
+    lastAction = actionAt(m);
+    lastMessage = m;
+  }
+  return lastAction;
 }
 
 function detect(h: SyslogHeader): boolean {
   const m = bounded(h.message);
-  const a = actionAt(m);
+  const a = actionOfMessage(m);
   if (a) return m.indexOf('|', a[1]) > 0 || m.indexOf(' -> ', a[1]) > 0;
   return scanNotice(m) >= 0;
 }
@@ -62,7 +83,7 @@ function isIp(s: string): boolean {
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = bounded(h.message);
-  const a = actionAt(m);
+  const a = actionOfMessage(m);
   if (!a) {
     // "SecurityEvent: (Address-Port Scan) 149 unallowed requests for source IP 203.0.113.5 within 60 seconds"
     const p = scanNotice(m);
@@ -95,26 +116,68 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (!isIp(src) || !isIp(dst)) return null;
     return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, { ...FLOW, src, spt, dst, dpt, action, code: word });
   }
-  const f = m.slice(at, at + 4096).split('|', 32);
-  if (f.length < 8) return null;
-  const proto = f[1]!.trim();
-  const src = f[3]!, dst = f[6]!;
+  // The pipe-separated fields (at most 32, in the first 4 KiB): their bounds, then only the fields read
+  // are sliced out, and the counters are read in place.
+  const end = Math.min(m.length, at + 4096);
+  const nf = fieldBounds(m, at, end);
+  if (nf < 8) return null;
+  const proto = field(m, 1).trim();
+  const src = field(m, 3), dst = field(m, 6);
+  const mac = field(m, 5);
+  const rule = nf > 10 ? field(m, 10) : undefined;
   return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, { ...FLOW,
     src, dst,
-    spt: toPort(f[4]), dpt: toPort(f[7]),
+    spt: intField(m, 4, nf, 65535), dpt: intField(m, 7, nf, 65535),
     proto: proto === '' ? undefined : proto,
     action,
-    inIf: f[2], outIf: f[9],
-    srcMac: f[5] === '00:00:00:00:00:00' ? undefined : f[5],
-    ruleName: f[10] !== undefined && f[10] !== '<no-match>' ? f[10] : undefined,
-    natSrc: f[12], natDst: f[13],
-    duration: toInt(f[14]),
-    bytes: addCounts(toInt(f[16]), toInt(f[17])),
-    packets: addCounts(toInt(f[18]), toInt(f[19])),
-    user: f[20],
-    app: f[22],
+    inIf: field(m, 2), outIf: nf > 9 ? field(m, 9) : undefined,
+    srcMac: mac === '00:00:00:00:00:00' ? undefined : mac,
+    ruleName: rule !== undefined && rule !== '<no-match>' ? rule : undefined,
+    natSrc: nf > 12 ? field(m, 12) : undefined, natDst: nf > 13 ? field(m, 13) : undefined,
+    duration: intField(m, 14, nf, 0xffffffff),
+    bytes: addCounts(intField(m, 16, nf, 0xffffffff), intField(m, 17, nf, 0xffffffff)),
+    packets: addCounts(intField(m, 18, nf, 0xffffffff), intField(m, 19, nf, 0xffffffff)),
+    user: nf > 20 ? field(m, 20) : undefined,
+    app: nf > 22 ? field(m, 22) : undefined,
     code: word,
   });
+}
+
+/** Start of each field (BOUNDS[k]) and one past its end (BOUNDS[k + 1] - 1), as split('|', 32) would cut them. */
+const BOUNDS = new Int32Array(33);
+
+/** Bounds of the '|'-separated fields of m[at, end): their number (at most 32). */
+function fieldBounds(m: string, at: number, end: number): number {
+  let k = 0;
+  let i = at;
+  BOUNDS[0] = at;
+  // Fields are a few characters long: a loop beats a native search per field.
+  for (; i < end; i++) {
+    if (m.charCodeAt(i) !== 124) continue;
+    if (k === 31) break; // the last field runs to the next pipe (split's limit drops the rest)
+    BOUNDS[++k] = i + 1;
+  }
+  BOUNDS[k + 1] = i + 1;
+  return k + 1;
+}
+
+function field(m: string, k: number): string {
+  return m.slice(BOUNDS[k]!, BOUNDS[k + 1]! - 1);
+}
+
+/** toInt of field k (undefined past the last field), read in place. */
+function intField(m: string, k: number, nf: number, max: number): number | undefined {
+  if (k >= nf) return undefined;
+  const a = BOUNDS[k]!, b = BOUNDS[k + 1]! - 1;
+  const n = b - a;
+  if (n === 0 || n > 15) return undefined;
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const c = m.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    v = v * 10 + c;
+  }
+  return v <= max ? v : undefined;
 }
 
 export const barracuda: VendorParser = {

@@ -5,17 +5,25 @@
  * from their own devices (FortiGate, PAN-OS, Check Point).
  */
 
+import { KeySlots, wantedIndex } from './keyslots';
+
 function isKeyChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46;
 }
 
-/** The next "=" at or after `from` that ends a key (key chars back to a space or `min`); -1 if none. */
+/** Where the key ending at the "=" nextKeyEq found last starts. */
+let keyAt = 0;
+
+/**
+ * The next "=" at or after `from` that ends a key (key chars back to a space or `min`); -1 if none.
+ * The key's start is left in keyAt, so that no caller walks back over the key again.
+ */
 function nextKeyEq(s: string, from: number, min: number): number {
   let eq = s.indexOf('=', from);
   while (eq >= 0) {
     let k = eq - 1;
     while (k >= min && isKeyChar(s.charCodeAt(k))) k--;
-    if (k < eq - 1 && (k < min || s.charCodeAt(k) === 32)) return eq;
+    if (k < eq - 1 && (k < min || s.charCodeAt(k) === 32)) { keyAt = k + 1; return eq; }
     eq = s.indexOf('=', eq + 1);
   }
   return -1;
@@ -33,15 +41,11 @@ export function cefFields(s: string, start: number, out: Record<string, string>,
   let eq = nextKeyEq(s, ks, ks);
   let pairs = 0;
   while (eq >= 0 && pairs++ < maxPairs) {
-    let keyStart = eq - 1;
-    while (keyStart >= ks && isKeyChar(s.charCodeAt(keyStart))) keyStart--;
-    keyStart++;
+    // The key runs back from "=" to a space or the scan start (nextKeyEq found where); the value runs to the
+    // character before the next key (a space, or the "=" itself when the value is empty).
+    const keyStart = keyAt;
     const next = nextKeyEq(s, eq + 1, eq + 1);
-    let vEnd = n;
-    if (next >= 0) {
-      vEnd = next - 1;
-      while (vEnd > eq && isKeyChar(s.charCodeAt(vEnd))) vEnd--;
-    }
+    const vEnd = next >= 0 ? keyAt - 1 : n;
     let key = s.slice(keyStart, eq);
     if (rename) key = rename(key);
     if ((want === undefined || want.has(key)) && out[key] === undefined) {
@@ -52,7 +56,37 @@ export function cefFields(s: string, start: number, out: Record<string, string>,
       out[key] = v;
     }
     if (next < 0) break;
-    ks = vEnd + 1;
     eq = next;
   }
+}
+
+/**
+ * cefFields without renaming, keeping only the keys in `slots`: their values as an array in the order of
+ * `slots.names` (undefined where absent; first occurrence wins). The other keys are not sliced out.
+ */
+export function cefFieldValues(s: string, start: number, slots: KeySlots, maxPairs = 512): (string | undefined)[] {
+  const out = new Array<string | undefined>(slots.names.length);
+  const n = s.length;
+  let ks = start;
+  while (ks < n && s.charCodeAt(ks) === 32) ks++;
+  let eq = nextKeyEq(s, ks, ks);
+  let pairs = 0;
+  while (eq >= 0 && pairs++ < maxPairs) {
+    // The key runs back from "=" to a space or the scan start (nextKeyEq found where); the value runs to the
+    // character before the next key (a space, or the "=" itself when the value is empty).
+    const keyStart = keyAt;
+    const next = nextKeyEq(s, eq + 1, eq + 1);
+    const vEnd = next >= 0 ? keyAt - 1 : n;
+    const k = wantedIndex(slots, s, keyStart, eq);
+    if (k >= 0 && out[k] === undefined) {
+      let e = vEnd;
+      while (e > eq + 1 && s.charCodeAt(e - 1) === 32) e--;
+      let v = s.slice(eq + 1, e);
+      if (v.indexOf('\\') >= 0) v = v.replace(/\\(.)/g, '$1');
+      out[k] = v;
+    }
+    if (next < 0) break;
+    eq = next;
+  }
+  return out;
 }

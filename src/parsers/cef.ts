@@ -14,6 +14,7 @@ import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { parseBsdAt } from '../syslog/time';
 import { bounded, buildEvent, Flow, FLOW, isoTime, splitHostPort } from './flow';
+import { KeySlots, keySlots, wantedIndex } from './keyslots';
 import { actionWord, toInt, toPort } from './kv';
 import { panCefType, panKind } from './paloalto';
 import type { ParseContext, VendorParser } from './types';
@@ -36,6 +37,18 @@ const VENDOR_IDS: Record<string, string> = {
 
 /** observer.vendor from a CEF/LEEF vendor field: the known id, else the name lower-cased with spaces removed. */
 export function vendorId(raw: string): string {
+  // A stream names a handful of vendors: remember the answers (bounded).
+  let id = vendorIds.get(raw);
+  if (id === undefined) {
+    id = vendorIdOf(raw);
+    if (vendorIds.size >= 256) vendorIds.clear();
+    vendorIds.set(raw, id);
+  }
+  return id;
+}
+const vendorIds = new Map<string, string>();
+
+function vendorIdOf(raw: string): string {
   const v = raw.trim().toLowerCase();
   if (Object.hasOwn(VENDOR_IDS, v)) return VENDOR_IDS[v]!;
   let out = '';
@@ -77,13 +90,31 @@ function unescapeCef(v: string): string {
  */
 export function cefExtension(s: string, start: number): Record<string, string> {
   const o: Record<string, string> = Object.create(null);
+  scanExtension(s, start, o, undefined);
+  return o;
+}
+
+/**
+ * cefExtension keeping only the keys in `slots`, as an array of values in the order of `slots.names`
+ * (undefined where absent): the other pairs are walked over but nothing is sliced out of them.
+ */
+export function cefValues(s: string, start: number, slots: KeySlots): (string | undefined)[] {
+  const v = new Array<string | undefined>(slots.names.length);
+  scanExtension(s, start, v, slots);
+  return v;
+}
+
+function scanExtension(s: string, start: number, out: Record<string, string> | (string | undefined)[], slots: KeySlots | undefined): void {
+  const rec = out as Record<string | number, string>;
   const n = s.length;
   let ks = start;
   while (ks < n && s.charCodeAt(ks) === 32) ks++;
   let eq = keyEnd(s, ks);
   let pairs = 0;
   while (eq >= 0 && pairs++ < MAX_PAIRS) {
-    const key = s.slice(ks, eq);
+    let key: string | number | undefined;
+    if (slots === undefined) { const k = s.slice(ks, eq); if (!(k in rec)) key = k; }
+    else { const k = wantedIndex(slots, s, ks, eq); if (k >= 0 && rec[k] === undefined) key = k; }
     const vs = eq + 1;
     let j = vs;
     let nextKs = -1, nextEq = -1;
@@ -101,33 +132,46 @@ export function cefExtension(s: string, start: number): Record<string, string> {
       if (e >= 0) { nextKs = k; nextEq = e; j = sp; break; }
       j = k;
     }
-    if (!(key in o)) o[key] = unescapeCef(s.slice(vs, j)).trim();
+    if (key !== undefined) rec[key] = unescapeCef(s.slice(vs, j)).trim();
     ks = nextKs;
     eq = nextEq;
   }
-  return o;
 }
 
-/** Split the header: returns the 7 fields and the index where the extension starts, or null. */
-function cefHeader(m: string, at: number): [string[], number] | null {
+/** Where the extension starts after the header cefHeader read last. */
+let headerEnd = 0;
+
+/**
+ * Split the header: the 7 fields, or null (the index where the extension starts is left in headerEnd).
+ * A backslash escapes the character after it. Pipes and backslashes are found with indexOf (native),
+ * each search resumed only once passed, so the walk stays linear.
+ */
+function cefHeader(m: string, at: number): string[] | null {
   const fields: string[] = [];
   let cur = '';
   let seg = at;
   // The seven header fields fit in a few hundred bytes; a header still open after 4 KiB is not CEF.
   const n = Math.min(m.length, at + 4096);
   let i = at;
-  for (; i < n && fields.length < 7; i++) {
-    const c = m.charCodeAt(i);
-    if (c === 92 && i + 1 < n) { cur += m.slice(seg, i); i++; seg = i; continue; }
-    if (c === 124) {
-      cur += m.slice(seg, i);
-      fields.push(cur.length > 256 ? cur.slice(0, 256) : cur);
-      cur = '';
-      seg = i + 1;
+  let bar = -1, bs = -1;
+  while (fields.length < 7) {
+    if (bar < i) { bar = m.indexOf('|', i); if (bar < 0 || bar >= n) bar = n; }
+    if (bs < i) { bs = m.indexOf('\\', i); if (bs < 0 || bs >= n) bs = n; }
+    if (bs < bar && bs + 1 < n) {
+      // The escaped character (a pipe or a backslash too) starts the next piece of the field.
+      cur += m.slice(seg, bs);
+      seg = bs + 1;
+      i = bs + 2;
+      continue;
     }
+    if (bar >= n) return null;
+    cur += m.slice(seg, bar);
+    fields.push(cur.length > 256 ? cur.slice(0, 256) : cur);
+    cur = '';
+    seg = i = bar + 1;
   }
-  if (fields.length < 7) return null;
-  return [fields, i];
+  headerEnd = i;
+  return fields;
 }
 
 /** Where the CEF header starts in the message ("CEF:" consumed), or -1. */
@@ -144,10 +188,13 @@ function detect(h: SyslogHeader): boolean {
   const at = cefStart(m);
   if (at < 0) return false;
   // At least the seven header pipes must follow soon.
-  let pipes = 0;
+  let bar = at - 1;
   const lim = Math.min(m.length, at + 2048);
-  for (let i = at; i < lim && pipes < 7; i++) if (m.charCodeAt(i) === 124) pipes++;
-  return pipes >= 7;
+  for (let pipes = 0; pipes < 7; pipes++) {
+    bar = m.indexOf('|', bar + 1);
+    if (bar < 0 || bar >= lim) return false;
+  }
+  return true;
 }
 
 /** Allow/deny from a vendor's action word: "blocked", "block-url", "drop-all", "Discard", "accept". */
@@ -167,19 +214,21 @@ export function actionOf(raw: string | undefined): Action | undefined {
 
 /** Allow/deny from a free-text name such as "Connection_Discarded" or "Threat Detected and Blocked". */
 export function actionFromName(name: string): Action | undefined {
-  let w = '';
   let found: Action | undefined;
   const n = Math.min(name.length, 256);
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? name.charCodeAt(i) : 32;
-    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) { w += name[i]; continue; }
-    if (w.length > 0) {
-      const u = w.toLowerCase();
-      if (u === 'blocked' || u === 'denied' || u === 'dropped' || u === 'discarded' || u === 'rejected' || u === 'block'
-        || u === 'deny' || u === 'drop' || u === 'discard' || u === 'reject') return 'deny';
-      if (u === 'allowed' || u === 'accepted' || u === 'permitted' || u === 'allow' || u === 'accept' || u === 'permit') found = 'allow';
-      w = '';
-    }
+  let i = 0;
+  while (i < n) {
+    const c = name.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) { i++; continue; }
+    // A word (a run of letters), read in place; only one of a length the list has is sliced out.
+    const ws = i;
+    for (i++; i < n; i++) { const d = name.charCodeAt(i); if (!((d >= 65 && d <= 90) || (d >= 97 && d <= 122))) break; }
+    const len = i - ws;
+    if (len < 4 || len > 9) continue;
+    const u = name.slice(ws, i).toLowerCase();
+    if (u === 'blocked' || u === 'denied' || u === 'dropped' || u === 'discarded' || u === 'rejected' || u === 'block'
+      || u === 'deny' || u === 'drop' || u === 'discard' || u === 'reject') return 'deny';
+    if (u === 'allowed' || u === 'accepted' || u === 'permitted' || u === 'allow' || u === 'accept' || u === 'permit') found = 'allow';
   }
   return found;
 }
@@ -218,21 +267,36 @@ export function networkish(src: string | undefined, dst: string | undefined, pro
   return (s || d) && proto !== undefined && proto !== '' && (spt !== undefined || dpt !== undefined);
 }
 
+/** The extension keys parse() reads, and their index in what cefValues returns. */
+const enum K {
+  K_src, K_sourceAddress, K_dst, K_destinationAddress, K_c6a2, K_sourceIPv6Address, K_c6a3, K_destinationIPv6Address,
+  K_spt, K_sourcePort, K_dpt, K_destinationPort, K_proto, K_transportProtocol, K_cat, K_act, K_deviceAction,
+  K_fw_action, K_cs1, K_cs2, K_cs3, K_cs4, K_cs5, K_cs6, K_cs1Label, K_cs2Label, K_cs3Label, K_cs4Label, K_cs5Label,
+  K_cs6Label, K_in, K_out, K_deviceInboundInterface, K_deviceOutboundInterface, K_smac, K_sourceTranslatedAddress,
+  K_sourceTranslatedPort, K_destinationTranslatedAddress, K_destinationTranslatedPort, K_app, K_suser, K_rt, K_start,
+}
+const KEYS = keySlots([
+  'src', 'sourceAddress', 'dst', 'destinationAddress', 'c6a2', 'sourceIPv6Address', 'c6a3', 'destinationIPv6Address',
+  'spt', 'sourcePort', 'dpt', 'destinationPort', 'proto', 'transportProtocol', 'cat', 'act', 'deviceAction',
+  'fw_action', 'cs1', 'cs2', 'cs3', 'cs4', 'cs5', 'cs6', 'cs1Label', 'cs2Label', 'cs3Label', 'cs4Label', 'cs5Label',
+  'cs6Label', 'in', 'out', 'deviceInboundInterface', 'deviceOutboundInterface', 'smac', 'sourceTranslatedAddress',
+  'sourceTranslatedPort', 'destinationTranslatedAddress', 'destinationTranslatedPort', 'app', 'suser', 'rt', 'start',
+]);
+
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = bounded(h.message);
   const at = cefStart(m);
   if (at < 0) return null;
-  const hd = cefHeader(m, at);
-  if (!hd) return null;
-  const [fields, extAt] = hd;
-  const x = cefExtension(m, extAt);
-  let src = x.src ?? x.sourceAddress;
-  let dst = x.dst ?? x.destinationAddress;
-  if (src === undefined || src === '') src = x.c6a2 ?? x.sourceIPv6Address;
-  if (dst === undefined || dst === '') dst = x.c6a3 ?? x.destinationIPv6Address;
-  let spt = toPort(x.spt ?? x.sourcePort);
-  let dpt = toPort(x.dpt ?? x.destinationPort);
-  const proto = protoOf(x.proto ?? x.transportProtocol);
+  const fields = cefHeader(m, at);
+  if (!fields) return null;
+  const x = cefValues(m, headerEnd, KEYS);
+  let src = x[K.K_src] ?? x[K.K_sourceAddress];
+  let dst = x[K.K_dst] ?? x[K.K_destinationAddress];
+  if (src === undefined || src === '') src = x[K.K_c6a2] ?? x[K.K_sourceIPv6Address];
+  if (dst === undefined || dst === '') dst = x[K.K_c6a3] ?? x[K.K_destinationIPv6Address];
+  let spt = toPort(x[K.K_spt] ?? x[K.K_sourcePort]);
+  let dpt = toPort(x[K.K_dpt] ?? x[K.K_destinationPort]);
+  const proto = protoOf(x[K.K_proto] ?? x[K.K_transportProtocol]);
   // Some senders write "src=ip:port".
   if (src !== undefined && src.indexOf('.') > 0 && src.indexOf(':') > 0) { const [a, p] = splitHostPort(src); src = a; spt ??= p; }
   if (dst !== undefined && dst.indexOf('.') > 0 && dst.indexOf(':') > 0) { const [a, p] = splitHostPort(dst); dst = a; dpt ??= p; }
@@ -243,20 +307,21 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const panType = vendor === 'paloaltonetworks' ? panCefType(fields[4]!, fields[5]!) : undefined;
   if (NON_NETWORK_CLASSES.has(panType ? panType[0] : fields[4]!.trim().toUpperCase())) return null;
   // FortiGate "event" logs (admin logins, user authentication, VPN) are not traffic.
-  if (vendor === 'fortinet' && x.cat !== undefined && x.cat.startsWith('event')) return null;
+  const cat = x[K.K_cat];
+  if (vendor === 'fortinet' && cat !== undefined && cat.startsWith('event')) return null;
   // PAN-OS records about a file's content are not network events; its other content records are alerts.
   const pan = panType ? panKind(panType[0], panType[1]) : 'event';
   if (pan === 'none') return null;
 
   const product = fields[2]!.trim() || 'cef';
-  let action = actionOf(x.act ?? x.deviceAction) ?? actionOf(unquote(x.fw_action));
+  let action = actionOf(x[K.K_act] ?? x[K.K_deviceAction]) ?? actionOf(unquote(x[K.K_fw_action]));
   if (action === undefined) action = actionFromName(fields[5]!);
   const inferred = action === undefined;
 
   let ruleName: string | undefined, ruleId: string | undefined;
   for (let k = 1; k <= 6; k++) {
-    const label = x[`cs${k}Label`];
-    const val = x[`cs${k}`];
+    const label = x[K.K_cs1Label + k - 1];
+    const val = x[K.K_cs1 + k - 1];
     if (label === undefined || val === undefined) continue;
     const l = label.toLowerCase();
     if (l.indexOf('rule') >= 0 || l.indexOf('policy') >= 0) {
@@ -264,20 +329,20 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       else ruleName ??= val;
     }
   }
-  if (ruleName === undefined && vendor === 'sonicwall' && x.cs1 !== undefined && x.cs1Label === undefined) ruleName = x.cs1;
-  const bin = toInt(x.in), bout = toInt(x.out);
+  if (ruleName === undefined && vendor === 'sonicwall' && x[K.K_cs1] !== undefined && x[K.K_cs1Label] === undefined) ruleName = x[K.K_cs1];
+  const bin = toInt(x[K.K_in]), bout = toInt(x[K.K_out]);
   const f: Flow = {
     ...FLOW,
     src, dst, spt, dpt, proto,
     action: action ?? 'allow', inferred,
-    inIf: x.deviceInboundInterface, outIf: x.deviceOutboundInterface,
-    srcMac: x.smac,
-    natSrc: x.sourceTranslatedAddress, natSrcPort: toPort(x.sourceTranslatedPort),
-    natDst: x.destinationTranslatedAddress, natDstPort: toPort(x.destinationTranslatedPort),
+    inIf: x[K.K_deviceInboundInterface], outIf: x[K.K_deviceOutboundInterface],
+    srcMac: x[K.K_smac],
+    natSrc: x[K.K_sourceTranslatedAddress], natSrcPort: toPort(x[K.K_sourceTranslatedPort]),
+    natDst: x[K.K_destinationTranslatedAddress], natDstPort: toPort(x[K.K_destinationTranslatedPort]),
     bytes: bin !== undefined || bout !== undefined ? (bin ?? 0) + (bout ?? 0) : undefined,
     ruleName, ruleId,
-    app: x.app, user: x.suser,
-    timeMs: cefTime(x.rt ?? x.start, ctx),
+    app: x[K.K_app], user: x[K.K_suser],
+    timeMs: cefTime(x[K.K_rt] ?? x[K.K_start], ctx),
     code: fields[4],
   };
   const ev = buildEvent('cef', vendor, product, h, ctx, f);

@@ -252,9 +252,10 @@ function words(s: string, max = 64): string[] {
 /** "0:01:07" or "1d2h…"-less ASA duration h:mm:ss to seconds. */
 function durationOf(s: string | undefined): number | undefined {
   if (!s) return undefined;
-  const p = s.split(':');
-  if (p.length !== 3) return undefined;
-  const h = toInt(p[0]), m = toInt(p[1], 0, 59), sec = toInt(p[2], 0, 60);
+  // s.split(':') in exactly three parts (indexOf, no split).
+  const c1 = s.indexOf(':'), c2 = c1 < 0 ? -1 : s.indexOf(':', c1 + 1);
+  if (c2 < 0 || s.indexOf(':', c2 + 1) >= 0) return undefined;
+  const h = toInt(s.slice(0, c1)), m = toInt(s.slice(c1 + 1, c2), 0, 59), sec = toInt(s.slice(c2 + 1), 0, 60);
   if (h === undefined || m === undefined || sec === undefined) return undefined;
   return h * 3600 + m * 60 + sec;
 }

@@ -17,6 +17,7 @@ import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 
+import { splitChar } from './flow';
 import { toInt, toPort } from './kv';
 import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
@@ -64,7 +65,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = h.message;
   const start = findAclTag(m);
   if (start < 0) return null;
-  const w = m.slice(start).split(' ', 64).filter((x) => x.length > 0);
+  const w = splitChar(m, ' ', 64, true, start);
   const k = w.indexOf('list');
   if (k < 0 || k > 6) return null;
   const acl = w[k + 1];

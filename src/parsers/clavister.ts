@@ -13,7 +13,8 @@ import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf } from './cef';
 import { bounded, buildEvent, FLOW } from './flow';
-import { scanKv, toInt, toPort } from './kv';
+import { keySlots } from './keyslots';
+import { scanKvWanted, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
 function detect(h: SyslogHeader): boolean {
@@ -23,35 +24,48 @@ function detect(h: SyslogHeader): boolean {
   return sp > 3 && sp < 14 && toInt(m.slice(3, sp)) !== undefined && m.startsWith('event=', sp + 1);
 }
 
+/** The keys parse() reads, and their index in KEYS. */
+const enum K {
+  ipproto, connipproto, event, connsrcip, conndestip, connsrcport, conndestport, srcip, destip, srcport, destport, action,
+  connrecvif, recvif, conndestif, newconnsrcip, newconnsrcport, newconndestip, newconndestport, rule, id,
+}
+const KEYS = keySlots([
+  'ipproto', 'connipproto', 'event', 'connsrcip', 'conndestip', 'connsrcport', 'conndestport', 'srcip', 'destip', 'srcport',
+  'destport', 'action', 'connrecvif', 'recvif', 'conndestif', 'newconnsrcip', 'newconnsrcport', 'newconndestip',
+  'newconndestport', 'rule', 'id',
+]);
+const NKEYS = KEYS.names.length;
+
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = bounded(h.message);
   if (!detect(h)) return null;
-  const x: Record<string, string> = Object.create(null);
+  // The first non-empty value of each key read (the protocol: see below), by index in KEYS.
+  const x = new Array<string | undefined>(NKEYS);
   let ipproto: string | undefined;
-  scanKv(m, 0, (k, v) => {
-    if (k.length === 0 || v.length === 0) return;
-    if (k === 'ipproto' || k === 'connipproto') { if (k === 'connipproto' || ipproto === undefined || v !== 'Ip4') ipproto = v; return; }
-    if (!(k in x)) x[k] = v;
+  scanKvWanted(m, 0, KEYS, (k, v) => {
+    if (v.length === 0) return;
+    if (k === K.ipproto || k === K.connipproto) { if (k === K.connipproto || ipproto === undefined || v !== 'Ip4') ipproto = v; return; }
+    if (x[k] === undefined) x[k] = v;
   }, 400);
-  const ev = x.event ?? '';
+  const ev = x[K.event] ?? '';
   if (ev.startsWith('alg_session') || ev.startsWith('oneconnect') || ev.startsWith('user_') || ev.startsWith('ike_') || ev.startsWith('ipsec_')) return null;
-  let src = x.connsrcip, dst = x.conndestip;
-  let spt = toPort(x.connsrcport), dpt = toPort(x.conndestport);
+  let src = x[K.connsrcip], dst = x[K.conndestip];
+  let spt = toPort(x[K.connsrcport]), dpt = toPort(x[K.conndestport]);
   if (src === undefined || dst === undefined) {
-    src = x.srcip; dst = x.destip;
-    spt = toPort(x.srcport); dpt = toPort(x.destport);
+    src = x[K.srcip]; dst = x[K.destip];
+    spt = toPort(x[K.srcport]); dpt = toPort(x[K.destport]);
   }
   if (src === undefined || dst === undefined) return null;
-  const action = actionOf(x.action) ?? actionFromName(ev);
+  const action = actionOf(x[K.action]) ?? actionFromName(ev);
   return buildEvent('clavister', 'clavister', 'cos-core', h, ctx, { ...FLOW,
     src, dst, spt, dpt,
     proto: ipproto !== undefined && ipproto !== 'Arp' && ipproto !== 'Ip4' && ipproto !== 'Ip6' ? ipproto : undefined,
     action: action ?? 'allow', inferred: action === undefined,
-    inIf: x.connrecvif ?? x.recvif, outIf: x.conndestif,
-    natSrc: x.newconnsrcip, natSrcPort: toPort(x.newconnsrcport),
-    natDst: x.newconndestip, natDstPort: toPort(x.newconndestport),
-    ruleName: x.rule,
-    code: x.id,
+    inIf: x[K.connrecvif] ?? x[K.recvif], outIf: x[K.conndestif],
+    natSrc: x[K.newconnsrcip], natSrcPort: toPort(x[K.newconnsrcport]),
+    natDst: x[K.newconndestip], natDstPort: toPort(x[K.newconndestport]),
+    ruleName: x[K.rule],
+    code: x[K.id],
   });
 }
 

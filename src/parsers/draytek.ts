@@ -69,14 +69,22 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let flags: string[] | undefined, icmpType: number | undefined, icmpCode: number | undefined, len: number | undefined;
   const details = groups[ruleGroup + 2];
   if (details !== undefined) {
-    for (const kv of details.split(',', 16)) {
+    // details.split(',', 16), walked with indexOf (no array of parts).
+    let at = 0;
+    for (let part = 0; part < 16; part++) {
+      let ce = details.indexOf(',', at);
+      if (ce < 0) ce = details.length;
+      const kv = details.slice(at, ce);
+      at = ce + 1;
+      const last = ce === details.length;
       const eq = kv.indexOf('=');
-      if (eq < 0) continue;
+      if (eq < 0) { if (last) break; continue; }
       const k = kv.slice(0, eq).trim(), v = kv.slice(eq + 1).trim();
       if (k === 'Flag') flags = tcpFlagLetters(v);
       else if (k === 'TLen') len = toInt(v, 0, 65535 + 40);
       else if (k === 'Type') icmpType = toInt(v, 0, 255);
       else if (k === 'Code') icmpCode = toInt(v, 0, 255);
+      if (last) break;
     }
   }
   const arrowDir = dir.indexOf('->');

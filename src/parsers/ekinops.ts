@@ -13,7 +13,7 @@
  */
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
-import { bounded, buildEvent, FLOW } from './flow';
+import { bounded, buildEvent, FLOW, splitChar } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -60,7 +60,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = bounded(h.message, 1024);
   const at = listAt(m);
   if (at < 0) return null;
-  const w = m.slice(at).split(' ', 16).filter((x) => x.length > 0);
+  const w = splitChar(m, ' ', 16, true, at);
   // list NAME VERDICT PROTO [NUMBER] SRC:PORT-> DST:PORT N matches
   const verdict = w[2];
   const action: Action | undefined = verdict === 'permitted' ? 'allow' : verdict === 'denied' ? 'deny' : undefined;

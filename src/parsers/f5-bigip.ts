@@ -93,8 +93,9 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const arrow = m.indexOf(' -> ', e);
   if (arrow < 0) return null;
   const before = m.slice(e, arrow);
-  const words = before.split(' ');
-  const left = words[words.length - 1]!;
+  // The last two words before the arrow: the protocol and "address:port".
+  const ls = before.lastIndexOf(' ');
+  const left = ls < 0 ? before : before.slice(ls + 1);
   let r = arrow + 4;
   let re = r;
   while (re < m.length && m.charCodeAt(re) !== 32) re++;
@@ -102,7 +103,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (right.endsWith(':')) right = right.slice(0, -1);
   const [src, spt] = splitHostPort(left);
   const [dst, dpt] = splitHostPort(right);
-  const protoWord = words.length >= 2 ? words[words.length - 2]! : '';
+  const protoWord = ls < 0 ? '' : before.slice(ls > 0 ? before.lastIndexOf(' ', ls - 1) + 1 : 0, ls);
   const t = normaliseTransport(protoWord);
   const proto = t === 'tcp' || t === 'udp' || t === 'icmp' || t === 'sctp' ? t : undefined;
   const action: Action | undefined = actionFromName(before);

@@ -28,7 +28,7 @@ import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { parseIsoAt } from '../syslog/time';
 import { cefFields } from './cef-fields';
-import { keySlots, wantedKey } from './keyslots';
+import { keySlots, wantedIndex } from './keyslots';
 import { toInt, toPort } from './kv';
 import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
@@ -67,6 +67,7 @@ const WANT = new Set(['action', 'app', 'attack', 'cat', 'date', 'devname', 'dst'
   'transport', 'type', 'tz']);
 
 const SLOTS = keySlots(WANT);
+const NSLOTS = SLOTS.names.length;
 
 /**
  * The record the pairs are read into: every wanted key present from the start (undefined until read),
@@ -84,8 +85,22 @@ function newRecord(): Record<string, string> {
   } as unknown as Record<string, string>;
 }
 
-/** key=value pairs separated by spaces or commas; values "quoted", ""doubled"" or bare. */
-function scanPairs(s: string, start: number, out: Record<string, string>, maxPairs = 256): void {
+/** newRecord() filled from the values scanPairs read (by index in SLOTS), in one object literal. */
+function recordOf(v: (string | undefined)[]): Record<string, string> {
+  return {
+    action: v[0], app: v[1], attack: v[2], cat: v[3], date: v[4], devname: v[5], dst: v[6], dst_port: v[7], dstintf: v[8],
+    dstip: v[9], dstport: v[10], duration: v[11], eventtime: v[12], icmpcode: v[13], icmptype: v[14], logid: v[15],
+    policyid: v[16], policyname: v[17], proto: v[18], rcvdbyte: v[19], rcvdpkt: v[20], rt: v[21], sentbyte: v[22],
+    sentpkt: v[23], service: v[24], src: v[25], src_port: v[26], srcintf: v[27], srcip: v[28], srcmac: v[29], srcport: v[30],
+    subtype: v[31], time: v[32], tranip: v[33], tranport: v[34], transip: v[35], transport: v[36], type: v[37], tz: v[38],
+  } as unknown as Record<string, string>;
+}
+
+/**
+ * key=value pairs separated by spaces or commas; values "quoted", ""doubled"" or bare. The wanted ones go
+ * to `out` by their index in SLOTS (first occurrence wins).
+ */
+function scanPairs(s: string, start: number, out: (string | undefined)[], maxPairs = 256): void {
   const n = s.length;
   let i = start;
   let pairs = 0;
@@ -101,8 +116,8 @@ function scanPairs(s: string, start: number, out: Record<string, string>, maxPai
     // A key never holds a space: text before "=" with a space in it is a stray word.
     if (nsp < i) { nsp = s.indexOf(' ', i); if (nsp < 0) nsp = n; }
     if (nsp < eq) { i = nsp + 1; continue; }
-    const name = wantedKey(SLOTS, s, i, eq);
-    const want = name !== undefined;
+    const slot = wantedIndex(SLOTS, s, i, eq);
+    const want = slot >= 0;
     i = eq + 1;
     let v = '';
     c = s.charCodeAt(i);
@@ -132,7 +147,7 @@ function scanPairs(s: string, start: number, out: Record<string, string>, maxPai
       i = e;
     }
     if (pairs === 1 && s.charCodeAt(i) === 44) comma = true;
-    if (name !== undefined && out[name] === undefined) out[name] = v;
+    if (want && out[slot] === undefined) out[slot] = v;
   }
 }
 
@@ -194,7 +209,7 @@ function epochMs(s: string | undefined): number | undefined {
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = h.message;
-  const kv = newRecord();
+  let kv: Record<string, string>;
   let type: string | undefined;
   let subtype: string | undefined;
   const c0 = m.charCodeAt(0);
@@ -209,13 +224,16 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       parts.push(m.slice(p, bar));
       p = bar + 1;
     }
+    kv = newRecord();
     scanCef(m, p, kv);
     const cat = kv.cat ?? parts[5] ?? '';
     const colon = cat.indexOf(':');
     type = kv.type ?? (colon > 0 ? cat.slice(0, colon) : cat);
     subtype = kv.subtype ?? (colon > 0 ? cat.slice(colon + 1).split(' ')[0] : undefined);
   } else {
-    scanPairs(m, 0, kv);
+    const v = new Array<string | undefined>(NSLOTS);
+    scanPairs(m, 0, v);
+    kv = recordOf(v);
     // FortiWeb-style names
     if (kv.srcip === undefined && kv.src !== undefined) kv.srcip = kv.src;
     if (kv.dstip === undefined && kv.dst !== undefined) kv.dstip = kv.dst;

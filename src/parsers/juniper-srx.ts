@@ -18,7 +18,7 @@
 import { markSession, type Action, type GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { addCounts, bounded, buildEvent, Flow, FLOW } from './flow';
+import { addCounts, bounded, buildEvent, Flow, FLOW, splitChar } from './flow';
 import { kvValues, toInt, toPort } from './kv';
 import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
@@ -132,7 +132,7 @@ function parseText(kind: Kind, body: string, f: Flow): boolean {
     if (sp < 0) return false;
     at = sp + 1;
   }
-  const toks = body.slice(at, at + 4096).split(' ', 64);
+  const toks = splitChar(body, ' ', 64, false, at, Math.min(body.length, at + 4096));
   const t0 = flowTuple(toks[0] ?? '');
   if (!t0) return false;
   [f.src, f.spt, f.dst, f.dpt] = t0;

@@ -21,9 +21,15 @@ export function wantedIndex(ks: KeySlots, s: string, start: number, end: number)
   const cands = ks.byLen[end - start];
   if (cands === undefined) return -1;
   const c0 = s.charCodeAt(start);
+  const len = end - start;
   for (let k = 0; k < cands.length; k++) {
     const idx = cands[k]!;
-    if (ks.first[idx] === c0 && s.startsWith(ks.names[idx]!, start)) return idx;
+    if (ks.first[idx] !== c0) continue;
+    // Names are short: compared in place, no native call.
+    const name = ks.names[idx]!;
+    let j = 1;
+    while (j < len && name.charCodeAt(j) === s.charCodeAt(start + j)) j++;
+    if (j === len) return idx;
   }
   return -1;
 }

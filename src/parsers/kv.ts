@@ -74,6 +74,53 @@ export function scanKv(s: string, start: number, onPair: (key: string, value: st
   }
 }
 
+/**
+ * scanKv for the keys in `slots` only: `onPair` gets the key's index in `slots.names` and the value, for
+ * each pair with a wanted key (every occurrence, in order); the other pairs are walked over, nothing sliced
+ * out of them. `maxPairs` counts every pair, as scanKv does.
+ */
+export function scanKvWanted(s: string, start: number, slots: KeySlots, onPair: (key: number, value: string) => void, maxPairs = 512): void {
+  const n = s.length;
+  let i = start;
+  let pairs = 0;
+  let sp = -1;
+  let eq = -1;
+  let bsl = -1;
+  while (i < n && pairs++ < maxPairs) {
+    if (s.charCodeAt(i) === 32) {
+      i++;
+      while (i < n && s.charCodeAt(i) === 32) i++;
+      if (i >= n) break;
+    }
+    const ks = i;
+    if (sp < i) { sp = s.indexOf(' ', i); if (sp < 0) sp = n; }
+    if (eq < i && eq !== n) { eq = s.indexOf('=', i); if (eq < 0) eq = n; }
+    i = eq < sp ? eq : sp;
+    const key = wantedIndex(slots, s, ks, i);
+    if (i >= n || i === sp) {
+      if (key >= 0) onPair(key, '');
+      continue;
+    }
+    i++; // '='
+    if (s.charCodeAt(i) === 34) {
+      i++;
+      const vs = i;
+      i = closingQuote(s, vs);
+      if (key >= 0) {
+        let v = s.slice(vs, Math.min(i, vs + MAX_VALUE));
+        if (bsl < vs) { bsl = s.indexOf('\\', vs); if (bsl < 0) bsl = n; }
+        if (bsl < i) v = v.replace(UNESCAPE, '$1');
+        onPair(key, v);
+      }
+      i++; // closing quote (or end)
+    } else {
+      if (sp < i) { sp = s.indexOf(' ', i); if (sp < 0) sp = n; }
+      if (key >= 0) onPair(key, s.slice(i, sp));
+      i = sp;
+    }
+  }
+}
+
 /** Index of the first double quote at or after `vs` not escaped by a backslash (an odd run), or the length. */
 function closingQuote(s: string, vs: number): number {
   let q = s.indexOf('"', vs);

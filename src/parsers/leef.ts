@@ -11,7 +11,8 @@
  */
 import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
-import { actionFromName, actionOf, cefExtension, cefTime, networkish, vendorId } from './cef';
+import { actionFromName, actionOf, cefTime, cefValues, networkish, vendorId } from './cef';
+import { keySlots } from './keyslots';
 import { bounded, buildEvent, FLOW, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
@@ -31,10 +32,13 @@ function detect(h: SyslogHeader): boolean {
   const m = bounded(h.message);
   const at = leefStart(m);
   if (at < 0) return false;
-  let pipes = 0;
+  let bar = at - 1;
   const lim = Math.min(m.length, at + 1024);
-  for (let i = at; i < lim && pipes < 5; i++) if (m.charCodeAt(i) === 124) pipes++;
-  return pipes >= 5;
+  for (let pipes = 0; pipes < 5; pipes++) {
+    bar = m.indexOf('|', bar + 1);
+    if (bar < 0 || bar >= lim) return false;
+  }
+  return true;
 }
 
 function hexDelimiter(d: string): string | undefined {
@@ -47,22 +51,43 @@ function hexDelimiter(d: string): string | undefined {
   return Number.isFinite(n) && n > 0 && n < 0xffff && /^[0-9a-fA-F]+$/.test(t) ? String.fromCharCode(n) : undefined;
 }
 
-/** Attributes separated by `delim`; the first '=' splits key and value. */
-function splitAttrs(s: string, start: number, delim: string): Record<string, string> {
-  const o: Record<string, string> = Object.create(null);
+/** The attributes parse() reads, and their index in what splitAttrs and cefValues return. */
+const enum L {
+  src, srcPreNAT, dst, dstPreNAT, srcPort, srcPreNATPort, dstPort, dstPreNATPort, proto, action, disp, fw_action,
+  srcBytes, sent_bytes, bytesOut, dstBytes, rcvd_bytes, bytesIn, srcPackets, dstPackets, devTime, tcp_flag, in_if,
+  srcInterface, out_if, dstInterface, srcMAC, srcPostNAT, srcPostNATPort, srcPostNATPORT, dstPostNAT, dstPostNATPort,
+  dstPostNATPORT, totalBytes, totalPackets, policy, rule, ruleName, usrName, src_user, app, app_name, duration,
+}
+const KEYS = keySlots([
+  'src', 'srcPreNAT', 'dst', 'dstPreNAT', 'srcPort', 'srcPreNATPort', 'dstPort', 'dstPreNATPort', 'proto', 'action',
+  'disp', 'fw_action', 'srcBytes', 'sent_bytes', 'bytesOut', 'dstBytes', 'rcvd_bytes', 'bytesIn', 'srcPackets',
+  'dstPackets', 'devTime', 'tcp_flag', 'in_if', 'srcInterface', 'out_if', 'dstInterface', 'srcMAC', 'srcPostNAT',
+  'srcPostNATPort', 'srcPostNATPORT', 'dstPostNAT', 'dstPostNATPort', 'dstPostNATPORT', 'totalBytes', 'totalPackets',
+  'policy', 'rule', 'ruleName', 'usrName', 'src_user', 'app', 'app_name', 'duration',
+]);
+const KEY_INDEX = new Map<string, number>(KEYS.names.map((k, idx) => [k, idx]));
+
+/**
+ * Attributes separated by `delim`; the first '=' splits key and value. The values of the keys in KEYS, by
+ * index (first occurrence wins); the other attributes are not kept.
+ */
+function splitAttrs(s: string, start: number, delim: string): (string | undefined)[] {
+  const o = new Array<string | undefined>(KEYS.names.length);
   let i = start;
   const n = s.length;
   let pairs = 0;
+  let eq = -1; // the next '=' at or after i (when eq >= i): searched again only once passed
   while (i < n && pairs++ < MAX_PAIRS) {
     let e = s.indexOf(delim, i);
     if (e < 0) e = n;
-    const eq = s.indexOf('=', i);
+    if (eq < i && eq !== n) { eq = s.indexOf('=', i); if (eq < 0) eq = n; }
     if (eq > i && eq < e) {
       const k = s.slice(i, eq).trim();
-      if (k.length > 0 && k.length <= 64 && !(k in o)) {
+      const idx = k.length > 0 && k.length <= 64 ? KEY_INDEX.get(k) : undefined;
+      if (idx !== undefined && o[idx] === undefined) {
         let v = s.slice(eq + 1, e);
         if (v.indexOf('\\=') >= 0) v = v.split('\\=').join('=');
-        o[k] = v.trim();
+        o[idx] = v.trim();
       }
     }
     i = e + delim.length;
@@ -94,16 +119,16 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       i = p + 1;
     }
   }
-  let x: Record<string, string>;
+  let x: (string | undefined)[];
   if (m.indexOf(delim, i) >= 0) x = splitAttrs(m, i, delim);
   else if (delim === '\t' && m.indexOf('#011', i) >= 0) x = splitAttrs(m, i, '#011');
-  else x = cefExtension(m, i);
+  else x = cefValues(m, i, KEYS);
 
-  let src = x.src ?? x.srcPreNAT;
-  let dst = x.dst ?? x.dstPreNAT;
-  let spt = toPort(x.srcPort ?? x.srcPreNATPort);
-  let dpt = toPort(x.dstPort ?? x.dstPreNATPort);
-  let proto = x.proto;
+  let src = x[L.src] ?? x[L.srcPreNAT];
+  let dst = x[L.dst] ?? x[L.dstPreNAT];
+  let spt = toPort(x[L.srcPort] ?? x[L.srcPreNATPort]);
+  let dpt = toPort(x[L.dstPort] ?? x[L.dstPreNATPort]);
+  let proto = x[L.proto];
   if (proto !== undefined) { const sl = proto.indexOf('/'); if (sl >= 0) proto = proto.slice(0, sl); }
   if (src !== undefined && src.indexOf('.') > 0 && src.indexOf(':') > 0) { const [a, p] = splitHostPort(src); src = a; spt ??= p; }
   if (dst !== undefined && dst.indexOf('.') > 0 && dst.indexOf(':') > 0) { const [a, p] = splitHostPort(dst); dst = a; dpt ??= p; }
@@ -111,28 +136,28 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 
   const vendor = vendorId(fields[1]!);
   const product = fields[2]!.trim() || 'leef';
-  let action = actionOf(x.action) ?? actionOf(x.disp) ?? actionOf(x.fw_action);
+  let action = actionOf(x[L.action]) ?? actionOf(x[L.disp]) ?? actionOf(x[L.fw_action]);
   if (action === undefined) action = actionFromName(fields[4]!);
   const inferred = action === undefined;
-  const sb = toInt(x.srcBytes ?? x.sent_bytes ?? x.bytesOut), rb = toInt(x.dstBytes ?? x.rcvd_bytes ?? x.bytesIn);
-  const sp = toInt(x.srcPackets), rp = toInt(x.dstPackets);
+  const sb = toInt(x[L.srcBytes] ?? x[L.sent_bytes] ?? x[L.bytesOut]), rb = toInt(x[L.dstBytes] ?? x[L.rcvd_bytes] ?? x[L.bytesIn]);
+  const sp = toInt(x[L.srcPackets]), rp = toInt(x[L.dstPackets]);
   let time: number | undefined;
-  if (x.devTime !== undefined) time = cefTime(x.devTime, ctx);
-  const flags = x.tcp_flag !== undefined ? tcpFlagLetters(x.tcp_flag) : undefined;
+  if (x[L.devTime] !== undefined) time = cefTime(x[L.devTime], ctx);
+  const flags = x[L.tcp_flag] !== undefined ? tcpFlagLetters(x[L.tcp_flag]) : undefined;
   return buildEvent('leef', vendor, product, h, ctx, { ...FLOW,
     src, dst, spt, dpt, proto,
     action: action ?? 'allow', inferred,
-    inIf: x.in_if ?? x.srcInterface, outIf: x.out_if ?? x.dstInterface,
-    srcMac: x.srcMAC,
-    natSrc: x.srcPostNAT, natSrcPort: toPort(x.srcPostNATPort ?? x.srcPostNATPORT),
-    natDst: x.dstPostNAT, natDstPort: toPort(x.dstPostNATPort ?? x.dstPostNATPORT),
-    bytes: sb !== undefined || rb !== undefined ? (sb ?? 0) + (rb ?? 0) : toInt(x.totalBytes),
-    packets: sp !== undefined || rp !== undefined ? (sp ?? 0) + (rp ?? 0) : toInt(x.totalPackets),
-    ruleName: x.policy ?? x.rule ?? x.ruleName,
+    inIf: x[L.in_if] ?? x[L.srcInterface], outIf: x[L.out_if] ?? x[L.dstInterface],
+    srcMac: x[L.srcMAC],
+    natSrc: x[L.srcPostNAT], natSrcPort: toPort(x[L.srcPostNATPort] ?? x[L.srcPostNATPORT]),
+    natDst: x[L.dstPostNAT], natDstPort: toPort(x[L.dstPostNATPort] ?? x[L.dstPostNATPORT]),
+    bytes: sb !== undefined || rb !== undefined ? (sb ?? 0) + (rb ?? 0) : toInt(x[L.totalBytes]),
+    packets: sp !== undefined || rp !== undefined ? (sp ?? 0) + (rp ?? 0) : toInt(x[L.totalPackets]),
+    ruleName: x[L.policy] ?? x[L.rule] ?? x[L.ruleName],
     tcpFlags: flags,
-    user: x.usrName ?? x.src_user,
-    app: x.app ?? x.app_name,
-    duration: toInt(x.duration),
+    user: x[L.usrName] ?? x[L.src_user],
+    app: x[L.app] ?? x[L.app_name],
+    duration: toInt(x[L.duration]),
     timeMs: time,
     code: fields[4],
   });

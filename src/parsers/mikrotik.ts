@@ -13,7 +13,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { bounded, buildEvent, FLOW, splitHostPort, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, FLOW, splitChar, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -53,7 +53,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const p = inAt(m);
   if (p < 0) return null;
   // Words before the chain's colon: [topics] [prefix…] chain
-  const head = p === 0 ? (h.appName ? [h.appName] : []) : m.slice(0, p - 2).split(' ', 16).filter((w) => w.length > 0);
+  const head = p === 0 ? (h.appName ? [h.appName] : []) : splitChar(m, ' ', 16, true, 0, p - 2);
   let topicsAt = 0;
   if (head.length > 0 && head[0]!.indexOf(',') > 0) topicsAt = 1;
   const chain = head.length > topicsAt ? head[head.length - 1] : undefined;

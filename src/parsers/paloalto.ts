@@ -35,7 +35,8 @@ import { GwEvent, markAction, markSession, newEvent, setTransport } from '../eve
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { parseBsdAt, parseIsoAt, zonedToUtc } from '../syslog/time';
-import { cefFields } from './cef-fields';
+import { cefFieldValues } from './cef-fields';
+import { keySlots } from './keyslots';
 import { toInt, toPort } from './kv';
 import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
@@ -267,6 +268,20 @@ function parseCsv(h: SyslogHeader, ctx: ParseContext, m: string, start: number):
   return build(h, ctx, f, panTime(c[6], ctx.tz) ?? panTime(c[1], ctx.tz));
 }
 
+/** The CEF extension keys parseCef reads, and their index in CEF_KEYS. */
+const enum C {
+  cs1, cs2, cs3, cs4, cs5, cs6, cs1Label, cs2Label, cs3Label, cs4Label, cs5Label, cs6Label, src, dst, sourceTranslatedAddress,
+  destinationTranslatedAddress, app, deviceInboundInterface, deviceOutboundInterface, spt, dpt, sourceTranslatedPort,
+  destinationTranslatedPort, proto, act, out, in, PanOSPacketsSent, PanOSPacketsReceived, PanOSSourceZone, PanOSDestinationZone,
+  rt, dtz,
+}
+const CEF_KEYS = keySlots([
+  'cs1', 'cs2', 'cs3', 'cs4', 'cs5', 'cs6', 'cs1Label', 'cs2Label', 'cs3Label', 'cs4Label', 'cs5Label', 'cs6Label', 'src', 'dst',
+  'sourceTranslatedAddress', 'destinationTranslatedAddress', 'app', 'deviceInboundInterface', 'deviceOutboundInterface', 'spt',
+  'dpt', 'sourceTranslatedPort', 'destinationTranslatedPort', 'proto', 'act', 'out', 'in', 'PanOSPacketsSent',
+  'PanOSPacketsReceived', 'PanOSSourceZone', 'PanOSDestinationZone', 'rt', 'dtz',
+]);
+
 function parseCef(h: SyslogHeader, ctx: ParseContext, m: string, start: number): GwEvent | null {
   const parts: string[] = [];
   let p = start;
@@ -278,26 +293,27 @@ function parseCef(h: SyslogHeader, ctx: ParseContext, m: string, start: number):
   }
   const [type, subtype] = panCefType(parts[4]!, parts[5]!);
   if (!NETWORK_TYPES.has(type)) return null;
-  const kv: Record<string, string> = Object.create(null);
-  cefFields(m, p, kv);
+  const kv = cefFieldValues(m, p, CEF_KEYS);
   // cs1 is the rule when cs1Label says so
   let rule: string | undefined;
-  if (kv.cs1Label === 'Rule' || kv.cs1Label === 'rule') rule = kv.cs1;
-  else for (const n of ['2', '3', '4', '5', '6']) if ((kv['cs' + n + 'Label'] ?? '').toLowerCase() === 'rule') rule = kv['cs' + n];
+  const l1 = kv[C.cs1Label];
+  if (l1 === 'Rule' || l1 === 'rule') rule = kv[C.cs1];
+  else for (let k = 1; k < 6; k++) if ((kv[C.cs1Label + k] ?? '').toLowerCase() === 'rule') rule = kv[C.cs1 + k];
   const f: Fields = {
-    type, subtype, src: kv.src, dst: kv.dst, natSrc: kv.sourceTranslatedAddress, natDst: kv.destinationTranslatedAddress,
-    rule, app: kv.app, inIf: kv.deviceInboundInterface, outIf: kv.deviceOutboundInterface, sport: kv.spt, dport: kv.dpt,
-    natSport: kv.sourceTranslatedPort, natDport: kv.destinationTranslatedPort, proto: kv.proto, action: kv.act,
-    bytesSent: kv.out, bytesRecv: kv.in, packetsSent: kv.PanOSPacketsSent, packetsRecv: kv.PanOSPacketsReceived,
-    fromZone: kv.PanOSSourceZone, toZone: kv.PanOSDestinationZone,
+    type, subtype, src: kv[C.src], dst: kv[C.dst], natSrc: kv[C.sourceTranslatedAddress], natDst: kv[C.destinationTranslatedAddress],
+    rule, app: kv[C.app], inIf: kv[C.deviceInboundInterface], outIf: kv[C.deviceOutboundInterface], sport: kv[C.spt], dport: kv[C.dpt],
+    natSport: kv[C.sourceTranslatedPort], natDport: kv[C.destinationTranslatedPort], proto: kv[C.proto], action: kv[C.act],
+    bytesSent: kv[C.out], bytesRecv: kv[C.in], packetsSent: kv[C.PanOSPacketsSent], packetsRecv: kv[C.PanOSPacketsReceived],
+    fromZone: kv[C.PanOSSourceZone], toZone: kv[C.PanOSDestinationZone],
   };
   let ms: number | undefined;
-  if (kv.rt) {
-    const r = kv.rt;
+  const r = kv[C.rt];
+  if (r) {
     if (/^\d{12,13}$/.test(r)) ms = Number(r);
     else {
       // "Mar 01 2021 20:35:54" in dtz (UTC when absent)
-      const zone = kv.dtz === undefined || kv.dtz === 'UTC' || kv.dtz === 'GMT' ? 'UTC' : ctx.tz;
+      const dtz = kv[C.dtz];
+      const zone = dtz === undefined || dtz === 'UTC' || dtz === 'GMT' ? 'UTC' : ctx.tz;
       const t = parseBsdAt(r, 0, zone, ctx.refMs);
       if (t) ms = t[0];
     }

@@ -81,8 +81,9 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   for (let k = sb; k >= 0 && k < 24; k = m.indexOf('[', k + 1)) {
     const e = m.indexOf(']', k);
     const inner = e > k ? m.slice(k + 1, e) : '';
-    const parts = inner.split(':');
-    if (parts.length === 3 && toInt(parts[1]) !== undefined) {
+    // inner.split(':') has three parts and the middle one is a number (indexOf, no split).
+    const c1 = inner.indexOf(':'), c2 = c1 < 0 ? -1 : inner.indexOf(':', c1 + 1);
+    if (c2 >= 0 && inner.indexOf(':', c2 + 1) < 0 && toInt(inner.slice(c1 + 1, c2)) !== undefined) {
       gw.ids_signature = inner;
       const ce = m.indexOf(' [Classification: ', e);
       const msg = m.slice(e + 1, ce > e ? ce : lb).trim();

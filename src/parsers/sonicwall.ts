@@ -59,8 +59,13 @@ function endpoint(v: string | undefined): [string | undefined, number | undefine
     const [ip, port] = splitHostPort(v);
     return [ip, port, undefined];
   }
-  const parts = v.split(':', 4);
-  return [parts[0] || undefined, toPort(parts[1]), parts[2] || undefined];
+  // v.split(':', 4)'s first three parts, found with indexOf (a native split costs far more on such short text).
+  const c1 = v.indexOf(':');
+  if (c1 < 0) return [v || undefined, undefined, undefined];
+  const c2 = v.indexOf(':', c1 + 1);
+  if (c2 < 0) return [v.slice(0, c1) || undefined, toPort(v.slice(c1 + 1)), undefined];
+  const c3 = v.indexOf(':', c2 + 1);
+  return [v.slice(0, c1) || undefined, toPort(v.slice(c1 + 1, c2)), v.slice(c2 + 1, c3 < 0 ? v.length : c3) || undefined];
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {

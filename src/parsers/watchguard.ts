@@ -16,7 +16,7 @@ import { normaliseTransport } from '../event';
 import { parseIPv4, parseIPv6 } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { addCounts, bounded, buildEvent, FLOW, tcpFlagLetters } from './flow';
+import { addCounts, bounded, buildEvent, FLOW, splitChar, tcpFlagLetters } from './flow';
 import { kvObject, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -54,7 +54,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (q < 0 || q - p > 24) return null;
   const code = m.slice(p + 8, q);
   const rest = m.slice(q + 1, q + 1 + 2048);
-  const toks = rest.split(' ', 40).filter((t) => t.length > 0);
+  const toks = splitChar(rest, ' ', 40, true);
   const action = actionOf(toks[0]);
   if (action === undefined) return null;
   // The first address pair.

@@ -14,7 +14,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { parseIsoAt } from '../syslog/time';
-import { bounded, buildEvent, FIELD_WINDOW, FLOW, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, FIELD_WINDOW, FLOW, splitChar, tcpFlagLetters } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -33,7 +33,7 @@ function w3cFields(h: SyslogHeader, ctx: ParseContext): [string[], number | unde
   const m = bounded(h.message);
   // Read by the header as "<date time> <host=DROP> …": the action became the hostname.
   if (h.format === 'rfc3164' && h.hostname !== undefined && Object.hasOwn(W3C_ACTIONS, h.hostname) && h.appName === undefined) {
-    const f = m.split(' ', 16);
+    const f = splitChar(m, ' ', 16);
     f.unshift(h.hostname);
     return [f, h.time];
   }
@@ -42,7 +42,7 @@ function w3cFields(h: SyslogHeader, ctx: ParseContext): [string[], number | unde
   if (c >= 48 && c <= 57 && m.charCodeAt(4) === 45 && m.charCodeAt(10) === 32) {
     const t = parseIsoAt(m, 0, ctx.tz);
     if (!t || m.charCodeAt(t[1]) !== 32) return null;
-    const f = m.slice(t[1] + 1, t[1] + 1 + 1024).split(' ', 16);
+    const f = splitChar(m, ' ', 16, false, t[1] + 1, Math.min(m.length, t[1] + 1 + 1024));
     return [f, t[0]];
   }
   return null;

@@ -246,13 +246,25 @@ function parse5424(line: string, start: number, opts: HeaderOptions, h: SyslogHe
     let depthOk = false;
     // Structured data longer than MAX_SD is not believed: the rest stays in the message.
     const sdEnd = Math.min(n, i + MAX_SD);
-    for (; i < sdEnd; i++) {
-      const c = line.charCodeAt(i);
-      if (c === 92) { i++; continue; }
-      if (c === 34) inQuote = !inQuote;
-      else if (!inQuote && c === 93) {
-        if (line.charCodeAt(i + 1) !== 91) { i++; depthOk = true; break; }
+    // From one special character to the next ('\\', '"', and ']' outside quotes) with native searches,
+    // each resumed only once passed: the parameters between them are not read one character at a time.
+    let bs = -1, qt = -1, rb = -1;
+    while (i < sdEnd) {
+      if (bs < i) { bs = line.indexOf('\\', i); if (bs < 0) bs = n; }
+      if (qt < i) { qt = line.indexOf('"', i); if (qt < 0) qt = n; }
+      let next = bs < qt ? bs : qt;
+      if (!inQuote) {
+        if (rb < i) { rb = line.indexOf(']', i); if (rb < 0) rb = n; }
+        if (rb < next) next = rb;
       }
+      if (next >= sdEnd) break;
+      i = next;
+      const c = line.charCodeAt(i);
+      if (c === 92) { i += 2; continue; }
+      if (c === 34) { inQuote = !inQuote; i++; continue; }
+      // ']' outside quotes: the end, unless another element follows at once.
+      if (line.charCodeAt(i + 1) !== 91) { i++; depthOk = true; break; }
+      i++;
     }
     if (!depthOk) { h.message = line.slice(sdStart); return true; }
     h.structuredData = line.slice(sdStart, i);
