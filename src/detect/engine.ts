@@ -246,8 +246,11 @@ export class DetectEngine {
     o.src = src;
     o.dst = dst;
     // (parseIPv4 gives -1 for anything with a ':' in it: no separate scan for IPv6; it remembers the last two
-    // addresses itself, so the source, which changes from event to event, is not compared here a third time)
-    o.sn = parseIPv4(src);
+    // addresses itself, so the source, which changes from event to event, is not compared here a third time.
+    // The source's number is read only for an event that reaches a profile or a detector, below: a late reply
+    // goes nowhere, and reading an address is most of the cost of such an event.)
+    o.sn = -1;
+    let snRead = false;
     if (dst !== this.lastDst) { this.lastDst = dst; this.lastDn = parseIPv4(dst); }
     o.dn = this.lastDn;
     const net = ev.network;
@@ -327,7 +330,8 @@ export class DetectEngine {
     if (dir === 'inbound' || (dir === 'external' && !allowed) || (dir === 'internal' && this.cfg.general.includeInternal)) {
       if (looksLikeReply(o)) st.replies++;
       else {
-        const n4 = o.sn;
+        const n4 = o.sn = parseIPv4(src);
+        snRead = true;
         const store = this.profiles, p = this.cursor;
         const s = store.get(src, n4);
         if (s < 0) p.slot = store.add(src, n4);
@@ -350,6 +354,7 @@ export class DetectEngine {
       ? (dp >= 0 && dp < 65536 && Math.floor(dp) === dp ? this.portMasks[this.portClass[dp]!]! : this.noPortMask)
       : -1;
     let run = this.byNeeds[has]! & pm;
+    if (run !== 0 && !snRead) o.sn = parseIPv4(src);
     const ds = this.detectors;
     // (lowest bit first: the detectors' order; one call site per position, so each sees one detector's function
     // and the compiler calls it directly. A method call, not `fn.call(detector, …)`: the call's own feedback
