@@ -34,6 +34,26 @@ export interface Technique { id: string; name: string; tactic: string }
  */
 export type OpenVictim = Victim & { count: number; sorted?: number[] | null };
 
+/**
+ * An incident's port → count Map that counts its changes, so topPorts can tell that its last answer still
+ * holds (a scan's 64 listed ports rarely change between two sends, and ordering them is the costly part).
+ */
+export class PortCounts extends Map<number, number> {
+  changes = 0;
+  override set(port: number, count: number): this {
+    this.changes++;
+    return super.set(port, count);
+  }
+  override delete(port: number): boolean {
+    this.changes++;
+    return super.delete(port);
+  }
+  override clear(): void {
+    this.changes++;
+    super.clear();
+  }
+}
+
 export class OpenIncident implements Clocked {
   hot = true;
   id: string;
@@ -47,7 +67,7 @@ export class OpenIncident implements Clocked {
   victims: OpenVictim[] = [];
   /** Victims beyond MAX_VICTIMS (counted, not listed). */
   moreVictims = 0;
-  ports = new Map<number, number>();
+  ports = new PortCounts();
   transports: string[] = [];
   observers: string[] = [];
   details: Record<string, unknown> = {};
@@ -71,6 +91,9 @@ export class OpenIncident implements Clocked {
   /** topPorts' last order (positions in the Map's insertion order) and how many ports it had. */
   private topPerm: Int32Array | null = null;
   private topN = 0;
+  /** topPorts' last answer and the `ports.changes` it was computed at (-1: none). */
+  private topLast: number[] | null = null;
+  private topAt = -1;
   /** The last first/last times formatted (they rarely change between two snapshots). */
   private isoMs = [NaN, NaN];
   private isoText = ['', ''];
@@ -133,6 +156,16 @@ export class OpenIncident implements Clocked {
 
   /** Ports, most frequent first. */
   topPorts(): number[] {
+    // (the answer depends on the Map's content only: unchanged since the last call, the same list again)
+    const ports = this.ports, ch = ports.changes;
+    if (ch === this.topAt && this.topLast !== null) return this.topLast.slice();
+    const out = this.topPortsNow();
+    this.topLast = out.slice();
+    this.topAt = ch;
+    return out;
+  }
+
+  private topPortsNow(): number[] {
     // One number per port, count down then port up (port - count * 65536: exact below 2^52, and all
     // different as the ports are), in a reused scratch array (at most MAX_PORTS of them: no allocation
     // but the result); anything that is not a plain port and count (hostile input), or more of them,
