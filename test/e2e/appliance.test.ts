@@ -97,6 +97,21 @@ describe('end to end: node-red with the appliance flow', function () {
     expect(parsers.map((p) => p.id)).to.include('netfilter');
   });
 
+  it('shows the status of the main tab\'s gatewatch nodes at /gatewatch/health', async () => {
+    // (a status or catch node hears only nodes on its own tab: this failed while they sat on the health tab)
+    await sendUdp(syslogPort, [line('203.0.113.31', 23)]);
+    type Health = { nodes: Record<string, { text: string }>; errors: unknown[]; errorCount: number };
+    let h: Health = { nodes: {}, errors: [], errorCount: 0 };
+    for (const end = Date.now() + 15000; Date.now() < end; await new Promise((r) => setTimeout(r, 200))) {
+      h = await (await fetch(`${red.url}/gatewatch/health`)).json() as Health;
+      if (Object.keys(h.nodes).length >= 2) break;
+    }
+    const texts = Object.values(h.nodes).map((n) => n.text).join(' | ');
+    expect(texts, texts).to.match(/\d/);
+    expect(Object.keys(h.nodes).length).to.be.at.least(2);
+    expect(h.errorCount).to.be.a('number');
+  });
+
   it('survives garbage on the syslog port and keeps working', async () => {
     const garbage = [Buffer.from([0, 1, 2, 255, 254, 10, 13]), Buffer.alloc(65000, 0x3c), Buffer.from('<999>\u0000\u0000')];
     await sendUdp(syslogPort, garbage);

@@ -34,7 +34,9 @@ export async function startNodeRed(flows: unknown[], opts: { keepDir?: boolean; 
     proc.stdout!.on('data', (d) => { out += d.toString(); });
     proc.stderr!.on('data', (d) => { out += d.toString(); });
     const end = Date.now() + 30000;
-    while (!/Started flows|Waiting for missing types|Error loading flows/.test(out)) {
+    // (both: the flows are up, and the HTTP server listens — red.js logs them in either order; a test once
+    // fetched between the two and got ECONNREFUSED)
+    while (!/Started flows|Waiting for missing types|Error loading flows/.test(out) || !/Server now running/.test(out)) {
       if (proc.exitCode !== null) throw new Error(`node-red exited early:\n${out}`);
       if (Date.now() > end) throw new Error(`node-red did not start in time:\n${out}`);
       await new Promise((r) => setTimeout(r, 100));
