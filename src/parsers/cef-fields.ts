@@ -29,6 +29,14 @@ function nextKeyEq(s: string, from: number, min: number): number {
   return -1;
 }
 
+/** The value from `vs` to `vEnd`: trailing spaces dropped, backslash escapes undone. */
+function valueAt(s: string, vs: number, vEnd: number): string {
+  let e = vEnd;
+  while (e > vs && s.charCodeAt(e - 1) === 32) e--;
+  const v = s.slice(vs, e);
+  return v.indexOf('\\') >= 0 ? v.replace(/\\(.)/g, '$1') : v;
+}
+
 /**
  * Adds each pair to `out` (first occurrence wins). `rename` maps CEF names to the caller's names;
  * `want`, when given, limits the keys kept (after renaming). At most `maxPairs` pairs.
@@ -49,11 +57,7 @@ export function cefFields(s: string, start: number, out: Record<string, string>,
     let key = s.slice(keyStart, eq);
     if (rename) key = rename(key);
     if ((want === undefined || want.has(key)) && out[key] === undefined) {
-      let e = vEnd;
-      while (e > eq + 1 && s.charCodeAt(e - 1) === 32) e--;
-      let v = s.slice(eq + 1, e);
-      if (v.indexOf('\\') >= 0) v = v.replace(/\\(.)/g, '$1');
-      out[key] = v;
+      out[key] = valueAt(s, eq + 1, vEnd);
     }
     if (next < 0) break;
     eq = next;
@@ -79,11 +83,7 @@ export function cefFieldValues(s: string, start: number, slots: KeySlots, maxPai
     const vEnd = next >= 0 ? keyAt - 1 : n;
     const k = wantedIndex(slots, s, keyStart, eq);
     if (k >= 0 && out[k] === undefined) {
-      let e = vEnd;
-      while (e > eq + 1 && s.charCodeAt(e - 1) === 32) e--;
-      let v = s.slice(eq + 1, e);
-      if (v.indexOf('\\') >= 0) v = v.replace(/\\(.)/g, '$1');
-      out[k] = v;
+      out[k] = valueAt(s, eq + 1, vEnd);
     }
     if (next < 0) break;
     eq = next;
