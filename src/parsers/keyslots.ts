@@ -7,13 +7,15 @@ export interface KeySlots {
   byLen: number[][];
   /** First character code of each name (a cheap test before startsWith). */
   first: number[];
+  /** The same names for the byte scanners. */
+  table: KeyTable;
 }
 
 export function keySlots(names: Iterable<string>): KeySlots {
   const list = [...names];
   const byLen: number[][] = [];
   list.forEach((k, idx) => { (byLen[k.length] ??= []).push(idx); });
-  return { names: list, byLen, first: list.map((k) => k.charCodeAt(0)) };
+  return { names: list, byLen, first: list.map((k) => k.charCodeAt(0)), table: keyTable(list) };
 }
 
 /** Index in `names` of the wanted name equal to s[start, end), or -1. */
@@ -48,3 +50,64 @@ export function wantedKey(ks: KeySlots, s: string, start: number, end: number): 
   return undefined;
 }
 
+
+/**
+ * The names of a KeySlots as bytes, for scanners that read a line's bytes (kv.ts): an open-addressing
+ * table from a key's hash (keyHash's rule, computed while the scanner walks the key) to its index, with
+ * the hash kept beside it so most misses cost no byte compare.
+ */
+export interface KeyTable {
+  /** Index in names at each table position, or -1 (empty). */
+  idx: Int16Array;
+  /** The full hash at each table position. */
+  hash: Int32Array;
+  mask: number;
+  /** The names' bytes end to end; name i is flat[off[i], off[i + 1]). */
+  flat: Uint8Array;
+  off: Int32Array;
+}
+
+/** The hash a byte scanner computes over a key: h = h * 31 + byte, in 32 bits, from 0. */
+export function keyHash(bytes: ArrayLike<number>, from: number, to: number): number {
+  let h = 0;
+  for (let i = from; i < to; i++) h = (Math.imul(h, 31) + bytes[i]!) | 0;
+  return h;
+}
+
+function keyTable(names: string[]): KeyTable {
+  const enc = new TextEncoder();
+  const bytes = names.map((k) => enc.encode(k));
+  const size = 1 << Math.max(4, Math.ceil(Math.log2(names.length * 4 + 1)));
+  const idx = new Int16Array(size).fill(-1);
+  const hash = new Int32Array(size);
+  const off = new Int32Array(names.length + 1);
+  let total = 0;
+  bytes.forEach((b, i) => { off[i] = total; total += b.length; });
+  off[names.length] = total;
+  const flat = new Uint8Array(total);
+  bytes.forEach((b, i) => {
+    flat.set(b, off[i]!);
+    const h = keyHash(b, 0, b.length);
+    let j = h & (size - 1);
+    while (idx[j]! >= 0) j = (j + 1) & (size - 1);
+    idx[j] = i;
+    hash[j] = h;
+  });
+  return { idx, hash, mask: size - 1, flat, off };
+}
+
+/** Index in names of the wanted name equal to bytes[start, end), whose keyHash is h, or -1. */
+export function wantedIndexBytes(t: KeyTable, bytes: Uint8Array, start: number, end: number, h: number): number {
+  const idx = t.idx, hash = t.hash, mask = t.mask;
+  for (let j = h & mask; ; j = (j + 1) & mask) {
+    const i = idx[j]!;
+    if (i < 0) return -1;
+    if (hash[j] !== h) continue;
+    const off = t.off[i]!, len = t.off[i + 1]! - off;
+    if (len !== end - start) continue;
+    const flat = t.flat;
+    let k = 0;
+    while (k < len && flat[off + k] === bytes[start + k]) k++;
+    if (k === len) return i;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The key=value vendors (Sophos, SonicWall, Zyxel, Stormshield, Clavister, Juniper, LEEF …) read their pairs
+ * with kvValues, which walks an ASCII line's bytes (scanBytesInto) and any other line's characters
+ * (scanInto). The two walks must agree pair for pair: for every line here, the byte walk and the character
+ * walk give the same values, on written layouts (quotes, escapes, bare words, empty values, repeated keys,
+ * runs of spaces, a line cut anywhere) and on lines damaged at random.
+ */
+import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kvValues } from '../../../src/parsers/kv';
+import { keySlots } from '../../../src/parsers/keyslots';
+import { rng } from '../../../bench/gen';
+
+const KEYS = keySlots(['src', 'dst', 'srcip', 'dst_ip', 'src_port', 'action', 'msg', 'a', 'b', 'proto', 'log_type',
+  'status', 'user', 'note', 'fw_rule_name', 'id', 'sys', 'x']);
+
+let checked = 0;
+function check(s: string, slots = KEYS, start = 0, maxPairs = 512): void {
+  checked++;
+  const bytes = kvValues(s, start, slots, maxPairs);
+  const chars = kvValues(s, start, slots, maxPairs, true);
+  expect(bytes, `at ${start}: ${JSON.stringify(s)}`).to.deep.equal(chars);
+}
+
+const WRITTEN = [
+  'src=203.0.113.5 dst=192.0.2.10 action=deny',
+  'srcip="203.0.113.5" dst_ip="192.0.2.10" msg="Packet dropped" status="Deny"',
+  'msg="a \\"quoted\\" word" a=1',
+  'msg="ends in a backslash \\\\" a=2',
+  'msg="odd run \\\\\\" still inside" a=3',
+  'msg="unterminated a=4 b=5',
+  'a= b= src=',
+  'a=1 a=2 a=3',
+  '  a=1    b=2   ',
+  'bare words only',
+  'a b=1 c',
+  '=x a=1 ==y b==2',
+  'a="x"b=2 src="1"dst="2"',
+  'a="',
+  'a=',
+  'a',
+  '',
+  'x="' + 'v'.repeat(5000) + '" a=1',
+  'x="' + 'v'.repeat(5000) + '\\" a=1',
+  'log_type="Firewall" fw_rule_name="Drop WAN" user="" note="tab\there" proto=TCP',
+];
+
+describe('key=value scanner: bytes and characters agree', function () {
+  this.timeout(120000);
+
+  it('on written layouts, every prefix of them and every start', () => {
+    for (const s of WRITTEN) {
+      for (let cut = 0; cut <= Math.min(s.length, 200); cut++) check(s.slice(0, cut));
+      for (let start = 0; start <= Math.min(s.length, 60); start++) check(s, KEYS, start);
+      check(s, KEYS, 0, 2);
+    }
+  });
+
+  it('reads the pairs it is meant to (bytes)', () => {
+    const v = kvValues('srcip="203.0.113.5" a=1 a=2 msg="say \\"hi\\"" b', 0, KEYS);
+    expect(v[KEYS.names.indexOf('srcip')]).to.equal('203.0.113.5');
+    expect(v[KEYS.names.indexOf('a')]).to.equal('1');
+    expect(v[KEYS.names.indexOf('msg')]).to.equal('say "hi"');
+    expect(v[KEYS.names.indexOf('b')]).to.equal('');
+    expect(v[KEYS.names.indexOf('dst')]).to.equal(undefined);
+  });
+
+  it('takes the character scanner for a line that is not ASCII or too long, with the same result', () => {
+    check('msg="café déjà vu" src=203.0.113.5');
+    check('src=203.0.113.5 msg="日本" a=1');
+    check('a=1 ' + 'b=2 '.repeat(4000) + 'src=203.0.113.9');
+  });
+
+  it('on every fixture line and 40k damaged copies', () => {
+    const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
+    const lines: string[] = [];
+    for (const vendor of readdirSync(dir)) {
+      for (const f of readdirSync(join(dir, vendor))) {
+        if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
+      }
+    }
+    // Every key of every fixture line is wanted by one table, so each value is compared.
+    const names = new Set<string>();
+    for (const l of lines) for (const m of l.matchAll(/([^ ="]+)=/g)) names.add(m[1]!);
+    const all = keySlots(names);
+    for (const l of lines) { check(l); check(l, all); }
+    const r = rng(7);
+    const noise = ['"', '\\', '=', ' ', '  ', '\\"', '="', 'é', '\u0000', '\t'];
+    for (let k = 0; k < 40000; k++) {
+      let s = lines[Math.floor(r() * lines.length)]!;
+      const edits = 1 + Math.floor(r() * 4);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(r() * (s.length + 1));
+        const op = r();
+        if (op < 0.5) s = s.slice(0, at) + noise[Math.floor(r() * noise.length)]! + s.slice(at);
+        else if (op < 0.8) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
+        else s = s.slice(0, at);
+      }
+      check(s, all, Math.floor(r() * 4));
+    }
+    expect(checked).to.be.greaterThan(40000);
+  });
+});
