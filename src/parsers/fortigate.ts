@@ -28,7 +28,8 @@ import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { parseIsoAt } from '../syslog/time';
 import { cefFields } from './cef-fields';
-import { keySlots, wantedIndex } from './keyslots';
+import { asciiBytes, BYTES } from './ascii';
+import { keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
 import { toInt, toPort } from './kv';
 import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
@@ -98,9 +99,88 @@ function recordOf(v: (string | undefined)[]): Record<string, string> {
 
 /**
  * key=value pairs separated by spaces or commas; values "quoted", ""doubled"" or bare. The wanted ones go
- * to `out` by their index in SLOTS (first occurrence wins).
+ * to `out` by their index in SLOTS (first occurrence wins). An ASCII line is read as bytes (scanPairsBytes),
+ * any other, or every line with `chars` (the differential test compares the two), on its characters.
  */
-function scanPairs(s: string, start: number, out: (string | undefined)[], maxPairs = 256): void {
+function scanPairs(s: string, start: number, out: (string | undefined)[], maxPairs = 256, chars = false): void {
+  if (chars || !scanPairsBytes(s, start, out, maxPairs)) scanPairsChars(s, start, out, maxPairs);
+}
+
+/** For tests: the wanted pairs of a key=value line as parse() reads them (`chars`: the character scanner). */
+export function fortigatePairs(s: string, start = 0, chars = false, maxPairs = 256): Record<string, string | undefined> {
+  const v = new Array<string | undefined>(NSLOTS);
+  scanPairs(s, start, v, maxPairs, chars);
+  return recordOf(v);
+}
+
+/**
+ * scanPairsChars on the bytes of s: the same pairs, values and rules (a differential test holds the two
+ * together; change both). Keys are hashed as they are walked and looked up in SLOTS.table. Returns false,
+ * having read nothing, when s is not ASCII or longer than BYTES_MAX.
+ */
+function scanPairsBytes(s: string, start: number, out: (string | undefined)[], maxPairs: number): boolean {
+  if (!asciiBytes(s)) return false;
+  const b = BYTES; // b[n] is a space, b[n + 1] a 0
+  const n = s.length;
+  const table = SLOTS.table;
+  let i = start;
+  let pairs = 0;
+  let comma = false;
+  while (i < n && pairs++ < maxPairs) {
+    let c = b[i]!;
+    while (c === 32 || c === 44) c = b[++i]!;
+    if (i >= n) break;
+    // The key runs to "="; a space first makes it a stray word (the character scanner stops at once when no
+    // "=" is left in the line; walking the stray words to the end instead reads nothing more either).
+    const ks = i;
+    let h = 0;
+    while (c !== 61 && c !== 32) { h = (Math.imul(h, 31) + c) | 0; c = b[++i]!; }
+    if (c === 32) { i++; continue; }
+    let slot = i > ks ? wantedIndexBytes(table, b, ks, i, h) : -1;
+    if (slot >= 0 && out[slot] !== undefined) slot = -1;
+    c = b[++i]!;
+    if (c === 34 && b[i + 1] === 34 && b[i + 2] !== 32 && b[i + 2] !== 44) {
+      // ""doubled"": to the next two quotes. (At the end of the line b[i + 2] is the space after it, where the
+      // character scanner reads NaN and takes this branch: either way the value is "" and the line is done.)
+      let j = i + 2;
+      while (j < n && !(b[j] === 34 && b[j + 1] === 34)) j++;
+      if (slot >= 0) out[slot] = s.slice(i + 2, j);
+      i = j + 2;
+    } else if (c === 34) {
+      // "quoted": to a quote not just after a backslash.
+      let j = i + 1;
+      let esc = false;
+      for (; j < n; j++) {
+        const d = b[j]!;
+        if (d === 34) { if (b[j - 1] !== 92) break; } else if (d === 92) esc = true;
+      }
+      if (slot >= 0) {
+        const v = s.slice(i + 1, j);
+        out[slot] = esc ? v.replace(/\\(.)/g, '$1') : v;
+      }
+      i = j + 1;
+    } else {
+      // Bare: to a space, or to a comma once commas are known to separate the pairs (the first bare value
+      // followed by a comma, with an "=" after it, tells).
+      const vs = i;
+      if (comma) {
+        while (c !== 32 && c !== 44) c = b[++i]!;
+      } else if (pairs === 1) {
+        while (c !== 32 && c !== 44) c = b[++i]!;
+        if (c === 44 && s.indexOf('=', i) > i) comma = true;
+        else while (c !== 32) c = b[++i]!;
+      } else {
+        while (c !== 32) c = b[++i]!;
+      }
+      if (slot >= 0) out[slot] = s.slice(vs, i);
+    }
+    if (pairs === 1 && i < n && b[i] === 44) comma = true;
+  }
+  return true;
+}
+
+/** scanPairs on the characters of s (any line). */
+function scanPairsChars(s: string, start: number, out: (string | undefined)[], maxPairs: number): void {
   const n = s.length;
   let i = start;
   let pairs = 0;

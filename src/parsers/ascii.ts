@@ -1,0 +1,38 @@
+/**
+ * A line as bytes, for the byte scanners of FortiGate, CEF and Check Point (kv.ts has its own copy of the
+ * same idea for the generic key=value scanner). In V8 `charCodeAt` on a sliced string costs several times a
+ * typed-array load and `indexOf` is a builtin call per search, while `encodeInto` copies an ASCII line in a
+ * couple of instructions a character. Only ASCII lines up to BYTES_MAX are read this way, so that a byte is
+ * a character and every position is the string's (values are still sliced from the string).
+ */
+export const BYTES_MAX = 8192;
+
+/**
+ * The bytes of the line asciiBytes last accepted, followed by a space at [n] and a 0 at [n + 1]: a scanner
+ * that walks to a space stops at the end, one that skips spaces stops one past it. Bytes after [n + 1] are
+ * left from earlier lines: never read them.
+ */
+export const BYTES = new Uint8Array(BYTES_MAX + 2);
+
+const ENCODER = new TextEncoder();
+
+/**
+ * Puts s in BYTES and returns true when s is ASCII and at most BYTES_MAX characters long; false otherwise
+ * (BYTES then holds nothing usable). Both counts are checked: a line that does not fit could stop with as
+ * many bytes written as it has characters.
+ */
+export function asciiBytes(s: string): boolean {
+  const n = s.length;
+  if (n > BYTES_MAX) return false;
+  const r = ENCODER.encodeInto(s, BYTES);
+  if (r.read !== n || r.written !== n) return false;
+  BYTES[n] = 32;
+  BYTES[n + 1] = 0;
+  return true;
+}
+
+/** 1 for the bytes a CEF key is made of in cef.ts (letters, digits, "_", ".", "-"), else 0. */
+export const CEF_KEY_BYTE = new Uint8Array(256);
+for (let c = 0; c < 128; c++) {
+  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45) CEF_KEY_BYTE[c] = 1;
+}

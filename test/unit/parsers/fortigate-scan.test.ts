@@ -1,0 +1,129 @@
+/**
+ * FortiGate key=value lines are read by scanPairs, which walks an ASCII line's bytes and any other line's
+ * characters. The two walks must agree pair for pair: for every line here the byte walk and the character
+ * walk give the same values, on written layouts (space and comma separated, "quoted", ""doubled"", \" escapes,
+ * stray words, empty values, repeated keys, a line cut anywhere, every start), on generated lines made of the
+ * keys parse() reads, and on fixture lines damaged at random.
+ */
+import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fortigatePairs } from '../../../src/parsers/fortigate';
+import { rng } from '../../../bench/gen';
+
+let checked = 0;
+function check(s: string, start = 0, maxPairs = 256): void {
+  checked++;
+  const bytes = fortigatePairs(s, start, false, maxPairs);
+  const chars = fortigatePairs(s, start, true, maxPairs);
+  expect(bytes, `at ${start}: ${JSON.stringify(s)}`).to.deep.equal(chars);
+}
+
+const WRITTEN = [
+  'date=2026-11-23 time=10:00:01 devname="FGT60F" logid="0000000013" type="traffic" subtype="forward" srcip=192.168.1.10 srcport=51000 dstip=198.51.100.80 dstport=443 action="close"',
+  'date=2026-11-23,time=10:00:07,devname=FGT60F,logid=0000000013,type=traffic,srcip=192.168.1.12,srcport=52000,dstip=198.51.100.81',
+  'date=2026-11-23,time=10:00:07,devname="FGT, office",type=traffic,srcip=192.168.1.12',
+  'date=1,2 srcip=192.0.2.1,dstip=192.0.2.2',
+  'date=1,2 time=3',
+  'type=""traffic"" subtype=""forward"" srcip=""192.0.2.1"" action="""" dstip="" ""',
+  'type=""traffic subtype="forward"',
+  'policyname="say \\"hi\\" there" srcintf="a\\\\" dstintf="b"',
+  'policyname="ends in \\"',
+  'attack="x\\ny" app="tab\there"',
+  'stray words type=traffic more words srcip=192.0.2.9',
+  'a b c',
+  '=x type=1 ==y srcip==2 = =',
+  'type="x"srcip=1 dstip="2"dstport=3',
+  'type=1 type=2 srcip= srcip=192.0.2.1',
+  '  , ,type=traffic  ,  srcip=192.0.2.3 ,',
+  ',type=traffic,srcip=192.0.2.4',
+  'type=',
+  'type="',
+  'type=""',
+  'type=""x',
+  'srcip',
+  '',
+  'x="' + 'v'.repeat(5000) + '" type=traffic',
+  'x=""' + 'v'.repeat(3000) + '"" type=traffic srcip=' + '1'.repeat(3000),
+];
+
+describe('FortiGate pair scanner: bytes and characters agree', function () {
+  this.timeout(120000);
+
+  it('on written layouts, every prefix of them and every start', () => {
+    for (const s of WRITTEN) {
+      for (let cut = 0; cut <= Math.min(s.length, 220); cut++) check(s.slice(0, cut));
+      for (let start = 0; start <= Math.min(s.length, 80); start++) check(s, start);
+      check(s, 0, 2);
+      check(s, 0, 1);
+    }
+  });
+
+  it('reads the pairs it is meant to (bytes)', () => {
+    const r = fortigatePairs('date=2026-11-23 junk type=""traffic"" srcip="192.0.2.1" policyname="say \\"hi\\"" srcport=1 srcport=2 dstip=');
+    expect(r.date).to.equal('2026-11-23');
+    expect(r.type).to.equal('traffic');
+    expect(r.srcip).to.equal('192.0.2.1');
+    expect(r.policyname).to.equal('say "hi"');
+    expect(r.srcport).to.equal('1');
+    expect(r.dstip).to.equal('');
+    expect(r.dstport).to.equal(undefined);
+    const c = fortigatePairs('date=2026-11-23,time=10:00:07,srcip=192.0.2.1,dstip=192.0.2.2');
+    expect([c.date, c.time, c.srcip, c.dstip]).to.deep.equal(['2026-11-23', '10:00:07', '192.0.2.1', '192.0.2.2']);
+  });
+
+  it('takes the character scanner for a line that is not ASCII or too long, with the same result', () => {
+    check('policyname="café déjà vu" srcip=192.0.2.5');
+    check('srcip=192.0.2.5 devname="日本" type=traffic');
+    check('type=traffic ' + 'x=2 '.repeat(3000) + 'srcip=192.0.2.9');
+    // Exactly as many UTF-8 bytes as the buffer holds before a 3-byte character that does not fit.
+    const mid = ' type=traffic srcip=192.0.2.1 x=';
+    check('é' + mid + 'a'.repeat(8190 - mid.length) + '€');
+  });
+
+  it('on generated lines of the keys parse() reads', () => {
+    const names = Object.keys(fortigatePairs(''));
+    const keys = [...names, 'devid', 'vd', 'level', 'msg', 'x'];
+    const values = ['192.0.2.1', '""', '"a b"', '""x""', '"a\\"b"', '"a\\\\"', '', 'v,w', '"', '""', '"x', 'a=b', '\\'];
+    const seps = [' ', ',', '  ', ', ', ' ,'];
+    const r = rng(11);
+    const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)]!;
+    for (let k = 0; k < 20000; k++) {
+      const sep = pick(seps);
+      const parts: string[] = [];
+      const np = 1 + Math.floor(r() * 12);
+      for (let p = 0; p < np; p++) {
+        const q = r();
+        parts.push(q < 0.05 ? 'stray' : q < 0.1 ? `${pick(keys)}` : `${pick(keys)}=${pick(values)}`);
+      }
+      const s = parts.join(r() < 0.8 ? sep : pick(seps));
+      check(s, r() < 0.9 ? 0 : Math.floor(r() * 4));
+    }
+  });
+
+  it('on every fixture line and 40k damaged copies', () => {
+    const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
+    const lines: string[] = [];
+    for (const vendor of readdirSync(dir)) {
+      for (const f of readdirSync(join(dir, vendor))) {
+        if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
+      }
+    }
+    for (const l of lines) check(l);
+    const r = rng(7);
+    const noise = ['"', '""', '\\', '=', ' ', ',', '  ', '\\"', '="', '=""', 'é', '\u0000', '\t'];
+    for (let k = 0; k < 40000; k++) {
+      let s = lines[Math.floor(r() * lines.length)]!;
+      const edits = 1 + Math.floor(r() * 4);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(r() * (s.length + 1));
+        const op = r();
+        if (op < 0.5) s = s.slice(0, at) + noise[Math.floor(r() * noise.length)]! + s.slice(at);
+        else if (op < 0.8) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
+        else s = s.slice(0, at);
+      }
+      check(s, Math.floor(r() * 4));
+    }
+    expect(checked).to.be.greaterThan(60000);
+  });
+});
