@@ -36,3 +36,7 @@ export const CEF_KEY_BYTE = new Uint8Array(256);
 for (let c = 0; c < 128; c++) {
   if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45) CEF_KEY_BYTE[c] = 1;
 }
+
+/** 1 for the bytes a CEF key is made of in cef-fields.ts (letters, digits, "_", "."), else 0. */
+export const CEF_FIELD_KEY_BYTE = new Uint8Array(256);
+for (let c = 0; c < 128; c++) if (CEF_KEY_BYTE[c] === 1 && c !== 45) CEF_FIELD_KEY_BYTE[c] = 1;

@@ -5,7 +5,8 @@
  * from their own devices (FortiGate, PAN-OS, Check Point).
  */
 
-import { KeySlots, wantedIndex } from './keyslots';
+import { asciiBytes, BYTES, CEF_FIELD_KEY_BYTE } from './ascii';
+import { KeySlots, wantedIndex, wantedIndexBytes } from './keyslots';
 
 function isKeyChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46;
@@ -37,12 +38,75 @@ function valueAt(s: string, vs: number, vEnd: number): string {
   return v.indexOf('\\') >= 0 ? v.replace(/\\(.)/g, '$1') : v;
 }
 
+/** Whether the walk of the last nextKeyEqBytes met a backslash. */
+let sawBackslash = false;
+
+/**
+ * nextKeyEq(s, p, p) on the line's bytes, walking forward: a key is a run of key bytes that starts at `p` or
+ * after a space and is followed by "=" (nextKeyEq walks back from each "=" to the same answer). The key's
+ * start is left in keyAt, and whether a backslash was passed in sawBackslash.
+ */
+function nextKeyEqBytes(b: Uint8Array, p: number, n: number): number {
+  let rs = p; // where the run of key bytes at p started, when it started at the first byte or after a space; else -1
+  sawBackslash = false;
+  for (;;) {
+    const c = b[p]!;
+    if (CEF_FIELD_KEY_BYTE[c] === 1) { p++; continue; }
+    if (c === 61) {
+      if (rs >= 0 && p > rs) { keyAt = rs; return p; }
+      rs = -1;
+    } else if (c === 32) {
+      if (p >= n) return -1; // b[n] is a space
+      rs = p + 1;
+    } else {
+      rs = -1;
+      if (c === 92) sawBackslash = true;
+    }
+    p++;
+  }
+}
+
+/** valueAt on the bytes (`bs`: a backslash in the value, as the walk over it saw). */
+function valueAtBytes(s: string, b: Uint8Array, vs: number, vEnd: number, bs: boolean): string {
+  let e = vEnd;
+  while (e > vs && b[e - 1] === 32) e--;
+  const v = s.slice(vs, e);
+  return bs ? v.replace(/\\(.)/g, '$1') : v;
+}
+
 /**
  * Adds each pair to `out` (first occurrence wins). `rename` maps CEF names to the caller's names;
- * `want`, when given, limits the keys kept (after renaming). At most `maxPairs` pairs.
+ * `want`, when given, limits the keys kept (after renaming). At most `maxPairs` pairs. An ASCII line is read
+ * as bytes, any other, or every line with `chars` (the differential test compares the two), on its characters.
  */
 export function cefFields(s: string, start: number, out: Record<string, string>, rename?: (k: string) => string,
-  want?: Set<string>, maxPairs = 512): void {
+  want?: Set<string>, maxPairs = 512, chars = false): void {
+  if (chars || !asciiBytes(s)) { cefFieldsChars(s, start, out, rename, want, maxPairs); return; }
+  const b = BYTES; // b[n] is a space, b[n + 1] a 0
+  const n = s.length;
+  let ks = start;
+  while (ks < n && b[ks] === 32) ks++;
+  if (ks >= n) return;
+  let eq = nextKeyEqBytes(b, ks, n);
+  let pairs = 0;
+  while (eq >= 0 && pairs++ < maxPairs) {
+    const keyStart = keyAt;
+    const next = nextKeyEqBytes(b, eq + 1, n);
+    const bs = sawBackslash;
+    const vEnd = next >= 0 ? keyAt - 1 : n;
+    let key = s.slice(keyStart, eq);
+    if (rename) key = rename(key);
+    if ((want === undefined || want.has(key)) && out[key] === undefined) {
+      out[key] = valueAtBytes(s, b, eq + 1, vEnd, bs);
+    }
+    if (next < 0) break;
+    eq = next;
+  }
+}
+
+/** cefFields on the characters of s (any line). */
+function cefFieldsChars(s: string, start: number, out: Record<string, string>, rename: ((k: string) => string) | undefined,
+  want: Set<string> | undefined, maxPairs: number): void {
   const n = s.length;
   let ks = start;
   while (ks < n && s.charCodeAt(ks) === 32) ks++;
@@ -68,9 +132,32 @@ export function cefFields(s: string, start: number, out: Record<string, string>,
  * cefFields without renaming, keeping only the keys in `slots`: their values as an array in the order of
  * `slots.names` (undefined where absent; first occurrence wins). The other keys are not sliced out.
  */
-export function cefFieldValues(s: string, start: number, slots: KeySlots, maxPairs = 512): (string | undefined)[] {
+export function cefFieldValues(s: string, start: number, slots: KeySlots, maxPairs = 512, chars = false): (string | undefined)[] {
   const out = new Array<string | undefined>(slots.names.length);
   const n = s.length;
+  if (!chars && asciiBytes(s)) {
+    // The same walk on the bytes (cefFields' byte path); a key is hashed once found and looked up in slots.table.
+    const b = BYTES;
+    const table = slots.table;
+    let ks = start;
+    while (ks < n && b[ks] === 32) ks++;
+    if (ks >= n) return out;
+    let eq = nextKeyEqBytes(b, ks, n);
+    let pairs = 0;
+    while (eq >= 0 && pairs++ < maxPairs) {
+      const keyStart = keyAt;
+      const next = nextKeyEqBytes(b, eq + 1, n);
+      const bs = sawBackslash;
+      const vEnd = next >= 0 ? keyAt - 1 : n;
+      let h = 0;
+      for (let p = keyStart; p < eq; p++) h = (Math.imul(h, 31) + b[p]!) | 0;
+      const k = wantedIndexBytes(table, b, keyStart, eq, h);
+      if (k >= 0 && out[k] === undefined) out[k] = valueAtBytes(s, b, eq + 1, vEnd, bs);
+      if (next < 0) break;
+      eq = next;
+    }
+    return out;
+  }
   let ks = start;
   while (ks < n && s.charCodeAt(ks) === 32) ks++;
   let eq = nextKeyEq(s, ks, ks);

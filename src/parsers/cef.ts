@@ -14,7 +14,8 @@ import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { parseBsdAt } from '../syslog/time';
 import { bounded, buildEvent, Flow, FLOW, isoTime, splitHostPort } from './flow';
-import { KeySlots, keySlots, wantedIndex } from './keyslots';
+import { asciiBytes, BYTES, CEF_KEY_BYTE } from './ascii';
+import { KeySlots, keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
 import { actionWord, toInt, toPort } from './kv';
 import { panCefType, panKind } from './paloalto';
 import type { ParseContext, VendorParser } from './types';
@@ -96,12 +97,75 @@ export function cefExtension(s: string, start: number): Record<string, string> {
 
 /**
  * cefExtension keeping only the keys in `slots`, as an array of values in the order of `slots.names`
- * (undefined where absent): the other pairs are walked over but nothing is sliced out of them.
+ * (undefined where absent): the other pairs are walked over but nothing is sliced out of them. An ASCII
+ * line is read as bytes (scanExtensionBytes), any other, or every line with `chars` (the differential test
+ * compares the two), on its characters.
  */
-export function cefValues(s: string, start: number, slots: KeySlots): (string | undefined)[] {
+export function cefValues(s: string, start: number, slots: KeySlots, chars = false): (string | undefined)[] {
   const v = new Array<string | undefined>(slots.names.length);
-  scanExtension(s, start, v, slots);
+  if (chars || !scanExtensionBytes(s, start, v, slots)) scanExtension(s, start, v, slots);
   return v;
+}
+
+/**
+ * scanExtension(s, start, out, slots) on the bytes of s: the same pairs, values and rules (a differential
+ * test holds the two together; change both). A key after a space is hashed as it is walked and looked up in
+ * slots.table. Returns false, having read nothing, when s is not ASCII or longer than BYTES_MAX.
+ */
+function scanExtensionBytes(s: string, start: number, out: (string | undefined)[], slots: KeySlots): boolean {
+  if (!asciiBytes(s)) return false;
+  const b = BYTES; // b[n] is a space, b[n + 1] a 0
+  const n = s.length;
+  const table = slots.table;
+  let ks = start;
+  while (ks < n && b[ks] === 32) ks++;
+  if (ks >= n) return true;
+  // keyEnd(s, ks), hashing the key: at most 65 key bytes, then "=".
+  let h = 0;
+  let eq = ks;
+  let c = b[eq]!;
+  const lim0 = ks + 65;
+  while (CEF_KEY_BYTE[c] === 1 && eq < lim0) { h = (Math.imul(h, 31) + c) | 0; c = b[++eq]!; }
+  if (eq === ks || c !== 61) return true;
+  let pairs = 0;
+  while (pairs++ < MAX_PAIRS) {
+    let key = wantedIndexBytes(table, b, ks, eq, h);
+    if (key >= 0 && out[key] !== undefined) key = -1;
+    const vs = eq + 1;
+    let i = vs;
+    let odd = false; // an odd run of backslashes just before i: a space there is escaped
+    let bs = false; // a backslash in the value
+    let j = n;
+    let nextKs = -1, nextEq = -1;
+    for (;;) {
+      c = b[i]!;
+      if (c === 92) { odd = !odd; bs = true; i++; continue; }
+      if (c !== 32) { odd = false; i++; continue; }
+      if (i >= n) break;
+      if (odd) { odd = false; i++; continue; }
+      // An unescaped space: a key after the spaces ends the value here.
+      const sp = i;
+      let k = sp + 1;
+      while (b[k] === 32) k++;
+      if (k >= n) break;
+      h = 0;
+      let e = k;
+      c = b[e]!;
+      const lim = k + 65;
+      while (CEF_KEY_BYTE[c] === 1 && e < lim) { h = (Math.imul(h, 31) + c) | 0; c = b[++e]!; }
+      if (e > k && c === 61) { nextKs = k; nextEq = e; j = sp; break; }
+      // Not a key: the walk goes on after the key bytes (no space or backslash among them).
+      i = e;
+    }
+    if (key >= 0) {
+      // unescapeCef(…).trim() only where it can change something: a backslash, or white space at an end.
+      out[key] = bs || j === vs || b[vs]! <= 32 || b[j - 1]! <= 32 ? unescapeCef(s.slice(vs, j)).trim() : s.slice(vs, j);
+    }
+    if (nextEq < 0) break;
+    ks = nextKs;
+    eq = nextEq;
+  }
+  return true;
 }
 
 function scanExtension(s: string, start: number, out: Record<string, string> | (string | undefined)[], slots: KeySlots | undefined): void {
