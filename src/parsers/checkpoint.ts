@@ -20,8 +20,9 @@ import { GwEvent, markAction, newEvent, setTransport } from '../event';
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 
+import { asciiBytes, BYTES } from './ascii';
 import { cefFields } from './cef-fields';
-import { keySlots, wantedKey } from './keyslots';
+import { keySlots, wantedIndexBytes, wantedKey } from './keyslots';
 import { toInt, toPort } from './kv';
 import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
@@ -130,8 +131,75 @@ function skipQuoted(s: string, i: number): number {
   return q < 0 ? s.length : q + 1;
 }
 
-/** `key:"value"; key:"value"` with \" escapes, until "]" outside quotes. */
-function scanColon(s: string, start: number, out: Record<string, string>): void {
+/**
+ * `key:"value"; key:"value"` with \" escapes, until "]" outside quotes. An ASCII line is read as bytes
+ * (scanQuotedBytes), any other, or every line with `chars` (the differential test compares the two), on its
+ * characters.
+ */
+function scanColon(s: string, start: number, out: Record<string, string>, chars = false): void {
+  if (chars || !scanQuotedBytes(s, start, out, 58)) scanColonChars(s, start, out);
+}
+
+/** `key="value" key="value"` (RFC 5424 SD params) until "]"; bytes or characters as scanColon. */
+function scanEq(s: string, start: number, out: Record<string, string>, chars = false): void {
+  if (chars || !scanQuotedBytes(s, start, out, 61)) scanEqChars(s, start, out);
+}
+
+/** For tests: the wanted pairs of a Log Exporter (`colon`) or SD (`eq`) text (`chars`: the character scanners). */
+export function checkpointPairs(s: string, start: number, kind: 'colon' | 'eq', chars = false): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  if (kind === 'colon') scanColon(s, start, out, chars);
+  else scanEq(s, start, out, chars);
+  return out;
+}
+
+/**
+ * scanColonChars (sep ":") or scanEqChars (sep "=") on the bytes of s: the same pairs, values and rules (a
+ * differential test holds them together; change both). Keys are hashed as they are walked and looked up in
+ * SLOTS.table; a value with a backslash is left to quoted(). Returns false, having read nothing, when s is
+ * not ASCII or longer than BYTES_MAX.
+ */
+function scanQuotedBytes(s: string, start: number, out: Record<string, string>, sep: number): boolean {
+  if (!asciiBytes(s)) return false;
+  const b = BYTES; // b[n] is a space, b[n + 1] a 0
+  const n = s.length;
+  const table = SLOTS.table;
+  const colon = sep === 58;
+  let i = start;
+  let pairs = 0;
+  while (i < n && pairs++ < 512) {
+    let c = b[i]!;
+    while (c === 32 || (colon && c === 59)) c = b[++i]!;
+    if (i >= n || c === 93) break;
+    const ks = i;
+    let h = 0;
+    while (c !== sep && i < n) { h = (Math.imul(h, 31) + c) | 0; c = b[++i]!; }
+    if (i >= n) break;
+    const key = i > ks ? wantedIndexBytes(table, b, ks, i, h) : -1;
+    if (colon) while (b[i + 1] === 58) i++; // "ike::" in some VPN logs
+    if (b[i + 1] !== 34) break;
+    i += 2;
+    // The value: to a quote not escaped by a backslash (a backslash escapes the byte after it).
+    const vs = i;
+    let esc = false;
+    while (i < n) {
+      c = b[i]!;
+      if (c === 34) break;
+      if (c === 92) { esc = true; i += 2; } else i++;
+    }
+    if (key < 0) { i++; continue; } // past the quote (or past the end: the walk is over)
+    let v: string;
+    if (esc) { const r = quoted(s, vs); v = r[0]; i = r[1]; }
+    else if (i < n) { v = s.slice(vs, i); i++; }
+    else { v = s.slice(vs); i = n; }
+    const name = SLOTS.names[key]!;
+    if (!(name in out)) out[name] = v;
+  }
+  return true;
+}
+
+/** scanColon on the characters of s (any line). */
+function scanColonChars(s: string, start: number, out: Record<string, string>): void {
   const n = s.length;
   let i = start;
   let pairs = 0;
@@ -152,8 +220,8 @@ function scanColon(s: string, start: number, out: Record<string, string>): void 
   }
 }
 
-/** `key="value" key="value"` (RFC 5424 SD params) until "]". */
-function scanEq(s: string, start: number, out: Record<string, string>): void {
+/** scanEq on the characters of s (any line). */
+function scanEqChars(s: string, start: number, out: Record<string, string>): void {
   const n = s.length;
   let i = start;
   let pairs = 0;

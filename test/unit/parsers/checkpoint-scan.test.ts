@@ -1,0 +1,118 @@
+/**
+ * Check Point's Log Exporter pairs (`key:"value"; …`) and SD parameters (`key="value" …`) are read by one
+ * byte walk for ASCII text and by the character scanners for the rest. For every text here the two must
+ * give the same pairs: written layouts (escaped quotes and backslashes, "ike::", empty and unterminated
+ * values, stray text, "]" inside and outside quotes, repeated keys, a text cut anywhere, every start),
+ * generated texts of the keys parse() reads, and fixture lines damaged at random.
+ */
+import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkpointPairs } from '../../../src/parsers/checkpoint';
+import { rng } from '../../../bench/gen';
+
+let checked = 0;
+function check(s: string, start = 0): void {
+  checked++;
+  for (const kind of ['colon', 'eq'] as const) {
+    expect(checkpointPairs(s, start, kind), `${kind} at ${start}: ${JSON.stringify(s)}`).to.deep.equal(checkpointPairs(s, start, kind, true));
+  }
+}
+
+const WRITTEN = [
+  '[action:"Drop"; flags:"411908"; ifdir:"inbound"; ifname:"eth1"; origin:"198.51.100.2"; time:"1795428001"; dst:"198.51.100.2"; proto:"6"; s_port:"44000"; service:"3389"; src:"203.0.113.60"]',
+  '[Fields@1.3.6.1.4.1.2620 action="Accept" src="192.0.2.5" dst="198.51.100.9" proto="17" service="53" rule_name="DNS out"]',
+  'action="Accept" src="192.0.2.5" dst="198.51.100.9" proto="17" service="53" rule_name="DNS out"]',
+  'rule_name:"say \\"hi\\""; src:"192.0.2.1"; product:"a\\\\"; dst:"192.0.2.2"',
+  'rule_name:"a\\bc"; src:"x\\\\\\"y"; dst:"end\\',
+  'rule_name="a\\"b" src="c\\\\" dst="d"',
+  'ike::"x"; src::"192.0.2.1"; dst:::"192.0.2.2"',
+  'src:"1";;;  ;dst:"2"; ;]; action:"Drop"',
+  'src:"a]b"; dst:"2"] action:"Drop"',
+  'src:1; dst:"2"',
+  'src="1" dst=2 action="3"',
+  'stray text src:"1"',
+  ':"x"; src:"1"',
+  '="x" src="1"',
+  'src:"1"; src:"2"; dst:""; dst:"3"',
+  'src="1" src="2" dst="" dst="3"',
+  'src:"',
+  'src="',
+  'src:',
+  'src',
+  '',
+  'x:"' + 'v'.repeat(5000) + '"; src:"1"',
+];
+
+describe('Check Point pair scanner: bytes and characters agree', function () {
+  this.timeout(120000);
+
+  it('on written layouts, every prefix of them and every start', () => {
+    for (const s of WRITTEN) {
+      for (let cut = 0; cut <= Math.min(s.length, 220); cut++) check(s.slice(0, cut));
+      for (let start = 0; start <= Math.min(s.length, 80); start++) check(s, start);
+    }
+  });
+
+  it('reads the pairs it is meant to (bytes)', () => {
+    const c = checkpointPairs('action:"Drop"; junk:"x"; src:"192.0.2.1"; rule_name:"say \\"hi\\""; src:"192.0.2.9"; dst:"a\\bc"]', 0, 'colon');
+    expect({ ...c }).to.deep.equal({ action: 'Drop', src: '192.0.2.1', rule_name: 'say "hi"', dst: 'a\\bc' });
+    const e = checkpointPairs('action="Accept" src="192.0.2.5" x="]" dst="198.51.100.9"] proto="6"', 0, 'eq');
+    expect({ ...e }).to.deep.equal({ action: 'Accept', src: '192.0.2.5', dst: '198.51.100.9' });
+  });
+
+  it('takes the character scanners for text that is not ASCII or too long, with the same result', () => {
+    check('rule_name:"café"; src:"192.0.2.1"');
+    check('rule_name="日本" src="192.0.2.1"');
+    check('src:"1"; ' + 'x:"2"; '.repeat(2000) + 'dst:"192.0.2.9"');
+    const mid = 'src:"192.0.2.1"; rule_name:"';
+    check('é' + mid + 'a'.repeat(8190 - mid.length) + '€');
+  });
+
+  it('on generated texts of the keys parse() reads', () => {
+    const keys = ['src', 'dst', 'action', 'time', 'product', 'origin', 'ifname', 'ifdir', 'proto', 's_port', 'service', 'rule_name',
+      'rule_uid', 'xlatesrc', 'layer_name', 'loguid', 'flags', 'x', 'ike:', ''];
+    const values = ['192.0.2.1', '', 'two words', 'a\\"b', 'a\\\\', 'a\\', 'a]b', 'a;b', 'a:"b', 'a="b', '\\\\\\"', 'x\\y'];
+    const r = rng(17);
+    const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)]!;
+    for (let k = 0; k < 20000; k++) {
+      const sep = r() < 0.5 ? ':' : '=';
+      const join = sep === ':' ? pick(['; ', ';', ' ', ';;  ']) : pick([' ', '  ', '; ']);
+      const parts: string[] = [];
+      const np = 1 + Math.floor(r() * 10);
+      for (let p = 0; p < np; p++) parts.push(r() < 0.05 ? 'stray' : `${pick(keys)}${sep}"${pick(values)}"`);
+      let s = parts.join(join);
+      if (r() < 0.3) s += ']';
+      check(s, r() < 0.9 ? 0 : Math.floor(r() * 4));
+    }
+  });
+
+  it('on every fixture line and 40k damaged copies', () => {
+    const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
+    const lines: string[] = [];
+    for (const vendor of readdirSync(dir)) {
+      for (const f of readdirSync(join(dir, vendor))) {
+        if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
+      }
+    }
+    // Each line from its start and from its first "[" (where the pairs of the Check Point forms begin).
+    const starts = (l: string): number[] => { const b = l.indexOf('['); return b >= 0 ? [0, b + 1] : [0]; };
+    for (const l of lines) for (const at of starts(l)) check(l, at);
+    const r = rng(7);
+    const noise = ['"', '\\', '\\"', '\\\\', ':', '::', ':"', '=', '="', ';', ' ', ']', 'é', '\u0000', '\t'];
+    for (let k = 0; k < 40000; k++) {
+      let s = lines[Math.floor(r() * lines.length)]!;
+      const edits = 1 + Math.floor(r() * 4);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(r() * (s.length + 1));
+        const op = r();
+        if (op < 0.5) s = s.slice(0, at) + noise[Math.floor(r() * noise.length)]! + s.slice(at);
+        else if (op < 0.8) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
+        else s = s.slice(0, at);
+      }
+      const st = starts(s);
+      check(s, st[Math.floor(r() * st.length)]!);
+    }
+    expect(checked).to.be.greaterThan(60000);
+  });
+});
