@@ -6,7 +6,7 @@
  */
 
 import { asciiBytes, BYTES, CEF_FIELD_KEY_BYTE } from './ascii';
-import { KeySlots, wantedIndex, wantedIndexBytes } from './keyslots';
+import { KeySlots, keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
 
 function isKeyChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46;
@@ -176,4 +176,58 @@ export function cefFieldValues(s: string, start: number, slots: KeySlots, maxPai
     eq = next;
   }
   return out;
+}
+
+/**
+ * cefFields for a caller whose rename function sends several CEF names to one of its own (FortiGate:
+ * "src", "FTNTFGTsrcip" and "ad.srcip" are all its srcip), on the bytes of an ASCII line: name k of `slots`
+ * goes to out[to[k]], the first occurrence in each place wins, and names not in `slots` are walked over
+ * unsliced. Returns false, having read nothing, when s is not ASCII or longer than BYTES_MAX: the caller
+ * then takes cefFields with its rename function (a differential test compares the two).
+ */
+export function cefFieldsInto(s: string, start: number, slots: KeySlots, to: Int16Array, out: (string | undefined)[],
+  maxPairs = 512): boolean {
+  if (!asciiBytes(s)) return false;
+  const b = BYTES;
+  const n = s.length;
+  const table = slots.table;
+  let ks = start;
+  while (ks < n && b[ks] === 32) ks++;
+  if (ks >= n) return true;
+  let eq = nextKeyEqBytes(b, ks, n);
+  let pairs = 0;
+  while (eq >= 0 && pairs++ < maxPairs) {
+    const keyStart = keyAt;
+    const next = nextKeyEqBytes(b, eq + 1, n);
+    const bs = sawBackslash;
+    const vEnd = next >= 0 ? keyAt - 1 : n;
+    let h = 0;
+    for (let p = keyStart; p < eq; p++) h = (Math.imul(h, 31) + b[p]!) | 0;
+    const k = wantedIndexBytes(table, b, keyStart, eq, h);
+    if (k >= 0) {
+      const at = to[k]!;
+      if (out[at] === undefined) out[at] = valueAtBytes(s, b, eq + 1, vEnd, bs);
+    }
+    if (next < 0) break;
+    eq = next;
+  }
+  return true;
+}
+
+/**
+ * The CEF names a rename function sends to the wanted names, for cefFieldsInto: every name that renames to
+ * one of `wanted` given that the function only strips one of `prefixes` or looks the name up in `map`
+ * (own keys), else keeps it. Checked by applying `rename` to each candidate.
+ */
+export function cefNamesFor(wanted: readonly string[], prefixes: readonly string[], map: Record<string, string>,
+  rename: (k: string) => string): { slots: KeySlots; to: Int16Array } {
+  const cands = new Set<string>(Object.keys(map));
+  for (const w of wanted) { cands.add(w); for (const p of prefixes) cands.add(p + w); }
+  const names: string[] = [];
+  const to: number[] = [];
+  for (const c of cands) {
+    const at = wanted.indexOf(rename(c));
+    if (at >= 0) { names.push(c); to.push(at); }
+  }
+  return { slots: keySlots(names), to: Int16Array.from(to) };
 }

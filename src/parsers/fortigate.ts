@@ -27,7 +27,7 @@ import { GwEvent, markAction, markSession, newEvent, setTransport } from '../eve
 import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { parseIsoAt } from '../syslog/time';
-import { cefFields } from './cef-fields';
+import { cefFields, cefFieldsInto, cefNamesFor } from './cef-fields';
 import { asciiBytes, BYTES } from './ascii';
 import { keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
 import { toInt, toPort } from './kv';
@@ -246,8 +246,29 @@ function renameCef(k: string): string {
   return CEF_MAP[k] ?? k;
 }
 
-function scanCef(s: string, start: number, out: Record<string, string>): void {
-  cefFields(s, start, out, renameCef, WANT);
+function scanCef(s: string, start: number, out: Record<string, string>, chars = false): void {
+  cefFields(s, start, out, renameCef, WANT, 512, chars);
+}
+
+/** The CEF names renameCef sends to a wanted key, and that key's index in SLOTS (for cefFieldsInto). */
+const CEF_NAMES = cefNamesFor(SLOTS.names, ['FTNTFGT', 'ad.', 'FortinetFortiGate'], CEF_MAP, renameCef);
+
+/**
+ * The wanted values of a CEF extension in SLOTS order: read as bytes by cefFieldsInto when the line is
+ * ASCII, else (or with `chars`, for the differential test) by cefFields with renameCef.
+ */
+function cefValuesOf(s: string, start: number, chars = false): (string | undefined)[] {
+  const v = new Array<string | undefined>(NSLOTS);
+  if (!chars && cefFieldsInto(s, start, CEF_NAMES.slots, CEF_NAMES.to, v)) return v;
+  const r = newRecord();
+  scanCef(s, start, r, chars);
+  for (let k = 0; k < NSLOTS; k++) v[k] = r[SLOTS.names[k]!];
+  return v;
+}
+
+/** For tests: what parse() reads from a CEF extension, by key (`chars`: cefFields on the characters). */
+export function fortigateCef(s: string, start: number, chars = false): Record<string, string | undefined> {
+  return recordOf(cefValuesOf(s, start, chars));
 }
 
 
@@ -304,8 +325,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
       parts.push(m.slice(p, bar));
       p = bar + 1;
     }
-    kv = newRecord();
-    scanCef(m, p, kv);
+    kv = recordOf(cefValuesOf(m, p));
     const cat = kv.cat ?? parts[5] ?? '';
     const colon = cat.indexOf(':');
     type = kv.type ?? (colon > 0 ? cat.slice(0, colon) : cat);

@@ -3,12 +3,14 @@
  * characters. The two walks must agree pair for pair: for every line here the byte walk and the character
  * walk give the same values, on written layouts (space and comma separated, "quoted", ""doubled"", \" escapes,
  * stray words, empty values, repeated keys, a line cut anywhere, every start), on generated lines made of the
- * keys parse() reads, and on fixture lines damaged at random.
+ * keys parse() reads, and on fixture lines damaged at random. FortiGate's CEF extensions are read by
+ * cefFieldsInto (the names renameCef sends to a wanted key, looked up as bytes) and must give what cefFields
+ * with renameCef gives on the characters.
  */
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fortigatePairs } from '../../../src/parsers/fortigate';
+import { fortigateCef, fortigatePairs } from '../../../src/parsers/fortigate';
 import { rng } from '../../../bench/gen';
 
 let checked = 0;
@@ -125,5 +127,79 @@ describe('FortiGate pair scanner: bytes and characters agree', function () {
       check(s, Math.floor(r() * 4));
     }
     expect(checked).to.be.greaterThan(60000);
+  });
+});
+
+let cefChecked = 0;
+function checkCef(s: string, start = 0): void {
+  cefChecked++;
+  expect(fortigateCef(s, start), `at ${start}: ${JSON.stringify(s)}`).to.deep.equal(fortigateCef(s, start, true));
+}
+
+const CEF_WRITTEN = [
+  'deviceExternalId=FGT60FTK00000001 FTNTFGTlogid=0000000013 cat=traffic:forward FTNTFGTsubtype=forward src=192.0.2.1 spt=51000 dst=198.51.100.2 dpt=443 act=accept',
+  'src=192.0.2.1 FTNTFGTsrcip=192.0.2.2 ad.srcip=192.0.2.3 FortinetFortiGatesrcip=192.0.2.4 srcip=192.0.2.5',
+  'FTNTFGTsrcip=192.0.2.2 src=192.0.2.1 FTNTFGTsrc=x FTNTFGTdst=y dst=198.51.100.9 ad.dst=z',
+  'deviceInboundInterface=port 1 deviceOutboundInterface=wan\=1 in=10 out=20 dvchost=edge\\ smac=00:00:5e:00:53:01',
+  'sourceTranslatedAddress=203.0.113.1 sourceTranslatedPort=1024 destinationTranslatedAddress=203.0.113.2 destinationTranslatedPort=80',
+  'rt=1795428001000 FTNTFGTeventtime=1795428001123456789 FTNTFGTtz=+0000 FTNTFGTpolicyname=LAN out FTNTFGTaction=deny act=accept',
+  'constructor=1 toString=2 __proto__=3 hasOwnProperty=4 src=192.0.2.1',
+  'ad.=1 FTNTFGT=2 FortinetFortiGate=3 ad.ad.srcip=4 ad.FTNTFGTsrcip=5 src=',
+  'junk src=192.0.2.1=x dst==y spt= =',
+  '',
+];
+
+describe('FortiGate CEF extension: the byte table and cefFields with renameCef agree', function () {
+  this.timeout(120000);
+
+  it('on written extensions, every prefix of them and every start', () => {
+    for (const s of CEF_WRITTEN) {
+      for (let cut = 0; cut <= Math.min(s.length, 200); cut++) checkCef(s.slice(0, cut));
+      for (let start = 0; start <= Math.min(s.length, 60); start++) checkCef(s, start);
+    }
+    checkCef('src=192.0.2.1 msg=déjà dst=198.51.100.2');
+  });
+
+  it('reads what parse() needs, first occurrence in each place winning', () => {
+    const r = fortigateCef('FTNTFGTsrcip=192.0.2.2 src=192.0.2.1 act=deny FTNTFGTaction=accept dpt=22 in=5', 0);
+    expect([r.srcip, r.action, r.dstport, r.rcvdbyte, r.src]).to.deep.equal(['192.0.2.2', 'deny', '22', '5', undefined]);
+  });
+
+  it('on generated extensions of the names renameCef maps, and damaged fixture lines', () => {
+    const names = ['src', 'dst', 'spt', 'dpt', 'act', 'in', 'out', 'rt', 'cat', 'smac', 'dvchost', 'deviceInboundInterface',
+      'FTNTFGTsrcip', 'FTNTFGTlogid', 'FTNTFGTtype', 'FTNTFGTsubtype', 'ad.srcip', 'ad.policyid', 'FortinetFortiGatedstip', 'srcip',
+      'FTNTFGTsrc', 'policyname', 'msg', 'x'];
+    const values = ['192.0.2.1', '', 'two words', 'x\\=y', 'x\\\\', '\\n', 'a=b', '\\', '  '];
+    const r = rng(19);
+    const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)]!;
+    for (let k = 0; k < 20000; k++) {
+      const parts: string[] = [];
+      const np = 1 + Math.floor(r() * 12);
+      for (let p = 0; p < np; p++) parts.push(r() < 0.05 ? 'stray' : `${pick(names)}=${pick(values)}`);
+      checkCef(parts.join(r() < 0.8 ? ' ' : '  '), r() < 0.9 ? 0 : Math.floor(r() * 4));
+    }
+    const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
+    const lines: string[] = [];
+    for (const vendor of readdirSync(dir)) {
+      for (const f of readdirSync(join(dir, vendor))) {
+        if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
+      }
+    }
+    const ext = (l: string): number => { const bars = l.split('|'); return bars.length >= 8 ? l.length - bars.slice(7).join('|').length : 0; };
+    for (const l of lines) { checkCef(l, ext(l)); checkCef(l); }
+    const noise = ['\\', '=', ' ', '\\ ', '\\=', 'src=', ' FTNTFGTsrcip=', 'é', '\t', '|'];
+    for (let k = 0; k < 20000; k++) {
+      let s = lines[Math.floor(r() * lines.length)]!;
+      const edits = 1 + Math.floor(r() * 4);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(r() * (s.length + 1));
+        const op = r();
+        if (op < 0.5) s = s.slice(0, at) + noise[Math.floor(r() * noise.length)]! + s.slice(at);
+        else if (op < 0.8) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
+        else s = s.slice(0, at);
+      }
+      checkCef(s, ext(s));
+    }
+    expect(cefChecked).to.be.greaterThan(40000);
   });
 });
