@@ -21,7 +21,7 @@ import { canonicalIp } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 
 import { asciiBytes, BYTES } from './ascii';
-import { cefFields } from './cef-fields';
+import { cefFields, cefFieldsInto, cefNamesFor } from './cef-fields';
 import { keySlots, wantedIndexBytes, wantedKey } from './keyslots';
 import { toInt, toPort } from './kv';
 import { fastIso } from './iso';
@@ -118,6 +118,29 @@ const SLOTS = keySlots(['src', 'dst', 'action', 'time', 'rt', 'product', 'origin
   'icmp_type', 'icmp_code', 'xlatesrc', 'xlatedst', 'bytes', 'client_inbound_bytes', 'client_outbound_bytes', 'packets', 'rule_name',
   'rule_uid', 'rule', 'match_id', 'service_id', 'inzone', 'outzone', 'layer_name']);
 
+/**
+ * Every key parse() reads: SLOTS' names first (so a SLOTS index is a record index), then the ones only the
+ * CEF and positional forms give. The Log Exporter, SD and CEF forms are read into an array in this order and
+ * turned into one fixed-shape record (recordOf) instead of a dictionary.
+ */
+const REC = [...SLOTS.names, 'date', 'cs2Label', 'cs2', 'bytes_in', 'bytes_out'];
+const NREC = REC.length;
+
+function recordOf(v: (string | undefined)[]): Record<string, string> {
+  return {
+    src: v[0], dst: v[1], action: v[2], time: v[3], rt: v[4], product: v[5], origin: v[6], ifname: v[7], ifdir: v[8], proto: v[9],
+    s_port: v[10], service: v[11], icmp_type: v[12], icmp_code: v[13], xlatesrc: v[14], xlatedst: v[15], bytes: v[16],
+    client_inbound_bytes: v[17], client_outbound_bytes: v[18], packets: v[19], rule_name: v[20], rule_uid: v[21], rule: v[22],
+    match_id: v[23], service_id: v[24], inzone: v[25], outzone: v[26], layer_name: v[27], date: v[28], cs2Label: v[29], cs2: v[30],
+    bytes_in: v[31], bytes_out: v[32],
+  } as unknown as Record<string, string>;
+}
+
+/** The values of a dictionary a character scanner filled, in REC order. */
+function fromDict(d: Record<string, string>, v: (string | undefined)[]): void {
+  for (let k = 0; k < NREC; k++) v[k] = d[REC[k]!];
+}
+
 /** Index after the closing quote of a value starting at `i` (the opening quote is at i - 1). */
 function skipQuoted(s: string, i: number): number {
   let q = s.indexOf('"', i);
@@ -136,20 +159,48 @@ function skipQuoted(s: string, i: number): number {
  * (scanQuotedBytes), any other, or every line with `chars` (the differential test compares the two), on its
  * characters.
  */
-function scanColon(s: string, start: number, out: Record<string, string>, chars = false): void {
-  if (chars || !scanQuotedBytes(s, start, out, 58)) scanColonChars(s, start, out);
+function scanColon(s: string, start: number, out: (string | undefined)[], chars = false): void {
+  if (chars || !scanQuotedBytes(s, start, out, 58)) {
+    const d: Record<string, string> = Object.create(null);
+    scanColonChars(s, start, d);
+    fromDict(d, out);
+  }
 }
 
 /** `key="value" key="value"` (RFC 5424 SD params) until "]"; bytes or characters as scanColon. */
-function scanEq(s: string, start: number, out: Record<string, string>, chars = false): void {
-  if (chars || !scanQuotedBytes(s, start, out, 61)) scanEqChars(s, start, out);
+function scanEq(s: string, start: number, out: (string | undefined)[], chars = false): void {
+  if (chars || !scanQuotedBytes(s, start, out, 61)) {
+    const d: Record<string, string> = Object.create(null);
+    scanEqChars(s, start, d);
+    fromDict(d, out);
+  }
 }
 
-/** For tests: the wanted pairs of a Log Exporter (`colon`) or SD (`eq`) text (`chars`: the character scanners). */
-export function checkpointPairs(s: string, start: number, kind: 'colon' | 'eq', chars = false): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
-  if (kind === 'colon') scanColon(s, start, out, chars);
-  else scanEq(s, start, out, chars);
+/**
+ * For tests: the pairs parse() reads from a Log Exporter (`colon`) or SD (`eq`) text, or from a CEF line
+ * (`cef`, its header starting at `start`); `chars`: the character scanners.
+ */
+export function checkpointPairs(s: string, start: number, kind: 'colon' | 'eq' | 'cef', chars = false): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (chars) {
+    // The character scanners' dictionary as parse() used to read it.
+    const d: Record<string, string> = Object.create(null);
+    if (kind === 'colon') scanColonChars(s, start, d);
+    else if (kind === 'eq') scanEqChars(s, start, d);
+    else {
+      let p = start;
+      for (let k = 0; k < 7 && p >= 0; k++) { const bar = s.indexOf('|', p); p = bar < 0 ? -1 : bar + 1; }
+      if (p >= 0) cefFields(s, p, d, renameCef, undefined, 512, true);
+    }
+    for (const k of REC) if (d[k] !== undefined) out[k] = d[k];
+    return out;
+  }
+  const v = new Array<string | undefined>(NREC);
+  if (kind === 'colon') scanColon(s, start, v);
+  else if (kind === 'eq') scanEq(s, start, v);
+  else scanCef(s, start, v);
+  const r = recordOf(v);
+  for (const k of Object.keys(r)) if (r[k] !== undefined) out[k] = r[k];
   return out;
 }
 
@@ -159,7 +210,7 @@ export function checkpointPairs(s: string, start: number, kind: 'colon' | 'eq', 
  * SLOTS.table; a value with a backslash is left to quoted(). Returns false, having read nothing, when s is
  * not ASCII or longer than BYTES_MAX.
  */
-function scanQuotedBytes(s: string, start: number, out: Record<string, string>, sep: number): boolean {
+function scanQuotedBytes(s: string, start: number, out: (string | undefined)[], sep: number): boolean {
   if (!asciiBytes(s)) return false;
   const b = BYTES; // b[n] is a space, b[n + 1] a 0
   const n = s.length;
@@ -192,8 +243,7 @@ function scanQuotedBytes(s: string, start: number, out: Record<string, string>, 
     if (esc) { const r = quoted(s, vs); v = r[0]; i = r[1]; }
     else if (i < n) { v = s.slice(vs, i); i++; }
     else { v = s.slice(vs); i = n; }
-    const name = SLOTS.names[key]!;
-    if (!(name in out)) out[name] = v;
+    if (out[key] === undefined) out[key] = v;
   }
   return true;
 }
@@ -245,7 +295,18 @@ const CEF_KEYS: Record<string, string> = {
   deviceInboundInterface: 'ifname',
 };
 
-function scanCef(s: string, start: number, out: Record<string, string>): string[] {
+function renameCef(k: string): string {
+  return CEF_KEYS[k] ?? k;
+}
+
+/** The CEF names renameCef sends to a key parse() reads, and that key's index in REC (for cefFieldsInto). */
+const CEF_NAMES = cefNamesFor(REC, [], CEF_KEYS, renameCef);
+
+/**
+ * The header fields, and the extension's values in REC order: read as bytes by cefFieldsInto when the line
+ * is ASCII, else (or with `chars`, for the differential test) by cefFields with renameCef.
+ */
+function scanCef(s: string, start: number, out: (string | undefined)[], chars = false): string[] {
   const parts: string[] = [];
   let p = start;
   for (let k = 0; k < 7; k++) {
@@ -254,7 +315,11 @@ function scanCef(s: string, start: number, out: Record<string, string>): string[
     parts.push(s.slice(p, bar));
     p = bar + 1;
   }
-  cefFields(s, p, out, (k) => CEF_KEYS[k] ?? k);
+  if (chars || !cefFieldsInto(s, p, CEF_NAMES.slots, CEF_NAMES.to, out)) {
+    const d: Record<string, string> = Object.create(null);
+    cefFields(s, p, d, renameCef, undefined, 512, chars);
+    fromDict(d, out);
+  }
   return parts;
 }
 
@@ -288,14 +353,20 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const where = locate(h);
   if (!where) return null;
   const [s, start, kind] = where;
-  const kv: Record<string, string> = Object.create(null);
+  let kv: Record<string, string>;
   let product = 'quantum';
-  if (kind === 'colon') scanColon(s, start, kv);
-  else if (kind === 'eq') scanEq(s, start, kv);
-  else if (kind === 'positional') scanPositional(s, kv);
-  else {
-    const parts = scanCef(s, start, kv);
-    if (parts[2]) product = parts[2];
+  if (kind === 'positional') {
+    kv = Object.create(null);
+    scanPositional(s, kv);
+  } else {
+    const v = new Array<string | undefined>(NREC);
+    if (kind === 'colon') scanColon(s, start, v);
+    else if (kind === 'eq') scanEq(s, start, v);
+    else {
+      const parts = scanCef(s, start, v);
+      if (parts[2]) product = parts[2];
+    }
+    kv = recordOf(v);
   }
   const src = canonicalIp(kv.src);
   const dst = canonicalIp(kv.dst);

@@ -3,7 +3,9 @@
  * byte walk for ASCII text and by the character scanners for the rest. For every text here the two must
  * give the same pairs: written layouts (escaped quotes and backslashes, "ike::", empty and unterminated
  * values, stray text, "]" inside and outside quotes, repeated keys, a text cut anywhere, every start),
- * generated texts of the keys parse() reads, and fixture lines damaged at random.
+ * generated texts of the keys parse() reads, and fixture lines damaged at random. The CEF form's extension is
+ * read by cefFieldsInto (the names renameCef sends to a key parse() reads) and must give what cefFields with
+ * renameCef gives.
  */
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { rng } from '../../../bench/gen';
 let checked = 0;
 function check(s: string, start = 0): void {
   checked++;
-  for (const kind of ['colon', 'eq'] as const) {
+  for (const kind of ['colon', 'eq', 'cef'] as const) {
     expect(checkpointPairs(s, start, kind), `${kind} at ${start}: ${JSON.stringify(s)}`).to.deep.equal(checkpointPairs(s, start, kind, true));
   }
 }
@@ -87,6 +89,35 @@ describe('Check Point pair scanner: bytes and characters agree', function () {
     }
   });
 
+  it('CEF: written and generated extensions of the names parse() reads', () => {
+    const head = '0|Check Point|VPN-1 & FireWall-1|Check Point|Log|https|Unknown|';
+    const written = [
+      'act=Drop deviceDirection=0 rt=1795428006000 spt=45000 dpt=443 cs2Label=Rule Name cs2=Block bad hosts ifname=eth1 origin=198.51.100.2 dst=198.51.100.2 product=VPN-1 & FireWall-1 proto=6 src=203.0.113.61',
+      'act=Accept action=Drop spt=1 s_port=2 dpt=3 service=4 in=5 bytes_in=6 out=7 deviceInboundInterface=eth0 ifname=eth9',
+      'sourceTranslatedAddress=192.0.2.1 xlatesrc=192.0.2.2 destinationTranslatedAddress=192.0.2.3 constructor=1 __proto__=2 toString=3 src=1',
+      'msg=a\\=b src=192.0.2.1\\ x dst= act=',
+    ];
+    for (const w of written) {
+      const s = head + w;
+      for (let cut = 0; cut <= Math.min(s.length, 260); cut++) check(s.slice(0, cut));
+      for (let start = 0; start <= 40; start++) check(s, start);
+    }
+    const c = checkpointPairs(head + written[1]!, 0, 'cef');
+    expect([c.action, c.s_port, c.service, c.bytes_in, c.ifname]).to.deep.equal(['Accept', '1', '3', '5', 'eth0']);
+    const names = ['act', 'action', 'spt', 's_port', 'dpt', 'service', 'deviceDirection', 'rt', 'cs2', 'cs2Label', 'in', 'out',
+      'destinationTranslatedAddress', 'sourceTranslatedAddress', 'deviceInboundInterface', 'src', 'dst', 'proto', 'product', 'time',
+      'bytes_in', 'rule_name', 'x'];
+    const values = ['192.0.2.1', '', 'two words', 'x\\=y', 'x\\\\', 'a=b', '\\', ' '];
+    const r = rng(23);
+    const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)]!;
+    for (let k = 0; k < 10000; k++) {
+      const parts: string[] = [];
+      const np = 1 + Math.floor(r() * 10);
+      for (let p = 0; p < np; p++) parts.push(r() < 0.05 ? 'stray' : `${pick(names)}=${pick(values)}`);
+      check(head + parts.join(r() < 0.8 ? ' ' : '  '));
+    }
+  });
+
   it('on every fixture line and 40k damaged copies', () => {
     const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
     const lines: string[] = [];
@@ -96,7 +127,14 @@ describe('Check Point pair scanner: bytes and characters agree', function () {
       }
     }
     // Each line from its start and from its first "[" (where the pairs of the Check Point forms begin).
-    const starts = (l: string): number[] => { const b = l.indexOf('['); return b >= 0 ? [0, b + 1] : [0]; };
+    const starts = (l: string): number[] => {
+      const at = [0];
+      const b = l.indexOf('[');
+      if (b >= 0) at.push(b + 1);
+      const c = l.indexOf('CEF:');
+      if (c >= 0) at.push(c + 4);
+      return at;
+    };
     for (const l of lines) for (const at of starts(l)) check(l, at);
     const r = rng(7);
     const noise = ['"', '\\', '\\"', '\\\\', ':', '::', ':"', '=', '="', ';', ' ', ']', 'é', '\u0000', '\t'];
@@ -113,6 +151,6 @@ describe('Check Point pair scanner: bytes and characters agree', function () {
       const st = starts(s);
       check(s, st[Math.floor(r() * st.length)]!);
     }
-    expect(checked).to.be.greaterThan(60000);
+    expect(checked).to.be.greaterThan(70000);
   });
 });
