@@ -237,7 +237,9 @@ export function scanBytesInto(s: string, start: number, out: (string | undefined
   const n = s.length;
   if (n > BYTES_MAX) return false;
   const r = ENCODER.encodeInto(s, BYTES);
-  if (r.written !== n) return false; // a byte per character: ASCII
+  // A byte per character: ASCII. Both counts: a line that does not fit can stop with as many bytes written as
+  // it has characters ("é", 8190 ASCII, "€": 8192 bytes written, 8191 characters read).
+  if (r.read !== n || r.written !== n) return false;
   const b = BYTES;
   b[n] = 32; // a space after the line ends every key and bare value
   const table = slots.table;

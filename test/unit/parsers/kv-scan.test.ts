@@ -70,6 +70,10 @@ describe('key=value scanner: bytes and characters agree', function () {
     check('msg="café déjà vu" src=203.0.113.5');
     check('src=203.0.113.5 msg="日本" a=1');
     check('a=1 ' + 'b=2 '.repeat(4000) + 'src=203.0.113.9');
+    // As many UTF-8 bytes as the buffer holds before a 3-byte character that does not fit.
+    const mid = ' src=203.0.113.5 msg=';
+    check('é' + mid + 'a'.repeat(8190 - mid.length) + '€');
+    check('é' + mid + 'a'.repeat(8189 - mid.length) + '€');
   });
 
   it('on every fixture line and 40k damaged copies', () => {
