@@ -114,19 +114,25 @@ export function cefValues(s: string, start: number, slots: KeySlots, chars = fal
  */
 function scanExtensionBytes(s: string, start: number, out: (string | undefined)[], slots: KeySlots): boolean {
   if (!asciiBytes(s)) return false;
+  walkExtension(s, start, out, slots);
+  return true;
+}
+
+/** scanExtensionBytes once s is in BYTES (asciiBytes(s) returned true). */
+function walkExtension(s: string, start: number, out: (string | undefined)[], slots: KeySlots): void {
   const b = BYTES; // b[n] is a space, b[n + 1] a 0
   const n = s.length;
   const table = slots.table;
   let ks = start;
   while (ks < n && b[ks] === 32) ks++;
-  if (ks >= n) return true;
+  if (ks >= n) return;
   // keyEnd(s, ks), hashing the key: at most 65 key bytes, then "=".
   let h = 0;
   let eq = ks;
   let c = b[eq]!;
   const lim0 = ks + 65;
   while (CEF_KEY_BYTE[c] === 1 && eq < lim0) { h = (Math.imul(h, 31) + c) | 0; c = b[++eq]!; }
-  if (eq === ks || c !== 61) return true;
+  if (eq === ks || c !== 61) return;
   let pairs = 0;
   while (pairs++ < MAX_PAIRS) {
     let key = wantedIndexBytes(table, b, ks, eq, h);
@@ -165,7 +171,6 @@ function scanExtensionBytes(s: string, start: number, out: (string | undefined)[
     ks = nextKs;
     eq = nextEq;
   }
-  return true;
 }
 
 function scanExtension(s: string, start: number, out: Record<string, string> | (string | undefined)[], slots: KeySlots | undefined): void {
@@ -236,6 +241,55 @@ function cefHeader(m: string, at: number): string[] | null {
   }
   headerEnd = i;
   return fields;
+}
+
+/**
+ * cefHeader on the bytes of m (asciiBytes(m) returned true): the same fields and headerEnd (a differential
+ * test holds the two together; change both). Pipes and backslashes are found by one walk instead of two
+ * searches.
+ */
+function cefHeaderBytes(m: string, at: number): string[] | null {
+  const b = BYTES;
+  const fields: string[] = [];
+  let cur = '';
+  let seg = at;
+  const n = Math.min(m.length, at + 4096);
+  let i = at;
+  while (fields.length < 7) {
+    let j = i;
+    while (j < n) { const c = b[j]!; if (c === 124 || c === 92) break; j++; }
+    if (j >= n) return null;
+    if (b[j] === 92) {
+      // The escaped character (a pipe or a backslash too) starts the next piece of the field. (A backslash
+      // that ends the window escapes nothing in cefHeader; here the next walk starts past the window and
+      // returns null, as cefHeader does when no pipe follows.)
+      cur += m.slice(seg, j);
+      seg = j + 1;
+      i = j + 2;
+      continue;
+    }
+    cur += m.slice(seg, j);
+    fields.push(cur.length > 256 ? cur.slice(0, 256) : cur);
+    cur = '';
+    seg = i = j + 1;
+  }
+  headerEnd = i;
+  return fields;
+}
+
+/**
+ * For tests: the header fields, where the extension starts and its values in KEYS order, as parse() reads
+ * them (`chars`: the character walks).
+ */
+export function cefParts(m: string, at: number, chars = false): [string[], number, (string | undefined)[]] | null {
+  const ascii = !chars && asciiBytes(m);
+  const fields = ascii ? cefHeaderBytes(m, at) : cefHeader(m, at);
+  if (!fields) return null;
+  const end = headerEnd;
+  let x: (string | undefined)[];
+  if (ascii) { x = new Array<string | undefined>(KEYS.names.length); walkExtension(m, end, x, KEYS); }
+  else x = cefValues(m, end, KEYS, true);
+  return [fields, end, x];
 }
 
 /** Where the CEF header starts in the message ("CEF:" consumed), or -1. */
@@ -351,9 +405,11 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = bounded(h.message);
   const at = cefStart(m);
   if (at < 0) return null;
-  const fields = cefHeader(m, at);
-  if (!fields) return null;
-  const x = cefValues(m, headerEnd, KEYS);
+  // One encoding for the header and the extension (an ASCII line is read as bytes, any other on its characters).
+  const parts = cefParts(m, at);
+  if (!parts) return null;
+  const fields = parts[0];
+  const x = parts[2];
   let src = x[K.K_src] ?? x[K.K_sourceAddress];
   let dst = x[K.K_dst] ?? x[K.K_destinationAddress];
   if (src === undefined || src === '') src = x[K.K_c6a2] ?? x[K.K_sourceIPv6Address];

@@ -4,12 +4,13 @@
  * (FortiGate, Check Point, PAN-OS CEF). For every line here the byte walk and the character walk must give
  * the same values: written layouts (values with spaces, "\=", "\\", "\n", escaped spaces, empty values,
  * "a=b=c", keys of every length, junk before the first key, runs of spaces, a line cut anywhere, every
- * start), generated extensions, and fixture lines damaged at random.
+ * start), generated extensions, and fixture lines damaged at random. cef.ts's header split (cefParts: header
+ * fields, where the extension starts, its values) is held to its character version the same way.
  */
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cefValues } from '../../../src/parsers/cef';
+import { cefParts, cefValues } from '../../../src/parsers/cef';
 import { cefFields, cefFieldValues } from '../../../src/parsers/cef-fields';
 import { KeySlots, keySlots } from '../../../src/parsers/keyslots';
 import { rng } from '../../../bench/gen';
@@ -152,5 +153,66 @@ describe('CEF extension scanners: bytes and characters agree', function () {
       check(s, all, Math.floor(r() * 4));
     }
     expect(checked).to.be.greaterThan(60000);
+  });
+});
+
+let partsChecked = 0;
+function checkParts(m: string, at: number): void {
+  partsChecked++;
+  expect(cefParts(m, at), `at ${at}: ${JSON.stringify(m)}`).to.deep.equal(cefParts(m, at, true));
+}
+
+const HEADERS = [
+  '0|Ubiquiti|UniFi Network|9.0.0|201|Blocked by Firewall|5|src=203.0.113.5 spt=51515 dst=192.0.2.10 dpt=22 proto=TCP',
+  '0|Acme\\|Gate|Fire\\\\wall|1.0|100|a \\| b|3|src=203.0.113.5 dst=192.0.2.10',
+  '0|A|B|C|D|E|F|',
+  '0|A|B|C|D|E|F',
+  '0|A|B|C|D|E\\',
+  '0|A|B|C|D|E|F\\|G|src=1',
+  '0|' + 'x'.repeat(300) + '|B|C|D|E|F|src=1',
+  '0|A|B|C|D|E|' + 'y'.repeat(4100) + '|src=1',
+  '\\|\\\\|||||||',
+  '|',
+  '',
+];
+
+describe('CEF header split: bytes and characters agree', function () {
+  this.timeout(120000);
+
+  it('on written headers, every prefix of them and every start', () => {
+    for (const m of HEADERS) {
+      for (let cut = 0; cut <= Math.min(m.length, 160); cut++) checkParts(m.slice(0, cut), 0);
+      for (let at = 0; at <= Math.min(m.length, 40); at++) checkParts(m, at);
+    }
+    checkParts('0|Acmé|B|C|D|E|F|src=1', 0);
+    const p = cefParts(HEADERS[1]!, 0)!;
+    expect(p[0]).to.deep.equal(['0', 'Acme|Gate', 'Fire\\wall', '1.0', '100', 'a | b', '3']);
+  });
+
+  it('on fixture lines and 20k damaged copies', () => {
+    const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
+    const lines: string[] = [];
+    for (const vendor of readdirSync(dir)) {
+      for (const f of readdirSync(join(dir, vendor))) {
+        if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
+      }
+    }
+    const at = (l: string): number => { const c = l.indexOf('CEF:'); return c >= 0 ? c + 4 : 0; };
+    for (const l of lines) checkParts(l, at(l));
+    const r = rng(29);
+    const noise = ['|', '\\', '\\|', '\\\\', '=', ' ', 'é', '\t'];
+    for (let k = 0; k < 20000; k++) {
+      let s = lines[Math.floor(r() * lines.length)]!;
+      const edits = 1 + Math.floor(r() * 4);
+      for (let e = 0; e < edits; e++) {
+        const p = Math.floor(r() * (s.length + 1));
+        const op = r();
+        if (op < 0.5) s = s.slice(0, p) + noise[Math.floor(r() * noise.length)]! + s.slice(p);
+        else if (op < 0.8) s = s.slice(0, p) + s.slice(p + 1 + Math.floor(r() * 8));
+        else s = s.slice(0, p);
+      }
+      checkParts(s, at(s));
+    }
+    expect(partsChecked).to.be.greaterThan(20000);
   });
 });
