@@ -10,7 +10,8 @@ export const BYTES_MAX = 8192;
 /**
  * The bytes of the line asciiBytes last accepted, followed by a space at [n] and a 0 at [n + 1]: a scanner
  * that walks to a space stops at the end, one that skips spaces stops one past it. Bytes after [n + 1] are
- * left from earlier lines: never read them.
+ * left from earlier lines: never read them. One buffer serves every scanner here: a scanner is done with
+ * it before it calls anything that may encode another text (its rename and lookup helpers do not).
  */
 export const BYTES = new Uint8Array(BYTES_MAX + 2);
 
