@@ -14,7 +14,7 @@
 import type { Action, GwEvent } from '../event';
 import { parseIPv4, parseIPv6 } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
-import { addCounts, bounded, buildEvent, FLOW, splitHostPort } from './flow';
+import { addCounts, bounded, buildEvent, newFlow, splitHostPort } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -93,10 +93,11 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     let e = m.indexOf(' ', q + 10);
     if (e < 0) e = m.length;
     const rp = m.indexOf(')', p);
-    const ev = buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, { ...FLOW,
-      src: m.slice(q + 10, e), action: 'deny',
-      ruleName: rp > p ? m.slice(p + 16, rp) : undefined,
-    });
+    const flow = newFlow();
+    flow.src = m.slice(q + 10, e);
+    flow.action = 'deny';
+    flow.ruleName = rp > p ? m.slice(p + 16, rp) : undefined;
+    const ev = buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, flow);
     if (ev) ev.event.type = ['connection', 'denied', 'info'];
     return ev;
   }
@@ -114,7 +115,14 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     if (e < 0) e = m.length;
     const [dst, dpt] = splitHostPort(m.slice(arrow + 4, e));
     if (!isIp(src) || !isIp(dst)) return null;
-    return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, { ...FLOW, src, spt, dst, dpt, action, code: word });
+    const flow = newFlow();
+    flow.src = src;
+    flow.spt = spt;
+    flow.dst = dst;
+    flow.dpt = dpt;
+    flow.action = action;
+    flow.code = word;
+    return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, flow);
   }
   // The pipe-separated fields (at most 32, in the first 4 KiB): their bounds, then only the fields read
   // are sliced out, and the counters are read in place.
@@ -125,22 +133,26 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const src = field(m, 3), dst = field(m, 6);
   const mac = field(m, 5);
   const rule = nf > 10 ? field(m, 10) : undefined;
-  return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, { ...FLOW,
-    src, dst,
-    spt: intField(m, 4, nf, 65535), dpt: intField(m, 7, nf, 65535),
-    proto: proto === '' ? undefined : proto,
-    action,
-    inIf: field(m, 2), outIf: nf > 9 ? field(m, 9) : undefined,
-    srcMac: mac === '00:00:00:00:00:00' ? undefined : mac,
-    ruleName: rule !== undefined && rule !== '<no-match>' ? rule : undefined,
-    natSrc: nf > 12 ? field(m, 12) : undefined, natDst: nf > 13 ? field(m, 13) : undefined,
-    duration: intField(m, 14, nf, 0xffffffff),
-    bytes: addCounts(intField(m, 16, nf, 0xffffffff), intField(m, 17, nf, 0xffffffff)),
-    packets: addCounts(intField(m, 18, nf, 0xffffffff), intField(m, 19, nf, 0xffffffff)),
-    user: nf > 20 ? field(m, 20) : undefined,
-    app: nf > 22 ? field(m, 22) : undefined,
-    code: word,
-  });
+  const flow = newFlow();
+  flow.src = src;
+  flow.dst = dst;
+  flow.spt = intField(m, 4, nf, 65535);
+  flow.dpt = intField(m, 7, nf, 65535);
+  flow.proto = proto === '' ? undefined : proto;
+  flow.action = action;
+  flow.inIf = field(m, 2);
+  flow.outIf = nf > 9 ? field(m, 9) : undefined;
+  flow.srcMac = mac === '00:00:00:00:00:00' ? undefined : mac;
+  flow.ruleName = rule !== undefined && rule !== '<no-match>' ? rule : undefined;
+  flow.natSrc = nf > 12 ? field(m, 12) : undefined;
+  flow.natDst = nf > 13 ? field(m, 13) : undefined;
+  flow.duration = intField(m, 14, nf, 0xffffffff);
+  flow.bytes = addCounts(intField(m, 16, nf, 0xffffffff), intField(m, 17, nf, 0xffffffff));
+  flow.packets = addCounts(intField(m, 18, nf, 0xffffffff), intField(m, 19, nf, 0xffffffff));
+  flow.user = nf > 20 ? field(m, 20) : undefined;
+  flow.app = nf > 22 ? field(m, 22) : undefined;
+  flow.code = word;
+  return buildEvent('barracuda', 'barracuda', 'cloudgen-firewall', h, ctx, flow);
 }
 
 /** Start of each field (BOUNDS[k]) and one past its end (BOUNDS[k + 1] - 1), as split('|', 32) would cut them. */

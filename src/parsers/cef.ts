@@ -13,7 +13,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { parseBsdAt } from '../syslog/time';
-import { bounded, buildEvent, Flow, FLOW, isoTime, splitHostPort } from './flow';
+import { bounded, buildEvent, Flow, newFlow, isoTime, splitHostPort } from './flow';
 import { asciiBytes, BYTES, CEF_KEY_BYTE } from './ascii';
 import { KeySlots, keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
 import { actionWord, toInt, toPort } from './kv';
@@ -451,20 +451,28 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   }
   if (ruleName === undefined && vendor === 'sonicwall' && x[K.K_cs1] !== undefined && x[K.K_cs1Label] === undefined) ruleName = x[K.K_cs1];
   const bin = toInt(x[K.K_in]), bout = toInt(x[K.K_out]);
-  const f: Flow = {
-    ...FLOW,
-    src, dst, spt, dpt, proto,
-    action: action ?? 'allow', inferred,
-    inIf: x[K.K_deviceInboundInterface], outIf: x[K.K_deviceOutboundInterface],
-    srcMac: x[K.K_smac],
-    natSrc: x[K.K_sourceTranslatedAddress], natSrcPort: toPort(x[K.K_sourceTranslatedPort]),
-    natDst: x[K.K_destinationTranslatedAddress], natDstPort: toPort(x[K.K_destinationTranslatedPort]),
-    bytes: bin !== undefined || bout !== undefined ? (bin ?? 0) + (bout ?? 0) : undefined,
-    ruleName, ruleId,
-    app: x[K.K_app], user: x[K.K_suser],
-    timeMs: cefTime(x[K.K_rt] ?? x[K.K_start], ctx),
-    code: fields[4],
-  };
+  const f = newFlow();
+  f.src = src;
+  f.dst = dst;
+  f.spt = spt;
+  f.dpt = dpt;
+  f.proto = proto;
+  f.action = action ?? 'allow';
+  f.inferred = inferred;
+  f.inIf = x[K.K_deviceInboundInterface];
+  f.outIf = x[K.K_deviceOutboundInterface];
+  f.srcMac = x[K.K_smac];
+  f.natSrc = x[K.K_sourceTranslatedAddress];
+  f.natSrcPort = toPort(x[K.K_sourceTranslatedPort]);
+  f.natDst = x[K.K_destinationTranslatedAddress];
+  f.natDstPort = toPort(x[K.K_destinationTranslatedPort]);
+  f.bytes = bin !== undefined || bout !== undefined ? (bin ?? 0) + (bout ?? 0) : undefined;
+  f.ruleName = ruleName;
+  f.ruleId = ruleId;
+  f.app = x[K.K_app];
+  f.user = x[K.K_suser];
+  f.timeMs = cefTime(x[K.K_rt] ?? x[K.K_start], ctx);
+  f.code = fields[4];
   const ev = buildEvent('cef', vendor, product, h, ctx, f);
   if (ev && pan === 'alert') ev.event.kind = 'alert';
   if (ev && fields[5]) ev.gatewatch!.name = fields[5].length > 128 ? fields[5].slice(0, 128) : fields[5];

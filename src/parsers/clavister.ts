@@ -12,7 +12,7 @@
 import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf } from './cef';
-import { bounded, buildEvent, FLOW } from './flow';
+import { bounded, buildEvent, newFlow } from './flow';
 import { keySlots } from './keyslots';
 import { scanKvWanted, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
@@ -57,16 +57,23 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   }
   if (src === undefined || dst === undefined) return null;
   const action = actionOf(x[K.action]) ?? actionFromName(ev);
-  return buildEvent('clavister', 'clavister', 'cos-core', h, ctx, { ...FLOW,
-    src, dst, spt, dpt,
-    proto: ipproto !== undefined && ipproto !== 'Arp' && ipproto !== 'Ip4' && ipproto !== 'Ip6' ? ipproto : undefined,
-    action: action ?? 'allow', inferred: action === undefined,
-    inIf: x[K.connrecvif] ?? x[K.recvif], outIf: x[K.conndestif],
-    natSrc: x[K.newconnsrcip], natSrcPort: toPort(x[K.newconnsrcport]),
-    natDst: x[K.newconndestip], natDstPort: toPort(x[K.newconndestport]),
-    ruleName: x[K.rule],
-    code: x[K.id],
-  });
+  const flow = newFlow();
+  flow.src = src;
+  flow.dst = dst;
+  flow.spt = spt;
+  flow.dpt = dpt;
+  flow.proto = ipproto !== undefined && ipproto !== 'Arp' && ipproto !== 'Ip4' && ipproto !== 'Ip6' ? ipproto : undefined;
+  flow.action = action ?? 'allow';
+  flow.inferred = action === undefined;
+  flow.inIf = x[K.connrecvif] ?? x[K.recvif];
+  flow.outIf = x[K.conndestif];
+  flow.natSrc = x[K.newconnsrcip];
+  flow.natSrcPort = toPort(x[K.newconnsrcport]);
+  flow.natDst = x[K.newconndestip];
+  flow.natDstPort = toPort(x[K.newconndestport]);
+  flow.ruleName = x[K.rule];
+  flow.code = x[K.id];
+  return buildEvent('clavister', 'clavister', 'cos-core', h, ctx, flow);
 }
 
 export const clavister: VendorParser = {

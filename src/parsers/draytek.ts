@@ -11,7 +11,7 @@
  */
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
-import { bounded, buildEvent, FLOW, splitHostPort, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, newFlow, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -88,15 +88,22 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     }
   }
   const arrowDir = dir.indexOf('->');
-  return buildEvent('draytek', 'draytek', 'vigor', h, ctx, { ...FLOW,
-    src, dst, spt, dpt, proto,
-    action,
-    inIf: arrowDir > 0 ? dir.slice(0, arrowDir) : undefined,
-    outIf: arrowDir > 0 ? dir.slice(arrowDir + 2) : undefined,
-    ruleName: rule,
-    tcpFlags: flags, icmpType, icmpCode,
-    bytes: len, packets: 1,
-  });
+  const flow = newFlow();
+  flow.src = src;
+  flow.dst = dst;
+  flow.spt = spt;
+  flow.dpt = dpt;
+  flow.proto = proto;
+  flow.action = action;
+  flow.inIf = arrowDir > 0 ? dir.slice(0, arrowDir) : undefined;
+  flow.outIf = arrowDir > 0 ? dir.slice(arrowDir + 2) : undefined;
+  flow.ruleName = rule;
+  flow.tcpFlags = flags;
+  flow.icmpType = icmpType;
+  flow.icmpCode = icmpCode;
+  flow.bytes = len;
+  flow.packets = 1;
+  return buildEvent('draytek', 'draytek', 'vigor', h, ctx, flow);
 }
 
 export const draytek: VendorParser = {

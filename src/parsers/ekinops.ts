@@ -13,7 +13,7 @@
  */
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
-import { bounded, buildEvent, FLOW, splitChar } from './flow';
+import { bounded, buildEvent, newFlow, splitChar } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -80,12 +80,15 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const src = endpoint(srcTok);
   const dst = endpoint(w[k++]);
   if (src === undefined || dst === undefined) return null;
-  return buildEvent('ekinops-oneos', 'ekinops', 'oneos', h, ctx, { ...FLOW,
-    src: src[0], spt: src[1], dst: dst[0], dpt: dst[1],
-    proto,
-    action,
-    ruleName: w[1],
-  });
+  const flow = newFlow();
+  flow.src = src[0];
+  flow.spt = src[1];
+  flow.dst = dst[0];
+  flow.dpt = dst[1];
+  flow.proto = proto;
+  flow.action = action;
+  flow.ruleName = w[1];
+  return buildEvent('ekinops-oneos', 'ekinops', 'oneos', h, ctx, flow);
 }
 
 export const ekinops: VendorParser = {

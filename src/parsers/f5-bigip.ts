@@ -23,7 +23,7 @@ import type { Action, GwEvent } from '../event';
 import { normaliseTransport } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName } from './cef';
-import { bounded, buildEvent, FLOW, splitHostPort } from './flow';
+import { bounded, buildEvent, newFlow, splitHostPort } from './flow';
 import { toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -76,11 +76,15 @@ function parseSecev(h: SyslogHeader, ctx: ParseContext, m: string, e: number): G
     i = comma + 2;
   }
   if (src === undefined || dst === undefined) return null;
-  const ev = buildEvent('f5-bigip', 'f5', 'big-ip', h, ctx, { ...FLOW,
-    src, dst, spt, dpt,
-    action: 'allow', inferred: true,
-    code: m.slice(e - 11, e - 3),
-  });
+  const flow = newFlow();
+  flow.src = src;
+  flow.dst = dst;
+  flow.spt = spt;
+  flow.dpt = dpt;
+  flow.action = 'allow';
+  flow.inferred = true;
+  flow.code = m.slice(e - 11, e - 3);
+  const ev = buildEvent('f5-bigip', 'f5', 'big-ip', h, ctx, flow);
   if (ev) ev.event.kind = 'alert';
   return ev;
 }
@@ -107,11 +111,16 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const t = normaliseTransport(protoWord);
   const proto = t === 'tcp' || t === 'udp' || t === 'icmp' || t === 'sctp' ? t : undefined;
   const action: Action | undefined = actionFromName(before);
-  return buildEvent('f5-bigip', 'f5', 'big-ip', h, ctx, { ...FLOW,
-    src, dst, spt, dpt, proto,
-    action: action ?? 'allow', inferred: action === undefined,
-    code: m.slice(e - 11, e - 3),
-  });
+  const flow = newFlow();
+  flow.src = src;
+  flow.dst = dst;
+  flow.spt = spt;
+  flow.dpt = dpt;
+  flow.proto = proto;
+  flow.action = action ?? 'allow';
+  flow.inferred = action === undefined;
+  flow.code = m.slice(e - 11, e - 3);
+  return buildEvent('f5-bigip', 'f5', 'big-ip', h, ctx, flow);
 }
 
 export const f5Bigip: VendorParser = {

@@ -18,7 +18,7 @@
 import { markSession, type Action, type GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { addCounts, bounded, buildEvent, Flow, FLOW, splitChar } from './flow';
+import { addCounts, bounded, buildEvent, Flow, newFlow, splitChar } from './flow';
 import { kvValues, toInt, toPort } from './kv';
 import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
@@ -194,7 +194,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const kind = kindOf(tag);
   if (kind === undefined) return null;
   const m = bounded(h.message);
-  const f: Flow = { ...FLOW };
+  const f = newFlow();
   let sd: ReturnType<typeof sdPairs> | undefined;
   const hsd = h.structuredData !== undefined ? bounded(h.structuredData) : undefined;
   if (hsd !== undefined && hsd.indexOf('-address=') >= 0) {

@@ -13,7 +13,7 @@ import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf, cefTime, cefValues, networkish, vendorId } from './cef';
 import { keySlots } from './keyslots';
-import { bounded, buildEvent, FLOW, splitHostPort, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, newFlow, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -144,23 +144,31 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let time: number | undefined;
   if (x[L.devTime] !== undefined) time = cefTime(x[L.devTime], ctx);
   const flags = x[L.tcp_flag] !== undefined ? tcpFlagLetters(x[L.tcp_flag]) : undefined;
-  return buildEvent('leef', vendor, product, h, ctx, { ...FLOW,
-    src, dst, spt, dpt, proto,
-    action: action ?? 'allow', inferred,
-    inIf: x[L.in_if] ?? x[L.srcInterface], outIf: x[L.out_if] ?? x[L.dstInterface],
-    srcMac: x[L.srcMAC],
-    natSrc: x[L.srcPostNAT], natSrcPort: toPort(x[L.srcPostNATPort] ?? x[L.srcPostNATPORT]),
-    natDst: x[L.dstPostNAT], natDstPort: toPort(x[L.dstPostNATPort] ?? x[L.dstPostNATPORT]),
-    bytes: sb !== undefined || rb !== undefined ? (sb ?? 0) + (rb ?? 0) : toInt(x[L.totalBytes]),
-    packets: sp !== undefined || rp !== undefined ? (sp ?? 0) + (rp ?? 0) : toInt(x[L.totalPackets]),
-    ruleName: x[L.policy] ?? x[L.rule] ?? x[L.ruleName],
-    tcpFlags: flags,
-    user: x[L.usrName] ?? x[L.src_user],
-    app: x[L.app] ?? x[L.app_name],
-    duration: toInt(x[L.duration]),
-    timeMs: time,
-    code: fields[4],
-  });
+  const flow = newFlow();
+  flow.src = src;
+  flow.dst = dst;
+  flow.spt = spt;
+  flow.dpt = dpt;
+  flow.proto = proto;
+  flow.action = action ?? 'allow';
+  flow.inferred = inferred;
+  flow.inIf = x[L.in_if] ?? x[L.srcInterface];
+  flow.outIf = x[L.out_if] ?? x[L.dstInterface];
+  flow.srcMac = x[L.srcMAC];
+  flow.natSrc = x[L.srcPostNAT];
+  flow.natSrcPort = toPort(x[L.srcPostNATPort] ?? x[L.srcPostNATPORT]);
+  flow.natDst = x[L.dstPostNAT];
+  flow.natDstPort = toPort(x[L.dstPostNATPort] ?? x[L.dstPostNATPORT]);
+  flow.bytes = sb !== undefined || rb !== undefined ? (sb ?? 0) + (rb ?? 0) : toInt(x[L.totalBytes]);
+  flow.packets = sp !== undefined || rp !== undefined ? (sp ?? 0) + (rp ?? 0) : toInt(x[L.totalPackets]);
+  flow.ruleName = x[L.policy] ?? x[L.rule] ?? x[L.ruleName];
+  flow.tcpFlags = flags;
+  flow.user = x[L.usrName] ?? x[L.src_user];
+  flow.app = x[L.app] ?? x[L.app_name];
+  flow.duration = toInt(x[L.duration]);
+  flow.timeMs = time;
+  flow.code = fields[4];
+  return buildEvent('leef', vendor, product, h, ctx, flow);
 }
 
 export const leef: VendorParser = {

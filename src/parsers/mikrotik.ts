@@ -13,7 +13,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { bounded, buildEvent, FLOW, splitChar, splitHostPort, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, newFlow, splitChar, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -144,15 +144,28 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const inferred = action === undefined;
   action ??= 'deny';
   const rule = prefixWords.length > 0 ? prefixWords.join(' ') : undefined;
-  const ev = buildEvent('mikrotik', 'mikrotik', 'routeros', h, ctx, { ...FLOW,
-    src, dst, spt, dpt, proto,
-    action, inferred,
-    inIf, outIf, srcMac,
-    natSrc, natSrcPort, natDst, natDstPort,
-    packets: 1, bytes: len,
-    ruleName: rule,
-    tcpFlags: flags, icmpType, icmpCode,
-  });
+  const flow = newFlow();
+  flow.src = src;
+  flow.dst = dst;
+  flow.spt = spt;
+  flow.dpt = dpt;
+  flow.proto = proto;
+  flow.action = action;
+  flow.inferred = inferred;
+  flow.inIf = inIf;
+  flow.outIf = outIf;
+  flow.srcMac = srcMac;
+  flow.natSrc = natSrc;
+  flow.natSrcPort = natSrcPort;
+  flow.natDst = natDst;
+  flow.natDstPort = natDstPort;
+  flow.packets = 1;
+  flow.bytes = len;
+  flow.ruleName = rule;
+  flow.tcpFlags = flags;
+  flow.icmpType = icmpType;
+  flow.icmpCode = icmpCode;
+  const ev = buildEvent('mikrotik', 'mikrotik', 'routeros', h, ctx, flow);
   if (ev && chain) ev.gatewatch!.chain = chain.length > 64 ? chain.slice(0, 64) : chain;
   return ev;
 }

@@ -13,7 +13,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf } from './cef';
-import { addCounts, bounded, buildEvent, FLOW, isoTime, splitHostPort } from './flow';
+import { addCounts, bounded, buildEvent, newFlow, isoTime, splitHostPort } from './flow';
 import { kvValues, toInt, toPort } from './kv';
 import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
@@ -92,25 +92,34 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const [nd, ndp] = x.natDst !== undefined ? splitHostPort(x.natDst) : x.natDstV6 !== undefined ? splitHostPort(x.natDstV6) : [undefined, undefined];
   const icmp = proto === 'icmp' || mid === 38;
   const cdur = toInt(x.cdur);
-  const ev = buildEvent('sonicwall', 'sonicwall', 'sonicos', h, ctx, { ...FLOW,
-    src, dst, spt, dpt,
-    proto: proto ?? (mid === 38 ? 'icmp' : undefined),
-    action: action ?? 'allow', inferred: action === undefined,
-    inIf, outIf,
-    srcMac: x.srcMac,
-    natSrc: ns, natSrcPort: nsp, natDst: nd, natDstPort: ndp,
-    bytes: addCounts(toInt(x.sent), toInt(x.rcvd)),
-    packets: addCounts(toInt(x.spkt), toInt(x.rpkt)),
-    ruleName: x.rule,
-    icmpType: icmp ? toInt(x.type, 0, 255) : undefined,
-    icmpCode: icmp ? toInt(x.code, 0, 255) : undefined,
-    duration: cdur !== undefined ? Math.round(cdur / 1000) : undefined,
-    app: x.appName,
-    srcZone: x.srcZone, dstZone: x.dstZone,
-    user: x.usr,
-    timeMs: isoTime(x.time, ctx),
-    code: x.m,
-  });
+  const flow = newFlow();
+  flow.src = src;
+  flow.dst = dst;
+  flow.spt = spt;
+  flow.dpt = dpt;
+  flow.proto = proto ?? (mid === 38 ? 'icmp' : undefined);
+  flow.action = action ?? 'allow';
+  flow.inferred = action === undefined;
+  flow.inIf = inIf;
+  flow.outIf = outIf;
+  flow.srcMac = x.srcMac;
+  flow.natSrc = ns;
+  flow.natSrcPort = nsp;
+  flow.natDst = nd;
+  flow.natDstPort = ndp;
+  flow.bytes = addCounts(toInt(x.sent), toInt(x.rcvd));
+  flow.packets = addCounts(toInt(x.spkt), toInt(x.rpkt));
+  flow.ruleName = x.rule;
+  flow.icmpType = icmp ? toInt(x.type, 0, 255) : undefined;
+  flow.icmpCode = icmp ? toInt(x.code, 0, 255) : undefined;
+  flow.duration = cdur !== undefined ? Math.round(cdur / 1000) : undefined;
+  flow.app = x.appName;
+  flow.srcZone = x.srcZone;
+  flow.dstZone = x.dstZone;
+  flow.user = x.usr;
+  flow.timeMs = isoTime(x.time, ctx);
+  flow.code = x.m;
+  const ev = buildEvent('sonicwall', 'sonicwall', 'sonicos', h, ctx, flow);
   if (ev && msg !== '') ev.gatewatch!.message = msg.length > 128 ? msg.slice(0, 128) : msg;
   return ev;
 }

@@ -17,7 +17,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { addCounts, bounded, buildEvent, FLOW, isoTime, tcpFlagLetters } from './flow';
+import { addCounts, bounded, buildEvent, newFlow, isoTime, tcpFlagLetters } from './flow';
 import { kvValues, toInt, toPort } from './kv';
 import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
@@ -100,29 +100,36 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const sentB = toInt(x.sent_bytes ?? x.bytes_sent), recvB = toInt(x.recv_bytes ?? x.bytes_received);
   const sentP = toInt(x.sent_pkts ?? x.packets_sent), recvP = toInt(x.recv_pkts ?? x.packets_received);
   const flags = x.tcpflags !== undefined ? tcpFlagNames(x.tcpflags) : undefined;
-  return buildEvent('sophos', 'sophos', utm ? 'utm' : 'sfos', h, ctx, { ...FLOW,
-    src, dst,
-    spt: icmp ? undefined : toPort(x.src_port ?? x.srcport),
-    dpt: icmp ? undefined : toPort(x.dst_port ?? x.dstport ?? (utm ? x.port : undefined)),
-    proto: x.protocol ?? x.proto,
-    action: action ?? 'allow', inferred: action === undefined,
-    inIf: x.in_interface ?? x.initf, outIf: x.out_interface ?? x.outitf,
-    srcMac: x.src_mac ?? x.srcmac,
-    natSrc: x.tran_src_ip ?? x.src_trans_ip, natSrcPort: toPort(x.tran_src_port ?? x.src_trans_port),
-    natDst: x.tran_dst_ip ?? x.dst_trans_ip, natDstPort: toPort(x.tran_dst_port ?? x.dst_trans_port),
-    bytes: addCounts(sentB, recvB),
-    packets: addCounts(sentP, recvP),
-    ruleName: x.fw_rule_name ?? x.rule_name,
-    ruleId: x.fw_rule_id ?? x.fwrule,
-    icmpType: toInt(x.icmp_type, 0, 255), icmpCode: toInt(x.icmp_code, 0, 255),
-    tcpFlags: flags,
-    duration: toInt(x.duration),
-    app: x.application ?? x.app_name,
-    srcZone: x.src_zone ?? x.srczone, dstZone: x.dst_zone ?? x.dstzone,
-    user: x.user_name ?? x.user,
-    timeMs: time,
-    code: x.log_id ?? x.id,
-  });
+  const flow = newFlow();
+  flow.src = src;
+  flow.dst = dst;
+  flow.spt = icmp ? undefined : toPort(x.src_port ?? x.srcport);
+  flow.dpt = icmp ? undefined : toPort(x.dst_port ?? x.dstport ?? (utm ? x.port : undefined));
+  flow.proto = x.protocol ?? x.proto;
+  flow.action = action ?? 'allow';
+  flow.inferred = action === undefined;
+  flow.inIf = x.in_interface ?? x.initf;
+  flow.outIf = x.out_interface ?? x.outitf;
+  flow.srcMac = x.src_mac ?? x.srcmac;
+  flow.natSrc = x.tran_src_ip ?? x.src_trans_ip;
+  flow.natSrcPort = toPort(x.tran_src_port ?? x.src_trans_port);
+  flow.natDst = x.tran_dst_ip ?? x.dst_trans_ip;
+  flow.natDstPort = toPort(x.tran_dst_port ?? x.dst_trans_port);
+  flow.bytes = addCounts(sentB, recvB);
+  flow.packets = addCounts(sentP, recvP);
+  flow.ruleName = x.fw_rule_name ?? x.rule_name;
+  flow.ruleId = x.fw_rule_id ?? x.fwrule;
+  flow.icmpType = toInt(x.icmp_type, 0, 255);
+  flow.icmpCode = toInt(x.icmp_code, 0, 255);
+  flow.tcpFlags = flags;
+  flow.duration = toInt(x.duration);
+  flow.app = x.application ?? x.app_name;
+  flow.srcZone = x.src_zone ?? x.srczone;
+  flow.dstZone = x.dst_zone ?? x.dstzone;
+  flow.user = x.user_name ?? x.user;
+  flow.timeMs = time;
+  flow.code = x.log_id ?? x.id;
+  return buildEvent('sophos', 'sophos', utm ? 'utm' : 'sfos', h, ctx, flow);
 }
 
 /** "SYN ACK" / "SYN,ACK" → names. */

@@ -11,7 +11,7 @@
 import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { addCounts, bounded, buildEvent, FLOW, isoTime } from './flow';
+import { addCounts, bounded, buildEvent, newFlow, isoTime } from './flow';
 import { kvValues, toInt, toPort } from './kv';
 import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
@@ -54,21 +54,30 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   if (lt !== undefined ? !TRAFFIC.has(lt) : (x.dst === undefined || (x.ipproto === undefined && x.dstport === undefined))) return null;
   // Alarms without a packet behind them (system alarms) have no addresses and fall out in buildEvent.
   const action = actionOf(x.action);
-  return buildEvent('stormshield', 'stormshield', 'sns', h, ctx, { ...FLOW,
-    src: x.src, dst: x.dst, spt: toPort(x.srcport), dpt: toPort(x.dstport),
-    proto: x.ipproto,
-    action: action ?? (lt === 'alarm' ? 'deny' : 'allow'), inferred: action === undefined,
-    inIf: x.srcifname ?? x.srcif, outIf: x.dstifname ?? x.dstif,
-    srcMac: x.srcmac,
-    natSrc: x.modsrc, natSrcPort: toPort(x.modsrcport), natDst: x.moddst, natDstPort: toPort(x.moddstport),
-    bytes: addCounts(toInt(x.sent), toInt(x.rcvd)),
-    ruleName: x.rulename, ruleId: x.ruleid,
-    duration: toInt(x.duration),
-    app: x.proto,
-    user: x.user,
-    timeMs: x.time !== undefined ? isoTime(`${x.time}${x.tz ?? ''}`, ctx) : undefined,
-    code: x.alarmid,
-  });
+  const flow = newFlow();
+  flow.src = x.src;
+  flow.dst = x.dst;
+  flow.spt = toPort(x.srcport);
+  flow.dpt = toPort(x.dstport);
+  flow.proto = x.ipproto;
+  flow.action = action ?? (lt === 'alarm' ? 'deny' : 'allow');
+  flow.inferred = action === undefined;
+  flow.inIf = x.srcifname ?? x.srcif;
+  flow.outIf = x.dstifname ?? x.dstif;
+  flow.srcMac = x.srcmac;
+  flow.natSrc = x.modsrc;
+  flow.natSrcPort = toPort(x.modsrcport);
+  flow.natDst = x.moddst;
+  flow.natDstPort = toPort(x.moddstport);
+  flow.bytes = addCounts(toInt(x.sent), toInt(x.rcvd));
+  flow.ruleName = x.rulename;
+  flow.ruleId = x.ruleid;
+  flow.duration = toInt(x.duration);
+  flow.app = x.proto;
+  flow.user = x.user;
+  flow.timeMs = x.time !== undefined ? isoTime(`${x.time}${x.tz ?? ''}`, ctx) : undefined;
+  flow.code = x.alarmid;
+  return buildEvent('stormshield', 'stormshield', 'sns', h, ctx, flow);
 }
 
 export const stormshield: VendorParser = {

@@ -16,7 +16,7 @@ import { normaliseTransport } from '../event';
 import { parseIPv4, parseIPv6 } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { actionOf } from './cef';
-import { addCounts, bounded, buildEvent, FLOW, splitChar, tcpFlagLetters } from './flow';
+import { addCounts, bounded, buildEvent, newFlow, splitChar, tcpFlagLetters } from './flow';
 import { kvObject, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -98,18 +98,24 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   let x: Record<string, string> | undefined;
   const eq = rest.indexOf('="');
   if (eq > 0) x = kvObject(rest, Math.max(0, rest.lastIndexOf(' ', eq) + 1), 64);
-  const ev = buildEvent('watchguard', 'watchguard', 'firebox', h, ctx, { ...FLOW,
-    src, dst, spt, dpt, proto,
-    action,
-    inIf, outIf,
-    bytes: x ? addCounts(toInt(x.sent_bytes), toInt(x.rcvd_bytes)) : undefined,
-    ruleName: rule,
-    icmpType, icmpCode,
-    tcpFlags: flags,
-    duration: x ? toInt(x.duration) : undefined,
-    app: x?.app_name,
-    code,
-  });
+  const flow = newFlow();
+  flow.src = src;
+  flow.dst = dst;
+  flow.spt = spt;
+  flow.dpt = dpt;
+  flow.proto = proto;
+  flow.action = action;
+  flow.inIf = inIf;
+  flow.outIf = outIf;
+  flow.bytes = x ? addCounts(toInt(x.sent_bytes), toInt(x.rcvd_bytes)) : undefined;
+  flow.ruleName = rule;
+  flow.icmpType = icmpType;
+  flow.icmpCode = icmpCode;
+  flow.tcpFlags = flags;
+  flow.duration = x ? toInt(x.duration) : undefined;
+  flow.app = x?.app_name;
+  flow.code = code;
+  const ev = buildEvent('watchguard', 'watchguard', 'firebox', h, ctx, flow);
   if (ev && len !== undefined) ev.gatewatch!.length = len;
   return ev;
 }

@@ -14,7 +14,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { parseIsoAt } from '../syslog/time';
-import { bounded, buildEvent, FIELD_WINDOW, FLOW, splitChar, tcpFlagLetters } from './flow';
+import { bounded, buildEvent, FIELD_WINDOW, newFlow, splitChar, tcpFlagLetters } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
@@ -84,17 +84,20 @@ function parseW3c(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const icmp = t === 'ICMP' || t === 'ICMPV6';
   const flags = dash(f[7]);
   const hdr: SyslogHeader = { ...h, time: undefined, hostname: h.hostname !== undefined && Object.hasOwn(W3C_ACTIONS, h.hostname) ? undefined : h.hostname };
-  const ev = buildEvent('windows-firewall', 'microsoft', 'windows-defender-firewall', hdr, ctx, { ...FLOW,
-    action: W3C_ACTIONS[act]!,
-    proto,
-    src: f[2], dst: f[3],
-    spt: icmp ? undefined : toPort(dash(f[4])), dpt: icmp ? undefined : toPort(dash(f[5])),
-    bytes: toInt(dash(f[6])), packets: 1,
-    tcpFlags: t === 'TCP' && flags !== undefined ? tcpFlagLetters(flags) : undefined,
-    icmpType: icmp ? toInt(dash(f[11]), 0, 255) : undefined,
-    icmpCode: icmp ? toInt(dash(f[12]), 0, 255) : undefined,
-    timeMs: time,
-  });
+  const flow = newFlow();
+  flow.action = W3C_ACTIONS[act]!;
+  flow.proto = proto;
+  flow.src = f[2];
+  flow.dst = f[3];
+  flow.spt = icmp ? undefined : toPort(dash(f[4]));
+  flow.dpt = icmp ? undefined : toPort(dash(f[5]));
+  flow.bytes = toInt(dash(f[6]));
+  flow.packets = 1;
+  flow.tcpFlags = t === 'TCP' && flags !== undefined ? tcpFlagLetters(flags) : undefined;
+  flow.icmpType = icmp ? toInt(dash(f[11]), 0, 255) : undefined;
+  flow.icmpCode = icmp ? toInt(dash(f[12]), 0, 255) : undefined;
+  flow.timeMs = time;
+  const ev = buildEvent('windows-firewall', 'microsoft', 'windows-defender-firewall', hdr, ctx, flow);
   if (ev) {
     const path = dash(f[14]);
     if (path === 'RECEIVE' || path === 'SEND' || path === 'FORWARD') ev.gatewatch!.path = path;
@@ -124,15 +127,17 @@ function parseWfp(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const ts = str(r['@timestamp']) ?? str(r.EventTime) ?? str(r.TimeCreated);
   if (ts !== undefined && ts.length >= 19) { const t = parseIsoAt(ts, 0, ctx.tz); if (t) time = t[0]; }
   const hdr: SyslogHeader = { ...h, hostname: h.hostname ?? str(r.Hostname) };
-  const ev = buildEvent('windows-firewall', 'microsoft', 'windows-filtering-platform', hdr, ctx, { ...FLOW,
-    action: WFP_ACTIONS[id]!,
-    src: str(r.SourceAddress), spt: toPort(str(r.SourcePort)),
-    dst: str(r.DestAddress), dpt: toPort(str(r.DestPort)),
-    proto: str(r.Protocol),
-    app: str(r.Application),
-    timeMs: time,
-    code: id,
-  });
+  const flow = newFlow();
+  flow.action = WFP_ACTIONS[id]!;
+  flow.src = str(r.SourceAddress);
+  flow.spt = toPort(str(r.SourcePort));
+  flow.dst = str(r.DestAddress);
+  flow.dpt = toPort(str(r.DestPort));
+  flow.proto = str(r.Protocol);
+  flow.app = str(r.Application);
+  flow.timeMs = time;
+  flow.code = id;
+  const ev = buildEvent('windows-firewall', 'microsoft', 'windows-filtering-platform', hdr, ctx, flow);
   if (ev && dir !== undefined) ev.gatewatch!.wfp_direction = inbound ? 'inbound' : 'outbound';
   return ev;
 }

@@ -11,7 +11,7 @@
 import type { Action, GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName } from './cef';
-import { addCounts, bounded, buildEvent, FLOW, splitHostPort } from './flow';
+import { addCounts, bounded, buildEvent, newFlow, splitHostPort } from './flow';
 import { kvValues, toInt } from './kv';
 import { keySlots } from './keyslots';
 import type { ParseContext, VendorParser } from './types';
@@ -72,15 +72,21 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   }
   let proto: string | undefined = x.protoID;
   if (proto === undefined && x.proto !== undefined && x.proto !== 'others') proto = x.proto;
-  const ev = buildEvent('zyxel', 'zyxel', 'zld', h, ctx, { ...FLOW,
-    src, dst, spt, dpt, proto,
-    action: action ?? 'allow', inferred: action === undefined,
-    inIf, outIf,
-    bytes: addCounts(toInt(x.sent), toInt(x.rcvd)),
-    duration: toInt(x.duration),
-    user: x.user === 'unknown' ? undefined : x.user,
-    ruleName: x.msg,
-  });
+  const flow = newFlow();
+  flow.src = src;
+  flow.dst = dst;
+  flow.spt = spt;
+  flow.dpt = dpt;
+  flow.proto = proto;
+  flow.action = action ?? 'allow';
+  flow.inferred = action === undefined;
+  flow.inIf = inIf;
+  flow.outIf = outIf;
+  flow.bytes = addCounts(toInt(x.sent), toInt(x.rcvd));
+  flow.duration = toInt(x.duration);
+  flow.user = x.user === 'unknown' ? undefined : x.user;
+  flow.ruleName = x.msg;
+  const ev = buildEvent('zyxel', 'zyxel', 'zld', h, ctx, flow);
   if (ev && x.cat) ev.gatewatch!.category = x.cat.length > 64 ? x.cat.slice(0, 64) : x.cat;
   return ev;
 }
