@@ -12,7 +12,8 @@
 import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf, cefTime, cefValues, networkish, vendorId } from './cef';
-import { keySlots } from './keyslots';
+import { asciiBytes, BYTES } from './ascii';
+import { keySlots, wantedIndexBytes } from './keyslots';
 import { bounded, buildEvent, newFlow, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
@@ -71,7 +72,80 @@ const KEY_INDEX = new Map<string, number>(KEYS.names.map((k, idx) => [k, idx]));
  * Attributes separated by `delim`; the first '=' splits key and value. The values of the keys in KEYS, by
  * index (first occurrence wins); the other attributes are not kept.
  */
-function splitAttrs(s: string, start: number, delim: string): (string | undefined)[] {
+function splitAttrs(s: string, start: number, delim: string, chars = false): (string | undefined)[] {
+  // An ASCII line is read as bytes, any other, or every line with `chars` (the differential test compares
+  // the two), on its characters.
+  return (chars ? null : splitAttrsBytes(s, start, delim)) ?? splitAttrsChars(s, start, delim);
+}
+
+/** For tests: what splitAttrs reads, by key (`chars`: the character scanner). */
+export function leefAttrs(s: string, start: number, delim: string, chars = false): Record<string, string | undefined> {
+  const o = splitAttrs(s, start, delim, chars);
+  const r: Record<string, string | undefined> = {};
+  KEYS.names.forEach((k, idx) => { r[k] = o[idx]; });
+  return r;
+}
+
+/** White space as String.prototype.trim sees it, among ASCII bytes. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * splitAttrsChars on the bytes of s: the same attributes, keys and values (a differential test holds the two
+ * together; change both). One walk finds each delimiter and the first "=" before it; the key is looked up
+ * in KEYS.table. Returns null, having read nothing, when s is not ASCII or longer than BYTES_MAX.
+ */
+function splitAttrsBytes(s: string, start: number, delim: string): (string | undefined)[] | null {
+  if (!asciiBytes(s)) return null;
+  const b = BYTES;
+  const n = s.length;
+  const o = new Array<string | undefined>(KEYS.names.length);
+  const d0 = delim.charCodeAt(0);
+  const dl = delim.length;
+  const table = KEYS.table;
+  let i = start;
+  let pairs = 0;
+  while (i < n && pairs++ < MAX_PAIRS) {
+    let e = i;
+    let eq = -1;
+    let bs = false; // a backslash in the attribute: the value may hold "\="
+    for (; e < n; e++) {
+      const c = b[e]!;
+      if (c === d0) {
+        if (dl === 1) break;
+        let k = 1;
+        while (k < dl && e + k < n && b[e + k] === delim.charCodeAt(k)) k++;
+        if (k === dl) break;
+      }
+      if (c === 61) { if (eq < 0) eq = e; } else if (c === 92) bs = true;
+    }
+    if (eq > i) {
+      let ks = i, ke = eq;
+      while (ks < ke && isSpace(b[ks]!)) ks++;
+      while (ke > ks && isSpace(b[ke - 1]!)) ke--;
+      if (ke > ks) { // (splitAttrsChars' 64-character limit is longer than any name in the table)
+        let h = 0;
+        for (let p = ks; p < ke; p++) h = (Math.imul(h, 31) + b[p]!) | 0;
+        const idx = wantedIndexBytes(table, b, ks, ke, h);
+        if (idx >= 0 && o[idx] === undefined) {
+          const vs = eq + 1;
+          let v = s.slice(vs, e);
+          if (bs || vs === e || isSpace(b[vs]!) || isSpace(b[e - 1]!)) {
+            if (v.indexOf('\\=') >= 0) v = v.split('\\=').join('=');
+            v = v.trim();
+          }
+          o[idx] = v;
+        }
+      }
+    }
+    i = e + dl;
+  }
+  return o;
+}
+
+/** splitAttrs on the characters of s (any line). */
+function splitAttrsChars(s: string, start: number, delim: string): (string | undefined)[] {
   const o = new Array<string | undefined>(KEYS.names.length);
   let i = start;
   const n = s.length;
