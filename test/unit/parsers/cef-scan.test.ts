@@ -8,7 +8,7 @@
  * fields, where the extension starts, its values) is held to its character version the same way.
  */
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { allFixtureLines, damage } from './helpers';
 import { join } from 'node:path';
 import { cefParts, cefValues } from '../../../src/parsers/cef';
 import { cefFields, cefFieldValues } from '../../../src/parsers/cef-fields';
@@ -120,13 +120,7 @@ describe('CEF extension scanners: bytes and characters agree', function () {
   });
 
   it('on every fixture line and 40k damaged copies', () => {
-    const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-    const lines: string[] = [];
-    for (const vendor of readdirSync(dir)) {
-      for (const f of readdirSync(join(dir, vendor))) {
-        if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
-      }
-    }
+    const lines = allFixtureLines();
     // Every key of every fixture line is wanted by one table, so each value is compared.
     const names = new Set<string>();
     for (const l of lines) for (const m of l.matchAll(/([A-Za-z0-9_.-]+)=/g)) names.add(m[1]!);
@@ -141,15 +135,7 @@ describe('CEF extension scanners: bytes and characters agree', function () {
     const r = rng(7);
     const noise = ['\\', '=', ' ', '  ', '\\ ', '\\=', '\\\\', 'a=', ' b=', 'é', '\u0000', '\t', '|'];
     for (let k = 0; k < 40000; k++) {
-      let s = lines[Math.floor(r() * lines.length)]!;
-      const edits = 1 + Math.floor(r() * 4);
-      for (let e = 0; e < edits; e++) {
-        const at = Math.floor(r() * (s.length + 1));
-        const op = r();
-        if (op < 0.5) s = s.slice(0, at) + noise[Math.floor(r() * noise.length)]! + s.slice(at);
-        else if (op < 0.8) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
-        else s = s.slice(0, at);
-      }
+      const s = damage(lines[Math.floor(r() * lines.length)]!, r, noise);
       check(s, all, Math.floor(r() * 4));
     }
     expect(checked).to.be.greaterThan(60000);
@@ -190,13 +176,7 @@ describe('CEF header split: bytes and characters agree', function () {
   });
 
   it('on fixture lines and 20k damaged copies', () => {
-    const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-    const lines: string[] = [];
-    for (const vendor of readdirSync(dir)) {
-      for (const f of readdirSync(join(dir, vendor))) {
-        if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
-      }
-    }
+    const lines = allFixtureLines();
     const at = (l: string): number => { const c = l.indexOf('CEF:'); return c >= 0 ? c + 4 : 0; };
     for (const l of lines) checkParts(l, at(l));
     const r = rng(29);

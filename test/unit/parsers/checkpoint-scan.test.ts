@@ -8,7 +8,7 @@
  * renameCef gives.
  */
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { allFixtureLines, damage } from './helpers';
 import { join } from 'node:path';
 import { checkpointPairs } from '../../../src/parsers/checkpoint';
 import { rng } from '../../../bench/gen';
@@ -119,13 +119,7 @@ describe('Check Point pair scanner: bytes and characters agree', function () {
   });
 
   it('on every fixture line and 40k damaged copies', () => {
-    const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-    const lines: string[] = [];
-    for (const vendor of readdirSync(dir)) {
-      for (const f of readdirSync(join(dir, vendor))) {
-        if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
-      }
-    }
+    const lines = allFixtureLines();
     // Each line from its start and from its first "[" (where the pairs of the Check Point forms begin).
     const starts = (l: string): number[] => {
       const at = [0];
@@ -139,15 +133,7 @@ describe('Check Point pair scanner: bytes and characters agree', function () {
     const r = rng(7);
     const noise = ['"', '\\', '\\"', '\\\\', ':', '::', ':"', '=', '="', ';', ' ', ']', 'é', '\u0000', '\t'];
     for (let k = 0; k < 40000; k++) {
-      let s = lines[Math.floor(r() * lines.length)]!;
-      const edits = 1 + Math.floor(r() * 4);
-      for (let e = 0; e < edits; e++) {
-        const at = Math.floor(r() * (s.length + 1));
-        const op = r();
-        if (op < 0.5) s = s.slice(0, at) + noise[Math.floor(r() * noise.length)]! + s.slice(at);
-        else if (op < 0.8) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
-        else s = s.slice(0, at);
-      }
+      const s = damage(lines[Math.floor(r() * lines.length)]!, r, noise);
       const st = starts(s);
       check(s, st[Math.floor(r() * st.length)]!);
     }

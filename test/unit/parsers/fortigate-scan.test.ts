@@ -8,7 +8,7 @@
  * with renameCef gives on the characters.
  */
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { allFixtureLines, damage } from './helpers';
 import { join } from 'node:path';
 import { fortigateCef, fortigatePairs } from '../../../src/parsers/fortigate';
 import { rng } from '../../../bench/gen';
@@ -104,26 +104,12 @@ describe('FortiGate pair scanner: bytes and characters agree', function () {
   });
 
   it('on every fixture line and 40k damaged copies', () => {
-    const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-    const lines: string[] = [];
-    for (const vendor of readdirSync(dir)) {
-      for (const f of readdirSync(join(dir, vendor))) {
-        if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
-      }
-    }
+    const lines = allFixtureLines();
     for (const l of lines) check(l);
     const r = rng(7);
     const noise = ['"', '""', '\\', '=', ' ', ',', '  ', '\\"', '="', '=""', 'é', '\u0000', '\t'];
     for (let k = 0; k < 40000; k++) {
-      let s = lines[Math.floor(r() * lines.length)]!;
-      const edits = 1 + Math.floor(r() * 4);
-      for (let e = 0; e < edits; e++) {
-        const at = Math.floor(r() * (s.length + 1));
-        const op = r();
-        if (op < 0.5) s = s.slice(0, at) + noise[Math.floor(r() * noise.length)]! + s.slice(at);
-        else if (op < 0.8) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
-        else s = s.slice(0, at);
-      }
+      const s = damage(lines[Math.floor(r() * lines.length)]!, r, noise);
       check(s, Math.floor(r() * 4));
     }
     expect(checked).to.be.greaterThan(60000);
@@ -178,26 +164,12 @@ describe('FortiGate CEF extension: the byte table and cefFields with renameCef a
       for (let p = 0; p < np; p++) parts.push(r() < 0.05 ? 'stray' : `${pick(names)}=${pick(values)}`);
       checkCef(parts.join(r() < 0.8 ? ' ' : '  '), r() < 0.9 ? 0 : Math.floor(r() * 4));
     }
-    const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-    const lines: string[] = [];
-    for (const vendor of readdirSync(dir)) {
-      for (const f of readdirSync(join(dir, vendor))) {
-        if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
-      }
-    }
+    const lines = allFixtureLines();
     const ext = (l: string): number => { const bars = l.split('|'); return bars.length >= 8 ? l.length - bars.slice(7).join('|').length : 0; };
     for (const l of lines) { checkCef(l, ext(l)); checkCef(l); }
     const noise = ['\\', '=', ' ', '\\ ', '\\=', 'src=', ' FTNTFGTsrcip=', 'é', '\t', '|'];
     for (let k = 0; k < 20000; k++) {
-      let s = lines[Math.floor(r() * lines.length)]!;
-      const edits = 1 + Math.floor(r() * 4);
-      for (let e = 0; e < edits; e++) {
-        const at = Math.floor(r() * (s.length + 1));
-        const op = r();
-        if (op < 0.5) s = s.slice(0, at) + noise[Math.floor(r() * noise.length)]! + s.slice(at);
-        else if (op < 0.8) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
-        else s = s.slice(0, at);
-      }
+      const s = damage(lines[Math.floor(r() * lines.length)]!, r, noise);
       checkCef(s, ext(s));
     }
     expect(cefChecked).to.be.greaterThan(40000);

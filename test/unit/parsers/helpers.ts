@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LineParser } from '../../../src/parsers/registry';
 import type { GwEvent } from '../../../src/event';
 
@@ -18,4 +20,30 @@ export function hostileVariants(line: string): string[] {
   out.push(line + ','.repeat(5000), line.replace(/ /g, '  '), line.replace(/"/g, ''), line.replace(/=/g, ''),
     line + ' "' + 'x'.repeat(20000), line.replace(/[0-9]/g, '9'), line.replace(/\./g, ':'), '\u0000' + line);
   return out;
+}
+
+/** Every line of every fixture file (test/fixtures/<vendor>/*.log), for the scanners' differential tests. */
+export function allFixtureLines(): string[] {
+  const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
+  const lines: string[] = [];
+  for (const vendor of readdirSync(dir)) {
+    for (const f of readdirSync(join(dir, vendor))) {
+      if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
+    }
+  }
+  return lines;
+}
+
+/** A copy of `line` damaged by 1–4 random edits: a `noise` string inserted, a few characters cut, or the rest cut off. */
+export function damage(line: string, r: () => number, noise: string[]): string {
+  let s = line;
+  const edits = 1 + Math.floor(r() * 4);
+  for (let e = 0; e < edits; e++) {
+    const at = Math.floor(r() * (s.length + 1));
+    const op = r();
+    if (op < 0.5) s = s.slice(0, at) + noise[Math.floor(r() * noise.length)]! + s.slice(at);
+    else if (op < 0.8) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
+    else s = s.slice(0, at);
+  }
+  return s;
 }

@@ -6,7 +6,7 @@
  * generated attribute lists and on fixture lines damaged at random.
  */
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { allFixtureLines, damage } from './helpers';
 import { join } from 'node:path';
 import { leefAttrs } from '../../../src/parsers/leef';
 import { rng } from '../../../bench/gen';
@@ -74,26 +74,12 @@ describe('LEEF attribute splitter: bytes and characters agree', function () {
   });
 
   it('on every fixture line and 20k damaged copies', () => {
-    const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-    const lines: string[] = [];
-    for (const vendor of readdirSync(dir)) {
-      for (const f of readdirSync(join(dir, vendor))) {
-        if (f.endsWith('.log')) lines.push(...readFileSync(join(dir, vendor, f), 'utf8').split('\n').filter(Boolean));
-      }
-    }
+    const lines = allFixtureLines();
     for (const l of lines) check(l);
     const r = rng(37);
     const noise = ['\t', '^', '#011', '#01', '=', ' ', '\\=', '\\', '\r', 'é', '\u0000', '|'];
     for (let k = 0; k < 20000; k++) {
-      let s = lines[Math.floor(r() * lines.length)]!;
-      const edits = 1 + Math.floor(r() * 4);
-      for (let e = 0; e < edits; e++) {
-        const at = Math.floor(r() * (s.length + 1));
-        const op = r();
-        if (op < 0.5) s = s.slice(0, at) + noise[Math.floor(r() * noise.length)]! + s.slice(at);
-        else if (op < 0.8) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
-        else s = s.slice(0, at);
-      }
+      const s = damage(lines[Math.floor(r() * lines.length)]!, r, noise);
       check(s, Math.floor(r() * 4), [DELIMS[k % 4]!]);
     }
     expect(checked).to.be.greaterThan(35000);
