@@ -135,29 +135,8 @@ function cefFieldsChars(s: string, start: number, out: Record<string, string>, r
 export function cefFieldValues(s: string, start: number, slots: KeySlots, maxPairs = 512, chars = false): (string | undefined)[] {
   const out = new Array<string | undefined>(slots.names.length);
   const n = s.length;
-  if (!chars && asciiBytes(s)) {
-    // The same walk on the bytes (cefFields' byte path); a key is hashed once found and looked up in slots.table.
-    const b = BYTES;
-    const table = slots.table;
-    let ks = start;
-    while (ks < n && b[ks] === 32) ks++;
-    if (ks >= n) return out;
-    let eq = nextKeyEqBytes(b, ks, n);
-    let pairs = 0;
-    while (eq >= 0 && pairs++ < maxPairs) {
-      const keyStart = keyAt;
-      const next = nextKeyEqBytes(b, eq + 1, n);
-      const bs = sawBackslash;
-      const vEnd = next >= 0 ? keyAt - 1 : n;
-      let h = 0;
-      for (let p = keyStart; p < eq; p++) h = (Math.imul(h, 31) + b[p]!) | 0;
-      const k = wantedIndexBytes(table, b, keyStart, eq, h);
-      if (k >= 0 && out[k] === undefined) out[k] = valueAtBytes(s, b, eq + 1, vEnd, bs);
-      if (next < 0) break;
-      eq = next;
-    }
-    return out;
-  }
+  // On the bytes of an ASCII line: cefFieldsInto's walk, each name to its own place.
+  if (!chars && slots.names.length <= SAME_PLACE.length && cefFieldsInto(s, start, slots, SAME_PLACE, out, maxPairs)) return out;
   let ks = start;
   while (ks < n && s.charCodeAt(ks) === 32) ks++;
   let eq = nextKeyEq(s, ks, ks);
@@ -177,6 +156,9 @@ export function cefFieldValues(s: string, start: number, slots: KeySlots, maxPai
   }
   return out;
 }
+
+/** to[k] = k: cefFieldsInto's map for a caller that keeps every name in its own place (cefFieldValues). */
+const SAME_PLACE = Int16Array.from({ length: 1024 }, (_, k) => k);
 
 /**
  * cefFields for a caller whose rename function sends several CEF names to one of its own (FortiGate:
