@@ -6,7 +6,10 @@
  */
 
 import { asciiBytes, BYTES, CEF_FIELD_KEY_BYTE } from './ascii';
-import { KeySlots, keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
+import { KEY_BYTES, KeySlots, keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
+
+// Module constants, read by the scanners themselves: TurboFan then embeds their addresses (see wantedIndexBytes).
+const LINE_BYTES = BYTES, NAME_BYTES = KEY_BYTES;
 
 function isKeyChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46;
@@ -82,7 +85,7 @@ function valueAtBytes(s: string, b: Uint8Array, vs: number, vEnd: number, bs: bo
 export function cefFields(s: string, start: number, out: Record<string, string>, rename?: (k: string) => string,
   want?: Set<string>, maxPairs = 512, chars = false): void {
   if (chars || !asciiBytes(s)) { cefFieldsChars(s, start, out, rename, want, maxPairs); return; }
-  const b = BYTES; // b[n] is a space, b[n + 1] a 0
+  const b = LINE_BYTES; // b[n] is a space, b[n + 1] a 0
   const n = s.length;
   let ks = start;
   while (ks < n && b[ks] === 32) ks++;
@@ -170,7 +173,7 @@ const SAME_PLACE = Int16Array.from({ length: 1024 }, (_, k) => k);
 export function cefFieldsInto(s: string, start: number, slots: KeySlots, to: Int16Array, out: (string | undefined)[],
   maxPairs = 512): boolean {
   if (!asciiBytes(s)) return false;
-  const b = BYTES;
+  const b = LINE_BYTES, names = NAME_BYTES;
   const n = s.length;
   const table = slots.table;
   let ks = start;
@@ -185,7 +188,7 @@ export function cefFieldsInto(s: string, start: number, slots: KeySlots, to: Int
     const vEnd = next >= 0 ? keyAt - 1 : n;
     let h = 0;
     for (let p = keyStart; p < eq; p++) h = (Math.imul(h, 31) + b[p]!) | 0;
-    const k = wantedIndexBytes(table, b, keyStart, eq, h);
+    const k = wantedIndexBytes(table, names, b, keyStart, eq, h);
     if (k >= 0) {
       const at = to[k]!;
       if (out[at] === undefined) out[at] = valueAtBytes(s, b, eq + 1, vEnd, bs);

@@ -15,10 +15,13 @@ import type { SyslogHeader } from '../syslog/header';
 import { parseBsdAt } from '../syslog/time';
 import { bounded, buildEvent, Flow, newFlow, isoTime, splitHostPort } from './flow';
 import { asciiBytes, BYTES, CEF_KEY_BYTE } from './ascii';
-import { KeySlots, keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
+import { KEY_BYTES, KeySlots, keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
 import { actionWord, toInt, toPort } from './kv';
 import { panCefType, panKind } from './paloalto';
 import type { ParseContext, VendorParser } from './types';
+
+// Module constants, read by the scanners themselves: TurboFan then embeds their addresses (see wantedIndexBytes).
+const LINE_BYTES = BYTES, NAME_BYTES = KEY_BYTES;
 
 /** How far into the message a "CEF:" prefix may start (after a relay's own tag). */
 const PREFIX_WINDOW = 96;
@@ -120,7 +123,7 @@ function scanExtensionBytes(s: string, start: number, out: (string | undefined)[
 
 /** scanExtensionBytes once s is in BYTES (asciiBytes(s) returned true). */
 function walkExtension(s: string, start: number, out: (string | undefined)[], slots: KeySlots): void {
-  const b = BYTES; // b[n] is a space, b[n + 1] a 0
+  const b = LINE_BYTES, names = NAME_BYTES; // b[n] is a space, b[n + 1] a 0
   const n = s.length;
   const table = slots.table;
   let ks = start;
@@ -135,7 +138,7 @@ function walkExtension(s: string, start: number, out: (string | undefined)[], sl
   if (eq === ks || c !== 61) return;
   let pairs = 0;
   while (pairs++ < MAX_PAIRS) {
-    let key = wantedIndexBytes(table, b, ks, eq, h);
+    let key = wantedIndexBytes(table, names, b, ks, eq, h);
     if (key >= 0 && out[key] !== undefined) key = -1;
     const vs = eq + 1;
     let i = vs;
@@ -249,7 +252,7 @@ function cefHeader(m: string, at: number): string[] | null {
  * searches.
  */
 function cefHeaderBytes(m: string, at: number): string[] | null {
-  const b = BYTES;
+  const b = LINE_BYTES;
   const fields: string[] = [];
   let cur = '';
   let seg = at;

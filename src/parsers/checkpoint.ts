@@ -22,10 +22,13 @@ import type { SyslogHeader } from '../syslog/header';
 
 import { asciiBytes, BYTES } from './ascii';
 import { cefFields, cefFieldsInto, cefNamesFor } from './cef-fields';
-import { keySlots, wantedIndexBytes, wantedKey } from './keyslots';
+import { KEY_BYTES, keySlots, wantedIndexBytes, wantedKey } from './keyslots';
 import { toInt, toPort } from './kv';
 import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
+
+// Module constants, read by the scanners themselves: TurboFan then embeds their addresses (see wantedIndexBytes).
+const LINE_BYTES = BYTES, NAME_BYTES = KEY_BYTES;
 
 const CP_ENTERPRISE = 'Fields@1.3.6.1.4.1.2620';
 const CP_SD_OPEN = '[' + CP_ENTERPRISE;
@@ -212,7 +215,7 @@ export function checkpointPairs(s: string, start: number, kind: 'colon' | 'eq' |
  */
 function scanQuotedBytes(s: string, start: number, out: (string | undefined)[], sep: number): boolean {
   if (!asciiBytes(s)) return false;
-  const b = BYTES; // b[n] is a space, b[n + 1] a 0
+  const b = LINE_BYTES, names = NAME_BYTES; // b[n] is a space, b[n + 1] a 0
   const n = s.length;
   const table = SLOTS.table;
   const colon = sep === 58;
@@ -226,7 +229,7 @@ function scanQuotedBytes(s: string, start: number, out: (string | undefined)[], 
     let h = 0;
     while (c !== sep && i < n) { h = (Math.imul(h, 31) + c) | 0; c = b[++i]!; }
     if (i >= n) break;
-    const key = i > ks ? wantedIndexBytes(table, b, ks, i, h) : -1;
+    const key = i > ks ? wantedIndexBytes(table, names, b, ks, i, h) : -1;
     if (colon) while (b[i + 1] === 58) i++; // "ike::" in some VPN logs
     if (b[i + 1] !== 34) break;
     i += 2;

@@ -29,10 +29,13 @@ import type { SyslogHeader } from '../syslog/header';
 import { parseIsoAt } from '../syslog/time';
 import { cefFields, cefFieldsInto, cefNamesFor } from './cef-fields';
 import { asciiBytes, BYTES } from './ascii';
-import { keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
+import { KEY_BYTES, keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
 import { toInt, toPort } from './kv';
 import { fastIso } from './iso';
 import type { ParseContext, VendorParser } from './types';
+
+// Module constants, read by the scanners themselves: TurboFan then embeds their addresses (see wantedIndexBytes).
+const LINE_BYTES = BYTES, NAME_BYTES = KEY_BYTES;
 
 const START_KEYS = ['date=', 'log_id=', 'time=', 'devname=', 'devid=', 'logver=', 'eventtime=', 'itime=', 'logid=', 'tz=', 'timestamp='];
 
@@ -120,7 +123,7 @@ export function fortigatePairs(s: string, start = 0, chars = false, maxPairs = 2
  */
 function scanPairsBytes(s: string, start: number, out: (string | undefined)[], maxPairs: number): boolean {
   if (!asciiBytes(s)) return false;
-  const b = BYTES; // b[n] is a space, b[n + 1] a 0
+  const b = LINE_BYTES, names = NAME_BYTES; // b[n] is a space, b[n + 1] a 0
   const n = s.length;
   const table = SLOTS.table;
   let i = start;
@@ -136,7 +139,7 @@ function scanPairsBytes(s: string, start: number, out: (string | undefined)[], m
     let h = 0;
     while (c !== 61 && c !== 32) { h = (Math.imul(h, 31) + c) | 0; c = b[++i]!; }
     if (c === 32) { i++; continue; }
-    let slot = i > ks ? wantedIndexBytes(table, b, ks, i, h) : -1;
+    let slot = i > ks ? wantedIndexBytes(table, names, b, ks, i, h) : -1;
     if (slot >= 0 && out[slot] !== undefined) slot = -1;
     c = b[++i]!;
     if (c === 34 && b[i + 1] === 34 && b[i + 2] !== 32 && b[i + 2] !== 44) {

@@ -62,10 +62,23 @@ export interface KeyTable {
   /** The full hash at each table position. */
   hash: Int32Array;
   mask: number;
-  /** The names' bytes end to end; name i is flat[off[i], off[i + 1]). */
+  /**
+   * Name i is flat[off[i], off[i + 1]). `flat` is KEY_BYTES, shared by every table, unless that was full
+   * (`pooled` false): then the table's own.
+   */
   flat: Uint8Array;
   off: Int32Array;
+  pooled: boolean;
 }
+
+/**
+ * The names of every table end to end. One buffer for all tables rather than one each, so that a scanner can
+ * hold it in a module constant (see wantedIndexBytes): a table's own array is loaded and checked again on
+ * every byte compared, ~22 instructions a byte against ~8. Tables are made at module load from the parsers'
+ * name lists; a table that would not fit (only tests make that many) keeps its names in its own array.
+ */
+export const KEY_BYTES = new Uint8Array(64 * 1024);
+let keyBytesUsed = 0;
 
 /** The hash a byte scanner computes over a key: h = h * 31 + byte, in 32 bits, from 0. */
 export function keyHash(bytes: ArrayLike<number>, from: number, to: number): number {
@@ -84,7 +97,11 @@ function keyTable(names: string[]): KeyTable {
   let total = 0;
   bytes.forEach((b, i) => { off[i] = total; total += b.length; });
   off[names.length] = total;
-  const flat = new Uint8Array(total);
+  const pooled = keyBytesUsed + total <= KEY_BYTES.length;
+  const base = pooled ? keyBytesUsed : 0;
+  const flat = pooled ? KEY_BYTES : new Uint8Array(total);
+  if (pooled) keyBytesUsed += total;
+  for (let i = 0; i <= names.length; i++) off[i] = off[i]! + base;
   bytes.forEach((b, i) => {
     flat.set(b, off[i]!);
     const h = keyHash(b, 0, b.length);
@@ -93,11 +110,16 @@ function keyTable(names: string[]): KeyTable {
     idx[j] = i;
     hash[j] = h;
   });
-  return { idx, hash, mask: size - 1, flat, off };
+  return { idx, hash, mask: size - 1, flat, off, pooled };
 }
 
-/** Index in names of the wanted name equal to bytes[start, end), whose keyHash is h, or -1. */
-export function wantedIndexBytes(t: KeyTable, bytes: Uint8Array, start: number, end: number, h: number): number {
+/**
+ * Index in names of the wanted name equal to bytes[start, end), whose keyHash is h, or -1. `names` is
+ * KEY_BYTES, passed in by the scanner from a constant of its own module, and `bytes` likewise its line buffer:
+ * TurboFan embeds a module constant's address only where the function it optimises reads it itself, not in
+ * a function it inlines (read here, both arrays were loaded and checked again on every byte compared).
+ */
+export function wantedIndexBytes(t: KeyTable, names: Uint8Array, bytes: Uint8Array, start: number, end: number, h: number): number {
   const idx = t.idx, hash = t.hash, mask = t.mask;
   for (let j = h & mask; ; j = (j + 1) & mask) {
     const i = idx[j]!;
@@ -105,9 +127,11 @@ export function wantedIndexBytes(t: KeyTable, bytes: Uint8Array, start: number, 
     if (hash[j] !== h) continue;
     const off = t.off[i]!, len = t.off[i + 1]! - off;
     if (len !== end - start) continue;
-    const flat = t.flat;
     let k = 0;
-    while (k < len && flat[off + k] === bytes[start + k]) k++;
+    if (t.pooled) { while (k < len && names[off + k] === bytes[start + k]) k++; } else {
+      const flat = t.flat;
+      while (k < len && flat[off + k] === bytes[start + k]) k++;
+    }
     if (k === len) return i;
   }
 }

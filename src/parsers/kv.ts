@@ -2,7 +2,7 @@
  * Helpers shared by the key=value vendor formats. Values are read from their own position with a
  * single left-to-right scan: no regular expression, no backtracking, linear in the line length.
  */
-import { KeySlots, wantedIndex, wantedIndexBytes } from './keyslots';
+import { KEY_BYTES, KeySlots, wantedIndex, wantedIndexBytes } from './keyslots';
 
 /** Integer in [min,max] or undefined. Accepts only plain decimal digits. */
 export function toInt(s: string | undefined, min = 0, max = 0xffffffff): number | undefined {
@@ -229,6 +229,8 @@ export function kvValues(s: string, start: number, slots: KeySlots, maxPairs = 5
 const BYTES_MAX = 8192;
 const BYTES = new Uint8Array(BYTES_MAX + 1);
 const ENCODER = new TextEncoder();
+/** KEY_BYTES as a module constant, read in scanBytesInto itself (see wantedIndexBytes). */
+const NAME_BYTES = KEY_BYTES;
 
 /**
  * scanInto(s, start, out, slots, maxPairs) on the bytes of s: the same pairs, values and rules (a
@@ -243,6 +245,7 @@ export function scanBytesInto(s: string, start: number, out: (string | undefined
   // it has characters ("é", 8190 ASCII, "€": 8192 bytes written, 8191 characters read).
   if (r.read !== n || r.written !== n) return false;
   const b = BYTES;
+  const names = NAME_BYTES;
   b[n] = 32; // a space after the line ends every key and bare value
   const table = slots.table;
   let i = start;
@@ -254,7 +257,7 @@ export function scanBytesInto(s: string, start: number, out: (string | undefined
     const ks = i;
     let h = 0;
     while (c !== 61 && c !== 32) { h = (Math.imul(h, 31) + c) | 0; c = b[++i]!; }
-    let key = i > ks ? wantedIndexBytes(table, b, ks, i, h) : -1;
+    let key = i > ks ? wantedIndexBytes(table, names, b, ks, i, h) : -1;
     if (key >= 0 && out[key] !== undefined) key = -1;
     if (c !== 61) { // a bare word (or the end)
       if (key >= 0) out[key] = '';

@@ -13,7 +13,10 @@ import type { GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf, cefTime, cefValues, networkish, vendorId } from './cef';
 import { asciiBytes, BYTES } from './ascii';
-import { keySlots, wantedIndexBytes } from './keyslots';
+import { KEY_BYTES, keySlots, wantedIndexBytes } from './keyslots';
+
+// Module constants, read by the scanners themselves: TurboFan then embeds their addresses (see wantedIndexBytes).
+const LINE_BYTES = BYTES, NAME_BYTES = KEY_BYTES;
 import { bounded, buildEvent, newFlow, splitHostPort, tcpFlagLetters } from './flow';
 import { toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
@@ -98,7 +101,7 @@ function isSpace(c: number): boolean {
  */
 function splitAttrsBytes(s: string, start: number, delim: string): (string | undefined)[] | null {
   if (!asciiBytes(s)) return null;
-  const b = BYTES;
+  const b = LINE_BYTES, names = NAME_BYTES;
   const n = s.length;
   const o = new Array<string | undefined>(KEYS.names.length);
   const d0 = delim.charCodeAt(0);
@@ -127,7 +130,7 @@ function splitAttrsBytes(s: string, start: number, delim: string): (string | und
       if (ke > ks) { // (splitAttrsChars' 64-character limit is longer than any name in the table)
         let h = 0;
         for (let p = ks; p < ke; p++) h = (Math.imul(h, 31) + b[p]!) | 0;
-        const idx = wantedIndexBytes(table, b, ks, ke, h);
+        const idx = wantedIndexBytes(table, names, b, ks, ke, h);
         if (idx >= 0 && o[idx] === undefined) {
           const vs = eq + 1;
           let v = s.slice(vs, e);

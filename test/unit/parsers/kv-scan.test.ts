@@ -65,6 +65,22 @@ describe('key=value scanner: bytes and characters agree', function () {
     expect(v[KEYS.names.indexOf('dst')]).to.equal(undefined);
   });
 
+  it('finds the same keys in a table whose names did not fit the shared name buffer', () => {
+    // Tables keep their names in one shared buffer until it is full; later ones keep their own.
+    let own = keySlots(['k0']);
+    for (let i = 1; own.table.pooled && i < 200; i++) own = keySlots([`k${i}`, 'x'.repeat(2000) + i, 'src', 'msg']);
+    expect(own.table.pooled).to.equal(false);
+    expect(KEYS.table.pooled).to.equal(true);
+    for (const s of WRITTEN) check(s, own);
+    const long = own.names[1]!;
+    const line = `src=203.0.113.5 msg="hello" ${long}=1`;
+    check(line, own);
+    const v = kvValues(line, 0, own);
+    expect(v[1]).to.equal('1');
+    expect(v[own.names.indexOf('src')]).to.equal('203.0.113.5');
+    expect(v[own.names.indexOf('msg')]).to.equal('hello');
+  });
+
   it('takes the character scanner for a line that is not ASCII or too long, with the same result', () => {
     check('msg="café déjà vu" src=203.0.113.5');
     check('src=203.0.113.5 msg="日本" a=1');
