@@ -9,7 +9,7 @@ import { asciiBytes, BYTES, CEF_FIELD_KEY_BYTE } from './ascii';
 import { KEY_BYTES, KeySlots, keySlots, wantedIndex, wantedIndexBytes } from './keyslots';
 
 // Module constants, read by the scanners themselves: TurboFan then embeds their addresses (see wantedIndexBytes).
-const LINE_BYTES = BYTES, NAME_BYTES = KEY_BYTES;
+const LINE_BYTES = BYTES, NAME_BYTES = KEY_BYTES, KEY_BYTE = CEF_FIELD_KEY_BYTE;
 
 function isKeyChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46;
@@ -49,12 +49,12 @@ let sawBackslash = false;
  * after a space and is followed by "=" (nextKeyEq walks back from each "=" to the same answer). The key's
  * start is left in keyAt, and whether a backslash was passed in sawBackslash.
  */
-function nextKeyEqBytes(b: Uint8Array, p: number, n: number): number {
+function nextKeyEqBytes(b: Uint8Array, keyByte: Uint8Array, p: number, n: number): number {
   let rs = p; // where the run of key bytes at p started, when it started at the first byte or after a space; else -1
   sawBackslash = false;
   for (;;) {
     const c = b[p]!;
-    if (CEF_FIELD_KEY_BYTE[c] === 1) { p++; continue; }
+    if (keyByte[c] === 1) { p++; continue; }
     if (c === 61) {
       if (rs >= 0 && p > rs) { keyAt = rs; return p; }
       rs = -1;
@@ -85,16 +85,16 @@ function valueAtBytes(s: string, b: Uint8Array, vs: number, vEnd: number, bs: bo
 export function cefFields(s: string, start: number, out: Record<string, string>, rename?: (k: string) => string,
   want?: Set<string>, maxPairs = 512, chars = false): void {
   if (chars || !asciiBytes(s)) { cefFieldsChars(s, start, out, rename, want, maxPairs); return; }
-  const b = LINE_BYTES; // b[n] is a space, b[n + 1] a 0
+  const b = LINE_BYTES, keyByte = KEY_BYTE; // b[n] is a space, b[n + 1] a 0
   const n = s.length;
   let ks = start;
   while (ks < n && b[ks] === 32) ks++;
   if (ks >= n) return;
-  let eq = nextKeyEqBytes(b, ks, n);
+  let eq = nextKeyEqBytes(b, keyByte, ks, n);
   let pairs = 0;
   while (eq >= 0 && pairs++ < maxPairs) {
     const keyStart = keyAt;
-    const next = nextKeyEqBytes(b, eq + 1, n);
+    const next = nextKeyEqBytes(b, keyByte, eq + 1, n);
     const bs = sawBackslash;
     const vEnd = next >= 0 ? keyAt - 1 : n;
     let key = s.slice(keyStart, eq);
@@ -173,17 +173,17 @@ const SAME_PLACE = Int16Array.from({ length: 1024 }, (_, k) => k);
 export function cefFieldsInto(s: string, start: number, slots: KeySlots, to: Int16Array, out: (string | undefined)[],
   maxPairs = 512): boolean {
   if (!asciiBytes(s)) return false;
-  const b = LINE_BYTES, names = NAME_BYTES;
+  const b = LINE_BYTES, names = NAME_BYTES, keyByte = KEY_BYTE;
   const n = s.length;
   const table = slots.table;
   let ks = start;
   while (ks < n && b[ks] === 32) ks++;
   if (ks >= n) return true;
-  let eq = nextKeyEqBytes(b, ks, n);
+  let eq = nextKeyEqBytes(b, keyByte, ks, n);
   let pairs = 0;
   while (eq >= 0 && pairs++ < maxPairs) {
     const keyStart = keyAt;
-    const next = nextKeyEqBytes(b, eq + 1, n);
+    const next = nextKeyEqBytes(b, keyByte, eq + 1, n);
     const bs = sawBackslash;
     const vEnd = next >= 0 ? keyAt - 1 : n;
     let h = 0;

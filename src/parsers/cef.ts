@@ -21,7 +21,7 @@ import { panCefType, panKind } from './paloalto';
 import type { ParseContext, VendorParser } from './types';
 
 // Module constants, read by the scanners themselves: TurboFan then embeds their addresses (see wantedIndexBytes).
-const LINE_BYTES = BYTES, NAME_BYTES = KEY_BYTES;
+const LINE_BYTES = BYTES, NAME_BYTES = KEY_BYTES, KEY_BYTE = CEF_KEY_BYTE;
 
 /** How far into the message a "CEF:" prefix may start (after a relay's own tag). */
 const PREFIX_WINDOW = 96;
@@ -123,7 +123,7 @@ function scanExtensionBytes(s: string, start: number, out: (string | undefined)[
 
 /** scanExtensionBytes once s is in BYTES (asciiBytes(s) returned true). */
 function walkExtension(s: string, start: number, out: (string | undefined)[], slots: KeySlots): void {
-  const b = LINE_BYTES, names = NAME_BYTES; // b[n] is a space, b[n + 1] a 0
+  const b = LINE_BYTES, names = NAME_BYTES, keyByte = KEY_BYTE; // b[n] is a space, b[n + 1] a 0
   const n = s.length;
   const table = slots.table;
   let ks = start;
@@ -134,7 +134,7 @@ function walkExtension(s: string, start: number, out: (string | undefined)[], sl
   let eq = ks;
   let c = b[eq]!;
   const lim0 = ks + 65;
-  while (CEF_KEY_BYTE[c] === 1 && eq < lim0) { h = (Math.imul(h, 31) + c) | 0; c = b[++eq]!; }
+  while (keyByte[c] === 1 && eq < lim0) { h = (Math.imul(h, 31) + c) | 0; c = b[++eq]!; }
   if (eq === ks || c !== 61) return;
   let pairs = 0;
   while (pairs++ < MAX_PAIRS) {
@@ -161,7 +161,7 @@ function walkExtension(s: string, start: number, out: (string | undefined)[], sl
       let e = k;
       c = b[e]!;
       const lim = k + 65;
-      while (CEF_KEY_BYTE[c] === 1 && e < lim) { h = (Math.imul(h, 31) + c) | 0; c = b[++e]!; }
+      while (keyByte[c] === 1 && e < lim) { h = (Math.imul(h, 31) + c) | 0; c = b[++e]!; }
       if (e > k && c === 61) { nextKs = k; nextEq = e; j = sp; break; }
       // Not a key: the walk goes on after the key bytes (no space or backslash among them).
       i = e;
