@@ -79,7 +79,10 @@ export function scanKv(s: string, start: number, onPair: (key: string, value: st
  * each pair with a wanted key (every occurrence, in order); the other pairs are walked over, nothing sliced
  * out of them. `maxPairs` counts every pair, as scanKv does.
  */
-export function scanKvWanted(s: string, start: number, slots: KeySlots, onPair: (key: number, value: string) => void, maxPairs = 512): void {
+export function scanKvWanted(s: string, start: number, slots: KeySlots, onPair: (key: number, value: string) => void, maxPairs = 512,
+  chars = false): void {
+  // `chars`: the character walk even for an ASCII line (the differential test compares the two).
+  if (!chars && scanBytesInto(s, start, undefined, slots, maxPairs, onPair)) return;
   const n = s.length;
   let i = start;
   let pairs = 0;
@@ -234,10 +237,12 @@ const NAME_BYTES = KEY_BYTES;
 
 /**
  * scanInto(s, start, out, slots, maxPairs) on the bytes of s: the same pairs, values and rules (a
- * differential test holds the two together; change both). Keys are hashed as they are walked and looked up
+ * differential test holds the two together; change both). Without `out`, scanKvWanted's walk instead:
+ * `onPair` gets every wanted pair, repeats included. Keys are hashed as they are walked and looked up
  * in slots.table. Returns false, having read nothing, when s is not ASCII or longer than BYTES_MAX.
  */
-export function scanBytesInto(s: string, start: number, out: (string | undefined)[], slots: KeySlots, maxPairs: number): boolean {
+export function scanBytesInto(s: string, start: number, out: (string | undefined)[] | undefined, slots: KeySlots, maxPairs: number,
+  onPair?: (key: number, value: string) => void): boolean {
   const n = s.length;
   if (n > BYTES_MAX) return false;
   const r = ENCODER.encodeInto(s, BYTES);
@@ -258,9 +263,9 @@ export function scanBytesInto(s: string, start: number, out: (string | undefined
     let h = 0;
     while (c !== 61 && c !== 32) { h = (Math.imul(h, 31) + c) | 0; c = b[++i]!; }
     let key = i > ks ? wantedIndexBytes(table, names, b, ks, i, h) : -1;
-    if (key >= 0 && out[key] !== undefined) key = -1;
+    if (key >= 0 && out !== undefined && out[key] !== undefined) key = -1;
     if (c !== 61) { // a bare word (or the end)
-      if (key >= 0) out[key] = '';
+      if (key >= 0) { if (out !== undefined) out[key] = ''; else onPair!(key, ''); }
       continue;
     }
     i++; // '='
@@ -277,14 +282,14 @@ export function scanBytesInto(s: string, start: number, out: (string | undefined
       if (key >= 0) {
         let v = s.slice(vs, Math.min(i, vs + MAX_VALUE));
         if (escaped) v = v.replace(UNESCAPE, '$1');
-        out[key] = v;
+        if (out !== undefined) out[key] = v; else onPair!(key, v);
       }
       i++; // closing quote (or end)
     } else {
       const vs = i;
       c = b[i]!;
       while (c !== 32) c = b[++i]!;
-      if (key >= 0) out[key] = s.slice(vs, i);
+      if (key >= 0) { if (out !== undefined) out[key] = s.slice(vs, i); else onPair!(key, s.slice(vs, i)); }
     }
   }
   return true;

@@ -1,13 +1,13 @@
 /**
  * The key=value vendors (Sophos, SonicWall, Zyxel, Stormshield, Clavister, Juniper, LEEF …) read their pairs
- * with kvValues, which walks an ASCII line's bytes (scanBytesInto) and any other line's characters
- * (scanInto). The two walks must agree pair for pair: for every line here, the byte walk and the character
+ * with kvValues (Clavister with scanKvWanted, which sees every occurrence), which walk an ASCII line's bytes
+ * (scanBytesInto) and any other line's characters (scanInto, scanKvWanted's own walk). The two walks must agree pair for pair: for every line here, the byte walk and the character
  * walk give the same values, on written layouts (quotes, escapes, bare words, empty values, repeated keys,
  * runs of spaces, a line cut anywhere) and on lines damaged at random.
  */
 import { expect } from 'chai';
 import { allFixtureLines, damage } from './helpers';
-import { kvValues } from '../../../src/parsers/kv';
+import { kvValues, scanKvWanted } from '../../../src/parsers/kv';
 import { keySlots } from '../../../src/parsers/keyslots';
 import { rng } from '../../../bench/gen';
 
@@ -20,6 +20,13 @@ function check(s: string, slots = KEYS, start = 0, maxPairs = 512): void {
   const bytes = kvValues(s, start, slots, maxPairs);
   const chars = kvValues(s, start, slots, maxPairs, true);
   expect(bytes, `at ${start}: ${JSON.stringify(s)}`).to.deep.equal(chars);
+  // scanKvWanted (every wanted pair, repeats included) walks the same bytes.
+  const pairs = (useChars: boolean) => {
+    const got: [number, string][] = [];
+    scanKvWanted(s, start, slots, (k, v) => { got.push([k, v]); }, maxPairs, useChars);
+    return got;
+  };
+  expect(pairs(false), `each pair at ${start}: ${JSON.stringify(s)}`).to.deep.equal(pairs(true));
 }
 
 const WRITTEN = [
