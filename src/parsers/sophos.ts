@@ -38,11 +38,22 @@ function bodyStart(m: string): number {
   return -1;
 }
 
+/**
+ * The header detect() last read and the body start it found there: parse() right after it, on the same line
+ * (the same header object; a pointer compare, where comparing the texts could cost a runtime call), does not
+ * search the message again.
+ */
+let detectedH: SyslogHeader | undefined;
+let detectedAt = -1;
+const DETECT_WINDOW = 4096;
+
 function detect(h: SyslogHeader): boolean {
   const c = h.message.charCodeAt(0);
   // d(evice/ate), t(imestamp), i(d) or a short program prefix before id="
   if (c !== 100 && c !== 116 && c !== 105 && !(c >= 48 && c <= 57) && !(c >= 97 && c <= 122)) return false;
-  return bodyStart(bounded(h.message, 4096)) >= 0;
+  detectedAt = bodyStart(bounded(h.message, DETECT_WINDOW));
+  detectedH = h;
+  return detectedAt >= 0;
 }
 
 function xgAction(status: string | undefined, subtype: string | undefined): Action | undefined {
@@ -81,7 +92,8 @@ function fields(v: (string | undefined)[]) {
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = bounded(h.message);
-  const at = bodyStart(m);
+  // (Within DETECT_WINDOW both read the same text.)
+  const at = h === detectedH && m.length <= DETECT_WINDOW ? detectedAt : bodyStart(m);
   if (at < 0) return null;
   const x = fields(kvValues(m, at, KEYS, 300));
   const utm = x.log_type === undefined && (x.sys !== undefined || x.srcip !== undefined);
