@@ -2,6 +2,7 @@
  * Helpers shared by the key=value vendor formats. Values are read from their own position with a
  * single left-to-right scan: no regular expression, no backtracking, linear in the line length.
  */
+import { asciiBytes, BYTES } from './ascii';
 import { KEY_BYTES, KeySlots, wantedIndex, wantedIndexBytes } from './keyslots';
 
 /** Integer in [min,max] or undefined. Accepts only plain decimal digits. */
@@ -222,18 +223,11 @@ export function kvValues(s: string, start: number, slots: KeySlots, maxPairs = 5
 }
 
 /**
- * A line as bytes, for scanBytesInto: charCodeAt costs several times a typed-array load (it re-checks the
- * string's representation on every call) and indexOf is a call per separator, while encodeInto copies a
- * line in about two instructions a character. Only ASCII lines up to BYTES_MAX are read this way, so that a
- * byte is a character and positions are the string's; any other takes scanInto.
- * Its own buffer rather than ascii.ts's: a module-local constant lets the compiler embed the buffer's address
- * in the walk; read through ascii.ts's exports, Sophos lines cost ~2.9k more instructions (30.1k against 33.0k).
+ * ascii.ts's line buffer and the key names as constants of this module, read in scanBytesInto itself: TurboFan
+ * then embeds their addresses (read through ascii.ts's exports instead, Sophos lines cost ~2.9k more
+ * instructions; see wantedIndexBytes).
  */
-const BYTES_MAX = 8192;
-const BYTES = new Uint8Array(BYTES_MAX + 1);
-const ENCODER = new TextEncoder();
-/** KEY_BYTES as a module constant, read in scanBytesInto itself (see wantedIndexBytes). */
-const NAME_BYTES = KEY_BYTES;
+const LINE_BYTES = BYTES, NAME_BYTES = KEY_BYTES;
 
 /**
  * scanInto(s, start, out, slots, maxPairs) on the bytes of s: the same pairs, values and rules (a
@@ -244,14 +238,9 @@ const NAME_BYTES = KEY_BYTES;
 export function scanBytesInto(s: string, start: number, out: (string | undefined)[] | undefined, slots: KeySlots, maxPairs: number,
   onPair?: (key: number, value: string) => void): boolean {
   const n = s.length;
-  if (n > BYTES_MAX) return false;
-  const r = ENCODER.encodeInto(s, BYTES);
-  // A byte per character: ASCII. Both counts: a line that does not fit can stop with as many bytes written as
-  // it has characters ("é", 8190 ASCII, "€": 8192 bytes written, 8191 characters read).
-  if (r.read !== n || r.written !== n) return false;
-  const b = BYTES;
+  if (!asciiBytes(s)) return false;
+  const b = LINE_BYTES; // b[n] is a space
   const names = NAME_BYTES;
-  b[n] = 32; // a space after the line ends every key and bare value
   const table = slots.table;
   let i = start;
   let pairs = 0;

@@ -5,6 +5,7 @@
  * It never fails: what it cannot read stays in `message`. It never searches the whole line; each
  * field is read at its own position, so attacker text later in the line cannot change the header.
  */
+import { BYTES, BYTES_MAX, bytesHold } from '../parsers/ascii';
 import { bsdMsAt, bsdMsAtBytes, isoMsAt, isoMsAtBytes, timeEnd } from './time';
 
 export interface SyslogHeader {
@@ -138,7 +139,12 @@ export function parseHeader(line: string, opts: HeaderOptions, chars = false): S
     format: 'none', pri: undefined, facility: undefined, severity: undefined, time: undefined, hostname: undefined,
     appName: undefined, procId: undefined, msgId: undefined, structuredData: undefined, message: line,
   };
-  if (!chars && headerBytes(line, opts, h)) return h;
+  // What BYTES held belongs to the last line: it is overwritten here or not trusted.
+  bytesHold(undefined);
+  if (!chars && headerBytes(line, opts, h)) {
+    bytesHold(h.message, line.length - h.message.length);
+    return h;
+  }
   const n = line.length;
   let i = 0;
   // <PRI>
@@ -297,9 +303,13 @@ function parse5424(line: string, start: number, opts: HeaderOptions, h: SyslogHe
  * longer than HEADER_BYTES_MAX take the character reading above. Every rule is the one above, read on bytes; the
  * differential test header-scan.test holds the two equal: change both.
  */
-const HEADER_BYTES_MAX = 1024;
-/** The line, then zeros: the timestamp readers look up to ~35 bytes ahead of where they stand. */
-const HB = new Uint8Array(HEADER_BYTES_MAX + 40);
+const HEADER_BYTES_MAX = BYTES_MAX;
+/**
+ * ascii.ts's buffer, where the line is left for the vendor's scanner (see bytesHold); bytes past the line are
+ * left from earlier lines, so every read is bounded by n. A constant of this module, read in headerBytes
+ * itself, so that TurboFan embeds its address.
+ */
+const HB = BYTES;
 const HB_LINE = HB.subarray(0, HEADER_BYTES_MAX);
 const ENCODER = new TextEncoder();
 
@@ -374,7 +384,6 @@ function headerBytes(line: string, opts: HeaderOptions, h: SyslogHeader): boolea
   const r = ENCODER.encodeInto(line, HB_LINE);
   if (r.read !== n || r.written !== n) return false;
   const b = HB;
-  b.fill(0, n, n + 40);
   let i = 0;
   if (n > 2 && b[0] === 60) {
     let j = 1, v = 0;

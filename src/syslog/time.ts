@@ -253,22 +253,28 @@ export function bsdMsAt(s: string, at: number, tz: string, refMs: number): numbe
 
 /*
  * The same two readers on a line's bytes (the header's byte path, src/syslog/header.ts): b[0, n) is an ASCII
- * line and b[n, n + 40) is zeros, so a read past the end gives 0 where charCodeAt gives NaN; every test
- * below fails on both alike, and where the end itself matters it is told by position. A differential test
+ * line and the bytes after it are left from earlier lines, so every read goes through byteAt, which gives 0
+ * past the end where charCodeAt gives NaN; every test below fails on both alike, and where the end itself
+ * matters it is told by position. A differential test
  * (header-scan.test) keeps these equal to isoMsAt and bsdMsAt: change both.
  */
 
+/** b[i] inside the line b[0, n), else 0. */
+function byteAt(b: Uint8Array, n: number, i: number): number {
+  return i < n ? b[i]! : 0;
+}
+
 /** d2 on bytes. */
-function d2b(b: Uint8Array, at: number): number {
-  const x = b[at]! - 48, y = b[at + 1]! - 48;
+function d2b(b: Uint8Array, n: number, at: number): number {
+  const x = byteAt(b, n, at) - 48, y = byteAt(b, n, at + 1) - 48;
   return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
 }
 
 /** digits on bytes. */
-function digitsB(b: Uint8Array, at: number, n: number): number {
+function digitsB(b: Uint8Array, n: number, at: number, count: number): number {
   let v = 0;
-  for (let i = 0; i < n; i++) {
-    const c = b[at + i]! - 48;
+  for (let i = 0; i < count; i++) {
+    const c = byteAt(b, n, at + i) - 48;
     if (!(c >= 0 && c <= 9)) return -1;
     v = v * 10 + c;
   }
@@ -278,7 +284,7 @@ function digitsB(b: Uint8Array, at: number, n: number): number {
 /** monthIndex on bytes (n: the line's length). */
 function monthIndexB(b: Uint8Array, at: number, n: number): number {
   if (at + 3 > n) return -1;
-  const x = b[at]! | 32, y = b[at + 1]! | 32, z = b[at + 2]! | 32;
+  const x = b[at]! | 32, y = b[at + 1]! | 32, z = b[at + 2]! | 32; // at + 3 <= n
   switch (x) {
     case 106: return y === 97 && z === 110 ? 0 : y === 117 ? (z === 110 ? 5 : z === 108 ? 6 : -1) : -1;
     case 102: return y === 101 && z === 98 ? 1 : -1;
@@ -294,39 +300,39 @@ function monthIndexB(b: Uint8Array, at: number, n: number): number {
 
 /** isoMsAt on the bytes b[0, n) of a line. */
 export function isoMsAtBytes(b: Uint8Array, n: number, at: number, tz: string): number | null {
-  const ya = d2b(b, at), yb = d2b(b, at + 2);
-  if (ya < 0 || yb < 0 || b[at + 4] !== 45) return null;
+  const ya = d2b(b, n, at), yb = d2b(b, n, at + 2);
+  if (ya < 0 || yb < 0 || byteAt(b, n, at + 4) !== 45) return null;
   const y = ya * 100 + yb;
-  const mo = d2b(b, at + 5), d = d2b(b, at + 8);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || b[at + 7] !== 45) return null;
-  const sep = b[at + 10];
+  const mo = d2b(b, n, at + 5), d = d2b(b, n, at + 8);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || byteAt(b, n, at + 7) !== 45) return null;
+  const sep = byteAt(b, n, at + 10);
   if (sep !== 84 && sep !== 32 && sep !== 116) return null;
-  const h = d2b(b, at + 11), mi = d2b(b, at + 14), sec = d2b(b, at + 17);
+  const h = d2b(b, n, at + 11), mi = d2b(b, n, at + 14), sec = d2b(b, n, at + 17);
   if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return null;
-  if (b[at + 13] !== 58 || b[at + 16] !== 58) return null;
+  if (byteAt(b, n, at + 13) !== 58 || byteAt(b, n, at + 16) !== 58) return null;
   let i = at + 19;
   let ms = 0;
-  if (b[i] === 46 || b[i] === 44) {
+  if (byteAt(b, n, i) === 46 || byteAt(b, n, i) === 44) {
     i++;
     let scale = 100, k = 0;
     while (i < n) {
-      const c = b[i]! - 48;
+      const c = byteAt(b, n, i) - 48;
       if (c < 0 || c > 9) break;
       if (k++ < 3) { ms += c * scale; scale /= 10; }
       i++;
     }
   }
-  const z = b[i];
+  const z = byteAt(b, n, i);
   if (z === 90 || z === 122) {
     timeEnd.end = i + 1; timeEnd.zone = true;
     return utcMs(y, mo - 1, d, h, mi, sec, ms);
   }
   if (z === 43 || z === 45) {
-    const oh = d2b(b, i + 1);
+    const oh = d2b(b, n, i + 1);
     let om = -1, end = -1;
     if (oh >= 0) {
-      if (b[i + 3] === 58) { om = d2b(b, i + 4); end = i + 6; }
-      else { om = d2b(b, i + 3); end = i + 5; if (om < 0) { om = 0; end = i + 3; } }
+      if (byteAt(b, n, i + 3) === 58) { om = d2b(b, n, i + 4); end = i + 6; }
+      else { om = d2b(b, n, i + 3); end = i + 5; if (om < 0) { om = 0; end = i + 3; } }
     }
     if (oh >= 0 && om >= 0) {
       const off = (oh * 60 + om) * (z === 45 ? -1 : 1);
@@ -341,38 +347,38 @@ export function isoMsAtBytes(b: Uint8Array, n: number, at: number, tz: string): 
 /** bsdMsAt on the bytes b[0, n) of a line. */
 export function bsdMsAtBytes(b: Uint8Array, n: number, at: number, tz: string, refMs: number): number | null {
   const mo = monthIndexB(b, at, n);
-  if (mo < 0 || b[at + 3] !== 32) return null;
+  if (mo < 0 || byteAt(b, n, at + 3) !== 32) return null;
   let i = at + 4;
-  if (b[i] === 32) i++;
-  let d = digitsB(b, i, 2);
+  if (byteAt(b, n, i) === 32) i++;
+  let d = digitsB(b, n, i, 2);
   if (d >= 0) i += 2;
-  else { d = digitsB(b, i, 1); if (d < 0) return null; i += 1; }
-  if (d < 1 || d > 31 || b[i] !== 32) return null;
+  else { d = digitsB(b, n, i, 1); if (d < 0) return null; i += 1; }
+  if (d < 1 || d > 31 || byteAt(b, n, i) !== 32) return null;
   i++;
   let year = -1;
-  if (b[i + 4] === 32) {
-    const yy = digitsB(b, i, 4);
+  if (byteAt(b, n, i + 4) === 32) {
+    const yy = digitsB(b, n, i, 4);
     if (yy >= 1970) { year = yy; i += 5; }
   }
-  const h = digitsB(b, i, 2), mi = digitsB(b, i + 3, 2), sec = digitsB(b, i + 6, 2);
+  const h = digitsB(b, n, i, 2), mi = digitsB(b, n, i + 3, 2), sec = digitsB(b, n, i + 6, 2);
   if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return null;
-  if (b[i + 2] !== 58 || b[i + 5] !== 58) return null;
+  if (byteAt(b, n, i + 2) !== 58 || byteAt(b, n, i + 5) !== 58) return null;
   i += 8;
   let ms = 0;
-  if (b[i] === 46) {
+  if (byteAt(b, n, i) === 46) {
     i++;
     let scale = 100, k = 0;
     while (i < n) {
-      const c = b[i]! - 48;
+      const c = byteAt(b, n, i) - 48;
       if (c < 0 || c > 9) break;
       if (k++ < 3) { ms += c * scale; scale /= 10; }
       i++;
     }
   }
-  if (year < 0 && b[i] === 32) {
-    const yy = digitsB(b, i + 1, 4);
+  if (year < 0 && byteAt(b, n, i) === 32) {
+    const yy = digitsB(b, n, i + 1, 4);
     // The end of the line (charCodeAt's NaN) is told by position here.
-    const after = b[i + 5];
+    const after = byteAt(b, n, i + 5);
     if (yy >= 1970 && yy < 2200 && (i + 5 >= n || after === 32 || after === 58)) { year = yy; i += 5; }
   }
   if (year < 0) year = inferYear(mo, d, h, mi, sec, refMs, tz);

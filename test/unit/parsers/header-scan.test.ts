@@ -7,10 +7,13 @@
 import { expect } from 'chai';
 import { allFixtureLines, damage } from './helpers';
 import { parseHeader } from '../../../src/syslog/header';
+import { asciiBytes } from '../../../src/parsers/ascii';
 import { rng } from '../../../bench/gen';
 
 const REF = Date.UTC(2026, 10, 23, 12, 0, 0);
 const ZONES = ['UTC', 'Europe/London', 'America/New_York'];
+
+const POISON = ' 2026-11-23T10:00:01.000+01:00 Nov 23 2026 10:00:01: 1 '.repeat(200).slice(0, 8192);
 
 let checked = 0;
 function check(line: string): void {
@@ -18,6 +21,9 @@ function check(line: string): void {
     checked++;
     const opts = { tz, refMs: REF };
     const chars = parseHeader(line, opts, true);
+    // The bytes past a line are left from earlier ones: make them look like the rest of a header, so that a
+    // read past the end would be seen.
+    asciiBytes(POISON);
     const bytes = parseHeader(line, opts);
     expect(bytes, `${tz}: ${JSON.stringify(line)}`).to.deep.equal(chars);
   }
