@@ -299,9 +299,11 @@ function parse5424(line: string, start: number, opts: HeaderOptions, h: SyslogHe
 /*
  * The same header read from the line's bytes. In this V8, charCodeAt on the sliced strings lines arrive as costs
  * 30-70 instructions a character and each indexOf is a builtin call; encodeInto copies an ASCII line at about two
- * instructions a character (plus ~500 for the call), after which a byte costs a few. Lines that are not ASCII or
- * longer than HEADER_BYTES_MAX take the character reading above. Every rule is the one above, read on bytes; the
- * differential test header-scan.test holds the two equal: change both.
+ * instructions a character (plus ~500 for the call), after which a byte costs a few, and the vendor's scanner
+ * reuses the encoded line (see bytesHold in ascii.ts). Lines that are not ASCII or longer than HEADER_BYTES_MAX
+ * take the character reading above. Every rule is the one above, read on bytes (the structured data excepted:
+ * structuredDataEnd's native searches serve both); the differential test header-scan.test holds the two equal:
+ * change both.
  */
 const HEADER_BYTES_MAX = BYTES_MAX;
 /**

@@ -1,5 +1,5 @@
 /**
- * parseHeader reads an ASCII line of up to 1 KiB on its bytes (headerBytes, with the byte twins of the
+ * parseHeader reads an ASCII line of up to 8 KiB on its bytes (headerBytes, with the byte twins of the
  * timestamp readers in time.ts) and any other line on its characters. The two readings must give the same
  * header, field for field: on written layouts (every header variant the parser knows, each cut at every
  * length), on every fixture line and on lines damaged at random.
@@ -81,13 +81,16 @@ describe('syslog header: bytes and characters agree', function () {
     expect(b).to.include({ format: 'rfc3164', hostname: 'router', appName: 'dropbear', procId: '7', message: 'x y' });
   });
 
-  it('takes the character reading for a line that is not ASCII or longer than 1 KiB, with the same result', () => {
+  it('takes the character reading for a line that is not ASCII or longer than 8 KiB, with the same result', () => {
     check('<13>Nov 23 10:00:01 hôte app: x');
     check('<13>Nov 23 10:00:01 host app: café');
     check('\ufeff<13>Nov 23 10:00:01 host app: x');
     check('<134>1 2026-11-23T10:00:01Z h a - - - \ufeffBOM message');
     const head = '<13>Nov 23 10:00:01 host app: ';
-    for (const len of [1023, 1024, 1025]) check(head + 'm'.repeat(len - head.length));
+    for (const len of [1023, 1024, 1025, 8191, 8192, 8193]) check(head + 'm'.repeat(len - head.length));
+    // Non-ASCII only past where the header ends, and at the very end of a line that just fits.
+    check(head + 'm'.repeat(8190 - head.length) + '€');
+    check(head + 'm'.repeat(8191 - head.length) + 'é');
     check('<134>1 2026-11-23T10:00:01Z h a - - [x@1 y="' + 'z'.repeat(2000) + '"] m');
   });
 
