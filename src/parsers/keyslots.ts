@@ -114,12 +114,12 @@ function keyTable(names: string[]): KeyTable {
 }
 
 /**
- * Index in names of the wanted name equal to bytes[start, end), whose keyHash is h, or -1. `names` is
+ * Index in names of the wanted name equal to bytes[start, end), whose keyHash is h, or -1. `nameBytes` is
  * KEY_BYTES, passed in by the scanner from a constant of its own module, and `bytes` likewise its line buffer:
  * TurboFan embeds a module constant's address only where the function it optimises reads it itself, not in
  * a function it inlines (read here, both arrays were loaded and checked again on every byte compared).
  */
-export function wantedIndexBytes(t: KeyTable, names: Uint8Array, bytes: Uint8Array, start: number, end: number, h: number): number {
+export function wantedIndexBytes(t: KeyTable, nameBytes: Uint8Array, bytes: Uint8Array, start: number, end: number, h: number): number {
   const idx = t.idx, hash = t.hash, mask = t.mask;
   for (let j = h & mask; ; j = (j + 1) & mask) {
     const i = idx[j]!;
@@ -128,7 +128,7 @@ export function wantedIndexBytes(t: KeyTable, names: Uint8Array, bytes: Uint8Arr
     const off = t.off[i]!, len = t.off[i + 1]! - off;
     if (len !== end - start) continue;
     let k = 0;
-    if (t.pooled) { while (k < len && names[off + k] === bytes[start + k]) k++; } else {
+    if (t.pooled) { while (k < len && nameBytes[off + k] === bytes[start + k]) k++; } else {
       const flat = t.flat;
       while (k < len && flat[off + k] === bytes[start + k]) k++;
     }
