@@ -1,9 +1,9 @@
 /**
  * A line as bytes, for the syslog header and the byte scanners (kv.ts, FortiGate, CEF, Check Point, LEEF,
- * PAN-OS CSV; netfilter keeps a buffer of its own, see there). In V8 `charCodeAt` on a sliced string costs several times a typed-array load and `indexOf`
- * is a builtin call per search, while `encodeInto` copies an ASCII line in a couple of instructions a
- * character. Only ASCII lines up to BYTES_MAX are read this way, so that a byte is a character and every
- * position is the string's (values are still sliced from the string).
+ * PAN-OS CSV; netfilter keeps a buffer of its own, see there). In V8 `charCodeAt` on a sliced string costs
+ * several times a typed-array load and `indexOf` is a builtin call per search, while `encodeInto` copies an
+ * ASCII line in a couple of instructions a character. Only ASCII lines up to BYTES_MAX are read this way, so
+ * that a byte is a character and every position is the string's (values are still sliced from the string).
  */
 export const BYTES_MAX = 8192;
 

@@ -303,35 +303,27 @@ export function csvField(s: string, k: number): string {
   return FIELD_ESCAPED[k] === 1 ? v.replace(QUOTE_PAIRS, '"') : v;
 }
 
-/** The TRAFFIC and THREAT fields a record reads, by position. */
-const CSV_WANTED = [1, 4, 6, 7, 8, 9, 10, 11, 14, 16, 17, 18, 19, 24, 25, 26, 27, 29, 30, 31, 32, 33, 34, 36];
-
 function parseCsv(h: SyslogHeader, ctx: ParseContext, m: string, start: number): GwEvent | null {
   const type = csvType(m, start);
   if (type === undefined || !NETWORK_TYPES.has(type)) return null;
-  // Only the fields read below are split out (TRAFFIC up to 36, THREAT up to 34).
+  // Only the fields read below are split out (TRAFFIC up to 36, THREAT up to 34); on an ASCII line only
+  // those read are sliced, each when it is read.
   const max = type === 'TRAFFIC' ? 37 : 36;
-  let c: (string | undefined)[];
   const count = csvFieldsBytes(m, start, max);
-  if (count >= 0) {
-    if (count < 31) return null;
-    c = new Array<string | undefined>(max);
-    for (const k of CSV_WANTED) if (k < count) c[k] = csvField(m, k);
-  } else {
-    c = splitCsv(m, start, max);
-    if (c.length < 31) return null;
-  }
+  const split = count < 0 ? splitCsv(m, start, max) : undefined;
+  if ((split ? split.length : count) < 31) return null;
+  const c = (k: number): string | undefined => (split ? split[k] : k < count ? csvField(m, k) : undefined);
   const f: Fields = {
-    type, subtype: c[4], src: c[7], dst: c[8], natSrc: c[9], natDst: c[10], rule: c[11], app: c[14], fromZone: c[16],
-    toZone: c[17], inIf: c[18], outIf: c[19], sport: c[24], dport: c[25], natSport: c[26], natDport: c[27], proto: c[29],
-    action: c[30],
+    type, subtype: c(4), src: c(7), dst: c(8), natSrc: c(9), natDst: c(10), rule: c(11), app: c(14), fromZone: c(16),
+    toZone: c(17), inIf: c(18), outIf: c(19), sport: c(24), dport: c(25), natSport: c(26), natDport: c(27), proto: c(29),
+    action: c(30),
   };
   if (type === 'TRAFFIC') {
-    f.bytes = c[31]; f.bytesSent = c[32]; f.bytesRecv = c[33]; f.packets = c[34]; f.elapsed = c[36];
+    f.bytes = c(31); f.bytesSent = c(32); f.bytesRecv = c(33); f.packets = c(34); f.elapsed = c(36);
   } else if (type === 'THREAT') {
-    f.threat = c[32]; f.severity = c[34];
+    f.threat = c(32); f.severity = c(34);
   }
-  return build(h, ctx, f, panTime(c[6], ctx.tz) ?? panTime(c[1], ctx.tz));
+  return build(h, ctx, f, panTime(c(6), ctx.tz) ?? panTime(c(1), ctx.tz));
 }
 
 /** The CEF extension keys parseCef reads, and their index in CEF_KEYS. */

@@ -11,8 +11,13 @@
 
 export function monthIndex(s: string, at: number): number {
   if (at + 3 > s.length) return -1;
+  return monthOf(s.charCodeAt(at), s.charCodeAt(at + 1), s.charCodeAt(at + 2));
+}
+
+/** The month (0-11) whose English three-letter name is the character codes a b c in any case, or -1. */
+function monthOf(a: number, b: number, c: number): number {
   // Letters lower-cased by OR 32; a switch on codes avoids building a string per line.
-  const a = s.charCodeAt(at) | 32, b = s.charCodeAt(at + 1) | 32, c = s.charCodeAt(at + 2) | 32;
+  a |= 32; b |= 32; c |= 32;
   switch (a) {
     case 106: return b === 97 && c === 110 ? 0 : b === 117 ? (c === 110 ? 5 : c === 108 ? 6 : -1) : -1; // jan jun jul
     case 102: return b === 101 && c === 98 ? 1 : -1; // feb
@@ -283,19 +288,7 @@ function digitsB(b: Uint8Array, n: number, at: number, count: number): number {
 
 /** monthIndex on bytes (n: the line's length). */
 function monthIndexB(b: Uint8Array, at: number, n: number): number {
-  if (at + 3 > n) return -1;
-  const x = b[at]! | 32, y = b[at + 1]! | 32, z = b[at + 2]! | 32; // at + 3 <= n
-  switch (x) {
-    case 106: return y === 97 && z === 110 ? 0 : y === 117 ? (z === 110 ? 5 : z === 108 ? 6 : -1) : -1;
-    case 102: return y === 101 && z === 98 ? 1 : -1;
-    case 109: return y === 97 ? (z === 114 ? 2 : z === 121 ? 4 : -1) : -1;
-    case 97: return y === 112 && z === 114 ? 3 : y === 117 && z === 103 ? 7 : -1;
-    case 115: return y === 101 && z === 112 ? 8 : -1;
-    case 111: return y === 99 && z === 116 ? 9 : -1;
-    case 110: return y === 111 && z === 118 ? 10 : -1;
-    case 100: return y === 101 && z === 99 ? 11 : -1;
-    default: return -1;
-  }
+  return at + 3 > n ? -1 : monthOf(b[at]!, b[at + 1]!, b[at + 2]!);
 }
 
 /** isoMsAt on the bytes b[0, n) of a line. */
