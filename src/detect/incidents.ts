@@ -137,6 +137,23 @@ export class OpenIncident implements Clocked {
     if (this.observers.length < 8 && !this.observers.includes(ob)) this.observers.push(ob);
   }
 
+  /**
+   * Count n events that came before the incident opened (a detector's own record of them, seeded when it
+   * opens): `allowed` of them let through, all to `victimIp` (when known) on `port`. Times are the caller's.
+   */
+  addEarlier(victimIp: string | undefined, port: number, n: number, allowed: number): void {
+    if (!(n > 0)) return;
+    this.events += n;
+    this.allowed += Math.min(n, Math.max(0, allowed));
+    this.dirty = true;
+    if (victimIp !== undefined) this.addVictim(victimIp, port, n);
+    if (port >= 0) {
+      const c = this.ports.get(port);
+      if (c !== undefined) this.ports.set(port, c + n);
+      else if (this.ports.size < MAX_PORTS) this.ports.set(port, 0 + n);
+    }
+  }
+
   addVictim(ip: string, port: number, n: number): void {
     const vs = this.victims;
     let v: OpenVictim | undefined;

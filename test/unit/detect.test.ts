@@ -137,6 +137,54 @@ describe('detect engine', () => {
       expect(ofType(incidents, 'bruteforce').map((i) => [i.type, i.subtype])).to.deep.equal([['bruteforce', 'spray']]);
       expect(ofType(incidents, 'exposed-service')).to.have.length(6); // and RDP open on each machine
     });
+    it('the attempts before the incident opened count in full: how many got through, on which machine and port', () => {
+      // All let through: the first alert must not say "1 of 5 got through".
+      const { all, incidents } = run(attempts(6, 1500, { action: 'allow' }));
+      const first = all.find((i) => i.type === 'bruteforce')!;
+      expect([first.status, first.event_count, first.allowed_count]).to.deep.equal(['new', 5, 5]);
+      expect(first.victims).to.deep.equal([{ ip: WAN, ports: [22], count: 5 }]);
+      expect(first.summary).to.match(/let it reach the login/);
+      const last = ofType(incidents, 'bruteforce')[0]!;
+      expect([last.event_count, last.allowed_count, last.victims[0]!.count]).to.deep.equal([6, 6, 6]);
+      // Every other one let through: exact counts at the opening and at the end.
+      const mixed = attempts(9, 1000).map((p, i) => ({ ...p, action: i % 2 === 0 ? 'allow' as const : 'deny' as const }));
+      const m = run(mixed);
+      const opened = m.all.find((i) => i.type === 'bruteforce')!;
+      expect([opened.event_count, opened.allowed_count]).to.deep.equal([5, 3]);
+      const end = ofType(m.incidents, 'bruteforce')[0]!;
+      expect([end.event_count, end.allowed_count]).to.deep.equal([9, 5]);
+      // Retransmissions before the opening count once, as after it.
+      const re = attempts(5, 1500).flatMap((p) => [p, { ...p, t: p.t + 300 }]);
+      const r = ofType(run(re).incidents, 'bruteforce')[0]!;
+      expect([r.event_count, r.victims[0]!.count]).to.deep.equal([5, 5]);
+    });
+    it('spraying lists every machine tried before the incident opened, with its attempts', () => {
+      // Two tries on the first machine, then one on each of 11 more: spraying is seen at the 5th machine.
+      const hosts = Array.from({ length: 12 }, (_, i) => `198.51.100.${20 + i}`);
+      const pk = [hosts[0]!, ...hosts].map((dst, i) => ({ t: T0 + i * 30000, src: '203.0.113.33', dst, sport: 51000 + i, dport: 22 }));
+      const { all, incidents } = run(pk);
+      const opened = all.find((i) => i.type === 'bruteforce')!;
+      expect(opened.subtype).to.equal('spray');
+      expect(opened.victims.map((v) => [v.ip, v.count])).to.deep.equal(hosts.slice(0, 5).map((h, i) => [h, i === 0 ? 2 : 1]));
+      expect(opened.event_count).to.equal(6);
+      const inc = ofType(incidents, 'bruteforce')[0]!;
+      expect(inc.victims.map((v) => v.ip)).to.deep.equal(hosts);
+      expect(inc.event_count).to.equal(13);
+      expect(inc.victims.reduce((a, v) => a + (v.count ?? 0), 0)).to.equal(13);
+      expect(inc.summary).to.match(/across 12 of your machines/);
+    });
+    it('a slow source that speeds up: the opening counts what its attempt ring holds, latest machines first', () => {
+      // 20 tries on one machine, 2 minutes apart (never 10 in 10 minutes), all blocked; then 5 in 4 s on another, let through.
+      const slow = Array.from({ length: 20 }, (_, i) => ({ t: T0 + i * 120000, src: '203.0.113.34', dst: '198.51.100.40', sport: 52000 + i, dport: 22 }));
+      const fast = Array.from({ length: 5 }, (_, i) => ({ t: T0 + 20 * 120000 + i * 1000, src: '203.0.113.34', dst: '198.51.100.41', sport: 53000 + i, dport: 22, action: 'allow' as const }));
+      const { all } = run([...slow, ...fast]);
+      const opened = all.find((i) => i.type === 'bruteforce')!;
+      expect(opened.subtype).to.equal('fast');
+      // (the ring holds 16 attempts: the 5 fast ones and the last 11 slow ones)
+      expect(opened.event_count).to.equal(16);
+      expect(opened.allowed_count).to.equal(5);
+      expect(opened.victims.map((v) => [v.ip, v.count])).to.deep.equal([['198.51.100.40', 11], ['198.51.100.41', 5]]);
+    });
     it('443 counts only when configured as a VPN portal', () => {
       const pk = attempts(8, 1000, { dport: 443, action: 'allow' });
       expect(run(pk).incidents).to.deep.equal([]);

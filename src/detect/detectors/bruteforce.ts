@@ -31,6 +31,12 @@ const RING = 16;
 const R_I32 = 48, R_F64 = 24;
 /** R_VF: bit 0 set when the first victim is text (not IPv4: compare the text), the victims listed (0: only the first) above it. */
 const R_PORT = 0, R_N = 1, R_NEXT = 2, R_SP = 3, R_SPORTS = 4, R_V0N = 8, R_VF = 9;
+/**
+ * R_SP's word: bits 0-1 say where the next source port goes (newSport); from bit ALLOWED_SHIFT, one bit per
+ * slot of the attempt-time ring, set when that attempt was let through: an incident that opens at the fifth
+ * attempt knows how many of the four before it got through.
+ */
+const SP_MASK = 3, ALLOWED_SHIFT = 8;
 /** In a first record (in the profile) without its pool record yet: the first attempt's time, a float64 over two words. */
 const R_T0 = 10;
 const R_TIMES = 8; // in float64 words
@@ -55,10 +61,19 @@ function initRecord(i32: Int32Array, b: number, port: number, vn: number, text: 
 function newSport(s: Int32Array, b: number, v: number): boolean {
   const q = b + R_SPORTS;
   if (v === s[q] || v === s[q + 1] || v === s[q + 2] || v === s[q + 3]) return false;
-  const k = s[b + R_SP]!;
+  const w = s[b + R_SP]!, k = w & SP_MASK;
   s[q + k] = v;
-  s[b + R_SP] = (k + 1) & 3;
+  s[b + R_SP] = (w & ~SP_MASK) | ((k + 1) & SP_MASK);
   return true;
+}
+
+/** How many of the low 16 bits of m are set. */
+function bits16(m: number): number {
+  let x = m & 0xffff;
+  x = x - ((x >>> 1) & 0x5555);
+  x = (x & 0x3333) + ((x >>> 2) & 0x3333);
+  x = (x + (x >>> 4)) & 0x0f0f;
+  return (x + (x >>> 8)) & 0x1f;
 }
 
 /** Time between the latest attempt and the k-th latest (ms, by arrival order), or Infinity when fewer; n attempts, times at `t`. */
@@ -87,6 +102,8 @@ class AuthPool {
   /** The first victim's text when it is not IPv4 ('' for an IPv4 one: R_V0N has it). */
   victim0: string[] = [];
   victims: Array<string[] | null> = [];
+  /** Attempts on each listed victim, in the order of `victims` (null while only the first victim is known). */
+  victimCounts: Array<number[] | null> = [];
   private freeHead = -1;
   private used = 0;
   private cap = 0;
@@ -120,6 +137,7 @@ class AuthPool {
     }
     this.victim0[r] = victim;
     this.victims[r] = null;
+    this.victimCounts[r] = null;
     return r;
   }
 
@@ -169,8 +187,42 @@ class AuthPool {
   private free(r: number): void {
     this.victim0[r] = '';
     this.victims[r] = null;
+    this.victimCounts[r] = null;
     this.i32[r * R_I32 + R_NEXT] = this.freeHead;
     this.freeHead = r;
+  }
+
+  /**
+   * A new incident on record `vi` counts the attempts before it that the record's ring still holds (n
+   * attempts before this one, at most RING - 1 of them seeded): how many were let through (the ring's
+   * allowed bits in `sp`) and on which victims (all on the first while no other is listed; `v0` its text).
+   * A record older than its ring (a slow source that sped up) has seen more attempts than are seeded: the
+   * ring holds the latest ones, so the victims seen last are given theirs first. Victims are listed in the
+   * order they were first seen.
+   */
+  seedIncident(inc: OpenIncident, dst: string, port: number, n: number, sp: number, vi: number, v0: string): void {
+    const seed = Math.min(n + 1, RING) - 1;
+    if (seed <= 0) return;
+    let allowed = bits16((sp >>> ALLOWED_SHIFT) & ~(1 << (n % RING)));
+    const vs = vi >= 0 ? this.victims[vi]! : null;
+    if (vs === null) { inc.addEarlier(v0, port, seed, allowed); return; }
+    const counts = this.victimCounts[vi]!;
+    const take = new Array<number>(vs.length).fill(0);
+    let left = seed;
+    for (let j = vs.length - 1; j >= 0 && left > 0; j--) {
+      // (this attempt is counted by the incident itself)
+      const c = Math.min(vs[j] === dst ? counts[j]! - 1 : counts[j]!, left);
+      if (c > 0) { take[j] = c; left -= c; }
+    }
+    for (let j = 0; j < vs.length; j++) {
+      const c = take[j]!;
+      if (c === 0) continue;
+      const k = Math.min(c, allowed);
+      inc.addEarlier(vs[j], port, c, k);
+      allowed -= k;
+    }
+    // (attempts on victims past the listed 64: counted, not listed)
+    if (left > 0) inc.addEarlier(undefined, port, left, allowed);
   }
 
   private grow(): void {
@@ -268,20 +320,28 @@ export const bruteforce: DetectorDef = {
           if (n === 0) p.store.f64[(sb + R_T0) >> 1] = o.t;
           else a = pool.later(si, sb, p.store.f64);
         }
-        const F = pool.f64, fb = a * R_F64 + R_TIMES, V0 = pool.victim0, VS = pool.victims, vi = a;
+        const F = pool.f64, fb = a * R_F64 + R_TIMES, V0 = pool.victim0, VS = pool.victims, VC = pool.victimCounts, vi = a;
         if (a >= 0) F[fb + (n % RING)] = o.t;
         I[ab + R_N] = n + 1;
+        const slotBit = 1 << (ALLOWED_SHIFT + (n % RING)), sp = I[ab + R_SP]!;
+        I[ab + R_SP] = o.allowed ? sp | slotBit : sp & ~slotBit;
         // Same as the first victim? By number for IPv4 (the text is canonical), else by text.
         const dn = o.dn;
         const vf = I[ab + R_VF]!;
         const same = (vf & 1) === 0 ? dn >= 0 && I[ab + R_V0N] === (dn | 0) : V0[vi] === o.dst;
         if (!same) {
           let vs = VS[vi]!;
-          // (the first victim's text: kept only when it is not IPv4, else formatted from its number)
-          if (vs === null) VS[vi] = vs = [(vf & 1) === 0 ? formatIPv4(I[ab + R_V0N]! >>> 0) : V0[vi]!];
-          if (vs.length < 64 && !vs.includes(o.dst)) vs.push(own(o.dst));
+          // (the first victim's text: kept only when it is not IPv4, else formatted from its number; every
+          // attempt before this one was on it)
+          if (vs === null) {
+            VS[vi] = vs = [(vf & 1) === 0 ? formatIPv4(I[ab + R_V0N]! >>> 0) : V0[vi]!];
+            VC[vi] = [n];
+          }
+          const j = vs.indexOf(o.dst);
+          if (j >= 0) VC[vi]![j]!++;
+          else if (vs.length < 64) { vs.push(own(o.dst)); VC[vi]!.push(1); }
           I[ab + R_VF] = (vf & 1) | (vs.length << 1);
-        }
+        } else if (n > 0 && VS[vi] !== null) VC[vi]![0]!++;
         const held = p.auth as OpenIncident | null;
         let inc = held !== null && ctx.current(held, o.t) ? held : undefined;
         let sub: string | undefined;
@@ -295,9 +355,8 @@ export const bruteforce: DetectorDef = {
           inc = ctx.incident('bruteforce|' + o.src, 'bruteforce', o, 'source') ?? undefined;
           if (inc === undefined) return;
           p.auth = inc;
-          const seed = Math.min(n + 1, RING) - 1;
           inc.first = Math.min(inc.first, minTime(F, fb, n + 1));
-          inc.events += seed;
+          if (n > 0) pool.seedIncident(inc, o.dst, port, n, I[ab + R_SP]!, vi, (vf & 1) === 0 ? formatIPv4(I[ab + R_V0N]! >>> 0) : V0[vi]!);
         }
         inc.add(o, o.dst, port);
         const name = names.get(port) ?? String(port);
