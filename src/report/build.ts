@@ -200,6 +200,46 @@ export function computeTotals(rollups: RollupData, incidents: Incident[]): Total
   return t;
 }
 
+/** What kind of port scan, in words (the detector's subtype is a short code). */
+const SCAN_KIND: Record<string, string> = {
+  syn: 'half-open SYN', connect: 'full connections', udp: 'UDP', icmp: 'ICMP', slow: 'slow, over hours',
+  fin: 'stealthy FIN', xmas: 'stealthy "Christmas tree"', null: 'stealthy NULL', ack: 'firewall-mapping ACK',
+  other: 'unusual packets', ipproto: 'IP protocols',
+};
+
+/**
+ * The incident's subtype as its owner would say it, for labels such as "Password guessing (password spraying)": the
+ * service's name for an exposed service ("Microsoft SQL Server", not "mssql"), words for the codes.
+ */
+function subtypeText(i: Incident): string | undefined {
+  const st = i.subtype;
+  if (!st) return undefined;
+  switch (i.type) {
+    case 'exposed-service': {
+      const name = i.details?.service;
+      return typeof name === 'string' && name ? name : st;
+    }
+    case 'portscan': return SCAN_KIND[st] ?? st;
+    case 'sweep': return st === 'icmp' ? 'ping' : st.toUpperCase();
+    case 'bruteforce': return st === 'spray' ? 'password spraying' : st;
+    case 'flood': return st === 'ddos' ? 'from many addresses' : st === 'source' ? 'from one address' : st;
+    default: return st;
+  }
+}
+
+/**
+ * "Password guessing (fast)", "Port scan, full connections (someone checking which doors are open)",
+ * "Remote Desktop (RDP) open to the internet": the kind and subtype without brackets inside brackets.
+ */
+function labelOf(i: Incident): string {
+  const label = typeLabel(i.type);
+  const sub = subtypeText(i);
+  if (sub === undefined) return label;
+  if (i.type === 'exposed-service') return `${sub} open to the internet`;
+  const m = /^(.*?) (\(.*\))$/.exec(label);
+  return m ? `${m[1]}, ${sub} ${m[2]}` : `${label} (${sub})`;
+}
+
 function incidentRow(i: Incident, tz: string): IncidentRow {
   const cc = i.attacker?.geo?.country_iso_code ?? '';
   const asn = i.attacker?.as?.number;
@@ -207,7 +247,7 @@ function incidentRow(i: Incident, tz: string): IncidentRow {
   return {
     id: i.id,
     type: i.type,
-    label: typeLabel(i.type) + (i.subtype ? ` (${i.subtype})` : ''),
+    label: labelOf(i),
     severity: i.severity,
     attacker: i.attacker?.ip ?? '',
     country: cc,
