@@ -144,6 +144,10 @@ export const RISKY_SERVICES: Record<string, string> = {
   5432: 'PostgreSQL', 5900: 'VNC remote desktop', 5901: 'VNC remote desktop', 5985: 'Windows remote management',
   5986: 'Windows remote management', 6379: 'Redis', 7547: 'router management (TR-069)', 8291: 'MikroTik Winbox',
   9200: 'Elasticsearch', 10000: 'Webmin admin panel', 11211: 'Memcached', 27017: 'MongoDB',
+  // Often found open on small sites by Internet-wide surveys, and attacked as soon as they are.
+  111: 'RPC portmapper', 502: 'Modbus industrial control', 623: 'server management (IPMI)', 2049: 'NFS file sharing',
+  4786: 'Cisco Smart Install', 5555: 'Android debug (ADB)', 9100: 'printer (raw printing)', 34567: 'CCTV video recorder',
+  37777: 'CCTV video recorder', 47808: 'BACnet building control',
 };
 
 export const DEFAULT_CONFIG: DetectConfig = {

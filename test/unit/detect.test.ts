@@ -235,6 +235,12 @@ describe('detect engine', () => {
       expect(incidents.map((i) => [i.type, i.subtype, i.severity])).to.deep.equal([['exposed-service', 'rdp', 'high']]);
       expect(incidents[0]!.advice).to.match(/Close port 3389/);
     });
+    it('the devices small sites leave open: a CCTV recorder, Android debug, NFS', () => {
+      const pk = [34567, 5555, 2049].map((dport, i) => ({ t: T0 + i * 1000, src: `203.0.113.${70 + i}`, dst: WAN, dport, action: 'allow' as const }));
+      const { incidents } = run(pk);
+      expect(incidents.map((i) => [i.subtype, i.details!.service, i.severity])).to.deep.equal([
+        ['dvr', 'CCTV video recorder', 'medium'], ['adb', 'Android debug (ADB)', 'high'], ['nfs', 'NFS file sharing', 'high']]);
+    });
     it('allowed HTTPS and a blocked RDP attempt are not', () => {
       expect(run([{ t: T0, src: '203.0.113.40', dst: '192.168.1.10', dport: 443, action: 'allow' }, { t: T0, src: '203.0.113.41', dst: '192.168.1.10', dport: 3389 }]).incidents).to.deep.equal([]);
     });

@@ -10,12 +10,15 @@ import type { Obs } from '../obs';
 import { BoundedMap, type Clocked } from '../util';
 
 /** The worst ones: direct remote control of a machine, or data with no login in front. */
-const CRITICAL_PORTS = new Set([23, 2323, 445, 139, 3389, 5900, 5901, 2375, 6379, 27017, 9200, 11211, 1433, 3306, 5432, 1521, 5985, 5986]);
+const CRITICAL_PORTS = new Set([23, 2323, 445, 139, 3389, 5900, 5901, 2375, 6379, 27017, 9200, 11211, 1433, 3306, 5432, 1521, 5985, 5986,
+  502, 623, 2049, 4786, 5555, 47808]);
 
 const SHORT: Record<number, string> = {
   21: 'ftp', 23: 'telnet', 2323: 'telnet', 135: 'rpc', 137: 'netbios', 139: 'netbios', 161: 'snmp', 445: 'smb', 1433: 'mssql', 1521: 'oracle',
   1900: 'upnp', 2375: 'docker', 2376: 'docker', 3306: 'mysql', 3389: 'rdp', 5432: 'postgresql', 5900: 'vnc', 5901: 'vnc', 5985: 'winrm',
   5986: 'winrm', 6379: 'redis', 7547: 'tr069', 8291: 'winbox', 9200: 'elasticsearch', 10000: 'webmin', 11211: 'memcached', 27017: 'mongodb',
+  111: 'portmapper', 502: 'modbus', 623: 'ipmi', 2049: 'nfs', 4786: 'smart-install', 5555: 'adb', 9100: 'printer', 34567: 'dvr', 37777: 'dvr',
+  47808: 'bacnet',
 };
 
 class Seen implements Clocked {
