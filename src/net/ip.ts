@@ -8,21 +8,34 @@
  * the parser (to check them), then by enrichment and by detection: the same two strings, one after the
  * other, so the later reads are a string comparison.
  */
-let lastA = '', lastAn = -1, lastB = '', lastBn = -1;
+let lastA = '', lastB = '';
+/**
+ * Their numbers, in a typed array: a number stored in a module variable is a heap number (most addresses are
+ * above 2^31), so each store would allocate one and pay the write barrier of a new object stored into an old
+ * one. The slot the next new string goes to alternates (one string stored per new address, not two shifted):
+ * an event's two addresses, read in turn, stay side by side.
+ */
+const LAST_N = new Float64Array([-1, -1]);
+let nextA = true;
 
 /** IPv4 dotted quad to an unsigned 32-bit number, or -1 when it is not one. */
 export function parseIPv4(s: string, start = 0, end = s.length): number {
   if (start !== 0 || end !== s.length) return scanIPv4(s, start, end);
-  if (s === lastA) return lastAn;
-  if (s === lastB) return lastBn;
+  if (s === lastA) return LAST_N[0]!;
+  if (s === lastB) return LAST_N[1]!;
   const n = scanIPv4(s, 0, end);
-  lastB = lastA; lastBn = lastAn; lastA = s; lastAn = n;
+  remember(s, n);
   return n;
+}
+
+function remember(s: string, n: number): void {
+  if (nextA) { lastA = s; LAST_N[0] = n; } else { lastB = s; LAST_N[1] = n; }
+  nextA = !nextA;
 }
 
 /** For a stage that writes IPv4 text from the number (the analyze thread decoder): the pair parseIPv4 answers next. */
 export function rememberIPv4(s: string, n: number): void {
-  lastB = lastA; lastBn = lastAn; lastA = s; lastAn = n;
+  remember(s, n);
 }
 
 function scanIPv4(s: string, start: number, end: number): number {

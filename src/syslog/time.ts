@@ -379,7 +379,11 @@ export function bsdMsAtBytes(b: Uint8Array, n: number, at: number, tz: string, r
   return zonedToUtc(tz, year, mo, d, h, mi, sec, ms);
 }
 
-let lastMs = NaN;
+/**
+ * The time isoOf last wrote, in a typed array: kept in a module variable, each new time (about 1.8e12, no small
+ * integer) would be a new heap number stored into an old object, an allocation and a write barrier per line.
+ */
+const LAST_MS = new Float64Array([NaN]);
 let lastIso = '';
 let dayStart = NaN;
 let dayPrefix = '';
@@ -394,9 +398,9 @@ const HMS: (string | undefined)[] = new Array<string | undefined>(86400).fill(un
  * day and the time part built from integers; the previous result is reused for the same instant.
  */
 export function isoOf(ms: number): string {
-  if (ms === lastMs) return lastIso;
+  if (ms === LAST_MS[0]) return lastIso;
   // Remembered only once written: a time Date cannot write throws below, and throws again when asked again.
-  lastMs = NaN;
+  LAST_MS[0] = NaN;
   const day = Math.floor(ms / 86400000) * 86400000;
   if (day !== dayStart) {
     // Mixed streams jump between days: keep a small cache of date prefixes.
@@ -423,7 +427,7 @@ export function isoOf(ms: number): string {
   // A fraction of a millisecond (a computed time): Date's own text, which drops it.
   if (msz === undefined) return (lastIso = new Date(ms).toISOString());
   lastIso = dayPrefix + hms + msz;
-  lastMs = ms;
+  LAST_MS[0] = ms;
   return lastIso;
 }
 
@@ -433,5 +437,5 @@ export function isoOf(ms: number): string {
  * just written this is one string comparison instead of reading the digits again.
  */
 export function msOfIso(iso: string): number {
-  return iso === lastIso ? lastMs : NaN;
+  return iso === lastIso ? LAST_MS[0]! : NaN;
 }
