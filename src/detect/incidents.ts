@@ -121,16 +121,7 @@ export class OpenIncident implements Clocked {
     const t = o.t;
     if (t > this.last) this.last = t;
     if (t < this.first) this.first = t;
-    this.events += n;
-    if (o.allowed) this.allowed += n;
-    this.dirty = true;
-    if (victimIp !== undefined) this.addVictim(victimIp, port, n);
-    if (port >= 0) {
-      // (one lookup: a listed port counts on, a new one is listed while there is room)
-      const c = this.ports.get(port);
-      if (c !== undefined) this.ports.set(port, c + n);
-      else if (this.ports.size < MAX_PORTS) this.ports.set(port, 0 + n);
-    }
+    this.count(victimIp, port, n, o.allowed ? n : 0);
     const tr = o.transport;
     if (tr && this.transports.length < 8 && !this.transports.includes(tr)) this.transports.push(tr);
     const ob = o.observer;
@@ -142,12 +133,17 @@ export class OpenIncident implements Clocked {
    * opens): `allowed` of them let through, all to `victimIp` (when known) on `port`. Times are the caller's.
    */
   addEarlier(victimIp: string | undefined, port: number, n: number, allowed: number): void {
-    if (!(n > 0)) return;
+    if (n > 0) this.count(victimIp, port, n, Math.min(n, Math.max(0, allowed)));
+  }
+
+  /** n events, `allowed` of them let through, on victimIp (when known) and port (when >= 0). */
+  private count(victimIp: string | undefined, port: number, n: number, allowed: number): void {
     this.events += n;
-    this.allowed += Math.min(n, Math.max(0, allowed));
+    this.allowed += allowed;
     this.dirty = true;
     if (victimIp !== undefined) this.addVictim(victimIp, port, n);
     if (port >= 0) {
+      // (one lookup: a listed port counts on, a new one is listed while there is room)
       const c = this.ports.get(port);
       if (c !== undefined) this.ports.set(port, c + n);
       else if (this.ports.size < MAX_PORTS) this.ports.set(port, 0 + n);
