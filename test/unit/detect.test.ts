@@ -158,6 +158,20 @@ describe('detect engine', () => {
       const r = ofType(run(re).incidents, 'bruteforce')[0]!;
       expect([r.event_count, r.victims[0]!.count]).to.deep.equal([5, 5]);
     });
+    it('blocked single tries, one per machine, are a sweep, not password guessing', () => {
+      // A worm probing SMB: one blocked connection to each of 15 machines, each from a new source port.
+      const pk = Array.from({ length: 15 }, (_, i) => ({ t: T0 + i * 600, src: '203.0.113.35', dst: `198.51.100.${20 + i}`, sport: 41000 + i, dport: 445 }));
+      const { incidents } = run(pk);
+      expect(incidents.map((i) => [i.type, i.subtype])).to.deep.equal([['sweep', 'tcp']]);
+      // The same tries let through reach a login on each machine: spraying (and SMB open on each machine).
+      const allowed = run(pk.map((p) => ({ ...p, action: 'allow' as const }))).incidents;
+      expect(ofType(allowed, 'bruteforce').map((i) => [i.subtype, i.event_count])).to.deep.equal([['spray', 15]]);
+      // A second blocked round on the same machines is guessing: it opens at the first machine tried twice.
+      const twice = run([...pk, ...pk.map((p) => ({ ...p, t: p.t + 9000, sport: p.sport + 100 }))]);
+      const opened = twice.all.find((i) => i.type === 'bruteforce')!;
+      expect([opened.subtype, opened.event_count, opened.allowed_count]).to.deep.equal(['spray', 16, 0]);
+      expect(ofType(twice.incidents, 'bruteforce')[0]!.event_count).to.equal(30);
+    });
     it('spraying lists every machine tried before the incident opened, with its attempts', () => {
       // Two tries on the first machine, then one on each of 11 more: spraying is seen at the 5th machine.
       const hosts = Array.from({ length: 12 }, (_, i) => `198.51.100.${20 + i}`);

@@ -235,6 +235,17 @@ class AuthPool {
   }
 }
 
+/**
+ * Did some machine get more than one of a record's `attempts`? Always, with one machine; by counting when every
+ * machine is listed; else (the list is full at 64) from the per-machine counts.
+ */
+function retried(attempts: number, machines: number, counts: number[] | null): boolean {
+  if (machines <= 1 || counts === null) return true;
+  if (machines < 64) return attempts > machines;
+  for (let i = 0; i < counts.length; i++) if (counts[i]! >= 2) return true;
+  return false;
+}
+
 function rank(s: string | undefined): number {
   return s === 'spray' ? 3 : s === 'fast' ? 2 : s === 'slow' ? 1 : 0;
 }
@@ -352,6 +363,11 @@ export const bruteforce: DetectorDef = {
         else if (span(F, fb, n + 1, slowK) <= slowMs) sub = 'slow';
         if (inc === undefined) {
           if (sub === undefined) return;
+          // Guessing a password needs a login to guess at: a connection that got through, or another try at the same
+          // machine. Blocked single tries, one per machine (a worm or scanner probing 445 or 22 across the network), are
+          // a sweep, reported by the sweep detector; calling them password guessing as well told the owner of one
+          // probe twice, the worse way.
+          if (((I[ab + R_SP]! >>> ALLOWED_SHIFT) & 0xffff) === 0 && !retried(n + 1, victimCount, VC[vi] ?? null)) return;
           inc = ctx.incident('bruteforce|' + o.src, 'bruteforce', o, 'source') ?? undefined;
           if (inc === undefined) return;
           p.auth = inc;
