@@ -47,6 +47,8 @@ export interface DetectStats {
 }
 
 const EMPTY: Incident[] = [];
+/** A pause this long ends a burst: a held-back update is sent at the next tick(). */
+const SETTLE_MS = 60_000;
 
 class ObserverClock {
   max = -Infinity;
@@ -398,6 +400,9 @@ export class DetectEngine {
       if (c.max !== c.seenMax) { c.seenMax = c.max; c.wallAt = nowMs; }
     }
     const updMs = this.cfg.general.updateEveryS * 1000;
+    // An incident whose events have paused for a minute has its held-back update sent then, not up to
+    // `updateEveryS` later: the burst is over, and a report made now should count all of it.
+    const settleMs = Math.min(updMs, SETTLE_MS);
     for (const [key, inc] of this.book.entries()) {
       const ob = inc.observers[inc.observers.length - 1] ?? '-';
       const c = this.clocks.get(ob);
@@ -405,7 +410,7 @@ export class DetectEngine {
       if (now - inc.last > this.quietOf(inc)) {
         this.close(key, inc);
         if (inc.dirty) out.push(this.emit(inc, now));
-      } else if (inc.dirty && now - inc.emittedAt >= updMs) out.push(this.emit(inc, now));
+      } else if (inc.dirty && (now - inc.emittedAt >= updMs || now - inc.last >= settleMs)) out.push(this.emit(inc, now));
     }
     if (this.pending.length) { out.push(...this.pending); this.pending = []; }
     return out;

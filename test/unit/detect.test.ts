@@ -316,9 +316,13 @@ describe('detect engine', () => {
       e.process(makeEvent({ t: T0 + 5000, src: '203.0.113.64', dst: WAN, dport: 9 }));
       const wall = 1_000_000;
       expect(e.tick(wall).length).to.equal(0);
+      expect(e.tick(wall + 30_000).length).to.equal(0);
+      // A minute without events: the burst is over, its latest count is sent (long before updateEveryS).
+      expect(e.tick(wall + 61_000).map((i) => [i.status, i.event_count])).to.deep.equal([['update', 31]]);
+      expect(e.tick(wall + 62_000).length).to.equal(0);
       expect(e.openCount).to.equal(1);
-      const later = e.tick(wall + 2 * 3600000);
-      expect(later.map((i) => i.event_count)).to.deep.equal([31]);
+      // Quiet for an hour: closed (nothing new to send).
+      expect(e.tick(wall + 2 * 3600000)).to.deep.equal([]);
       expect(e.openCount).to.equal(0);
     });
   });
