@@ -31,6 +31,11 @@ export interface BuildInput {
   incidents: Incident[];
   rollups: RollupData;
   previous?: PreviousPeriod;
+  /**
+   * When the stored data begins (gatewatch started watching). A period before it was not watched: "none the week
+   * before" would then be false comfort, so the comparison says there is nothing to compare with.
+   */
+  watchingSince?: number | string | Date;
   site?: ReportSite;
   kind?: PeriodKind;
   /** Report time (default now), for "generated at". */
@@ -264,8 +269,10 @@ function incidentRow(i: Incident, tz: string): IncidentRow {
   };
 }
 
-function change(now: number, before: number, noun: string, periodNoun: string): string {
-  if (before === 0 && now === 0) return `No ${noun}, the same as last ${periodNoun}.`;
+/** `one` and `many`: the counted thing, singular and plural ("serious incident", "serious incidents"). */
+function change(now: number, before: number, one: string, many: string, periodNoun: string): string {
+  if (before === 0 && now === 0) return `No ${many}, the same as last ${periodNoun}.`;
+  const noun = now === 1 ? one : many;
   if (before === 0) return `${num(now)} ${noun}, none the ${periodNoun} before.`;
   const pct = Math.round(((now - before) / before) * 100);
   const how = pct === 0 ? 'about the same as' : pct > 0 ? `up ${pct}% on` : `down ${-pct}% on`;
@@ -454,11 +461,20 @@ export function buildReport(input: BuildInput): ReportData {
     }
   }
   const comparison: string[] = [];
-  if (previous) {
-    comparison.push(change(totals.inboundDenied, previous.inboundDenied, 'blocked attempts from the internet', noun));
-    comparison.push(change(totals.incidents, previous.incidents, 'attacks recognised', noun));
-    comparison.push(change(totals.bySeverity.high + totals.bySeverity.critical, previous.bySeverity.high + previous.bySeverity.critical, 'serious incidents', noun));
-    if (totals.attackers || previous.attackers) comparison.push(change(totals.attackers, previous.attackers, 'different attacking addresses (estimate)', noun));
+  // (when gatewatch started watching; NaN: not known)
+  const since = input.watchingSince === undefined ? NaN : toMs(input.watchingSince);
+  const prevFrom = input.previous ? toMs(input.previous.from) : NaN, prevTo = input.previous ? toMs(input.previous.to) : NaN;
+  if (since > from && since < to && status !== 'no-data') {
+    summary.splice(1, 0, `gatewatch started watching on ${formatDay(since, tz)}, so this report covers only part of the ${noun}.`);
+  }
+  if (previous && since >= prevTo) {
+    comparison.push(`gatewatch was not watching yet the ${noun} before (it started on ${formatDay(since, tz)}): there is nothing to compare with.`);
+  } else if (previous) {
+    if (since > prevFrom) comparison.push(`gatewatch started watching on ${formatDay(since, tz)}, part-way through last ${noun}: its figures cover only the days it watched.`);
+    comparison.push(change(totals.inboundDenied, previous.inboundDenied, 'blocked attempt from the internet', 'blocked attempts from the internet', noun));
+    comparison.push(change(totals.incidents, previous.incidents, 'attack recognised', 'attacks recognised', noun));
+    comparison.push(change(totals.bySeverity.high + totals.bySeverity.critical, previous.bySeverity.high + previous.bySeverity.critical, 'serious incident', 'serious incidents', noun));
+    if (totals.attackers || previous.attackers) comparison.push(change(totals.attackers, previous.attackers, 'different attacking address (estimate)', 'different attacking addresses (estimate)', noun));
     if (status !== 'no-data') {
       const p = previous.inboundDenied, c = totals.inboundDenied;
       summary.splice(1, 0, p === 0 ? (c ? `Last ${noun} there were no blocked attempts recorded.` : '')

@@ -366,7 +366,8 @@ export class ReportStore {
     return deleted;
   }
 
-  private oldestMs(): number | null {
+  /** The time of the oldest data kept (when gatewatch started watching, until retention deletes it); null when empty. */
+  oldestMs(): number | null {
     const r = this.db.prepare(`SELECT min(t) AS t FROM (SELECT min(hour) AS t FROM traffic UNION ALL SELECT min(hour) FROM sources
       UNION ALL SELECT min(last_seen) FROM incidents UNION ALL SELECT min(ts) FROM events)`).get() as { t: number | null };
     return r.t;

@@ -67,6 +67,9 @@ describe('gatewatch-report node', function () {
     expect(msg.report.allIncidents.find((i: Msg) => i.id === incs[0]!.id).events).to.equal(77777);
     expect(msg.payload).to.contain(msg.report.totals.inboundDenied.toLocaleString('en-GB'));
     expect(msg.text).to.contain('gatewatch security report');
+    // The data starts 3 days ago: the week before was not watched, and the report says so instead of "none".
+    expect(msg.report.comparison[0]).to.match(/^gatewatch was not watching yet the week before \(it started on /);
+    expect(msg.report.summary[1]).to.match(/^gatewatch started watching on .*, so this report covers only part of the week\.$/);
     expect(msg.attachments.map((a: Msg) => a.filename)).to.have.length(3);
     expect(msg.attachments[0]).to.include({ cid: 'timeline@gatewatch', contentType: 'image/png' });
     expect(msg.attachments[1].content.split('\r\n')[0]).to.match(/^severity,type/);

@@ -91,6 +91,26 @@ describe('report model and rendering', () => {
     expect(r.gotThrough.join('\n')).to.contain('203.0.113.5 (Russia): 4 connections let through');
     expect(r.previous!.events).to.equal(10000);
     expect(r.comparison[0]).to.match(/up \d+% on last week/);
+    expect(r.comparison[2]).to.equal('1 serious incident, none the week before.');
+  });
+
+  it('does not compare with a week gatewatch was not watching', () => {
+    const f = fed(5000, 4);
+    const previous = { from: from - 7 * DAY, to: from, incidents: [], rollups: empty };
+    // Installed two days into the week: no "none the week before", and the week is said to be partly watched.
+    const late = buildReport({ from, to, incidents: [], rollups: f.rollups, site, previous, watchingSince: from + 2 * DAY + 3600000 });
+    expect(late.comparison).to.deep.equal(['gatewatch was not watching yet the week before (it started on Wed, 18 Nov 2026): there is nothing to compare with.']);
+    expect(late.summary[1]).to.equal('gatewatch started watching on Wed, 18 Nov 2026, so this report covers only part of the week.');
+    expect(late.summary.join(' ')).to.not.contain('Last week');
+    expect(renderText(late)).to.contain('nothing to compare with');
+    // Installed part-way through the week before: compared, with a warning first.
+    const mid = buildReport({ from, to, incidents: [], rollups: f.rollups, site, previous, watchingSince: from - 3 * DAY });
+    expect(mid.comparison[0]).to.match(/^gatewatch started watching on Fri, 13 Nov 2026, part-way through last week/);
+    expect(mid.comparison[1]).to.match(/blocked attempts from the internet, none the week before/);
+    expect(mid.summary.join(' ')).to.not.contain('covers only part');
+    // Watching all along: as before.
+    const all = buildReport({ from, to, incidents: [], rollups: f.rollups, site, previous, watchingSince: from - 30 * DAY });
+    expect(all.comparison[0]).to.match(/none the week before/);
   });
 
   it('names what got through in plain words, not the detectors\' codes', () => {
