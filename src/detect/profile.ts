@@ -55,6 +55,11 @@ const HAS_HOST0 = 256, HOST0_TEXT = 512;
  * the garbage collector to copy or walk.)
  */
 const SRC_NUM = 1024;
+/**
+ * A blocked TCP event without TCP flags was counted (as "connect"): session-logging firewalls (FortiGate,
+ * ASA, PAN-OS …) do not say which packets a scan sent, and a blocked attempt never became a full connection.
+ */
+const TCP_NO_FLAGS = 2048;
 
 class V6Entry implements Clocked {
   hot = true;
@@ -337,6 +342,10 @@ export class Profile {
     while (b) { n += b & 1; b >>>= 1; }
     return n + (this.has(HAS_PROTO) ? this.store.protoOther[this.slot]!.length : 0);
   }
+  /** Some blocked TCP event of this source had no TCP flags in its log line (see TCP_NO_FLAGS). */
+  get tcpWithoutFlags(): boolean {
+    return this.has(TCP_NO_FLAGS);
+  }
   /** Packets of scan kind k (see SCAN_KINDS). */
   kindCount(k: number): number {
     return this.store.i32[this.slot * REC_I32 + I_KINDS + k]!;
@@ -386,7 +395,7 @@ export class Profile {
       if (o.tcpOptions === false) i32[b + I_SYNNOOPT]++;
       if (o.dport === 23) i32[b + I_SYN23]++;
       else if (o.dport === 2323) i32[b + I_SYN2323]++;
-    }
+    } else if (kind === 5 && o.flags < 0 && !o.allowed) i32[b + I_FLAGS] |= TCP_NO_FLAGS;
     const tr = o.transport;
     if (tr === 'tcp') i32[b + I_PROTOBITS] |= 1;
     else if (tr === 'udp') i32[b + I_PROTOBITS] |= 2;

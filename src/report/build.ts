@@ -207,7 +207,7 @@ export function computeTotals(rollups: RollupData, incidents: Incident[]): Total
 
 /** What kind of port scan, in words (the detector's subtype is a short code). */
 const SCAN_KIND: Record<string, string> = {
-  syn: 'half-open SYN', connect: 'full connections', udp: 'UDP', icmp: 'ICMP', slow: 'slow, over hours',
+  syn: 'half-open SYN', connect: 'full connections', tcp: 'TCP', udp: 'UDP', icmp: 'ICMP', slow: 'slow, over hours',
   fin: 'stealthy FIN', xmas: 'stealthy "Christmas tree"', null: 'stealthy NULL', ack: 'firewall-mapping ACK',
   other: 'unusual packets', ipproto: 'IP protocols',
 };

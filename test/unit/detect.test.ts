@@ -52,6 +52,24 @@ describe('detect engine', () => {
       const mass = run(portScan('203.0.113.8', WAN, T0, 50, 10, ['SYN'], { tcpOptions: false })).incidents;
       expect(mass[0]!.details!.tool).to.equal('masscan');
     });
+    it('a scan logged without TCP flags (a session-logging firewall) is a TCP scan, not "full connections", unless let in', () => {
+      const flagless = (allowed: boolean) => {
+        const e = new DetectEngine();
+        for (const p of portScan('203.0.113.10', WAN, T0, 30, 500, ['SYN'], { sport: undefined })) {
+          const ev = makeEvent({ ...p, sport: 40000 + (p.dport! % 1000), action: allowed ? 'allow' : 'deny' });
+          delete ev.gatewatch!.tcp_flags;
+          delete ev.gatewatch!.tcp_options;
+          e.process(ev);
+        }
+        return e.flush().filter((i) => i.type === 'portscan');
+      };
+      const blocked = flagless(false);
+      expect(blocked.map((i) => [i.subtype, i.details!.scan_type])).to.deep.equal([['tcp', 'tcp']]);
+      expect(blocked[0]!.summary).to.match(/\(a TCP port scan\); your firewall blocked it\.$/);
+      expect(flagless(true).map((i) => i.subtype)).to.deep.equal(['connect']);
+      // With flags in the log, as before.
+      expect(run(portScan('203.0.113.10', WAN, T0, 30, 500)).incidents.map((i) => i.subtype)).to.deep.equal(['syn']);
+    });
     it('catches a slow scan: one port every 20 minutes for 6 hours (CrowdSec and a 1-hour psad window miss it)', () => {
       const { incidents } = run(portScan('203.0.113.9', WAN, T0, 18, 20 * 60000));
       expect(incidents).to.have.length(1);

@@ -11,11 +11,14 @@ import type { Profile } from '../profile';
 
 const KIND_WORDS: Record<string, string> = {
   syn: 'half-open (SYN)', fin: 'stealthy FIN', xmas: 'stealthy "Christmas tree"', null: 'stealthy NULL', ack: 'firewall-mapping ACK',
-  connect: 'full-connection', udp: 'UDP', icmp: 'ICMP', other: 'unusual', ipproto: 'IP-protocol',
+  connect: 'full-connection', tcp: 'TCP', udp: 'UDP', icmp: 'ICMP', other: 'unusual', ipproto: 'IP-protocol',
 };
 
 function detailsFrom(inc: OpenIncident, p: Profile, speed: string): void {
-  const kind = p.protoCount >= 5 && p.portCount < 4 ? 'ipproto' : SCAN_KINDS[p.topKind()]!;
+  let kind = p.protoCount >= 5 && p.portCount < 4 ? 'ipproto' : SCAN_KINDS[p.topKind()]!;
+  // (blocked, and the log gives no TCP flags: which packets the scanner sent is unknown, and none of them
+  // became a full connection)
+  if (kind === 'connect' && p.allowed === 0 && p.tcpWithoutFlags) kind = 'tcp';
   const syns = p.kindCount(0);
   let tool: string | undefined;
   if (p.syn23 > 0 && p.syn2323 > 0) tool = 'mirai';
