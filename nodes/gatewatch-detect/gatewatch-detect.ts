@@ -22,6 +22,7 @@ interface DetectNodeDef extends NodeDef {
   knownScanners?: string;
   allowAddresses?: string; allowPorts?: string;
   includeInternal?: boolean;
+  ipv6Prefix?: number | string;
 }
 
 function num(v: unknown, def: number): number {
@@ -31,6 +32,16 @@ function num(v: unknown, def: number): number {
 }
 function list(v: unknown): string[] {
   return typeof v === 'string' ? v.split(/[\s,]+/).filter((s) => s.length > 0 && s.length < 100) : [];
+}
+
+/** The IPv6 network size (16–128; blank: the default 64). */
+function v6Prefix(v: number | string | undefined, problems: string[]): number {
+  const def = DEFAULT_CONFIG.general.ipv6Prefix;
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (Number.isInteger(n) && n >= 16 && n <= 128) return n;
+  problems.push('ipv6Prefix must be a whole number from 16 to 128');
+  return def;
 }
 
 /** The engine settings from the node's editor fields (blank = documented default). */
@@ -48,7 +59,7 @@ function optionsFromNode(c: DetectNodeDef): { opts: DetectOptions; problems: str
   const addrs = list(c.allowAddresses);
   const scannerMode = c.knownScanners === 'ignore' || c.knownScanners === 'off' ? c.knownScanners : 'low';
   const opts: DetectOptions = {
-    general: { quietPeriodS: n('quietPeriodS', d.general.quietPeriodS), includeInternal: !!c.includeInternal },
+    general: { quietPeriodS: n('quietPeriodS', d.general.quietPeriodS), includeInternal: !!c.includeInternal, ipv6Prefix: v6Prefix(c.ipv6Prefix, problems) },
     allowlist: { addresses: addrs.filter((a) => a.indexOf('/') < 0), networks: addrs.filter((a) => a.indexOf('/') >= 0), ports: allowPorts },
     knownScanners: { mode: scannerMode },
     portscan: { enabled: on(c.portscan), fastPorts: n('fastPorts', d.portscan.fastPorts), slowPorts: n('slowPorts', d.portscan.slowPorts) },

@@ -18,6 +18,11 @@ export interface GeneralConfig {
   maxOpenIncidents: number;
   /** Also watch internal-to-internal traffic (a compromised PC scanning the office). */
   includeInternal: boolean;
+  /**
+   * IPv6 sources are counted per network of this prefix length (64: one customer's or one server's /64),
+   * so a scanner that takes a new address from its /64 for every probe is still one attacker. 128: per address.
+   */
+  ipv6Prefix: number;
 }
 
 export interface AllowlistConfig {
@@ -159,6 +164,7 @@ export const DEFAULT_CONFIG: DetectConfig = {
     maxSources: 100_000,
     maxOpenIncidents: 20_000,
     includeInternal: false,
+    ipv6Prefix: 64,
   },
   allowlist: { addresses: [], networks: [], ports: [] },
   knownScanners: { mode: 'low', orgs: [], networks: [] },
@@ -199,5 +205,7 @@ export function validateConfig(c: DetectConfig): string[] {
   };
   for (const [sec, o] of Object.entries(c)) pos(sec, o as object);
   if (!['low', 'ignore', 'off'].includes(c.knownScanners.mode)) bad.push(`knownScanners.mode must be low, ignore or off`);
+  const v6 = c.general.ipv6Prefix;
+  if (!(Number.isInteger(v6) && v6 >= 16 && v6 <= 128)) bad.push(`general.ipv6Prefix must be a whole number from 16 to 128 (got ${v6})`);
   return bad;
 }

@@ -20,7 +20,7 @@ import { flagBits, looksLikeReply, scanKind, type Obs } from './obs';
 import { Profile, ProfileStore } from './profile';
 import { ScannerMatcher } from './scanners';
 import { BoundedMap, looksInternal, NetList, parseTimeMs, type Clocked } from './util';
-import { parseIPv4 } from '../net/ip';
+import { ipv6Network, parseIPv4 } from '../net/ip';
 
 export type { DetectConfig, DetectOptions } from './config';
 export { DEFAULT_CONFIG, resolveConfig } from './config';
@@ -131,6 +131,11 @@ export class DetectEngine {
   private lastDn = -1;
   private readonly leakPerMs: number;
   private readonly slowMs: number;
+  /** IPv6 sources are profiled per network of this many bits (128: per address). */
+  private readonly v6Bits: number;
+  /** The last IPv6 source and its network (a stream repeats its sources). */
+  private lastV6 = '';
+  private lastV6Net = '';
 
   constructor(readonly config: DetectOptions = {}) {
     const cfg = resolveConfig(config);
@@ -167,6 +172,8 @@ export class DetectEngine {
     this.anyAllow = this.allowAddr.size > 0 || !this.allowNets.empty || this.allowPorts !== null;
     this.leakPerMs = 1 / (cfg.portscan.fastLeakS * 1000);
     this.slowMs = cfg.portscan.slowWindowS * 1000;
+    const v6 = g.ipv6Prefix;
+    this.v6Bits = Number.isInteger(v6) && v6 >= 16 && v6 <= 128 ? v6 : 64;
     for (const d of DETECTORS) {
       for (const [type, kind] of Object.entries(d.kinds)) this.kinds.set(type, kind);
     }
@@ -338,8 +345,10 @@ export class DetectEngine {
         const n4 = o.sn = parseIPv4(src);
         snRead = true;
         const store = this.profiles, p = this.cursor;
-        const s = store.get(src, n4);
-        if (s < 0) p.slot = store.add(src, n4);
+        // (an IPv6 source is profiled by its network: a new address from the same /64 is the same attacker)
+        const key = n4 < 0 ? this.v6Key(src) : src;
+        const s = store.get(key, n4);
+        if (s < 0) p.slot = store.add(key, n4);
         else {
           p.slot = s;
           if (t - p.first > this.slowMs && p.events > 0) p.reset(t);
@@ -388,6 +397,15 @@ export class DetectEngine {
     const r = this.out;
     this.out = EMPTY;
     return r;
+  }
+
+  /** The profile key of a source that is not IPv4: its IPv6 network, else the text as it is. */
+  private v6Key(src: string): string {
+    if (src === this.lastV6) return this.lastV6Net;
+    const net = this.v6Bits < 128 ? ipv6Network(src, this.v6Bits) ?? src : src;
+    this.lastV6 = src;
+    this.lastV6Net = net;
+    return net;
   }
 
   /**
@@ -481,6 +499,12 @@ export class DetectEngine {
     let kind = this.kinds.get(type);
     if (kind === undefined) throw new Error(`unknown incident type ${type}`);
     const party = partyOf(o.ev, side);
+    // (a source profiled by its IPv6 network: the incident is the network's, its first address shown with it)
+    let network: string | undefined;
+    if (side === 'source' && this.ctx.profile !== null && party.ip.indexOf(':') >= 0) {
+      const k = this.ctx.profile.ip;
+      if (k !== party.ip && k.indexOf('/') > 0) network = party.network = k;
+    }
     let shownType = type;
     if (kind.reconnaissance && this.cfg.knownScanners.mode !== 'off') {
       const name = this.scanners.match(party.ip, party.as?.organization?.name);
@@ -491,10 +515,11 @@ export class DetectEngine {
         kind = { ...kind, describe: RESEARCH_KIND.describe };
       }
     }
-    const rkey = type + '|' + party.ip;
+    const rkey = type + '|' + (party.network ?? party.ip);
     let rc = this.repeats.get(rkey);
     if (rc === undefined) { rc = new RepeatCount(); this.repeats.set(rkey, rc); }
     const inc = new OpenIncident(key, shownType, kind.technique, kind.describe, party, o.t, rc.n);
+    if (network !== undefined) inc.addresses = new Set();
     inc.kindType = type;
     inc.quietMs = this.quietMs.get(type) ?? 3600000;
     if (shownType === 'research-scanner') inc.details.activity = type;

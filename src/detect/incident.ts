@@ -21,6 +21,11 @@ export interface Party {
   reputation?: ThreatEnrichment[];
   /** A well-known research scanner (Shodan, Censys …), when recognised. */
   known_scanner?: string;
+  /**
+   * IPv6: the network (by default the /64) whose addresses were counted as this one attacker; `ip` is the first
+   * address seen, `details.source_addresses` how many of its addresses took part.
+   */
+  network?: string;
 }
 
 export interface Victim {

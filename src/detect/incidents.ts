@@ -10,6 +10,8 @@ import { clamp, isoOfMs, stableId, type Clocked } from './util';
 export const MAX_VICTIMS = 32;
 export const MAX_PORTS_PER_VICTIM = 32;
 export const MAX_PORTS = 64;
+/** Distinct source addresses counted for an IPv6 network's incident. */
+export const MAX_ADDRESSES = 4096;
 
 /** topPorts' sort keys (one engine at a time runs on a thread: no sharing problem). */
 const TOP_SCRATCH = new Float64Array(MAX_PORTS);
@@ -86,6 +88,8 @@ export class OpenIncident implements Clocked {
   quietMs = NaN;
   dirty = false;
   closed = false;
+  /** An IPv6 network's incident: its source addresses seen (capped at MAX_ADDRESSES); null otherwise. */
+  addresses: Set<string> | null = null;
   /** Called before each snapshot so details reflect the latest state. */
   refresh?: () => void;
   /** topPorts' last order (positions in the Map's insertion order) and how many ports it had. */
@@ -126,6 +130,8 @@ export class OpenIncident implements Clocked {
     if (tr && this.transports.length < 8 && !this.transports.includes(tr)) this.transports.push(tr);
     const ob = o.observer;
     if (this.observers.length < 8 && !this.observers.includes(ob)) this.observers.push(ob);
+    const as = this.addresses;
+    if (as !== null && as.size < MAX_ADDRESSES) as.add(o.src);
   }
 
   /**
@@ -266,6 +272,8 @@ export class OpenIncident implements Clocked {
     if (this.subtype !== undefined) inc.subtype = this.subtype;
     if (this.direction !== undefined) inc.direction = this.direction;
     if (this.moreVictims > 0) inc.details!.more_victims = this.moreVictims;
+    // (from the opening on: the profile does not keep the addresses of the events before it)
+    if (this.addresses !== null) inc.details!.source_addresses = this.addresses.size;
     return inc;
   }
 }
@@ -364,7 +372,8 @@ export function place(p: Party): string {
   const c = p.geo?.country_name ?? p.geo?.country_iso_code;
   const org = p.as?.organization?.name;
   const bits = [c ? `in ${c}` : '', org ? `(${org})` : ''].filter(Boolean).join(' ');
-  return bits ? `${p.ip} ${bits}` : p.ip;
+  const who = p.network !== undefined ? `the network ${p.network}` : p.ip;
+  return bits ? `${who} ${bits}` : who;
 }
 
 export function duration(ms: number): string {

@@ -208,6 +208,22 @@ export function formatIPv6(g: number[]): string {
   return out;
 }
 
+/**
+ * The network of the first `bits` bits of an IPv6 address, as RFC 5952 text with its length
+ * ("2001:db8:1:2::/64"), or undefined when `ip` is not IPv6. An IPv4-mapped address (::ffff:a.b.c.d) is not
+ * grouped: it is one IPv4 host.
+ */
+export function ipv6Network(ip: string, bits: number): string | undefined {
+  const g = parseIPv6(ip);
+  if (g === null) return undefined;
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) return undefined;
+  for (let i = 0; i < 8; i++) {
+    const keep = Math.max(0, Math.min(16, bits - i * 16));
+    g[i] = keep === 16 ? g[i]! : keep === 0 ? 0 : g[i]! & ((0xffff << (16 - keep)) & 0xffff);
+  }
+  return `${formatIPv6(g)}/${bits}`;
+}
+
 export type IpVersion = 4 | 6;
 
 /**

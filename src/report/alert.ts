@@ -137,7 +137,9 @@ export class Alerter {
     }
     const now = this.clock.now();
     // Capped so hostile, huge values cannot make the remembered keys large.
-    const key = `${inc.attacker.ip.slice(0, 64)}|${inc.type.slice(0, 64)}`;
+    // (an IPv6 attacker counted by its network is one attacker whatever address of it came first)
+    const who = typeof inc.attacker.network === 'string' ? inc.attacker.network : inc.attacker.ip;
+    const key = `${who.slice(0, 64)}|${inc.type.slice(0, 64)}`;
     const prev = this.last.get(key);
     if (prev && this.opts.throttleMs > 0 && now - prev.at < this.opts.throttleMs && rank <= prev.rank && inc.status !== 'repeat') {
       this.stats.throttled++;
@@ -410,7 +412,7 @@ function facts(inc: Incident, tz: string): Facts {
     what: typeLabel(inc.type),
     explain: TYPE_EXPLAIN[inc.type],
     summary: clean(inc.summary, 400),
-    ip: clean(a.ip, 60),
+    ip: clean(typeof a.network === 'string' ? a.network : a.ip, 60),
     country,
     countryCode: cc,
     network,

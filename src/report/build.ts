@@ -254,7 +254,7 @@ function incidentRow(i: Incident, tz: string): IncidentRow {
     type: i.type,
     label: labelOf(i),
     severity: i.severity,
-    attacker: i.attacker?.ip ?? '',
+    attacker: (typeof i.attacker?.network === 'string' ? i.attacker.network : i.attacker?.ip) ?? '',
     country: cc,
     countryName: cc ? countryName(cc) : '',
     network: org ? `${org}${asn ? ` (AS${asn})` : ''}` : asn ? `AS${asn}` : '',

@@ -188,6 +188,11 @@ describe('alert engine', () => {
       expect(m.text).to.include('THE OUTSIDE ADDRESS');
       expect(m.short).to.include('3 got through');
     });
+    it('names an IPv6 attacker counted by its network by that network', () => {
+      const m = renderAlert([incident({ attacker: { ip: '2001:db8:aa:1:1:5ee:a000:1', network: '2001:db8:aa:1::/64' } })], 0);
+      expect(m.subject).to.equal('[gatewatch] High: Port scan from 2001:db8:aa:1::/64 on 2 of your machines');
+      expect(m.text).to.include('Address: 2001:db8:aa:1::/64');
+    });
     it('unknown outcome and missing facts are said plainly, not invented', () => {
       const m = renderAlert([incident({ allowed_count: undefined, attacker: { ip: '203.0.113.9' }, victims: [] })], 0);
       expect(m.text).to.include('Not known');

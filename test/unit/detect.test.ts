@@ -112,6 +112,31 @@ describe('detect engine', () => {
     });
   });
 
+  describe('IPv6 attackers', () => {
+    // A scanner that takes a new address from its /64 for every probe: per address, each sends one packet.
+    const rotating = (net: string, n: number, extra: Partial<Pkt> = {}) =>
+      Array.from({ length: n }, (_, i) => ({ t: T0 + i * 500, src: `${net}:${(i + 1).toString(16)}:5ee:${(0xa000 + i).toString(16)}:1`, dst: '2001:db8:ff::10', dir: 'inbound' as const, dport: 1 + i * 37, sport: 40000 + i, ...extra }));
+    it('counts a /64 as one attacker: a scan from a new address per probe is one incident', () => {
+      const { incidents } = run(rotating('2001:db8:aa:1', 30));
+      expect(incidents.map((i) => [i.type, i.attacker.network])).to.deep.equal([['portscan', '2001:db8:aa:1::/64']]);
+      const inc = incidents[0]!;
+      expect(inc.attacker.ip).to.match(/^2001:db8:aa:1:/);
+      expect(inc.summary).to.contain('the network 2001:db8:aa:1::/64');
+      // (the addresses from the opening on: the profile does not keep the ones before)
+      expect(inc.details!.source_addresses).to.be.within(20, 30);
+      // Per address (ipv6Prefix 128), as before: thirty one-packet sources, nothing to report.
+      expect(run(rotating('2001:db8:aa:1', 30), { general: { ipv6Prefix: 128 } }).incidents).to.deep.equal([]);
+    });
+    it('keeps different networks apart, and password guessing from rotating addresses is one incident', () => {
+      const two = run([...rotating('2001:db8:aa:1', 12), ...rotating('2001:db8:aa:2', 12)]).incidents;
+      expect(two.map((i) => i.attacker.network).sort()).to.deep.equal(['2001:db8:aa:1::/64', '2001:db8:aa:2::/64']);
+      const ssh = run(rotating('2001:db8:bb:7', 6, { dport: 22, action: 'allow' })).incidents.filter((i) => i.type === 'bruteforce');
+      expect(ssh.map((i) => [i.subtype, i.event_count, i.attacker.network])).to.deep.equal([['fast', 6, '2001:db8:bb:7::/64']]);
+      // IPv4 attackers carry no network.
+      expect(run(portScan('203.0.113.5', WAN, T0, 30, 100)).incidents[0]!.attacker.network).to.equal(undefined);
+    });
+  });
+
   describe('sweep', () => {
     it('one port across 12 of your addresses', () => {
       const pk = Array.from({ length: 12 }, (_, i) => ({ t: T0 + i * 5000, src: '203.0.113.20', dst: `198.51.100.${10 + i}`, dport: 445 }));

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { canonicalIp, parseCidr, cidrContains, parseIPv4, parseIPv4Bytes } from '../../src/net/ip';
+import { canonicalIp, parseCidr, cidrContains, ipv6Network, parseIPv4, parseIPv4Bytes } from '../../src/net/ip';
 
 describe('ip helpers', () => {
   it('parses IPv4 strictly', () => {
@@ -53,5 +53,13 @@ describe('ip helpers', () => {
     expect(cidrContains(v6, '2001:db8:ffff::1')).to.equal(true);
     expect(cidrContains(v6, '10.0.0.1')).to.equal(false);
     expect(parseCidr('10.0.0.0/33')).to.equal(null);
+  });
+  it('names the IPv6 network an address is in', () => {
+    expect(ipv6Network('2001:db8:1:2:3:4:5:6', 64)).to.equal('2001:db8:1:2::/64');
+    expect(ipv6Network('2001:DB8:0001:0002::9', 64)).to.equal('2001:db8:1:2::/64');
+    expect(ipv6Network('2001:db8:1:2:3:4:5:6', 48)).to.equal('2001:db8:1::/48');
+    expect(ipv6Network('2001:db8:1:2ff::1', 56)).to.equal('2001:db8:1:200::/56');
+    expect(ipv6Network('2001:db8:1:2:3:4:5:6', 128)).to.equal('2001:db8:1:2:3:4:5:6/128');
+    for (const not of ['192.0.2.1', '::ffff:192.0.2.1', 'example', '', '2001:db8::1::2']) expect(ipv6Network(not, 64), not).to.equal(undefined);
   });
 });

@@ -368,7 +368,7 @@ export const bruteforce: DetectorDef = {
           // a sweep, reported by the sweep detector; calling them password guessing as well told the owner of one
           // probe twice, the worse way.
           if (((I[ab + R_SP]! >>> ALLOWED_SHIFT) & 0xffff) === 0 && !retried(n + 1, victimCount, VC[vi] ?? null)) return;
-          inc = ctx.incident('bruteforce|' + o.src, 'bruteforce', o, 'source') ?? undefined;
+          inc = ctx.incident('bruteforce|' + p.ip, 'bruteforce', o, 'source') ?? undefined;
           if (inc === undefined) return;
           p.auth = inc;
           inc.first = Math.min(inc.first, minTime(F, fb, n + 1));
