@@ -417,7 +417,8 @@ export function buildReport(input: BuildInput): ReportData {
   }
   const badInAllowed = [...addrIn.values()].filter((a) => a.bad && a.allowed > 0);
   for (const a of badInAllowed.slice(0, 5)) {
-    if (!throughIncidents.some((i) => i.attacker?.ip === a.ip)) {
+    // (an IPv6 sender is counted by its /64, as the incident's attacker.network)
+    if (!throughIncidents.some((i) => i.attacker?.ip === a.ip || i.attacker?.network === a.ip)) {
       gotThrough.push(`${a.ip}${a.countryName ? ` (${a.countryName})` : ''}, on a blocklist, was let in ${plural(a.allowed, 'time')}.`);
     }
   }

@@ -10,15 +10,19 @@
  *   counted as port -1 ("other ports") after that. And at most `maxTrafficKeysPerHour` distinct keys per
  *   hour: past that a new key is folded into port -1 too. So a 65,535-port scan cannot blow the table up,
  *   and totals stay exact.
- * - sources: per remote address (inbound: the sender; outbound: only known-bad destinations) the
+ * - sources: per remote address (inbound: the sender, an IPv6 one as its /64; outbound: only known-bad destinations) the
  *   denied/allowed counts with country and network. Bounded: at most 4×`maxSourcesPerHour` in memory
  *   (pruned to the busiest 2×); the store keeps the busiest `maxSourcesPerHour` per closed hour.
  * - asns: per remote network (AS number) → denied/allowed events, capped per hour like traffic.
- * - distinct: a 1,024-register HyperLogLog of inbound remote addresses (about ±3%), so a report can say
+ * - distinct: a 1,024-register HyperLogLog of inbound remote addresses (IPv6: /64s; about ±3%), so a report can say
  *   how many different addresses tried, however many there were.
  */
 import { isIcmp, type GwEvent } from '../event';
 import { isListedPort } from './services';
+import { ipv6Network } from '../net/ip';
+
+/** Inbound IPv6 senders are counted per network of this size (the detection engine's default). */
+const SENDER_V6_BITS = 64;
 
 export type RemoteDir = 'in' | 'out';
 
@@ -185,6 +189,9 @@ export class RollupAccumulator {
   private maxHour = -Infinity;
   private curKey = '';
   private cur: Bucket | null = null;
+  /** The last IPv6 sender and its /64 (a stream repeats its senders). */
+  private lastV6 = '';
+  private lastV6Net = '';
   private readonly maxTraffic: number;
   private readonly maxOtherPorts: number;
   private readonly maxSources: number;
@@ -281,18 +288,32 @@ export class RollupAccumulator {
     }
     if (outbound && !bad) return;
     const dir: RemoteDir = outbound ? 'out' : 'in';
-    const skey = outbound ? `o${remote.ip}` : remote.ip;
+    // (an inbound IPv6 sender counts as its /64, as detection counts it: one party, however many of its
+    // addresses it uses; a known-bad destination is one server, kept exact)
+    const who = outbound ? remote.ip : this.senderOf(remote.ip);
+    const skey = outbound ? `o${who}` : who;
     let s = b.sources.get(skey);
     if (!s) {
       // An address already in this hour's table is already in the HyperLogLog: hash only new ones.
-      if (!outbound && hllAdd(b.hll, remote.ip)) b.hllDirty = true;
+      if (!outbound && hllAdd(b.hll, who)) b.hllDirty = true;
       if (b.sources.size >= this.maxSources * 4) this.pruneSources(b);
-      s = { hour: b.hour, dir, ip: remote.ip, country, asn, org: remote.as?.organization?.name ?? '', deny: 0, allow: 0, bad, flushedDeny: 0, flushedAllow: 0 };
+      s = { hour: b.hour, dir, ip: who, country, asn, org: remote.as?.organization?.name ?? '', deny: 0, allow: 0, bad, flushedDeny: 0, flushedAllow: 0 };
       b.sources.set(skey, s);
     }
     if (action === 'allow') s.allow++;
     else s.deny++;
     if (bad) s.bad = 1;
+  }
+
+  /** An inbound sender as the report counts it: an IPv4 address as it is, an IPv6 one as its /64. */
+  private senderOf(ip: string): string {
+    // (IPv4 text has its first dot within the first four characters: no IPv6 parse for it)
+    if (ip.charCodeAt(1) === 46 || ip.charCodeAt(2) === 46 || ip.charCodeAt(3) === 46) return ip;
+    if (ip === this.lastV6) return this.lastV6Net;
+    const net = ipv6Network(ip, SENDER_V6_BITS) ?? ip;
+    this.lastV6 = ip;
+    this.lastV6Net = net;
+    return net;
   }
 
   /** Trim the address tables of hours that have closed to their busiest maxSourcesPerHour (offline memory). */

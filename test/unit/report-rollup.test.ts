@@ -81,11 +81,30 @@ describe('report rollups', () => {
   it('keeps the per-address table bounded and the busiest addresses in it', () => {
     const acc = new RollupAccumulator({ maxSourcesPerHour: 50 });
     for (let i = 0; i < 100; i++) for (let k = 0; k < 20; k++) acc.add(ev('2026-11-23T10:00:00.000Z', { src: `198.51.100.${i}` }));
-    for (let i = 0; i < 100000; i++) acc.add(ev('2026-11-23T10:00:00.000Z', { src: `2001:db8::${i.toString(16)}` }));
+    // (one address in each of 100,000 /64s: an IPv6 sender counts as its /64)
+    for (let i = 0; i < 100000; i++) acc.add(ev('2026-11-23T10:00:00.000Z', { src: `2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1` }));
     const s = acc.snapshot();
     expect(s.sources.length).to.equal(50);
     expect(s.sources.every((x) => x.ip.startsWith('198.51.100.'))).to.equal(true);
     expect(s.sources.every((x) => x.deny === 20)).to.equal(true);
+  });
+
+  it('counts an inbound IPv6 sender as its /64, and keeps IPv4 senders and known-bad destinations exact', () => {
+    const acc = new RollupAccumulator();
+    const t = '2026-11-23T10:00:00.000Z';
+    for (let i = 1; i <= 30; i++) acc.add(ev(t, { src: `2001:db8:dead:beef:${i.toString(16)}::${i}` }));
+    acc.add(ev(t, { src: '2001:db8:dead:bef0::1', action: 'allow' }));
+    acc.add(ev(t, { src: '::ffff:198.51.100.7' }));
+    acc.add(ev(t, { src: '198.51.100.7' }));
+    acc.add(ev(t, { dir: 'outbound', dst: '2001:db8:c2::66', bad: true }));
+    const snap = acc.snapshot();
+    const rows = Object.fromEntries(snap.sources.map((r) => [`${r.dir} ${r.ip}`, [r.deny, r.allow]]));
+    expect(rows).to.deep.equal({
+      'in 198.51.100.7': [1, 0], 'in 2001:db8:dead:beef::/64': [30, 0], 'in 2001:db8:dead:bef0::/64': [0, 1],
+      'in ::ffff:198.51.100.7': [1, 0], 'out 2001:db8:c2::66': [1, 0],
+    });
+    // Different senders: the two /64s, the mapped address and the IPv4 one.
+    expect(hllCount(snap.distinct[0]!.regs)).to.equal(4);
   });
 
   it('estimates distinct addresses within a few percent', () => {
