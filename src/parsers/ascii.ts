@@ -31,6 +31,16 @@ let heldAt = 0;
 export function bytesHold(message: string | undefined, at = 0): void {
   held = message;
   heldAt = at;
+  epoch++;
+}
+
+/**
+ * Counts the writes into BYTES (the header's line, a copy or an encoding by asciiBytes): a scanner that keeps
+ * positions in BYTES across calls (netfilter's detect, then its read) trusts them only while this is unchanged.
+ */
+let epoch = 0;
+export function bytesEpoch(): number {
+  return epoch;
 }
 
 /**
@@ -43,9 +53,10 @@ export function asciiBytes(s: string): boolean {
   // Usually the very message the header read (the same string: no characters compared).
   if (s === held) {
     // A copy within the buffer costs about a third of encoding a line again.
-    if (heldAt > 0) { BYTES.copyWithin(0, heldAt, heldAt + n); heldAt = 0; }
+    if (heldAt > 0) { BYTES.copyWithin(0, heldAt, heldAt + n); heldAt = 0; epoch++; }
   } else {
     held = undefined;
+    epoch++;
     if (n > BYTES_MAX) return false;
     const r = ENCODER.encodeInto(s, BYTES);
     if (r.read !== n || r.written !== n) return false;

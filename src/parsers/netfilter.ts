@@ -18,6 +18,7 @@ import { Action, Endpoint, eventPart, GwEvent, transportOf } from '../event';
 import { canonicalIp, parseIPv4Bytes, rememberIPv4 } from '../net/ip';
 import type { SyslogHeader } from '../syslog/header';
 import { isoOf } from '../syslog/time';
+import { asciiBytes, BYTES as ASCII_BYTES, bytesEpoch, bytesHold } from './ascii';
 import type { ParseContext, VendorParser, VendorRecord } from './types';
 
 /** The kernel writes well under 1 KiB after an admin prefix of at most ~1 KiB: read no further than 8 KiB. */
@@ -63,6 +64,8 @@ let lastProtoAt = -1;
 /** Whether scanHead() read lastMessage at lastIn, when detect() ran it (lastHeadAt = lastIn; its positions are then still in H_ and T_), for parse(). */
 let lastHead = false;
 let lastHeadAt = -1;
+/** ascii.ts's bytesEpoch() when detect() finished. */
+let lastEpoch = -1;
 
 function detect(h: SyslogHeader): boolean {
   const m = kernelWindow(h.message);
@@ -71,12 +74,14 @@ function detect(h: SyslogHeader): boolean {
   lastIn = at;
   lastProtoAt = -1;
   lastHeadAt = -1;
+  lastEpoch = bytesEpoch();
   if (at >= 0) {
     // A line in the kernel's own layout is read now, once, for parse(): what scanHead() reads holds " SRC=" and
     // " PROTO=" after IN=, so the searches below would say yes too.
     if (m.charCodeAt(at) === 73) {
       lastHead = scanHead(m, at);
       lastHeadAt = at;
+      lastEpoch = bytesEpoch();
       if (lastHead) return true;
     }
     lastProtoAt = m.indexOf(' PROTO=');
@@ -400,17 +405,26 @@ function sp4(m: string, i: number, a: number, b: number, c: number, d: number): 
 
 /**
  * A message as bytes: one that is ASCII and at most 2 KiB (a kernel line: an admin prefix, the kernel's fields),
- * else its kernel part from IN= when that is (ASCII, at most 1 KiB), is encoded once into BYTES and scanned
+ * else its kernel part from IN= when that is (ASCII, at most 1 KiB), is put in BYTES once and scanned
  * there, where a character costs a typed-array load (charCodeAt on the substring a message is costs several
  * times that, indexOf a call); any other is scanned on its characters.
  * The n bytes of a line are followed by a space and zeros (see scanHead), so no earlier line's bytes are read.
  */
-const BYTES = new Uint8Array(4096);
+// (the shared buffer of ascii.ts: the syslog header has already encoded the line there, so the message's bytes
+// are a copy within it away instead of a second encoding; a constant of this module, so that TurboFan embeds its
+// address in the scanners instead of loading it from the import on every byte)
+const BYTES = ASCII_BYTES;
 const ENCODER = new TextEncoder();
 /** Whether the h* (hB) and t* (tB) positions were read from BYTES (the offset of BYTES[0] in m: 0 or the IN= position), or from m's characters (-1). */
 let hB = -1, tB = -1;
 /** The message whose bytes BYTES holds (undefined: none). */
 let bytesOf: string | undefined;
+/** ascii.ts's bytesEpoch() when bytesOf's bytes were put in BYTES (another write there since: not trusted). */
+let bytesAt = -1;
+/** BYTES holds m's bytes from [0] (scanHead put them there, and nothing has written there since). */
+function bytesAreOf(m: string): boolean {
+  return bytesOf === m && bytesAt === bytesEpoch();
+}
 /** BYTES[i, i+3) is a b c. */
 function is3B(u: Uint8Array, i: number, a: number, b: number, c: number): boolean {
   return u[i] === a && u[i + 1] === b && u[i + 2] === c;
@@ -440,10 +454,10 @@ function scanHead(m: string, at: number): boolean {
   const n = m.length;
   bytesOf = undefined;
   if (n <= 2048) {
-    const r = ENCODER.encodeInto(m, BYTES);
-    // As many bytes as characters: all ASCII (a byte is the character).
-    if (r.read === r.written) {
+    // (asciiBytes: true when every character is one byte, so a byte's position is the character's)
+    if (asciiBytes(m)) {
       bytesOf = m;
+      bytesAt = bytesEpoch();
       endBytes(n);
       if (!scanHeadBytes(at, n)) return false;
       hB = tB = 0;
@@ -453,6 +467,8 @@ function scanHead(m: string, at: number): boolean {
   // A prefix that is not ASCII (an administrator's words) or a long one: the kernel's part alone, when it is.
   const k = n - at;
   if (k <= 1024) {
+    // (BYTES then holds another text than the header's: nobody may take it for the message)
+    bytesHold(undefined);
     const r = ENCODER.encodeInto(m.substring(at), BYTES);
     if (r.read === r.written) {
       endBytes(k);
@@ -882,7 +898,8 @@ function protoText(s: string, prev: string): string {
  */
 function read(h: SyslogHeader, ctx: ParseContext): boolean {
   const m = kernelWindow(h.message);
-  const seen = m === lastMessage;
+  // (what detect() found for this very message, while the bytes its scan read are still in BYTES)
+  const seen = m === lastMessage && lastEpoch === bytesEpoch();
   let kv = seen ? lastIn : findIn(m);
   /** The administrator's prefix stands before the kernel's fields. */
   const hasPrefix = kv > 0;
@@ -922,7 +939,7 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
   }
   if (hasPrefix) {
     // (read on the message's bytes when scanHead() encoded them)
-    const bytes = bytesOf === m;
+    const bytes = bytesAreOf(m);
     const ps = bytes ? skipKernelStampB(0, m.length) : skipKernelStamp(m, 0);
     if (ps < kv) {
       // The same prefix as the line before (one rule logging a stream): no new string, no lookup.

@@ -6,6 +6,8 @@
 import { expect } from 'chai';
 import type { GwEvent } from '../../../src/event';
 import { LineParser } from '../../../src/parsers/registry';
+import { netfilter } from '../../../src/parsers/netfilter';
+import { parseHeader } from '../../../src/syslog/header';
 
 const T = '2026-11-23T10:00:01.000+00:00 gw kernel: [ 12.345678] ';
 const MAC = 'MAC=00:00:5e:00:53:01:00:00:5e:00:53:02:08:00';
@@ -83,5 +85,21 @@ describe('netfilter: kernel layout, interfaces and MAC read once per distinct te
     const [e] = parseAll([`${T}DROP IN=eth0 OUT= ${MAC.replace('08:00', '86:dd')} SRC=2001:db8::1 DST=2001:db8::2 LEN=80 TC=0 HOPLIMIT=50 FLOWLBL=0 PROTO=TCP SPT=1 DPT=2 WINDOW=1 RES=0x00 SYN URGP=0 TTL=9`]);
     expect(e?.network.type).to.equal('ipv6');
     expect(e?.gatewatch?.ttl).to.equal(9);
+  });
+
+  it('what detect() scanned is trusted by parse() only while the shared byte buffer still holds that line', () => {
+    // detect() reads the kernel fields from the bytes the syslog header left in ascii.ts's buffer; another
+    // line read in between (or a vendor scanner encoding another text) overwrites them.
+    const ctx = { tz: 'UTC', refMs: Date.UTC(2026, 10, 23), receivedMs: Date.UTC(2026, 10, 23) };
+    const a = parseHeader(`${T}DROP IN=eth0 OUT= ${MAC} ${REST}`, ctx);
+    expect(netfilter.detect(a)).to.equal(true);
+    const b = parseHeader(`${T}[UFW BLOCK] IN=enp3s0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC=198.51.100.77 DST=192.0.2.99 LEN=40 TOS=0x00 PREC=0x00 TTL=7 ID=7 PROTO=UDP SPT=5 DPT=6 LEN=20`, ctx);
+    expect(b.message).to.not.equal(a.message);
+    const ev = netfilter.parse(a, ctx)!;
+    expect(ev.source).to.include({ ip: '203.0.113.5', port: 40000 });
+    expect(ev.destination).to.deep.equal({ ip: '192.0.2.10', port: 22 });
+    expect(ev.observer.ingress?.interface?.name).to.equal('eth0');
+    expect([ev.network.transport, ev.network.bytes, ev.gatewatch?.ttl]).to.deep.equal(['tcp', 60, 50]);
+    expect(netfilter.parse(b, ctx)!.source).to.include({ ip: '198.51.100.77', port: 5 });
   });
 });
