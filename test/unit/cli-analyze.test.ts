@@ -1,12 +1,12 @@
 /** `gatewatch analyze` end to end: a generated netfilter log through the real command line. */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Incident } from '../../src/detect/incident';
 import { ROOT } from '../helpers/fixtures';
-import { mixedScenario, writeNetfilterLog } from '../helpers/traffic';
+import { mixedScenario, portScan, writeNetfilterLog } from '../helpers/traffic';
 
 describe('gatewatch analyze (CLI)', function () {
   this.timeout(60000);
@@ -77,6 +77,37 @@ describe('gatewatch analyze (CLI)', function () {
     const bad = cli('--threads', '3', log);
     expect(bad.status).to.equal(2);
     expect(bad.stderr).to.match(/--threads takes 1, 2 or auto/);
+  });
+
+  it('--settings FILE changes detection thresholds; a typo or a bad value is an error, not a silent default', () => {
+    // Six ports in six seconds: below the default of 8 new ports for a fast scan.
+    const small = join(dir, 'small.log');
+    writeNetfilterLog(small, portScan('203.0.113.140', '198.51.100.2', Date.UTC(2026, 10, 20, 9), 6, 1000));
+    const none = cli('--home-net', '198.51.100.0/24', small);
+    expect(none.status, none.stderr).to.equal(0);
+    expect(none.stdout.trim()).to.equal('');
+    const file = join(dir, 'settings.json');
+    writeFileSync(file, JSON.stringify({ portscan: { fastPorts: 5 } }));
+    const r = cli('--home-net', '198.51.100.0/24', '--settings', file, small);
+    expect(r.status, r.stderr).to.equal(0);
+    const incs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Incident);
+    expect(incs.map((i) => [i.type, i.attacker.ip])).to.deep.equal([['portscan', '203.0.113.140']]);
+    for (const [bad, msg] of [
+      [{ portscan: { fastport: 5 } }, /unknown setting "portscan.fastport" \(known: enabled, fastPorts/],
+      [{ portscans: {} }, /unknown section "portscans"/],
+      [{ portscan: { fastPorts: '5' } }, /"portscan.fastPorts" must be a number/],
+      [{ portscan: { fastPorts: -1 } }, /portscan.fastPorts must be a positive number/],
+      [{ general: { ipv6Prefix: 200 } }, /ipv6Prefix must be a whole number from 16 to 128/],
+      [[1, 2], /must hold a JSON object/],
+    ] as const) {
+      writeFileSync(file, JSON.stringify(bad));
+      const e = cli('--settings', file, small);
+      expect(e.status, JSON.stringify(bad)).to.equal(2);
+      expect(e.stderr).to.match(msg);
+    }
+    writeFileSync(file, '{ not json');
+    expect(cli('--settings', file, small).stderr).to.match(/is not JSON/);
+    expect(cli('--settings', join(dir, 'missing.json'), small).stderr).to.match(/cannot read/);
   });
 
   it('refuses unknown options and bad values, with usage', () => {
