@@ -499,11 +499,13 @@ export class DetectEngine {
     let kind = this.kinds.get(type);
     if (kind === undefined) throw new Error(`unknown incident type ${type}`);
     const party = partyOf(o.ev, side);
-    // (a source profiled by its IPv6 network: the incident is the network's, its first address shown with it)
+    // (an incident of a source profiled by its IPv6 network, keyed by that network (port scan, sweep, password
+    // guessing, flood): the network's, its first address shown with it; one keyed by the address itself, such as
+    // a listed address, stays the address's)
     let network: string | undefined;
     if (side === 'source' && this.ctx.profile !== null && party.ip.indexOf(':') >= 0) {
       const k = this.ctx.profile.ip;
-      if (k !== party.ip && k.indexOf('/') > 0) network = party.network = k;
+      if (k !== party.ip && k.indexOf('/') > 0 && key.endsWith('|' + k)) network = party.network = k;
     }
     let shownType = type;
     if (kind.reconnaissance && this.cfg.knownScanners.mode !== 'off') {

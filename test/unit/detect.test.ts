@@ -134,6 +134,9 @@ describe('detect engine', () => {
       expect(ssh.map((i) => [i.subtype, i.event_count, i.attacker.network])).to.deep.equal([['fast', 6, '2001:db8:bb:7::/64']]);
       // IPv4 attackers carry no network.
       expect(run(portScan('203.0.113.5', WAN, T0, 30, 100)).incidents[0]!.attacker.network).to.equal(undefined);
+      // A listed address is reported as itself, not as its network.
+      const listed = run([{ ...rotating('2001:db8:cc:1', 1)[0]!, bad: 'src' as const }]).incidents;
+      expect(listed.map((i) => [i.type, i.attacker.ip, i.attacker.network])).to.deep.equal([['known-bad-inbound', '2001:db8:cc:1:1:5ee:a000:1', undefined]]);
     });
   });
 
