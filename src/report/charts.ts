@@ -30,6 +30,9 @@ export interface TimelineOptions {
   bucketMs?: number;
 }
 
+/** Room a tick label needs (about "Wed 30" at 11 px). */
+const LABEL_W = 44;
+
 function tickLabel(t: number, tz: string, bucketMs: number): string {
   const o: Intl.DateTimeFormatOptions = bucketMs >= 86400000 ? { day: 'numeric', month: 'short' } : { weekday: 'short', day: 'numeric' };
   return new Intl.DateTimeFormat('en-GB', { ...o, timeZone: tz }).format(new Date(t));
@@ -69,9 +72,15 @@ export function timelineSvg(points: TimePoint[], opts: TimelineOptions = {}): st
     });
     while (ticks.length > 10) for (let k = ticks.length - 2; k >= 1; k -= 2) ticks.splice(k, 1);
   } else for (let i = 0; i < n; i += Math.max(1, Math.ceil(n / 8))) ticks.push(i);
+  // A period that starts late in a day has its first midnight a few bars in: the two labels would overprint
+  // ("Thu 26" under "Fri 27"), so the start's goes and the midnight's stays.
+  if (ticks.length >= 2 && (ticks[1]! - ticks[0]!) * bw < LABEL_W) ticks.shift();
+  let lastX = -Infinity;
   for (const i of ticks) {
     const x = L + i * bw;
     if (x > W - R - 44) continue; // no room for the label
+    if (x - lastX < LABEL_W) continue; // too close to the label before
+    lastX = x;
     parts.push(`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${H - B}" y2="${H - B + 4}" stroke="${COLOURS.text}"/>`);
     parts.push(`<text x="${(x + 2).toFixed(1)}" y="${H - 8}" font-size="11" fill="${COLOURS.text}">${esc(tickLabel(points[i]!.t, tz, bucketMs))}</text>`);
   }

@@ -6,7 +6,7 @@ import { renderHtml } from '../../src/report/html';
 import { fileStem, renderAll } from '../../src/report/render';
 import { RollupAccumulator, RollupData } from '../../src/report/rollup';
 import { renderText } from '../../src/report/text';
-import { timelinePng } from '../../src/report/charts';
+import { timelinePng, timelineSvg } from '../../src/report/charts';
 import { genEvents, genIncidents } from '../helpers/reportdata';
 import type { Incident } from '../../src/detect/incident';
 
@@ -92,6 +92,21 @@ describe('report model and rendering', () => {
     expect(r.previous!.events).to.equal(10000);
     expect(r.comparison[0]).to.match(/up \d+% on last week/);
     expect(r.comparison[2]).to.equal('1 serious incident, none the week before.');
+  });
+
+  it('the activity chart\'s day labels never overprint, also for a week that starts late in a day', () => {
+    const H = 3600000;
+    for (const startHour of [0, 8, 16, 21, 23]) {
+      const start = from + startHour * H;
+      const points = Array.from({ length: 7 * 24 }, (_, i) => ({ t: start + i * H, denied: i % 5, allowed: 0 }));
+      const svg = timelineSvg(points, { tz: 'UTC', bucketMs: H });
+      const labels = [...svg.matchAll(/<text x="([\d.]+)" y="\d+" font-size="11"[^>]*>([^<]+)<\/text>/g)].map((m) => [Number(m[1]), m[2]!] as const);
+      const days = labels.filter(([, t]) => /^[A-Z][a-z]{2} \d+$/.test(t));
+      expect(days.length, `start ${startHour}:00`).to.be.within(6, 8);
+      for (let k = 1; k < days.length; k++) expect(days[k]![0] - days[k - 1]![0], `${days[k - 1]![1]} / ${days[k]![1]}`).to.be.at.least(44);
+      // The first midnight is always labelled.
+      expect(days.map(([, t]) => t)).to.include('Tue 17');
+    }
   });
 
   it('does not compare with a week gatewatch was not watching', () => {
