@@ -11,7 +11,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Incident, Severity } from '../detect/incident';
 import { SEVERITIES, severityRank } from '../detect/incident';
-import { canonicalIp, Cidr, ipToBigInt, ipVersion, parseCidr } from '../net/ip';
+import { canonicalIp, Cidr, cidrContains, ipToBigInt, ipVersion, parseCidr } from '../net/ip';
 
 export const SHARE_SCHEMA = 'gatewatch-share/1';
 
@@ -36,6 +36,11 @@ export interface ShareSummary {
     known_scanner?: string;
     /** How many reputation lists named this address at the site (list names stay local). */
     reputation_hits?: number;
+    /**
+     * IPv6: the network the site counted the attacker by (its /64 by default: one line or server, whatever
+     * address of it each probe came from), holding `ip`. A hub counts the network as one attacker.
+     */
+    network?: string;
   };
   mitre: { technique: { id: string; name: string }; tactic: string };
   transports?: string[];
@@ -184,6 +189,8 @@ export class Anonymiser {
     if (typeof inc.attacker.known_scanner === 'string' && inc.attacker.known_scanner) attacker.known_scanner = cleanText(inc.attacker.known_scanner, 40);
     const reps = Array.isArray(inc.attacker.reputation) ? inc.attacker.reputation.length : 0;
     if (reps > 0) attacker.reputation_hits = reps;
+    const net = attackerNetwork(inc.attacker.network, ip);
+    if (net !== undefined) attacker.network = net;
 
     const victims = Array.isArray(inc.victims) ? inc.victims : [];
     const victimOut: ShareSummary['victims'] = { count: victims.length };
@@ -324,7 +331,8 @@ export function neutralText(s: ShareSummary): string {
   const sub = s.subtype ? ` (${s.subtype})` : '';
   const hosts = s.victims.count === 1 ? '1 internal host' : `${s.victims.count} internal hosts`;
   const where = s.attacker.country ? ` in ${s.attacker.country}` : '';
-  const rel = s.direction === 'outbound' ? `${hosts} contacted ${s.attacker.ip}${where}` : `${s.attacker.ip}${where} targeted ${hosts}`;
+  const who = s.attacker.network ?? s.attacker.ip;
+  const rel = s.direction === 'outbound' ? `${hosts} contacted ${who}${where}` : `${who}${where} targeted ${hosts}`;
   const ports = s.ports && s.ports.length ? ` on ${s.ports.length} port${s.ports.length === 1 ? '' : 's'}` : '';
   return `${s.severity} ${what}${sub}: ${rel}${ports}, ${s.event_count} events between ${s.first_hour} and ${s.last_hour} (${s.mitre.technique.id}).`;
 }
@@ -352,3 +360,15 @@ export function sensitive(incidents: Iterable<Incident>, secret?: string): { vic
   if (secret) forbidden.add(secret);
   return { victims, forbidden };
 }
+
+/**
+ * An attacker's IPv6 network as it may be shared: a CIDR of 16 to 128 bits holding the attacker's address, in
+ * canonical text; anything else (IPv4, a network that does not hold `ip`, a malformed text) is not shared.
+ */
+export function attackerNetwork(network: unknown, ip: string): string | undefined {
+  if (typeof network !== 'string' || network.length > 60 || network.indexOf('/') < 0 || ipVersion(ip) !== 6) return undefined;
+  const c = parseCidr(network);
+  if (c === null || c.version !== 6 || Number(c.text.slice(c.text.indexOf('/') + 1)) < 16 || !cidrContains(c, ip)) return undefined;
+  return c.text;
+}
+

@@ -8,7 +8,7 @@ import type { ShareSummary } from './anonymise';
 export const COLUMNS = [
   'member', 'summary_id', 'type', 'subtype', 'severity', 'score', 'confidence', 'direction', 'attacker_ip', 'country', 'asn', 'as_org',
   'known_scanner', 'mitre_technique', 'mitre_name', 'mitre_tactic', 'transports', 'ports', 'victims', 'event_count', 'allowed_count',
-  'first_hour', 'last_hour', 'text',
+  'first_hour', 'last_hour', 'text', 'attacker_network',
 ] as const;
 export type Row = Record<(typeof COLUMNS)[number], string | number>;
 
@@ -20,6 +20,7 @@ export function toRows(summaries: ShareSummary[]): Row[] {
     mitre_technique: s.mitre.technique.id, mitre_name: s.mitre.technique.name, mitre_tactic: s.mitre.tactic,
     transports: (s.transports ?? []).join(';'), ports: (s.ports ?? []).join(';'), victims: s.victims.count,
     event_count: s.event_count, allowed_count: s.allowed_count ?? 0, first_hour: s.first_hour, last_hour: s.last_hour, text: s.text,
+    attacker_network: s.attacker.network ?? '',
   }));
 }
 

@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3';
 import { SEVERITIES, Severity } from '../detect/incident';
 import { canonicalIp, Cidr, ipVersion, parseCidr } from '../net/ip';
-import { DEFAULT_PRIVATE_NETS, inNets, SHARE_SCHEMA, ShareSummary, validMemberCode } from './anonymise';
+import { attackerNetwork, DEFAULT_PRIVATE_NETS, inNets, SHARE_SCHEMA, ShareSummary, validMemberCode } from './anonymise';
 
 export type IngestResult = 'new' | 'update' | 'duplicate' | 'stale' | 'invalid' | 'over-quota';
 
@@ -99,6 +99,8 @@ export function validateSummary(raw: unknown, privateNets: Cidr[] = DEFAULT_CIDR
   if (typeof a.known_scanner === 'string') s.attacker.known_scanner = plain(a.known_scanner, 40);
   const hits = nonNegInt(a.reputation_hits);
   if (hits) s.attacker.reputation_hits = Math.min(hits, 1000);
+  const net = attackerNetwork(a.network, ip);
+  if (net !== undefined) s.attacker.network = net;
   if (Array.isArray(o.transports)) s.transports = o.transports.filter((t): t is string => typeof t === 'string' && TOKEN.test(t)).slice(0, 8);
   if (Array.isArray(o.ports)) s.ports = o.ports.filter((p): p is number => Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535).slice(0, 32);
   const allowed = nonNegInt(o.allowed_count);
@@ -249,17 +251,19 @@ export class Hub {
       result = m && m.n >= this.maxPerMember ? 'over-quota' : 'new';
     }
     let newAttacker = false;
+    const who = s.attacker.network ?? s.attacker.ip;
     if (result === 'new' || result === 'update') {
       const row = {
-        member: s.member, id: s.id, attacker: s.attacker.ip, type: s.type, severity: SEV_RANK[s.severity] ?? 0,
+        // (an IPv6 attacker that a site counted by its network is that network here too: one attacker across members)
+        member: s.member, id: s.id, attacker: who, type: s.type, severity: SEV_RANK[s.severity] ?? 0,
         country: s.attacker.country ?? null, technique: s.mitre.technique.id || null, first_hour: s.first_hour, last_hour: s.last_hour,
         event_count: s.event_count, victims: s.victims.count, received: this.now(),
       };
       if (result === 'new') { this.q.insert.run(row); this.q.memberAdd.run(s.member); } else this.q.update.run(row);
       this.q.body.run(s.member, s.id, JSON.stringify(s));
-      const known = this.q.getAttacker.get(s.attacker.ip) as { first_seen: string } | undefined;
+      const known = this.q.getAttacker.get(who) as { first_seen: string } | undefined;
       if (!known) newAttacker = true;
-      if (!known || s.first_hour < known.first_seen) this.q.attacker.run(s.attacker.ip, s.first_hour, this.now());
+      if (!known || s.first_hour < known.first_seen) this.q.attacker.run(who, s.first_hour, this.now());
     }
     if (result === 'duplicate') this.counters.duplicates++;
     else if (result === 'stale') this.counters.stale++;

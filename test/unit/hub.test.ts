@@ -107,6 +107,27 @@ describe('hub: engine', () => {
     hub.close();
   });
 
+  it('counts an IPv6 attacker that sites counted by its /64 as one attacker, whatever address each site saw', () => {
+    const hub = new Hub({ now: () => NOW });
+    const at = (member: string, ip: string, network?: string) => anonymise([bruteforce6({ id: `bf-${member}`, attacker: { ip, network, geo: { country_iso_code: 'US' } } })], { member, secret: SECRET, homeNets: HOME_NETS }).summaries[0]!;
+    const a = at('A1', '2001:db8:ffff:7:1::9', '2001:db8:ffff:7::/64');
+    const b = at('B2', '2001:db8:ffff:7:2::44', '2001:db8:ffff:7::/64');
+    expect([a.attacker.network, b.attacker.network]).to.deep.equal(['2001:db8:ffff:7::/64', '2001:db8:ffff:7::/64']);
+    expect(a.text).to.contain('2001:db8:ffff:7::/64 in US targeted');
+    expect(hub.ingest(a).newAttacker).to.equal(true);
+    expect(hub.ingest(b).newAttacker).to.equal(false);
+    const p = hub.picture({ from: '2026-11-20T00:00:00Z', to: '2026-11-27T00:00:00Z' });
+    expect(p.topAttackers.map((t) => [t.ip, t.members])).to.deep.equal([['2001:db8:ffff:7::/64', 2]]);
+    expect(hub.blocklist().split('\n').filter((l) => l && !l.startsWith('#'))).to.deep.equal(['2001:db8:ffff:7::/64']);
+    // A network that does not hold the address, an IPv4 "network" or junk is not taken (by the site or the hub).
+    expect(at('C3', '2001:db8:ffff:7:3::1', '2001:db8:eeee::/64').attacker.network).to.equal(undefined);
+    expect(at('C3', '2001:db8:ffff:7:3::1', '2001:db8:ffff:7:3::1').attacker.network).to.equal(undefined);
+    expect(at('C3', '2001:db8:ffff:7:3::1', '::/0').attacker.network).to.equal(undefined);
+    const forged = validateSummary({ ...b, id: 'ab'.repeat(12), attacker: { ...b.attacker, network: '2001:db8:eeee::/64' } });
+    expect(forged!.attacker.network).to.equal(undefined);
+    hub.close();
+  });
+
   it('writes the weekly report (text and HTML, escaped) for the last whole week', () => {
     const hub = new Hub({ now: () => Date.parse('2026-11-30T09:00:00Z') });
     hub.ingestMany([...summaries('A1'), ...summaries('B2')]);

@@ -221,7 +221,11 @@ describe('share: CSV and JSON rows', () => {
     expect(lines[1]).to.contain(",'-cmdcalc,");
     const rows = toRows(summaries);
     expect(rows[0]!.attacker_ip).to.equal('198.51.100.7');
+    expect(rows[0]!.attacker_network).to.equal('');
     expect(rows[0]!.ports).to.equal('22;23;80;443');
+    const six = toRows(anonymise([bruteforce6({ attacker: { ip: '2001:db8:ffff:7::9', network: '2001:db8:ffff:7::/64' } })], opts).summaries);
+    expect([six[0]!.attacker_ip, six[0]!.attacker_network]).to.deep.equal(['2001:db8:ffff:7::9', '2001:db8:ffff:7::/64']);
+    expect(lines[0]!.split(',').pop()).to.equal('attacker_network');
     expect(JSON.parse(renderExport(summaries, 'json'))[0].summary_id).to.equal(summaries[0]!.id);
   });
 });
