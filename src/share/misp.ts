@@ -79,7 +79,8 @@ export function toMisp(summaries: ShareSummary[], opts: MispOptions = {}): MispE
   const attrs = new Map<string, { s: ShareSummary[] }>();
   for (const s of summaries) {
     const type = s.direction === 'outbound' ? 'ip-dst' : 'ip-src';
-    const k = `${type}|${s.attacker.ip}`;
+    // (an IPv6 attacker counted by its network: the network, which MISP's ip-src/ip-dst take as a CIDR block)
+    const k = `${type}|${s.attacker.network ?? s.attacker.ip}`;
     const cur = attrs.get(k);
     if (cur) cur.s.push(s); else attrs.set(k, { s: [s] });
     if (s.mitre.technique.id) {

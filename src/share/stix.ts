@@ -42,7 +42,7 @@ export function mitreUrl(id: string): string {
 }
 
 function patternFor(ip: string, v: 4 | 6): string {
-  // Addresses are canonical (digits, hex, '.', ':') so no quote or backslash can appear in the literal.
+  // Addresses are canonical (digits, hex, '.', ':', '/' for a network) so no quote or backslash can appear in the literal.
   return `[${v === 4 ? 'ipv4-addr' : 'ipv6-addr'}:value = '${ip}']`;
 }
 
@@ -60,7 +60,8 @@ export function toStix(summaries: ShareSummary[], opts: StixOptions = {}): StixB
   // Per member: its identity. Per attacker: first/last hour across the summaries (indicator validity).
   const span = new Map<string, { first: string; last: string; v: 4 | 6; members: Set<string> }>();
   for (const s of summaries) {
-    const k = s.attacker.ip;
+    // (an IPv6 attacker counted by its network is indicated by the network: ipv6-addr values may be CIDR blocks)
+    const k = s.attacker.network ?? s.attacker.ip;
     const cur = span.get(k);
     if (!cur) span.set(k, { first: s.first_hour, last: s.last_hour, v: s.attacker.version, members: new Set([s.member]) });
     else {
@@ -99,7 +100,7 @@ export function toStix(summaries: ShareSummary[], opts: StixOptions = {}): StixB
   }
 
   for (const s of summaries) {
-    const ip = s.attacker.ip;
+    const ip = s.attacker.network ?? s.attacker.ip;
     const sp = span.get(ip)!;
     const scoType = s.attacker.version === 4 ? 'ipv4-addr' : 'ipv6-addr';
     const scoId = `${scoType}--${uuidv5(JSON.stringify({ value: ip }), STIX_SCO_NS)}`;

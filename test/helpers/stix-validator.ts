@@ -15,7 +15,14 @@
  * Returns a list of problems (empty when valid). Also checks that every reference resolves in the bundle.
  */
 import { STIX_SCO_NS, uuidv5 } from '../../src/share/uuid';
-import { canonicalIp } from '../../src/net/ip';
+import { canonicalIp, parseCidr } from '../../src/net/ip';
+
+/** An address, or a CIDR block (§6.4/6.5: "one or more addresses expressed using CIDR notation"), in canonical text. */
+function canonicalValue(v: string): boolean {
+  if (v.indexOf('/') < 0) return canonicalIp(v) === v;
+  const c = parseCidr(v);
+  return c !== null && c.text === v;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -99,7 +106,7 @@ export function validateObject(o: O): string[] {
       if (o.pattern_type === 'stix' && typeof o.pattern === 'string') {
         const m = /^\[(ipv4-addr|ipv6-addr):value = '([^'\\]+)'\]$/.exec(o.pattern);
         if (!m) p.push(`${where}: pattern is not a simple address comparison: ${o.pattern}`);
-        else if (canonicalIp(m[2]) !== m[2] || (m[1] === 'ipv6-addr') !== m[2]!.includes(':')) p.push(`${where}: pattern address ${m[2]} is not a canonical ${m[1]}`);
+        else if (!canonicalValue(m[2]!) || (m[1] === 'ipv6-addr') !== m[2]!.includes(':')) p.push(`${where}: pattern address ${m[2]} is not a canonical ${m[1]}`);
       }
       break;
     case 'observed-data':
@@ -129,7 +136,7 @@ export function validateObject(o: O): string[] {
     case 'ipv6-addr': {
       need('value');
       const v = o.value;
-      if (typeof v !== 'string' || !canonicalIp(v) || (t === 'ipv6-addr') !== v.includes(':')) p.push(`${where}: value is not an ${t}`);
+      if (typeof v !== 'string' || !canonicalValue(v) || (t === 'ipv6-addr') !== v.includes(':')) p.push(`${where}: value is not an ${t}`);
       else if (o.id !== `${t}--${uuidv5(JSON.stringify({ value: v }), STIX_SCO_NS)}`) p.push(`${where}: SCO id is not the UUIDv5 of its value (§2.9)`);
       break;
     }

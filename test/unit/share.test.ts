@@ -158,6 +158,19 @@ describe('share: STIX 2.1', () => {
     expect(rel.relationship_type).to.equal('indicates');
   });
 
+  it('indicates an IPv6 attacker counted by its network by the network (a CIDR value), in STIX and MISP', () => {
+    const six = anonymise([bruteforce6({ attacker: { ip: '2001:db8:ffff:7::9', network: '2001:db8:ffff:7::/64' } })], opts).summaries;
+    const b = toStix(six);
+    expect(validateBundle(b)).to.deep.equal([]);
+    expect(b.objects.filter((o) => o.type === 'indicator').map((o) => o.pattern)).to.deep.equal(["[ipv6-addr:value = '2001:db8:ffff:7::/64']"]);
+    expect(b.objects.filter((o) => o.type === 'ipv6-addr').map((o) => o.value)).to.deep.equal(['2001:db8:ffff:7::/64']);
+    const m = toMisp(six);
+    expect(m.Event.Attribute.map((a) => [a.type, a.value])).to.deep.equal([['ip-src', '2001:db8:ffff:7::/64']]);
+    // The validator still refuses a network written loosely.
+    const loose = JSON.parse(JSON.stringify(b).split('2001:db8:ffff:7::/64').join('2001:db8:ffff:7::1/64'));
+    expect(validateBundle(loose).join('\n')).to.match(/not a canonical ipv6-addr/);
+  });
+
   it('is deterministic: the same summaries give the same bundle', () => {
     expect(JSON.stringify(toStix(summaries))).to.equal(JSON.stringify(toStix(anonymise(incidents(), opts).summaries)));
   });
