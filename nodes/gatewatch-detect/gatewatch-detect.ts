@@ -6,6 +6,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { DetectEngine, DEFAULT_CONFIG, type DetectOptions } from '../../src/detect/engine';
 import type { Incident } from '../../src/detect/incident';
+import { isIpv6Prefix } from '../../src/detect/config';
 import { compact, RateMeter, ThrottledStatus } from '../lib/status';
 
 interface DetectNodeDef extends NodeDef {
@@ -39,7 +40,7 @@ function v6Prefix(v: number | string | undefined, problems: string[]): number {
   const def = DEFAULT_CONFIG.general.ipv6Prefix;
   if (v === undefined || v === '') return def;
   const n = Number(v);
-  if (Number.isInteger(n) && n >= 16 && n <= 128) return n;
+  if (isIpv6Prefix(n)) return n;
   problems.push('ipv6Prefix must be a whole number from 16 to 128');
   return def;
 }

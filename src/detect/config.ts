@@ -197,6 +197,11 @@ function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
   return r;
 }
 
+/** A usable `general.ipv6Prefix`: a whole number of bits from 16 to 128. */
+export function isIpv6Prefix(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 16 && v <= 128;
+}
+
 /** Check numbers are positive and return a list of problems (empty when fine). */
 export function validateConfig(c: DetectConfig): string[] {
   const bad: string[] = [];
@@ -206,6 +211,6 @@ export function validateConfig(c: DetectConfig): string[] {
   for (const [sec, o] of Object.entries(c)) pos(sec, o as object);
   if (!['low', 'ignore', 'off'].includes(c.knownScanners.mode)) bad.push(`knownScanners.mode must be low, ignore or off`);
   const v6 = c.general.ipv6Prefix;
-  if (!(Number.isInteger(v6) && v6 >= 16 && v6 <= 128)) bad.push(`general.ipv6Prefix must be a whole number from 16 to 128 (got ${v6})`);
+  if (!isIpv6Prefix(v6)) bad.push(`general.ipv6Prefix must be a whole number from 16 to 128 (got ${v6})`);
   return bad;
 }

@@ -12,7 +12,7 @@
  */
 import { isIcmp, type GwEvent } from '../event';
 import type { Incident } from './incident';
-import { resolveConfig, validateConfig, type DetectConfig, type DetectOptions } from './config';
+import { DEFAULT_CONFIG, isIpv6Prefix, resolveConfig, validateConfig, type DetectConfig, type DetectOptions } from './config';
 import { NEEDS_ALLOWED_PROFILE, NEEDS_OUTBOUND_ALLOWED, NEEDS_PROFILE, NEEDS_REPUTATION, type Ctx, type Detector, type IncidentKind } from './detector';
 import { DETECTORS } from './detectors';
 import { OpenIncident, partyOf, type Description } from './incidents';
@@ -172,8 +172,7 @@ export class DetectEngine {
     this.anyAllow = this.allowAddr.size > 0 || !this.allowNets.empty || this.allowPorts !== null;
     this.leakPerMs = 1 / (cfg.portscan.fastLeakS * 1000);
     this.slowMs = cfg.portscan.slowWindowS * 1000;
-    const v6 = g.ipv6Prefix;
-    this.v6Bits = Number.isInteger(v6) && v6 >= 16 && v6 <= 128 ? v6 : 64;
+    this.v6Bits = isIpv6Prefix(g.ipv6Prefix) ? g.ipv6Prefix : DEFAULT_CONFIG.general.ipv6Prefix;
     for (const d of DETECTORS) {
       for (const [type, kind] of Object.entries(d.kinds)) this.kinds.set(type, kind);
     }

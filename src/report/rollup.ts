@@ -20,9 +20,10 @@
 import { isIcmp, type GwEvent } from '../event';
 import { isListedPort } from './services';
 import { ipv6Network } from '../net/ip';
+import { DEFAULT_CONFIG } from '../detect/config';
 
 /** Inbound IPv6 senders are counted per network of this size (the detection engine's default). */
-const SENDER_V6_BITS = 64;
+const SENDER_V6_BITS = DEFAULT_CONFIG.general.ipv6Prefix;
 
 export type RemoteDir = 'in' | 'out';
 
