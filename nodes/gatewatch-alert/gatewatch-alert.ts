@@ -17,6 +17,7 @@ interface AlertDef extends NodeDef {
   digestWindow?: number | string;
   subjectPrefix?: string;
   tz?: string;
+  groupTargets?: boolean | string;
 }
 
 type Msg = NodeMessageInFlow & { flush?: unknown };
@@ -42,6 +43,7 @@ export = function (RED: NodeAPI) {
       const s = alerter.stats;
       const parts = [`${compact(s.alerts)} alerts`];
       if (s.digests) parts.push(`${compact(s.digests)} digests`);
+      if (s.summaries) parts.push(`${compact(s.summaries)} summaries`);
       if (alerter.heldCount) parts.push(`${alerter.heldCount} held`);
       if (s.throttled) parts.push(`${compact(s.throttled)} repeats muted`);
       if (s.invalid) parts.push(`${compact(s.invalid)} bad`);
@@ -64,6 +66,8 @@ export = function (RED: NodeAPI) {
       digestWindowMs: Math.max(num(config.digestWindow, 10) * 60_000, 100),
       subjectPrefix: config.subjectPrefix ?? '[gatewatch]',
       timeZone: tz || defaultTimezone(),
+      // (flows saved before this setting existed have none: they get the new default, on)
+      groupTargets: config.groupTargets !== false && config.groupTargets !== 'false',
     }, (a) => {
       const out = toMessages(a);
       if (current) current(out);

@@ -6,6 +6,12 @@
  *   a higher severity than last time, or an incident marked `status: 'repeat'` by detect, alerts again.
  * - Digest: the first `burst` alerts within `digestWindowMs` go out at once; anything more in that window
  *   is held and sent as one digest message when the window closes, so a flood gives one mail, not fifty.
+ * - Same attack, many attackers (`groupTargets`, default on): once the owner has been told that, say, the
+ *   Remote Desktop on 192.168.1.60 is being password-guessed, further addresses doing the same to the same
+ *   machine and service within the quiet time are gathered into one summary ("the same attack goes on: 23
+ *   more addresses") sent when the quiet time ends; while it goes on, the quiet time doubles after each
+ *   summary (up to a day). An exposed service draws hundreds of guessing bots a day: one mail each would
+ *   bury the one that matters. More serious incidents still alert at once.
  *
  * The text comes from the incident itself (summary, advice) plus who the attacker is (country, network,
  * blocklists), which of our machines were involved and whether the firewall let anything through.
@@ -33,6 +39,8 @@ export interface AlertOptions {
   subjectPrefix: string;
   /** Time zone for times in the text (default UTC). */
   timeZone: string;
+  /** Gather other attackers doing the same to the same machine and service into summaries (default true). */
+  groupTargets: boolean;
 }
 
 export const DEFAULT_ALERT_OPTIONS: AlertOptions = {
@@ -44,10 +52,15 @@ export const DEFAULT_ALERT_OPTIONS: AlertOptions = {
   maxDigest: 50,
   subjectPrefix: '[gatewatch]',
   timeZone: 'UTC',
+  groupTargets: true,
 };
 
+/** The longest a target's quiet time grows to while its attack goes on. */
+const MAX_GROUP_QUIET_MS = 86_400_000;
+
 export interface AlertMessage {
-  kind: 'alert' | 'digest';
+  /** One incident; several that came close together; or more attackers doing what an earlier alert told. */
+  kind: 'alert' | 'digest' | 'summary';
   /** The highest severity in the message. */
   severity: Severity;
   /** Email subject (one line). */
@@ -63,7 +76,7 @@ export interface AlertMessage {
   omitted: number;
 }
 
-export type PushResult = 'sent' | 'held' | 'below' | 'throttled' | 'invalid';
+export type PushResult = 'sent' | 'held' | 'grouped' | 'below' | 'throttled' | 'invalid';
 
 export interface Scheduler {
   now(): number;
@@ -89,6 +102,9 @@ export interface AlertStats {
   alerts: number;
   digests: number;
   held: number;
+  /** Incidents gathered into a target's summary instead of a mail of their own. */
+  grouped: number;
+  summaries: number;
 }
 
 /** Why an incident cannot be alerted on, or null when it has what we need. */
@@ -101,14 +117,49 @@ export function invalidIncident(x: unknown): string | null {
   return null;
 }
 
+interface TargetState {
+  /** When the owner was last told about this target (an alert or a summary). */
+  at: number;
+  /** The severity rank of that alert: a more serious incident is alerted at once. */
+  rank: number;
+  /** The target's quiet time now: throttleMs, doubled after each summary while the attack goes on. */
+  quietMs: number;
+  /** The last incident about this target. */
+  lastSeen: number;
+  /** Incidents (per attacker and type) waiting for the summary, and how many more did not fit. */
+  group: Map<string, Incident>;
+  omitted: number;
+  timer: unknown;
+}
+
+/**
+ * What an inbound incident attacks, for gathering attackers into summaries: the type, the machine and, for
+ * password guessing and an exposed service, the port (guessing at RDP and at SSH on one machine are two
+ * stories); a sweep crosses machines, so its port alone. Outbound incidents (our machine calling out) are
+ * about the outside address itself and are never gathered; nor is anything without a machine.
+ */
+export function targetKey(inc: Incident): string | null {
+  if (isOutbound(inc)) return null;
+  const v = Array.isArray(inc.victims) ? inc.victims[0] : undefined;
+  if (!v || typeof v.ip !== 'string') return null;
+  const port = Array.isArray(v.ports) && typeof v.ports[0] === 'number' ? v.ports[0] : '';
+  const type = inc.type.slice(0, 64);
+  if (type === 'sweep') return port === '' ? null : `sweep||${port}`;
+  const withPort = type === 'bruteforce' || type === 'exposed-service';
+  return `${type}|${v.ip.slice(0, 64)}|${withPort ? port : ''}`;
+}
+
 export class Alerter {
-  readonly stats: AlertStats = { received: 0, below: 0, throttled: 0, invalid: 0, alerts: 0, digests: 0, held: 0 };
+  readonly stats: AlertStats = { received: 0, below: 0, throttled: 0, invalid: 0, alerts: 0, digests: 0, held: 0, grouped: 0, summaries: 0 };
   private readonly opts: AlertOptions;
   private readonly last = new Map<string, { at: number; rank: number }>();
   private sentTimes: number[] = [];
   private pending = new Map<string, Incident>();
   private omitted = 0;
   private timer: unknown = null;
+  /** Per attacked machine and service (targetKey): when the owner was last told, and what waits for a summary. */
+  private readonly targets = new Map<string, TargetState>();
+  private groupedHeld = 0;
 
   constructor(opts: Partial<AlertOptions>, private readonly emit: (m: AlertMessage) => void, private readonly clock: Scheduler = realScheduler) {
     this.opts = { ...DEFAULT_ALERT_OPTIONS, ...opts };
@@ -118,9 +169,9 @@ export class Alerter {
     this.opts.maxDigest = Math.max(1, Math.floor(this.opts.maxDigest));
   }
 
-  /** Incidents waiting for the digest. */
+  /** Incidents waiting for the digest or a summary. */
   get heldCount(): number {
-    return this.pending.size;
+    return this.pending.size + this.groupedHeld;
   }
 
   push(x: unknown): PushResult {
@@ -140,12 +191,35 @@ export class Alerter {
     // (an IPv6 attacker counted by its network is one attacker whatever address of it came first)
     const who = typeof inc.attacker.network === 'string' ? inc.attacker.network : inc.attacker.ip;
     const key = `${who.slice(0, 64)}|${inc.type.slice(0, 64)}`;
+    const tk = this.opts.groupTargets && this.opts.throttleMs > 0 ? targetKey(inc) : null;
+    const t = tk !== null ? this.targets.get(tk) : undefined;
+    if (t !== undefined && rank <= t.rank && t.group.has(key)) {
+      // A newer state of an attacker already waiting for the summary: the summary tells the latest.
+      t.group.set(key, inc);
+      t.lastSeen = now;
+      return 'grouped';
+    }
     const prev = this.last.get(key);
     if (prev && this.opts.throttleMs > 0 && now - prev.at < this.opts.throttleMs && rank <= prev.rank && inc.status !== 'repeat') {
       this.stats.throttled++;
       return 'throttled';
     }
     this.remember(key, now, rank);
+
+    if (tk !== null) {
+      // (an attack that comes back after a quiet day is news again: alerted at once)
+      if (t !== undefined && now - t.at < t.quietMs && rank <= t.rank && now - t.lastSeen < Math.max(MAX_GROUP_QUIET_MS, this.opts.throttleMs)) {
+        // The owner already heard of this attack on this machine: one more address doing it waits for the summary.
+        t.lastSeen = now;
+        if (t.group.size >= this.opts.maxDigest) { t.omitted++; this.stats.grouped++; return 'grouped'; }
+        this.groupedHeld++;
+        t.group.set(key, inc);
+        t.timer ??= this.clock.setTimer(() => { t.timer = null; this.sendSummary(t); }, Math.max(0, t.at + t.quietMs - now));
+        this.stats.grouped++;
+        return 'grouped';
+      }
+      this.noteTarget(tk, t, now, rank);
+    }
 
     const windowStart = now - this.opts.digestWindowMs;
     while (this.sentTimes.length && this.sentTimes[0]! <= windowStart) this.sentTimes.shift();
@@ -176,12 +250,58 @@ export class Alerter {
     }
     this.pending.set(key, inc);
     this.stats.held++;
-    if (this.timer === null) this.timer = this.clock.setTimer(() => { this.timer = null; this.flush(); }, this.opts.digestWindowMs);
+    if (this.timer === null) this.timer = this.clock.setTimer(() => { this.timer = null; this.flush(false); }, this.opts.digestWindowMs);
     return 'held';
   }
 
-  /** Send whatever is held now (also called by the digest timer). */
-  flush(): void {
+  /** This alert goes out about target `tk`: its quiet time starts now. */
+  private noteTarget(tk: string, t: TargetState | undefined, now: number, rank: number): void {
+    if (t === undefined) {
+      t = { at: now, rank, quietMs: this.opts.throttleMs, lastSeen: now, group: new Map(), omitted: 0, timer: null };
+      this.targets.set(tk, t);
+      while (this.targets.size > this.opts.maxKeys) {
+        const [k0, t0] = this.targets.entries().next().value as [string, TargetState];
+        if (t0.group.size) this.sendSummary(t0);
+        else if (t0.timer !== null) this.clock.clearTimer(t0.timer);
+        this.targets.delete(k0);
+      }
+      return;
+    }
+    // The quiet time was over (or this is more serious): an attack that has gone on within the last day
+    // lengthens it as a summary does (a robot an hour would otherwise be a mail an hour); after a quiet
+    // day it starts over.
+    const cap = Math.max(MAX_GROUP_QUIET_MS, this.opts.throttleMs);
+    if (now - t.lastSeen >= cap) t.quietMs = this.opts.throttleMs;
+    else if (now - t.at >= t.quietMs) t.quietMs = Math.min(t.quietMs * 2, cap);
+    t.at = now;
+    t.rank = rank;
+    t.lastSeen = now;
+    // Re-insert: the map's order is then least recently alerted first (evicted first).
+    this.targets.delete(tk);
+    this.targets.set(tk, t);
+  }
+
+  /** The summary of what gathered for one target; its quiet time then doubles (capped). */
+  private sendSummary(t: TargetState): void {
+    if (t.timer !== null) { this.clock.clearTimer(t.timer); t.timer = null; }
+    if (t.group.size === 0) return;
+    const incidents = [...t.group.values()];
+    const omitted = t.omitted;
+    const since = t.at;
+    this.groupedHeld -= t.group.size;
+    t.group = new Map();
+    t.omitted = 0;
+    const now = this.clock.now();
+    t.at = now;
+    t.quietMs = Math.min(t.quietMs * 2, Math.max(MAX_GROUP_QUIET_MS, this.opts.throttleMs));
+    this.sentTimes.push(now);
+    this.stats.summaries++;
+    this.emit(renderSummary(incidents, omitted, since, t.quietMs, this.opts));
+  }
+
+  /** Send whatever is held now (also called by the digest timer); with `all`, the targets' summaries too. */
+  flush(all = true): void {
+    if (all) for (const t of this.targets.values()) if (t.group.size) this.sendSummary(t);
     if (this.timer !== null) { this.clock.clearTimer(this.timer); this.timer = null; }
     if (this.pending.size === 0) return;
     const incidents = [...this.pending.values()];
@@ -198,10 +318,11 @@ export class Alerter {
     }
   }
 
-  /** Stop the digest timer; held incidents are dropped (call flush() first to send them). */
+  /** Stop the timers; held incidents are dropped (call flush() first to send them). */
   close(): void {
     if (this.timer !== null) this.clock.clearTimer(this.timer);
     this.timer = null;
+    for (const t of this.targets.values()) if (t.timer !== null) { this.clock.clearTimer(t.timer); t.timer = null; }
   }
 
   private remember(key: string, at: number, rank: number): void {
@@ -484,6 +605,54 @@ export function renderAlert(incidents: Incident[], omitted: number, opts: Partia
   return { kind: 'digest', severity, subject, short, text: textDigest(all, omitted), html: htmlPage(subject, htmlDigest(all, omitted)), incidents, omitted };
 }
 
+/** "192.168.1.60 (port 3389)", or for a sweep "port 445 on your machines". */
+function targetPhrase(inc: Incident): string {
+  const v = Array.isArray(inc.victims) ? inc.victims[0] : undefined;
+  const port = v && Array.isArray(v.ports) && typeof v.ports[0] === 'number' ? v.ports[0] : undefined;
+  if (inc.type === 'sweep' || !v) return port !== undefined ? `port ${port} on your machines` : 'your machines';
+  const withPort = inc.type === 'bruteforce' || inc.type === 'exposed-service';
+  return `${clean(v.ip, 60)}${withPort && port !== undefined ? ` (port ${port})` : ''}`;
+}
+
+function hoursText(ms: number): string {
+  const h = Math.round(ms / 3_600_000);
+  if (h >= 1) return plural(h, 'hour', 'hours');
+  return plural(Math.max(1, Math.round(ms / 60_000)), 'minute', 'minutes');
+}
+
+/**
+ * A target's summary: `incidents` are further attackers doing what the mail sent at `sinceMs` told of, to
+ * the same machine and service; the next summary comes at most `nextMs` from now.
+ */
+export function renderSummary(incidents: Incident[], omitted: number, sinceMs: number, nextMs: number, opts: Partial<AlertOptions> = {}): AlertMessage {
+  const o = { ...DEFAULT_ALERT_OPTIONS, ...opts };
+  const tz = o.timeZone || 'UTC';
+  incidents = incidents.map((inc, k) => ({ inc, k }))
+    .sort((x, y) => severityRank(y.inc.severity) - severityRank(x.inc.severity) || x.k - y.k).map((x) => x.inc);
+  const all = incidents.map((i) => facts(i, tz));
+  const severity = maxSeverity(incidents);
+  const total = incidents.length + omitted;
+  const what = all[0]?.what ?? 'Attack';
+  const target = incidents[0] ? targetPhrase(incidents[0]) : 'your machines';
+  const more = plural(total, 'address', 'addresses');
+  const sinceIso = Number.isFinite(sinceMs) ? new Date(sinceMs).toISOString() : undefined;
+  const at = fmtTime(sinceIso, tz);
+  const since = at ? `${at[0]}, ${at[1]} (${tz})` : 'the last mail';
+  const prefix = clean(o.subjectPrefix, 60);
+  const pre = prefix ? `${prefix} ` : '';
+  const subject = clean(`${pre}${SEVERITY_LABEL[severity]}: ${what} on ${target} goes on: ${more}`, 200);
+  const through = all.filter((f) => f.throughShort.endsWith('got through')).length;
+  const short = clean(`${SEVERITY_LABEL[severity].toUpperCase()}: ${what} on ${target} goes on: ${more} since ${since}`
+    + `${through ? `; ${through} got through` : ''}. See the email for details.`, 300);
+  const words: ListWords = {
+    title: `${what} on ${target} goes on: ${more}`,
+    intro: `Since the last mail about this (${since}), ${more} did the same to ${target}. gatewatch gathers them into one mail `
+      + `instead of one each; while this goes on, the next summary comes within ${hoursText(nextMs)}. Anything more serious is still sent at once.`,
+    more: ['more address', 'more addresses'],
+  };
+  return { kind: 'summary', severity, subject, short, text: textDigest(all, omitted, words), html: htmlPage(subject, htmlDigest(all, omitted, words)), incidents, omitted };
+}
+
 function firstSentence(s: string): string {
   const line = s.split('\n')[0] ?? '';
   const dot = line.indexOf('. ');
@@ -529,9 +698,15 @@ function textOne(f: Facts): string {
   return lines.join('\n') + '\n';
 }
 
-function textDigest(all: Facts[], omitted: number): string {
-  const total = all.length + omitted;
-  const lines = [`gatewatch: ${total} alerts arrived close together`, '', 'Here they are in one message instead of one mail each.', ''];
+/** Wording of a list message: a digest (alerts that came close together) or a target's summary. */
+interface ListWords { title: string; intro: string; more: [string, string] }
+
+function digestWords(total: number): ListWords {
+  return { title: `${total} alerts arrived close together`, intro: 'Here they are in one message instead of one mail each.', more: ['more alert', 'more alerts'] };
+}
+
+function textDigest(all: Facts[], omitted: number, words: ListWords = digestWords(all.length + omitted)): string {
+  const lines = [`gatewatch: ${words.title}`, '', words.intro, ''];
   all.forEach((f, i) => {
     lines.push(`${i + 1}. ${SEVERITY_LABEL[f.severity].toUpperCase()}: ${oneLine(f)}`);
     if (f.summary) lines.push(`   ${f.summary}`);
@@ -542,7 +717,7 @@ function textDigest(all: Facts[], omitted: number): string {
     if (f.when) lines.push(`   When: ${f.when}`);
     lines.push('');
   });
-  if (omitted) lines.push(`… and ${plural(omitted, 'more alert', 'more alerts')}, not listed to keep this message short.`, '');
+  if (omitted) lines.push(`… and ${plural(omitted, words.more[0], words.more[1])}, not listed to keep this message short.`, '');
   lines.push('WHAT TO DO');
   for (const [what, advice] of adviceByType(all)) {
     lines.push(`  ${what}:`, ...advice.split('\n').map((l) => `    ${l}`));
@@ -639,11 +814,10 @@ function htmlOne(f: Facts): string {
   return out;
 }
 
-function htmlDigest(all: Facts[], omitted: number): string {
-  const total = all.length + omitted;
+function htmlDigest(all: Facts[], omitted: number, words: ListWords = digestWords(all.length + omitted)): string {
   const sev = all.reduce<Severity>((b, f) => (severityRank(f.severity) > severityRank(b) ? f.severity : b), 'low');
-  let out = banner(sev, `${total} alerts arrived close together`);
-  out += section('', 'Here they are in one message instead of one mail each.');
+  let out = banner(sev, words.title);
+  out += section('', escapeHtml(words.intro));
   const th = `style="text-align:left;padding:6px 8px;border-bottom:2px solid #dddddd;font-size:13px;color:#555555;${FONT}"`;
   const td = `style="padding:6px 8px;border-bottom:1px solid #eeeeee;vertical-align:top;font-size:14px;${FONT}"`;
   let table = '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">'
@@ -655,7 +829,7 @@ function htmlDigest(all: Facts[], omitted: number): string {
       + `<td ${td}>${from}</td><td ${td}>${machinesHtml(f)}</td><td ${td}>${throughShortHtml(f)}</td></tr>`;
   }
   table += '</table>';
-  if (omitted) table += `<div style="padding-top:6px;color:#555555;">… and ${escapeHtml(plural(omitted, 'more alert', 'more alerts'))}, not listed to keep this message short.</div>`;
+  if (omitted) table += `<div style="padding-top:6px;color:#555555;">… and ${escapeHtml(plural(omitted, words.more[0], words.more[1]))}, not listed to keep this message short.</div>`;
   out += section('Alerts', table);
   let advice = '';
   for (const [what, a] of adviceByType(all)) advice += `<p style="margin:0 0 8px 0;"><b>${escapeHtml(what)}:</b><br>${multiline(a)}</p>`;

@@ -87,7 +87,7 @@ describe('gatewatch-alert node', function () {
 
   it('a burst becomes a few alerts then one digest when the window closes; timers are cleared on close', async () => {
     // digestWindow 0.01 min = 600 ms
-    await helper.load(alertNode, flow({ burst: 2, digestWindow: 0.01 }));
+    await helper.load(alertNode, flow({ burst: 2, digestWindow: 0.01, groupTargets: false }));
     const mail = collect('mail');
     const chat = collect('chat');
     const n = helper.getNode('a1') as unknown as AnyNode;
@@ -111,7 +111,7 @@ describe('gatewatch-alert node', function () {
   });
 
   it('msg.flush sends held alerts now', async () => {
-    await helper.load(alertNode, flow({ burst: 0, digestWindow: 60 }));
+    await helper.load(alertNode, flow({ burst: 0, digestWindow: 60, groupTargets: false }));
     const mail = collect('mail');
     const n = helper.getNode('a1') as unknown as AnyNode;
     n.receive({ payload: incident() });
@@ -121,6 +121,26 @@ describe('gatewatch-alert node', function () {
     n.receive({ flush: true });
     await waitFor(() => mail.length === 1, 2000, 'the flushed digest');
     expect(mail[0].alert.incidents).to.have.length(2);
+  });
+
+  it('many addresses at one machine and service: one alert, the rest in a summary (on by default, in a flow saved without the setting)', async () => {
+    const f = flow();
+    delete (f[1] as Record<string, unknown>).groupTargets;
+    await helper.load(alertNode, f);
+    const mail = collect('mail');
+    const chat = collect('chat');
+    const n = helper.getNode('a1') as unknown as AnyNode;
+    const guess = (i: number) => incident({ type: 'bruteforce', attacker: { ip: `198.51.100.${i}` }, victims: [{ ip: '192.168.1.60', ports: [3389], count: 7 }], allowed_count: 7, event_count: 7 });
+    for (let i = 1; i <= 20; i++) n.receive({ payload: guess(i) });
+    await waitFor(() => mail.length === 1, 2000, 'the first alert');
+    await waitFor(() => /1 alerts · 19 held/.test(n.status.lastCall?.args[0]?.text ?? ''), 3000, 'status with 19 held');
+    n.receive({ flush: true });
+    await waitFor(() => mail.length === 2 && chat.length === 2, 2000, 'the summary');
+    expect(mail[1].alert.kind).to.equal('summary');
+    expect(mail[1].alert.incidents).to.have.length(19);
+    expect(mail[1].topic).to.equal('[gatewatch] High: Password guessing on 192.168.1.60 (port 3389) goes on: 19 addresses');
+    expect(chat[1].payload).to.match(/^HIGH: Password guessing on 192\.168\.1\.60 \(port 3389\) goes on: 19 addresses since /);
+    await waitFor(() => /1 alerts · 1 summaries/.test(n.status.lastCall?.args[0]?.text ?? ''), 3000, 'status with the summary');
   });
 
   it('bad input goes to Catch and is counted, and the node keeps working', async () => {

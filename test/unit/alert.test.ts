@@ -3,8 +3,9 @@
  * English, escaped, single-line subject), with a manual clock.
  */
 import { expect } from 'chai';
-import { Alerter, type AlertMessage, clean, escapeHtml, renderAlert, type Scheduler } from '../../src/report/alert';
+import { Alerter, type AlertMessage, clean, escapeHtml, renderAlert, type Scheduler, targetKey } from '../../src/report/alert';
 import { incident } from '../helpers/incidents';
+import type { Incident } from '../../src/detect/incident';
 
 class ManualClock implements Scheduler {
   t = Date.UTC(2026, 10, 23, 10, 5);
@@ -27,11 +28,25 @@ class ManualClock implements Scheduler {
   }
 }
 
+/** (per-attacker behaviour: the tests of gathering many attackers of one target turn `groupTargets` on) */
 function setup(opts: Record<string, unknown> = {}) {
   const clock = new ManualClock();
   const out: AlertMessage[] = [];
-  const a = new Alerter({ throttleMs: 3_600_000, burst: 3, digestWindowMs: 600_000, ...opts }, (m) => out.push(m), clock);
+  const a = new Alerter({ throttleMs: 3_600_000, burst: 3, digestWindowMs: 600_000, groupTargets: false, ...opts }, (m) => out.push(m), clock);
   return { clock, out, a };
+}
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+
+/** Password guessing at Remote Desktop on 192.168.1.60, let through, from address 198.51.100.i. */
+function rdpGuess(i: number, over: Partial<Incident> = {}): Incident {
+  return incident({
+    id: `bf-${i}`, type: 'bruteforce', subtype: 'fast', severity: 'high', score: 60, attacker: { ip: `198.51.100.${i}` },
+    victims: [{ ip: '192.168.1.60', ports: [3389], count: 7 }], event_count: 7, allowed_count: 7,
+    summary: `198.51.100.${i} made 7 connection attempts to Remote Desktop (RDP) on 192.168.1.60 in 15 seconds.`,
+    advice: 'Reach Remote Desktop only through a VPN.', ...over,
+  });
 }
 
 describe('alert engine', () => {
@@ -155,6 +170,136 @@ describe('alert engine', () => {
       expect(clock.timers).to.have.length(0);
       clock.advance(3_600_000);
       expect(out).to.have.length(0);
+    });
+  });
+
+  describe('many attackers, one target (groupTargets)', () => {
+    it('is on by default', () => {
+      const out: AlertMessage[] = [];
+      const a = new Alerter({}, (m) => out.push(m), new ManualClock());
+      expect(a.push(rdpGuess(1))).to.equal('sent');
+      expect(a.push(rdpGuess(2))).to.equal('grouped');
+      expect(out).to.have.length(1);
+    });
+    it('tells the first attacker at once and the next 24 in one summary when the quiet time ends', () => {
+      const { a, out, clock } = setup({ groupTargets: true });
+      expect(a.push(rdpGuess(1))).to.equal('sent');
+      for (let i = 2; i <= 25; i++) { clock.advance(2 * MIN); expect(a.push(rdpGuess(i))).to.equal('grouped'); }
+      expect(out).to.have.length(1);
+      expect(a.heldCount).to.equal(24);
+      clock.advance(HOUR - 48 * MIN - 1);
+      expect(out).to.have.length(1);
+      clock.advance(1);
+      expect(out).to.have.length(2);
+      const s = out[1]!;
+      expect(s.kind).to.equal('summary');
+      expect(s.incidents).to.have.length(24);
+      expect(s.severity).to.equal('high');
+      expect(s.subject).to.equal('[gatewatch] High: Password guessing on 192.168.1.60 (port 3389) goes on: 24 addresses');
+      expect(s.text).to.include('Since the last mail about this (23 Nov 2026, 10:05 (UTC)), 24 addresses did the same to 192.168.1.60 (port 3389).');
+      expect(s.text).to.include('the next summary comes within 2 hours');
+      for (let i = 2; i <= 25; i++) { expect(s.text).to.include(`198.51.100.${i} `); expect(s.html).to.include(`198.51.100.${i}`); }
+      expect(s.text).to.not.include('198.51.100.1 ');
+      expect(s.html).to.include('goes on: 24 addresses');
+      expect(s.short).to.match(/^HIGH: Password guessing on 192\.168\.1\.60 \(port 3389\) goes on: 24 addresses since 23 Nov 2026, 10:05 \(UTC\); 24 got through\./);
+      expect(a.heldCount).to.equal(0);
+      expect(a.stats).to.include({ alerts: 1, summaries: 1, grouped: 24 });
+    });
+    it('while the attack goes on, each summary doubles the wait for the next, up to a day; after a quiet day it starts over', () => {
+      const { a, out, clock } = setup({ groupTargets: true });
+      const sentAt: number[] = [];
+      const t0 = clock.now();
+      let i = 1;
+      // A new address every 10 minutes for three days.
+      for (let k = 0; k < 6 * 72; k++) {
+        a.push(rdpGuess(i++ % 250, { attacker: { ip: `198.51.${100 + (k >> 8)}.${k & 255}` } }));
+        const before = out.length;
+        clock.advance(10 * MIN);
+        if (out.length > before) sentAt.push((clock.now() - t0) / HOUR);
+      }
+      // the first alert, then summaries 1, 2, 4, 8, 16 and 24 hours apart
+      expect(out[0]!.kind).to.equal('alert');
+      expect(out.slice(1).every((m) => m.kind === 'summary')).to.equal(true);
+      const gaps = sentAt.map((h, k) => Math.round(h - (k ? sentAt[k - 1]! : 0)));
+      // (72 hours: a mail for each of the 432 addresses without gathering)
+      expect(gaps).to.deep.equal([1, 2, 4, 8, 16, 24]);
+      expect(out).to.have.length(7);
+      // A day and more of quiet, then a new address: an alert at once, and the next summary after an hour again.
+      clock.advance(25 * HOUR);
+      const n = out.length;
+      expect(a.push(rdpGuess(251, { attacker: { ip: '203.0.113.50' } }))).to.equal('sent');
+      expect(a.push(rdpGuess(252, { attacker: { ip: '203.0.113.51' } }))).to.equal('grouped');
+      clock.advance(HOUR);
+      expect(out.length).to.equal(n + 2);
+      expect(out[n + 1]!.text).to.include('the next summary comes within 2 hours');
+    });
+    it('a robot a little more than an hour apart does not make a mail each: the quiet time grows with the attack', () => {
+      const { a, out, clock } = setup({ groupTargets: true });
+      for (let k = 0; k < 24; k++) { a.push(rdpGuess(k + 1)); clock.advance(70 * MIN); }
+      clock.advance(2 * 86_400_000);
+      // alerts at 0 and 70 min (the hour was over), then the rest gathered: 24 addresses in 6 mails, not 24
+      expect(out.map((m) => m.kind)).to.deep.equal(['alert', 'alert', 'summary', 'summary', 'summary', 'summary']);
+      expect(out.reduce((n, m) => n + m.incidents.length, 0)).to.equal(24);
+    });
+    it('another service, another machine, another kind of attack or an outbound case is told on its own', () => {
+      const { a } = setup({ groupTargets: true, burst: 100 });
+      expect(a.push(rdpGuess(1))).to.equal('sent');
+      expect(a.push(rdpGuess(2, { victims: [{ ip: '192.168.1.60', ports: [22], count: 7 }] }))).to.equal('sent');
+      expect(a.push(rdpGuess(3, { victims: [{ ip: '192.168.1.61', ports: [3389], count: 7 }] }))).to.equal('sent');
+      expect(a.push(rdpGuess(4, { type: 'exposed-service' }))).to.equal('sent');
+      expect(a.push(rdpGuess(5, { type: 'known-bad-outbound', direction: 'outbound' }))).to.equal('sent');
+      expect(a.push(rdpGuess(6, { type: 'known-bad-outbound', direction: 'outbound' }))).to.equal('sent');
+      expect(a.push(rdpGuess(7, { type: 'beacon', direction: 'outbound' }))).to.equal('sent');
+      expect(a.push(rdpGuess(8, { type: 'beacon', direction: 'outbound' }))).to.equal('sent');
+      expect(a.push(rdpGuess(9, { victims: [] }))).to.equal('sent');
+      expect(a.push(rdpGuess(10, { victims: [] }))).to.equal('sent');
+      expect(a.push(rdpGuess(11))).to.equal('grouped');
+      expect(targetKey(rdpGuess(1, { type: 'sweep', victims: [{ ip: '192.168.1.9', ports: [445], count: 1 }] })))
+        .to.equal(targetKey(rdpGuess(2, { type: 'sweep', victims: [{ ip: '192.168.1.77', ports: [445], count: 1 }] })));
+    });
+    it('something more serious is alerted at once; a grouped attacker that grows is listed once, as it is now', () => {
+      const { a, out, clock } = setup({ groupTargets: true });
+      a.push(rdpGuess(1));
+      expect(a.push(rdpGuess(2))).to.equal('grouped');
+      expect(a.push(rdpGuess(2, { status: 'update', event_count: 90, allowed_count: 90 }))).to.equal('grouped');
+      expect(a.push(rdpGuess(3, { severity: 'critical', score: 90 }))).to.equal('sent');
+      // the critical one is now what the owner was told: a high one is gathered, a critical one too (same level)
+      expect(a.push(rdpGuess(4, { severity: 'critical', score: 90 }))).to.equal('grouped');
+      clock.advance(HOUR);
+      const s = out.find((m) => m.kind === 'summary')!;
+      // most serious first
+      expect(s.incidents.map((i) => `${i.attacker.ip}/${i.severity}/${i.event_count}`)).to.deep.equal(['198.51.100.4/critical/7', '198.51.100.2/high/90']);
+      expect(s.severity).to.equal('critical');
+      expect(a.stats.grouped).to.equal(2);
+      clock.advance(2 * HOUR);
+      expect(out.map((m) => m.kind)).to.deep.equal(['alert', 'alert', 'summary']);
+    });
+    it('flush() sends waiting summaries now; close() stops their timers; a summary lists at most maxDigest', () => {
+      const { a, out, clock } = setup({ groupTargets: true, maxDigest: 5 });
+      a.push(rdpGuess(1));
+      for (let i = 2; i <= 12; i++) a.push(rdpGuess(i));
+      expect(a.heldCount).to.equal(5);
+      a.flush();
+      expect(out).to.have.length(2);
+      expect(out[1]!.incidents).to.have.length(5);
+      expect(out[1]!.omitted).to.equal(6);
+      expect(out[1]!.subject).to.include('goes on: 11 addresses');
+      expect(out[1]!.text).to.include('and 6 more addresses, not listed');
+      a.push(rdpGuess(13));
+      expect(a.heldCount).to.equal(1);
+      a.close();
+      expect(clock.timers).to.have.length(0);
+      clock.advance(10 * HOUR);
+      expect(out).to.have.length(2);
+    });
+    it('remembers a bounded number of targets, sending what waits for one it forgets', () => {
+      const { a, out } = setup({ groupTargets: true, maxKeys: 10, burst: 1_000_000 });
+      a.push(rdpGuess(1));
+      a.push(rdpGuess(2));
+      for (let i = 0; i < 50; i++) a.push(rdpGuess(100 + i, { victims: [{ ip: `192.168.2.${i}`, ports: [3389], count: 7 }] }));
+      expect((a as unknown as { targets: Map<string, unknown> }).targets.size).to.equal(10);
+      expect(out.filter((m) => m.kind === 'summary').map((m) => m.incidents[0]!.attacker.ip)).to.deep.equal(['198.51.100.2']);
+      expect(a.heldCount).to.equal(0);
     });
   });
 
