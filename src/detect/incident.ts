@@ -65,3 +65,21 @@ export interface Incident {
   /** Extra, type-specific facts (scan rate, beacon period …). */
   details?: Record<string, unknown>;
 }
+
+/**
+ * What an inbound incident attacks: the type, the machine and, for password guessing and an exposed service,
+ * the port (guessing at RDP and at SSH on one machine are two stories); a sweep crosses machines, so its port
+ * alone. Many attackers with one target are one thing for the owner to fix (the alert engine gathers them into
+ * summaries, the report into one line). Outbound incidents (our machine calling out) are about the outside
+ * address itself: null, as for anything without a machine.
+ */
+export function incidentTarget(inc: Incident): string | null {
+  if (inc.direction === 'outbound' || inc.type === 'known-bad-outbound' || inc.type === 'beacon') return null;
+  const v = Array.isArray(inc.victims) ? inc.victims[0] : undefined;
+  if (!v || typeof v.ip !== 'string') return null;
+  const port = Array.isArray(v.ports) && typeof v.ports[0] === 'number' ? v.ports[0] : '';
+  const type = String(inc.type).slice(0, 64);
+  if (type === 'sweep') return port === '' ? null : `sweep||${port}`;
+  const withPort = type === 'bruteforce' || type === 'exposed-service';
+  return `${type}|${v.ip.slice(0, 64)}|${withPort ? port : ''}`;
+}

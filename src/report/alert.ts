@@ -20,7 +20,10 @@
  *
  * No Node-RED import: the node is thin glue over `Alerter`.
  */
-import { type Incident, type Severity, SEVERITIES, severityRank } from '../detect/incident';
+import { type Incident, incidentTarget, type Severity, SEVERITIES, severityRank } from '../detect/incident';
+
+/** (the alert's name for it: what an incident attacks, as the alert engine gathers it) */
+export const targetKey = incidentTarget;
 
 export interface AlertOptions {
   /** Lowest severity that alerts (default 'high'). */
@@ -130,23 +133,6 @@ interface TargetState {
   group: Map<string, Incident>;
   omitted: number;
   timer: unknown;
-}
-
-/**
- * What an inbound incident attacks, for gathering attackers into summaries: the type, the machine and, for
- * password guessing and an exposed service, the port (guessing at RDP and at SSH on one machine are two
- * stories); a sweep crosses machines, so its port alone. Outbound incidents (our machine calling out) are
- * about the outside address itself and are never gathered; nor is anything without a machine.
- */
-export function targetKey(inc: Incident): string | null {
-  if (isOutbound(inc)) return null;
-  const v = Array.isArray(inc.victims) ? inc.victims[0] : undefined;
-  if (!v || typeof v.ip !== 'string') return null;
-  const port = Array.isArray(v.ports) && typeof v.ports[0] === 'number' ? v.ports[0] : '';
-  const type = inc.type.slice(0, 64);
-  if (type === 'sweep') return port === '' ? null : `sweep||${port}`;
-  const withPort = type === 'bruteforce' || type === 'exposed-service';
-  return `${type}|${v.ip.slice(0, 64)}|${withPort ? port : ''}`;
 }
 
 export class Alerter {

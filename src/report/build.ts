@@ -3,7 +3,7 @@
  * sentences every renderer (HTML, text, CSV, JSON) shows. No rendering here, no I/O.
  */
 import type { Incident, Severity } from '../detect/incident';
-import { SEVERITIES, severityRank } from '../detect/incident';
+import { incidentTarget, SEVERITIES, severityRank } from '../detect/incident';
 import { hllCount, hllMerge, HLL_M, RollupData } from './rollup';
 import { isCalendarMonth } from './schedule';
 import { countryName, serviceName } from './services';
@@ -269,6 +269,26 @@ function incidentRow(i: Incident, tz: string): IncidentRow {
   };
 }
 
+/** One "did it get through" line for several incidents with one target (incidentTarget), worst first. */
+function targetLine(g: Incident[], tz: string): string {
+  const first = g[0]!;
+  const v = first.victims?.[0];
+  const port = first.type === 'bruteforce' || first.type === 'exposed-service' ? v?.ports?.[0] : undefined;
+  const where = first.type === 'sweep' ? `port ${v?.ports?.[0] ?? '?'} of your machines` : `${v?.ip ?? 'your machine'}${port !== undefined ? ` (port ${port})` : ''}`;
+  let allowed = 0;
+  let top = first;
+  for (const i of g) {
+    allowed += i.allowed_count ?? 0;
+    if ((i.allowed_count ?? 0) > (top.allowed_count ?? 0)) top = i;
+  }
+  const through = `${plural(allowed, 'connection')} let through`;
+  // (an exposed service is one incident a day or less, not one per attacker: no address count)
+  if (first.type === 'exposed-service') return `${labelOf(first)} on ${where}: ${through}.`;
+  const who = new Set(g.map((i) => (typeof i.attacker?.network === 'string' ? i.attacker.network : i.attacker?.ip))).size;
+  const t = incidentRow(top, tz);
+  return `${typeLabel(first.type)} on ${where} from ${plural(who, 'address', 'addresses')}: ${through}; the busiest: ${t.attacker}${t.countryName ? ` (${t.countryName})` : ''}, ${num(t.allowed)}.`;
+}
+
 /** `one` and `many`: the counted thing, singular and plural ("serious incident", "serious incidents"). */
 function change(now: number, before: number, one: string, many: string, periodNoun: string): string {
   if (before === 0 && now === 0) return `No ${many}, the same as last ${periodNoun}.`;
@@ -404,9 +424,22 @@ export function buildReport(input: BuildInput): ReportData {
   // What got through.
   const gotThrough: string[] = [];
   const throughIncidents = sorted.filter((i) => (i.allowed_count ?? 0) > 0 || i.type === 'known-bad-outbound' || i.type === 'beacon');
-  for (const i of throughIncidents.slice(0, 10)) {
-    const r = incidentRow(i, tz);
-    gotThrough.push(i.type === 'known-bad-outbound' || i.type === 'beacon'
+  // One line per attacked machine and service: a week of robots guessing one exposed Remote Desktop's password
+  // is one thing to fix, not a hundred (the alert engine gathers them the same way); outbound cases one each.
+  const byTarget = new Map<string, Incident[]>();
+  for (const i of throughIncidents) {
+    const k = incidentTarget(i) ?? `#${byTarget.size}`;
+    const g = byTarget.get(k);
+    if (g) g.push(i);
+    else byTarget.set(k, [i]);
+  }
+  for (const g of [...byTarget.values()].slice(0, 10)) {
+    const r = incidentRow(g[0]!, tz);
+    if (g.length > 1) {
+      gotThrough.push(targetLine(g, tz));
+      continue;
+    }
+    gotThrough.push(r.type === 'known-bad-outbound' || r.type === 'beacon'
       ? `${r.label}: ${r.victims.join(', ') || 'a device inside'} talked to ${r.attacker}${r.countryName ? ` (${r.countryName})` : ''}.`
       : `${r.label} from ${r.attacker}${r.countryName ? ` (${r.countryName})` : ''}: ${plural(r.allowed, 'connection')} let through.`);
   }

@@ -76,6 +76,15 @@ describe('detect engine', () => {
       expect(incidents[0]!.subtype).to.equal('slow');
       expect(incidents[0]!.details!.distinct_ports).to.equal(18);
     });
+    it('a slow scan with gaps of more than an hour stays one incident a day, not a new one for every probe', () => {
+      // 60 ports over two days, a probe every 48 minutes give or take 30: gaps up to 78 minutes
+      const rng = new Rng(5);
+      const pk: Pkt[] = [];
+      for (let i = 0, t = T0; i < 60; i++, t += (48 + rng.int(61) - 30) * 60000) pk.push({ t, src: '203.0.113.9', dst: WAN, dport: 1000 + i * 7 });
+      const { incidents } = run(pk);
+      expect(incidents.map((i) => i.subtype)).to.deep.equal(['slow', 'slow']);
+      expect(incidents.reduce((n, i) => n + i.event_count, 0)).to.equal(60);
+    });
     it('does not call 6 ports in a day a scan', () => {
       expect(run(portScan('203.0.113.9', WAN, T0, 6, 3600000)).incidents).to.deep.equal([]);
     });
@@ -300,6 +309,17 @@ describe('detect engine', () => {
       const { incidents } = run(pk);
       expect(incidents.map((i) => [i.subtype, i.details!.service, i.severity])).to.deep.equal([
         ['dvr', 'CCTV video recorder', 'medium'], ['adb', 'Android debug (ADB)', 'high'], ['nfs', 'NFS file sharing', 'high']]);
+    });
+    it('a service open for days: each day\'s incident counts its own connections and its sources, up to 16', () => {
+      // 3 days (25 h apart), 300 allowed RDP connections in 12 h each from 30 addresses; an incident re-opens after maxIncidentS (24 h)
+      const pk: Pkt[] = [];
+      for (let d = 0; d < 3; d++) for (let i = 0; i < 300; i++) pk.push({ t: T0 + d * 90_000_000 + i * 140_000, src: `203.0.113.${100 + (i % 30)}`, dst: '192.168.1.10', dport: 3389, action: 'allow' });
+      const { incidents } = run(pk);
+      const ex = ofType(incidents, 'exposed-service');
+      expect(ex.map((i) => i.event_count)).to.deep.equal([300, 300, 300]);
+      expect(ex.map((i) => i.details!.sources)).to.deep.equal([16, 16, 16]);
+      expect(ex[1]!.summary).to.include('let in 300 connections from 16 or more different addresses');
+      expect(ex[0]!.score).to.equal(80); // RDP (70) + 10 for ten or more addresses
     });
     it('allowed HTTPS and a blocked RDP attempt are not', () => {
       expect(run([{ t: T0, src: '203.0.113.40', dst: '192.168.1.10', dport: 443, action: 'allow' }, { t: T0, src: '203.0.113.41', dst: '192.168.1.10', dport: 3389 }]).incidents).to.deep.equal([]);

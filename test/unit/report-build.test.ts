@@ -133,7 +133,7 @@ describe('report model and rendering', () => {
     const rdp: Incident = { ...base, id: 'r', type: 'exposed-service', subtype: 'rdp', severity: 'critical', allowed_count: 2, details: { service: 'Remote Desktop (RDP)' }, attacker: { ip: '203.0.113.9' } };
     const scan: Incident = { ...base, id: 's', type: 'portscan', subtype: 'connect', severity: 'high', allowed_count: 3, attacker: { ip: '203.0.113.10' } };
     const spray: Incident = { ...base, id: 'b', type: 'bruteforce', subtype: 'spray', severity: 'high', allowed_count: 1, attacker: { ip: '203.0.113.11' } };
-    const odd: Incident = { ...base, id: 'o', type: 'portscan', subtype: 'brand-new-kind', severity: 'high', allowed_count: 1, attacker: { ip: '203.0.113.12' } };
+    const odd: Incident = { ...base, id: 'o', type: 'portscan', subtype: 'brand-new-kind', severity: 'high', allowed_count: 1, attacker: { ip: '203.0.113.12' }, victims: [{ ip: '192.168.1.99', ports: [80], count: 1 }] };
     const r = buildReport({ from, to, incidents: [rdp, scan, spray, odd], rollups: empty, site });
     expect(r.gotThrough).to.include.members([
       'Remote Desktop (RDP) open to the internet from 203.0.113.9: 2 connections let through.',
@@ -141,6 +141,28 @@ describe('report model and rendering', () => {
       'Password guessing (password spraying) from 203.0.113.11: 1 connection let through.',
       'Port scan, brand-new-kind (someone checking which doors are open) from 203.0.113.12: 1 connection let through.',
     ]);
+  });
+
+  it('many attackers at one machine\'s service are one thing that got through, not one line each', () => {
+    const base = genIncidents(1, { from, to })[0]!;
+    const rdpAt = [{ ip: '192.168.1.60', ports: [3389], count: 1 }];
+    const guesses: Incident[] = Array.from({ length: 30 }, (_, i) => ({ ...base, id: `g${i}`, type: 'bruteforce', subtype: 'fast', severity: 'high', direction: 'inbound',
+      allowed_count: i === 7 ? 61 : 10, attacker: { ip: `198.51.100.${i}`, geo: { country_iso_code: i === 7 ? 'CN' : 'US' } }, victims: rdpAt }));
+    const open: Incident[] = [0, 1, 2].map((d) => ({ ...base, id: `e${d}`, type: 'exposed-service', subtype: 'rdp', severity: 'high', direction: 'inbound',
+      allowed_count: 700 + d, details: { service: 'Remote Desktop (RDP)' }, attacker: { ip: `203.0.113.${d}` }, victims: rdpAt }));
+    const ssh: Incident = { ...base, id: 'ssh', type: 'bruteforce', subtype: 'fast', severity: 'high', direction: 'inbound', allowed_count: 5, attacker: { ip: '203.0.113.77' },
+      victims: [{ ip: '192.168.1.60', ports: [22], count: 1 }] };
+    const calls: Incident[] = [1, 2].map((k) => ({ ...base, id: `b${k}`, type: 'beacon', severity: 'high', direction: 'outbound', allowed_count: 9,
+      attacker: { ip: `192.0.2.${k}` }, victims: [{ ip: '192.168.1.23', ports: [443], count: 9 }] }));
+    const r = buildReport({ from, to, incidents: [...guesses, ...open, ssh, ...calls], rollups: empty, site });
+    expect(r.gotThrough).to.have.length(5);
+    expect(r.gotThrough).to.include.members([
+      'Remote Desktop (RDP) open to the internet on 192.168.1.60 (port 3389): 2,103 connections let through.',
+      'Password guessing on 192.168.1.60 (port 3389) from 30 addresses: 351 connections let through; the busiest: 198.51.100.7 (China), 61.',
+      'Password guessing (fast) from 203.0.113.77: 5 connections let through.',
+    ]);
+    expect(r.gotThrough.filter((l) => l.includes('talked to 192.0.2.'))).to.have.length(2);
+    expect(r.summary.join(' ')).to.contain('5 things may need your IT supplier to look at');
   });
 
   it('renders HTML that is email-safe and escapes hostile text', () => {

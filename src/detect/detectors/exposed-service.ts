@@ -21,10 +21,16 @@ const SHORT: Record<number, string> = {
   47808: 'bacnet',
 };
 
+/** Distinct sources remembered per service (enough for "10 or more" to score and to say so). */
+const SOURCES_MAX = 16;
+
+/** Connections to one service since its last incident ended (or while one is open), and their first sources. */
 class Seen implements Clocked {
   hot = true;
   count = 0;
   sources: string[] = [];
+  /** An incident was opened from these counts: when it has closed, counting starts again. */
+  opened = false;
 }
 
 export const exposedService: DetectorDef = {
@@ -43,7 +49,7 @@ export const exposedService: DetectorDef = {
         return {
           score,
           confidence: 'high',
-          summary: `${name} on ${v} (port ${port}) can be reached from the Internet: your firewall let in ${plural(inc.events, 'connection')} from ${sources >= 8 ? `${sources} or more different addresses` : plural(sources, 'address', 'addresses')}, the first from ${inc.attacker.ip}.`,
+          summary: `${name} on ${v} (port ${port}) can be reached from the Internet: your firewall let in ${plural(inc.events, 'connection')} from ${sources >= SOURCES_MAX ? `${sources} or more different addresses` : plural(sources, 'address', 'addresses')}, the first from ${inc.attacker.ip}.`,
           advice: `Close port ${port} on your router or firewall unless you really need it. If staff need ${name} from outside, put it behind a VPN, and check ${v} for logins you do not recognise.`,
         };
       },
@@ -67,9 +73,11 @@ export const exposedService: DetectorDef = {
         const key = 'exposed-service|' + o.dst + '|' + port;
         let s = table.get(key);
         if (s === undefined) { s = new Seen(); table.set(key, s); }
-        s.count++;
-        if (s.sources.length < 8 && !s.sources.includes(o.src)) s.sources.push(o.src);
         let inc = ctx.find(key, o.t);
+        // (the incident before went quiet or reached maxIncidentS: the next one counts only its own connections)
+        if (inc === undefined && s.opened) { s.count = 0; s.sources = []; s.opened = false; }
+        s.count++;
+        if (s.sources.length < SOURCES_MAX && !s.sources.includes(o.src)) s.sources.push(o.src);
         if (inc === undefined) {
           if (s.count < c.minEvents) return;
           inc = ctx.incident(key, 'exposed-service', o, 'source') ?? undefined;
@@ -77,6 +85,7 @@ export const exposedService: DetectorDef = {
           inc.subtype = SHORT[port] ?? `port-${port}`;
           inc.details.service = names.get(port);
           inc.add(o, o.dst, port, s.count);
+          s.opened = true;
         } else inc.add(o, o.dst, port);
         inc.details.sources = s.sources.length;
         ctx.changed(inc, o.t);

@@ -43,7 +43,7 @@ function grow(open: OpenIncident, o: Obs, p: Profile, ctx: Ctx): void {
 }
 
 /** A scan seen: open its incident (or join the one of this address's key), seeded from the profile. */
-function start(o: Obs, p: Profile, ctx: Ctx, speed: string): void {
+function start(o: Obs, p: Profile, ctx: Ctx, speed: string, slowQuietMs: number): void {
   const inc = ctx.incident('portscan|' + p.ip, 'portscan', o, 'source');
   if (inc === null) return;
   p.scanInc = inc;
@@ -59,6 +59,9 @@ function start(o: Obs, p: Profile, ctx: Ctx, speed: string): void {
     inc.first = Math.min(inc.first, p.first);
   } else inc.add(o, o.dst, o.dport);
   detailsFrom(inc, p, speed);
+  // A slow scan is spread over its window: an hour without a probe does not end it (else each later probe
+  // re-opened it, a new incident every hour or two for one survey).
+  if (speed === 'slow' && !(inc.quietMs >= slowQuietMs)) inc.quietMs = slowQuietMs;
   const sp = speed, store = p.store, slot = p.slot;
   inc.refresh = () => { if (store.scanInc[slot] === inc) detailsFrom(inc, store.at(slot), String(inc.details.speed ?? sp)); };
   ctx.changed(inc, o.t);
@@ -100,6 +103,7 @@ export const portscan: DetectorDef = {
   },
   create(cfg: DetectConfig): Detector {
     const c = cfg.portscan;
+    const slowQuietMs = c.slowWindowS * 1000;
     return {
       id: 'portscan',
       needs: NEEDS_PROFILE,
@@ -117,7 +121,7 @@ export const portscan: DetectorDef = {
         else if (p.protoCount >= c.protocols) speed = 'fast';
         else if (p.syn23 >= c.miraiTelnet && p.syn2323 > 0) speed = 'fast';
         if (speed === undefined) return;
-        start(o, p, ctx, speed);
+        start(o, p, ctx, speed, slowQuietMs);
       },
     };
   },
