@@ -468,6 +468,8 @@ interface Facts {
   technique: string | undefined;
   observers: string[];
   id: string;
+  /** The exposed service's name (exposed-service incidents only). */
+  service: string | undefined;
 }
 
 const MAX_MACHINES = 10;
@@ -535,6 +537,8 @@ function facts(inc: Incident, tz: string): Facts {
     technique: tech,
     observers: Array.isArray(inc.observers) ? inc.observers.slice(0, 5).map((o) => clean(o, 60)) : [],
     id: clean(inc.id, 80),
+    service: inc.type === 'exposed-service' && Array.isArray(inc.victims) && inc.victims.length === 1
+      ? clean(typeof inc.details?.service === 'string' ? inc.details.service : 'a service', 80) : undefined,
   };
 }
 
@@ -551,6 +555,9 @@ function machinesPhrase(f: Facts): string {
 }
 
 function oneLine(f: Facts): string {
+  // (an open service is the news, whoever knocked first: "Service open to the internet: Remote Desktop (RDP) on
+  // 192.168.1.60 (port 3389)", not "… from 203.0.113.9")
+  if (f.service !== undefined) return `${f.what}: ${f.service} on ${f.machines[0] ?? 'your network'}`;
   return f.outbound
     ? `${f.what}: ${machinesPhrase(f)} to ${fromPhrase(f)}`
     : `${f.what} from ${fromPhrase(f)} on ${machinesPhrase(f)}`;

@@ -335,12 +335,21 @@ export function buildReport(input: BuildInput): ReportData {
     || (b.event_count ?? 0) - (a.event_count ?? 0) || a.id.localeCompare(b.id));
   const allRows = sorted.map((i) => incidentRow(i, tz));
   const byType = new Map<string, { type: string; label: string; count: number; worst: Severity; advice: string }>();
+  const firstAttacker = new Map<string, string>();
   for (const i of sorted) {
     const g = byType.get(i.type);
+    const who = (typeof i.attacker?.network === 'string' ? i.attacker.network : i.attacker?.ip) ?? '';
     if (g) {
       g.count++;
       if (severityRank(i.severity) > severityRank(g.worst)) g.worst = i.severity;
-    } else byType.set(i.type, { type: i.type, label: typeLabel(i.type), count: 1, worst: i.severity, advice: i.advice || TYPE_INFO[i.type]?.advice || '' });
+      // An incident's advice is written for its one attacker ("block this address"); for a kind done by several,
+      // the kind's own advice. (An exposed service's advice is about the service: kept.)
+      const generic = TYPE_INFO[i.type]?.advice;
+      if (generic && i.type !== 'exposed-service' && who !== firstAttacker.get(i.type)) g.advice = generic;
+    } else {
+      firstAttacker.set(i.type, who);
+      byType.set(i.type, { type: i.type, label: typeLabel(i.type), count: 1, worst: i.severity, advice: i.advice || TYPE_INFO[i.type]?.advice || '' });
+    }
   }
   const incidentTypes = [...byType.values()].sort((a, b) => severityRank(b.worst) - severityRank(a.worst) || b.count - a.count);
 

@@ -241,6 +241,11 @@ describe('alert engine', () => {
       expect(out.map((m) => m.kind)).to.deep.equal(['alert', 'alert', 'summary', 'summary', 'summary', 'summary']);
       expect(out.reduce((n, m) => n + m.incidents.length, 0)).to.equal(24);
     });
+    it('an open service is named as the news, not the first address that knocked', () => {
+      const m = renderAlert([rdpGuess(1, { type: 'exposed-service', subtype: 'rdp', details: { service: 'Remote Desktop (RDP)' } })], 0, { timeZone: 'UTC' });
+      expect(m.subject).to.equal('[gatewatch] High: Service open to the internet: Remote Desktop (RDP) on 192.168.1.60 (port 3389)');
+      expect(m.text).to.include('Address: 198.51.100.1');
+    });
     it('another service, another machine, another kind of attack or an outbound case is told on its own', () => {
       const { a } = setup({ groupTargets: true, burst: 100 });
       expect(a.push(rdpGuess(1))).to.equal('sent');

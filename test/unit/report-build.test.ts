@@ -163,6 +163,12 @@ describe('report model and rendering', () => {
     ]);
     expect(r.gotThrough.filter((l) => l.includes('talked to 192.0.2.'))).to.have.length(2);
     expect(r.summary.join(' ')).to.contain('5 things may need your IT supplier to look at');
+    // advice written for one attacker ("block this address") is not given for thirty: the kind's own advice is
+    const guessing = r.incidentTypes.find((t) => t.type === 'bruteforce')!;
+    expect(guessing.advice).to.equal('Use long, unique passwords and two-factor login on anything reachable from the internet; if possible, allow logins only over a VPN.');
+    expect(r.advice).to.include(guessing.advice);
+    const one = buildReport({ from, to, incidents: [{ ...ssh, advice: 'Block 203.0.113.77.' }], rollups: empty, site });
+    expect(one.incidentTypes[0]!.advice).to.equal('Block 203.0.113.77.');
   });
 
   it('renders HTML that is email-safe and escapes hostile text', () => {
