@@ -17,7 +17,7 @@ interface DetectNodeDef extends NodeDef {
   sweep?: boolean; sweepHosts?: number | string;
   bruteforce?: boolean; bruteFastCount?: number | string; bruteFastWindowS?: number | string; bruteSlowCount?: number | string; bruteSlowWindowS?: number | string; vpnPorts?: string;
   knownBad?: boolean;
-  beacon?: boolean; beaconContacts?: number | string; beaconMaxCv?: number | string;
+  beacon?: boolean; beaconContacts?: number | string; beaconMaxCv?: number | string; beaconCommon?: number | string;
   exposed?: boolean;
   flood?: boolean; floodSource?: number | string; floodDest?: number | string; floodWindowS?: number | string;
   knownScanners?: string;
@@ -42,6 +42,16 @@ function v6Prefix(v: number | string | undefined, problems: string[]): number {
   const n = Number(v);
   if (isIpv6Prefix(n)) return n;
   problems.push('ipv6Prefix must be a whole number from 16 to 128');
+  return def;
+}
+
+/** Beaconing's "shared by N machines" (a whole number; 0 = off; blank: the default). */
+function commonHosts(v: number | string | undefined, problems: string[]): number {
+  const def = DEFAULT_CONFIG.beacon.commonHosts;
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (Number.isInteger(n) && n >= 0) return n;
+  problems.push('beaconCommon must be a whole number, 0 or more');
   return def;
 }
 
@@ -70,7 +80,7 @@ function optionsFromNode(c: DetectNodeDef): { opts: DetectOptions; problems: str
       slowCount: n('bruteSlowCount', d.bruteforce.slowCount), slowWindowS: n('bruteSlowWindowS', d.bruteforce.slowWindowS), vpnPorts: ports,
     },
     knownBad: { enabled: on(c.knownBad) },
-    beacon: { enabled: on(c.beacon), minContacts: n('beaconContacts', d.beacon.minContacts), maxCv: n('beaconMaxCv', d.beacon.maxCv) },
+    beacon: { enabled: on(c.beacon), minContacts: n('beaconContacts', d.beacon.minContacts), maxCv: n('beaconMaxCv', d.beacon.maxCv), commonHosts: commonHosts(c.beaconCommon, problems) },
     exposed: { enabled: on(c.exposed) },
     flood: { enabled: on(c.flood), sourceEvents: n('floodSource', d.flood.sourceEvents), destEvents: n('floodDest', d.flood.destEvents), windowS: n('floodWindowS', d.flood.windowS) },
   };

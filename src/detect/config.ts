@@ -99,6 +99,11 @@ export interface BeaconConfig {
   maxIntervalS: number;
   /** Destination ports whose clockwork traffic is normal (DNS, NTP). */
   ignorePorts: number[];
+  /**
+   * An outside address and port that this many of your machines contact is software they all run (chat,
+   * updates, file sync, antivirus), not one infected machine: its clockwork is not reported. 0 = off.
+   */
+  commonHosts: number;
 }
 
 export interface ExposedConfig {
@@ -175,7 +180,7 @@ export const DEFAULT_CONFIG: DetectConfig = {
     services: AUTH_SERVICES, vpnPorts: [],
   },
   knownBad: { enabled: true, inboundDenied: true },
-  beacon: { enabled: true, minContacts: 8, maxCv: 0.2, minIntervalS: 1, maxIntervalS: 21600, ignorePorts: [53, 123, 5353] },
+  beacon: { enabled: true, minContacts: 8, maxCv: 0.2, minIntervalS: 1, maxIntervalS: 21600, ignorePorts: [53, 123, 5353], commonHosts: 3 },
   exposed: { enabled: true, services: RISKY_SERVICES, minEvents: 1 },
   flood: { enabled: true, sourceEvents: 500, destEvents: 5000, windowS: 10 },
 };

@@ -516,7 +516,9 @@ export class DetectEngine {
         kind = { ...kind, describe: RESEARCH_KIND.describe };
       }
     }
-    const rkey = type + '|' + (party.network ?? party.ip);
+    // (an outbound case's "attacker" is the outside address: a second machine of yours calling it is not that
+    // address offending again, so it is counted per incident key (machine and address for a beacon))
+    const rkey = side === 'destination' ? key : type + '|' + (party.network ?? party.ip);
     let rc = this.repeats.get(rkey);
     if (rc === undefined) { rc = new RepeatCount(); this.repeats.set(rkey, rc); }
     const inc = new OpenIncident(key, shownType, kind.technique, kind.describe, party, o.t, rc.n);

@@ -289,6 +289,29 @@ describe('detect engine', () => {
       expect(Number(incidents[0]!.details!.period_s)).to.be.within(270, 330);
       expect(incidents[0]!.mitre.technique.id).to.equal('T1071');
     });
+    it('what most of your machines call every few minutes is shared software; the one infected PC still stands out', () => {
+      // 12 PCs poll a chat service every 5 minutes and an update service every 15; one PC also calls 203.0.113.199:8443 every 10
+      const rng = new Rng(8);
+      const pcs = Array.from({ length: 12 }, (_, i) => `192.168.1.${100 + i}`);
+      const pk: Pkt[] = [];
+      for (const pc of pcs) {
+        for (const [dst, period] of [['203.0.113.14', 300_000], ['203.0.113.90', 900_000]] as const) {
+          for (let t = T0 + rng.int(period); t < T0 + 8 * 3_600_000; t += period * (0.98 + 0.04 * rng.next())) pk.push({ t: Math.floor(t), src: pc, dst, dport: 443, action: 'allow' });
+        }
+      }
+      for (let t = T0 + 60_000; t < T0 + 8 * 3_600_000; t += 600_000 * (0.9 + 0.2 * rng.next())) pk.push({ t: Math.floor(t), src: pcs[3]!, dst: '203.0.113.199', dport: 8443, action: 'allow' });
+      pk.sort((a, b) => a.t - b.t);
+      const { incidents } = run(pk);
+      expect(incidents.map((i) => [i.type, i.attacker.ip, i.victims[0]!.ip])).to.deep.equal([['beacon', '203.0.113.199', pcs[3]]]);
+      // Off (0): every PC's polling is reported, each PC's its own story (no "repeat offence" score from the others)
+      const all = run(pk, { beacon: { commonHosts: 0 } }).incidents;
+      expect(all.filter((i) => i.attacker.ip === '203.0.113.14')).to.have.length(12);
+      expect(all.filter((i) => i.status === 'repeat')).to.deep.equal([]);
+      expect(new Set(all.filter((i) => i.attacker.ip === '203.0.113.14').map((i) => i.severity))).to.deep.equal(new Set(['medium']));
+      // Two PCs only: below the default 3, both reported
+      const two = pk.filter((p) => p.src === pcs[0] || p.src === pcs[1]);
+      expect(run(two).incidents.filter((i) => i.attacker.ip === '203.0.113.14')).to.have.length(2);
+    });
     it('irregular contacts are not a beacon', () => {
       const rng = new Rng(4);
       let t = T0;

@@ -53,7 +53,7 @@ describe('node help text', () => {
     const engine: Record<string, number> = {
       quietPeriodS: d.general.quietPeriodS, fastPorts: d.portscan.fastPorts, slowPorts: d.portscan.slowPorts, sweepHosts: d.sweep.hosts,
       bruteFastCount: d.bruteforce.fastCount, bruteFastWindowS: d.bruteforce.fastWindowS, bruteSlowCount: d.bruteforce.slowCount,
-      bruteSlowWindowS: d.bruteforce.slowWindowS, beaconContacts: d.beacon.minContacts, beaconMaxCv: d.beacon.maxCv,
+      bruteSlowWindowS: d.bruteforce.slowWindowS, beaconContacts: d.beacon.minContacts, beaconMaxCv: d.beacon.maxCv, beaconCommon: d.beacon.commonHosts,
       floodSource: d.flood.sourceEvents, floodDest: d.flood.destEvents, floodWindowS: d.flood.windowS, ipv6Prefix: d.general.ipv6Prefix,
     };
     for (const [k, v] of Object.entries(engine)) expect(defaults.get(k), k).to.equal(v);

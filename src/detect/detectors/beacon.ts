@@ -35,6 +35,8 @@ function plainPort(port: number): boolean {
  * position); other addresses (and odd port numbers) through a Map keyed by text.
  */
 export class HostPairs {
+  /** Told of each pair dropped to make room (the oldest), before it goes. */
+  onDrop: ((dk: number | string, port: number) => void) | null = null;
   private tab = new Int32Array(64 * 3);
   private mask = 63;
   private n4 = 0;
@@ -73,6 +75,7 @@ export class HostPairs {
     } else {
       j = this.head;
       this.head = this.head + 1 === max ? 0 : this.head + 1;
+      this.onDrop?.(this.dst[j]!, this.port[j]!);
       this.remove(j);
       // (times are kept: only the first min(n, RING) are ever read)
     }
@@ -87,6 +90,14 @@ export class HostPairs {
   }
 
   get size(): number { return this.used; }
+
+  /** Pair j's outside address (IPv4 number or text). */
+  dstAt(j: number): number | string { return this.dst[j]!; }
+
+  /** Every pair's outside address and port. */
+  forEachPair(fn: (dk: number | string, port: number) => void): void {
+    for (let j = 0; j < this.used; j++) fn(this.dst[j]!, this.port[j]!);
+  }
 
   /** Room for more pairs (doubling, up to max). */
   private more(max: number): void {
@@ -151,6 +162,32 @@ export class HostPairs {
   }
 }
 
+/**
+ * How many of your machines have contacted each outside address and port (a pair held in their HostPairs):
+ * what twenty PCs all contact every five minutes is the software they all run, not twenty infections.
+ * Counted when a pair is made and dropped, so it stays as bounded as the pairs. IPv4 addresses with a plain
+ * port are keyed by one number (address × 65536 + port: no string made).
+ */
+export class Prevalence {
+  private readonly num = new Map<number, number>();
+  private readonly txt = new Map<string, number>();
+  add(dk: number | string, port: number, by: number): void {
+    if (typeof dk === 'number' && port >= 0 && port < 65536 && (port | 0) === port) {
+      const k = (dk >>> 0) * 65536 + port;
+      const n = (this.num.get(k) ?? 0) + by;
+      if (n > 0) this.num.set(k, n); else this.num.delete(k);
+    } else {
+      const k = dk + '|' + port;
+      const n = (this.txt.get(k) ?? 0) + by;
+      if (n > 0) this.txt.set(k, n); else this.txt.delete(k);
+    }
+  }
+  count(dk: number | string, port: number): number {
+    if (typeof dk === 'number' && port >= 0 && port < 65536 && (port | 0) === port) return this.num.get((dk >>> 0) * 65536 + port) ?? 0;
+    return this.txt.get(dk + '|' + port) ?? 0;
+  }
+}
+
 /** Mean and coefficient of variation of the gaps between the last contacts (the n contacts' RING times at `base`). */
 export function regularity(times: Float64Array, base: number, n: number): { mean: number; cv: number } {
   const k = Math.min(n, RING);
@@ -196,6 +233,8 @@ export const beacon: DetectorDef = {
     const MAX_HOSTS = 1024, MAX_PAIRS = Math.max(64, Math.min(4096, Math.floor(cfg.general.maxSources / 64)));
     const hosts = new Map<number | string, HostPairs>();
     let pairs = 0;
+    const shared = new Prevalence();
+    const dropPair = (dk: number | string, port: number): void => shared.add(dk, port, -1);
     const minGap = c.minIntervalS * 1000, maxGap = c.maxIntervalS * 1000;
     /** One more contact of a pair with an open incident. */
     const grow = (open: OpenIncident, o: Obs, tm: Float64Array, tb: number, n: number, ctx: Ctx): void => {
@@ -212,6 +251,7 @@ export const beacon: DetectorDef = {
       if (hi > lo * (1 + 6 * c.maxCv)) return;
       const r = regularity(tm, tb, n);
       if (!(r.cv <= c.maxCv && r.mean >= minGap && r.mean <= maxGap)) return;
+      if (c.commonHosts > 0 && shared.count(inner.dstAt(j), o.dport) >= c.commonHosts) return;
       const inc = ctx.incident('beacon|' + o.dst + '|' + o.src + '|' + o.dport, 'beacon', o, 'destination');
       if (inc === null) return;
       inner.inc[j] = inc;
@@ -234,9 +274,11 @@ export const beacon: DetectorDef = {
           if (hosts.size >= MAX_HOSTS) {
             const [k0, m0] = hosts.entries().next().value as [number | string, HostPairs];
             pairs -= m0.size;
+            m0.forEachPair(dropPair);
             hosts.delete(k0);
           }
           inner = new HostPairs();
+          inner.onDrop = dropPair;
           hosts.set(hk, inner);
         }
         const dk: number | string = o.dn >= 0 ? o.dn | 0 : o.dst;
@@ -245,6 +287,7 @@ export const beacon: DetectorDef = {
           if (o.dn >= 0 ? internalV4(o.dn) : looksInternal(o.dst)) return;
           if (inner.size >= MAX_PAIRS) pairs--;
           j = inner.add(dk, o.dport, MAX_PAIRS);
+          shared.add(dk, o.dport, 1);
           pairs++;
         }
         const hd = inner.counts, hb = j * HEAD;
