@@ -207,11 +207,19 @@ export function isIpv6Prefix(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 16 && v <= 128;
 }
 
+/** Settings where 0 switches the rule off (whole numbers). */
+const ZERO_MEANS_OFF = new Set(['beacon.commonHosts']);
+
 /** Check numbers are positive and return a list of problems (empty when fine). */
 export function validateConfig(c: DetectConfig): string[] {
   const bad: string[] = [];
   const pos = (sec: string, o: object) => {
-    for (const [k, v] of Object.entries(o)) if (typeof v === 'number' && !(v > 0 && Number.isFinite(v))) bad.push(`${sec}.${k} must be a positive number (got ${v})`);
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v !== 'number') continue;
+      if (ZERO_MEANS_OFF.has(`${sec}.${k}`)) {
+        if (!(Number.isInteger(v) && v >= 0)) bad.push(`${sec}.${k} must be a whole number, 0 (off) or more (got ${v})`);
+      } else if (!(v > 0 && Number.isFinite(v))) bad.push(`${sec}.${k} must be a positive number (got ${v})`);
+    }
   };
   for (const [sec, o] of Object.entries(c)) pos(sec, o as object);
   if (!['low', 'ignore', 'off'].includes(c.knownScanners.mode)) bad.push(`knownScanners.mode must be low, ignore or off`);

@@ -92,12 +92,16 @@ describe('gatewatch analyze (CLI)', function () {
     expect(r.status, r.stderr).to.equal(0);
     const incs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Incident);
     expect(incs.map((i) => [i.type, i.attacker.ip])).to.deep.equal([['portscan', '203.0.113.140']]);
+    // 0 switches a rule off where the settings say so (beacon.commonHosts): accepted
+    writeFileSync(file, JSON.stringify({ portscan: { fastPorts: 5 }, beacon: { commonHosts: 0 } }));
+    expect(cli('--home-net', '198.51.100.0/24', '--settings', file, small).status).to.equal(0);
     for (const [bad, msg] of [
       [{ portscan: { fastport: 5 } }, /unknown setting "portscan.fastport" \(known: enabled, fastPorts/],
       [{ portscans: {} }, /unknown section "portscans"/],
       [{ portscan: { fastPorts: '5' } }, /"portscan.fastPorts" must be a number/],
       [{ portscan: { fastPorts: -1 } }, /portscan.fastPorts must be a positive number/],
       [{ general: { ipv6Prefix: 200 } }, /ipv6Prefix must be a whole number from 16 to 128/],
+      [{ beacon: { commonHosts: 1.5 } }, /beacon.commonHosts must be a whole number, 0 \(off\) or more/],
       [[1, 2], /must hold a JSON object/],
     ] as const) {
       writeFileSync(file, JSON.stringify(bad));
