@@ -158,6 +158,8 @@ export const RISKY_SERVICES: Record<string, string> = {
   111: 'RPC portmapper', 502: 'Modbus industrial control', 623: 'server management (IPMI)', 2049: 'NFS file sharing',
   4786: 'Cisco Smart Install', 5555: 'Android debug (ADB)', 9100: 'printer (raw printing)', 34567: 'CCTV video recorder',
   37777: 'CCTV video recorder', 47808: 'BACnet building control',
+  // A NAS's admin page (Synology DSM) and camera video streams: ransomware and peeping both start here.
+  554: 'CCTV video stream (RTSP)', 5000: 'NAS admin page (Synology DSM)', 5001: 'NAS admin page (Synology DSM)',
 };
 
 export const DEFAULT_CONFIG: DetectConfig = {

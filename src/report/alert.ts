@@ -642,6 +642,7 @@ export function renderSummary(incidents: Incident[], omitted: number, sinceMs: n
     intro: `Since the last mail about this (${since}), ${more} did the same to ${target}. gatewatch gathers them into one mail `
       + `instead of one each; while this goes on, the next summary comes within ${hoursText(nextMs)}. Anything more serious is still sent at once.`,
     more: ['more address', 'more addresses'],
+    heading: 'The addresses',
   };
   return { kind: 'summary', severity, subject, short, text: textDigest(all, omitted, words), html: htmlPage(subject, htmlDigest(all, omitted, words)), incidents, omitted };
 }
@@ -692,10 +693,10 @@ function textOne(f: Facts): string {
 }
 
 /** Wording of a list message: a digest (alerts that came close together) or a target's summary. */
-interface ListWords { title: string; intro: string; more: [string, string] }
+interface ListWords { title: string; intro: string; more: [string, string]; heading: string }
 
 function digestWords(total: number): ListWords {
-  return { title: `${total} alerts arrived close together`, intro: 'Here they are in one message instead of one mail each.', more: ['more alert', 'more alerts'] };
+  return { title: `${total} alerts arrived close together`, intro: 'Here they are in one message instead of one mail each.', more: ['more alert', 'more alerts'], heading: 'Alerts' };
 }
 
 function textDigest(all: Facts[], omitted: number, words: ListWords = digestWords(all.length + omitted)): string {
@@ -823,7 +824,7 @@ function htmlDigest(all: Facts[], omitted: number, words: ListWords = digestWord
   }
   table += '</table>';
   if (omitted) table += `<div style="padding-top:6px;color:#555555;">… and ${escapeHtml(plural(omitted, words.more[0], words.more[1]))}, not listed to keep this message short.</div>`;
-  out += section('Alerts', table);
+  out += section(words.heading, table);
   let advice = '';
   for (const [what, a] of adviceByType(all)) advice += `<p style="margin:0 0 8px 0;"><b>${escapeHtml(what)}:</b><br>${multiline(a)}</p>`;
   out += section('What to do', `<div style="background:#fdf2e9;border-left:4px solid #E9B872;padding:8px 12px;">${advice}</div>`);

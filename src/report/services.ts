@@ -12,7 +12,7 @@ const SERVICES: Record<number, string> = {
   1080: 'SOCKS proxy', 1194: 'OpenVPN', 1433: 'Microsoft SQL Server database', 1521: 'Oracle database', 1723: 'VPN (PPTP)',
   1883: 'MQTT (smart devices)', 1900: 'UPnP discovery', 2049: 'NFS file sharing', 2323: 'Telnet (alt)', 2375: 'Docker API',
   3000: 'web app (dev)', 3306: 'MySQL database', 3389: 'Windows Remote Desktop (RDP)', 4443: 'web admin (HTTPS alt)',
-  4500: 'VPN (IPsec NAT)', 5000: 'web app / NAS admin', 5060: 'VoIP phone (SIP)', 5061: 'VoIP phone (SIP TLS)',
+  4500: 'VPN (IPsec NAT)', 5000: 'web app / NAS admin', 5001: 'NAS admin (HTTPS)', 5060: 'VoIP phone (SIP)', 5061: 'VoIP phone (SIP TLS)',
   5432: 'PostgreSQL database', 5555: 'Android debug (ADB)', 5900: 'VNC remote desktop', 5985: 'Windows remote management',
   6379: 'Redis database', 6443: 'Kubernetes API', 7547: 'ISP router management (TR-069)', 8000: 'web app (HTTP alt)',
   8008: 'web (HTTP alt)', 8080: 'web proxy / admin (HTTP alt)', 8081: 'web admin (HTTP alt)', 8443: 'web admin (HTTPS alt)',

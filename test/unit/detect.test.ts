@@ -328,10 +328,11 @@ describe('detect engine', () => {
       expect(incidents[0]!.advice).to.match(/Close port 3389/);
     });
     it('the devices small sites leave open: a CCTV recorder, Android debug, NFS', () => {
-      const pk = [34567, 5555, 2049].map((dport, i) => ({ t: T0 + i * 1000, src: `203.0.113.${70 + i}`, dst: WAN, dport, action: 'allow' as const }));
+      const pk = [34567, 5555, 2049, 5001, 554].map((dport, i) => ({ t: T0 + i * 1000, src: `203.0.113.${70 + i}`, dst: WAN, dport, action: 'allow' as const }));
       const { incidents } = run(pk);
       expect(incidents.map((i) => [i.subtype, i.details!.service, i.severity])).to.deep.equal([
-        ['dvr', 'CCTV video recorder', 'medium'], ['adb', 'Android debug (ADB)', 'high'], ['nfs', 'NFS file sharing', 'high']]);
+        ['dvr', 'CCTV video recorder', 'medium'], ['adb', 'Android debug (ADB)', 'high'], ['nfs', 'NFS file sharing', 'high'],
+        ['nas-admin', 'NAS admin page (Synology DSM)', 'medium'], ['rtsp', 'CCTV video stream (RTSP)', 'medium']]);
     });
     it('a service open for days: each day\'s incident counts its own connections and its sources, up to 16', () => {
       // 3 days (25 h apart), 300 allowed RDP connections in 12 h each from 30 addresses; an incident re-opens after maxIncidentS (24 h)

@@ -18,7 +18,7 @@ const SHORT: Record<number, string> = {
   1900: 'upnp', 2375: 'docker', 2376: 'docker', 3306: 'mysql', 3389: 'rdp', 5432: 'postgresql', 5900: 'vnc', 5901: 'vnc', 5985: 'winrm',
   5986: 'winrm', 6379: 'redis', 7547: 'tr069', 8291: 'winbox', 9200: 'elasticsearch', 10000: 'webmin', 11211: 'memcached', 27017: 'mongodb',
   111: 'portmapper', 502: 'modbus', 623: 'ipmi', 2049: 'nfs', 4786: 'smart-install', 5555: 'adb', 9100: 'printer', 34567: 'dvr', 37777: 'dvr',
-  47808: 'bacnet',
+  47808: 'bacnet', 554: 'rtsp', 5000: 'nas-admin', 5001: 'nas-admin',
 };
 
 /** Distinct sources remembered per service (enough for "10 or more" to score and to say so). */
