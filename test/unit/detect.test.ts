@@ -181,6 +181,15 @@ describe('detect engine', () => {
       const { incidents } = run(attempts(10, 60000, { dport: 3389 }));
       expect(incidents.map((i) => [i.subtype, i.details!.services])).to.deep.equal([['slow', ['Remote Desktop (RDP)']]]);
     });
+    it('a guesser that comes back after a quiet spell: the new incident counts only its own attempts', () => {
+      const pk: Pkt[] = [];
+      for (let i = 0; i < 20; i++) pk.push({ t: T0 + i * 2000, src: '203.0.113.66', dst: '192.168.1.10', dport: 22, sport: 40000 + i, action: 'allow' });
+      for (let i = 0; i < 6; i++) pk.push({ t: T0 + 7_200_000 + i * 2000, src: '203.0.113.66', dst: '192.168.1.10', dport: 22, sport: 50000 + i, action: i % 2 ? 'allow' : 'deny' });
+      const bf = ofType(run(pk).incidents, 'bruteforce');
+      expect(bf.map((i) => [i.event_count, i.allowed_count, i.first_seen])).to.deep.equal([
+        [20, 20, new Date(T0).toISOString()], [6, 3, new Date(T0 + 7_200_000).toISOString()]]);
+      expect(bf[1]!.summary).to.include('made 6 connection attempts to SSH on 192.168.1.10 in 10 seconds');
+    });
     it('retransmissions of one attempt count once; 4 attempts are not brute force', () => {
       const retrans = Array.from({ length: 8 }, (_, i) => ({ t: T0 + i * 1000, src: '203.0.113.31', dst: WAN, sport: 50000, dport: 22 }));
       expect(run(retrans).incidents).to.deep.equal([]);

@@ -93,6 +93,13 @@ function minTime(f64: Float64Array, t: number, n: number): number {
   return m;
 }
 
+/** The earliest of `t` and the `k` attempt times before attempt n in a ring at `b`. */
+function minRecent(f64: Float64Array, b: number, n: number, k: number, t: number): number {
+  let m = t;
+  for (let i = n - k; i < n; i++) m = Math.min(m, f64[b + (i % RING)]!);
+  return m;
+}
+
 class AuthPool {
   // Per record: port, attempt count, next record of the same source, the last four source ports and
   // where the next goes, the first victim as an IPv4 number (or a flag: compare the text), and how
@@ -198,12 +205,16 @@ class AuthPool {
    * allowed bits in `sp`) and on which victims (all on the first while no other is listed; `v0` its text).
    * A record older than its ring (a slow source that sped up) has seen more attempts than are seeded: the
    * ring holds the latest ones, so the victims seen last are given theirs first. Victims are listed in the
-   * order they were first seen.
+   * order they were first seen. At most `fresh` are seeded: the attempts after the source's previous incident
+   * (the ones before it were that incident's).
    */
-  seedIncident(inc: OpenIncident, dst: string, port: number, n: number, sp: number, vi: number, v0: string): void {
-    const seed = Math.min(n + 1, RING) - 1;
+  seedIncident(inc: OpenIncident, dst: string, port: number, n: number, sp: number, vi: number, v0: string, fresh: number): void {
+    const seed = Math.min(n + 1, RING, fresh + 1) - 1;
     if (seed <= 0) return;
-    let allowed = bits16((sp >>> ALLOWED_SHIFT) & ~(1 << (n % RING)));
+    // (the allowed bits of the seeded attempts' ring slots: the `seed` before this one)
+    let slots = 0;
+    for (let m = n - seed; m < n; m++) slots |= 1 << (m % RING);
+    let allowed = bits16((sp >>> ALLOWED_SHIFT) & slots);
     const vs = vi >= 0 ? this.victims[vi]! : null;
     if (vs === null) { inc.addEarlier(v0, port, seed, allowed); return; }
     const counts = this.victimCounts[vi]!;
@@ -371,8 +382,16 @@ export const bruteforce: DetectorDef = {
           inc = ctx.incident('bruteforce|' + p.ip, 'bruteforce', o, 'source') ?? undefined;
           if (inc === undefined) return;
           p.auth = inc;
-          inc.first = Math.min(inc.first, minTime(F, fb, n + 1));
-          if (n > 0) pool.seedIncident(inc, o.dst, port, n, I[ab + R_SP]!, vi, (vf & 1) === 0 ? formatIPv4(I[ab + R_V0N]! >>> 0) : V0[vi]!);
+          // (a source whose previous incident went quiet and came back: the attempts up to that incident's last
+          // event were its; this one counts from there, else a second burst two hours later was "17 attempts in 2
+          // hours" with 11 of the first burst's)
+          let fresh = n;
+          if (held !== null && n > 0) {
+            fresh = 0;
+            for (let m = n - 1; m >= 0 && n - m < RING; m--) { if (F[fb + (m % RING)]! > held.last) fresh++; else break; }
+          }
+          inc.first = Math.min(inc.first, fresh === n ? minTime(F, fb, n + 1) : minRecent(F, fb, n, fresh, o.t));
+          if (n > 0) pool.seedIncident(inc, o.dst, port, n, I[ab + R_SP]!, vi, (vf & 1) === 0 ? formatIPv4(I[ab + R_V0N]! >>> 0) : V0[vi]!, fresh);
         }
         inc.add(o, o.dst, port);
         const name = names.get(port) ?? String(port);
