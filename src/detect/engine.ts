@@ -350,7 +350,10 @@ export class DetectEngine {
         if (s < 0) p.slot = store.add(key, n4);
         else {
           p.slot = s;
-          if (t - p.first > this.slowMs && p.events > 0) p.reset(t);
+          if (t - p.first > this.slowMs && p.events > 0) {
+            p.reset(t);
+            if (p.windowReported) this.afterReported(p, t, true);
+          } else if (p.windowReported) this.afterReported(p, t, false);
         }
         p.add(o, kind, this.leakPerMs);
         ctx.profile = p;
@@ -396,6 +399,20 @@ export class DetectEngine {
     const r = this.out;
     this.out = EMPTY;
     return r;
+  }
+
+  /**
+   * A source whose port scan and sweep incidents are all over (went quiet, or reached maxIncidentS): what its
+   * profile counted is reported, so a new window starts. Otherwise its next packet, hours later, re-opened a
+   * "scan of 301 ports in 2 hours", the old scan again as a repeat; and the closed incident's wording kept
+   * following the profile.
+   */
+  private afterReported(p: Profile, t: number, wasReset: boolean): void {
+    const a = p.scanInc, b = p.sweepInc;
+    if ((a !== null && this.current(a, t)) || (b !== null && this.current(b, t))) return;
+    p.scanInc = null;
+    p.sweepInc = null;
+    if (!wasReset) p.reset(t);
   }
 
   /** The profile key of a source that is not IPv4: its IPv6 network, else the text as it is. */

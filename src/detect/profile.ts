@@ -282,6 +282,8 @@ export class Profile {
   get synNoOptions(): number { return this.store.i32[this.slot * REC_I32 + I_SYNNOOPT]!; }
   get syn23(): number { return this.store.i32[this.slot * REC_I32 + I_SYN23]!; }
   get syn2323(): number { return this.store.i32[this.slot * REC_I32 + I_SYN2323]!; }
+  /** Has a port scan or sweep incident been opened from this window (one read of the flags)? */
+  get windowReported(): boolean { return (this.store.i32[this.slot * REC_I32 + I_FLAGS]! & (HAS_SCAN | HAS_SWEEP)) !== 0; }
   /** Incidents this profile has open (so later packets reach them without a lookup). */
   get scanInc(): OpenIncident | null { return this.has(HAS_SCAN) ? this.store.scanInc[this.slot]! : null; }
   set scanInc(v: OpenIncident | null) { this.store.scanInc[this.slot] = v; this.mark(HAS_SCAN, v !== null); }

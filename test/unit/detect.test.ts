@@ -181,6 +181,22 @@ describe('detect engine', () => {
       const { incidents } = run(attempts(10, 60000, { dport: 3389 }));
       expect(incidents.map((i) => [i.subtype, i.details!.services])).to.deep.equal([['slow', ['Remote Desktop (RDP)']]]);
     });
+    it('a scanner or sweeper that sends a few more packets hours after its incident ended is not reported again', () => {
+      const pk: Pkt[] = [];
+      for (let i = 0; i < 300; i++) pk.push({ t: T0 + i * 20, src: '203.0.113.77', dst: WAN, dport: 1 + i, sport: 54321 });
+      pk.push({ t: T0 + 7_200_000, src: '203.0.113.77', dst: WAN, dport: 3389, sport: 54321 }, { t: T0 + 7_500_000, src: '203.0.113.77', dst: WAN, dport: 5900, sport: 54321 });
+      for (let i = 0; i < 20; i++) pk.push({ t: T0 + i * 100, src: '203.0.113.78', dst: `192.168.1.${10 + i}`, dport: 445, sport: 40000 + i });
+      pk.push({ t: T0 + 7_200_000, src: '203.0.113.78', dst: '192.168.1.99', dport: 445, sport: 41000 });
+      pk.sort((a, b) => a.t - b.t);
+      const { incidents } = run(pk);
+      expect(incidents.map((i) => [i.type, i.attacker.ip, i.event_count])).to.deep.equal([['portscan', '203.0.113.77', 300], ['sweep', '203.0.113.78', 20]]);
+      // ... but one that scans again in earnest is (a repeat, counted from its return)
+      for (let i = 0; i < 50; i++) pk.push({ t: T0 + 9_000_000 + i * 20, src: '203.0.113.77', dst: WAN, dport: 2000 + i, sport: 54321 });
+      const r2 = run(pk);
+      // (the two probes after the first scan ended count in the new window: 2 + 50)
+      expect(ofType(r2.incidents, 'portscan').map((i) => i.event_count)).to.deep.equal([300, 52]);
+      expect(ofType(r2.all, 'portscan').filter((i) => i.status === 'repeat').map((i) => i.id)).to.include(ofType(r2.incidents, 'portscan')[1]!.id);
+    });
     it('a guesser that comes back after a quiet spell: the new incident counts only its own attempts', () => {
       const pk: Pkt[] = [];
       for (let i = 0; i < 20; i++) pk.push({ t: T0 + i * 2000, src: '203.0.113.66', dst: '192.168.1.10', dport: 22, sport: 40000 + i, action: 'allow' });
