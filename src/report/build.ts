@@ -444,7 +444,8 @@ export function buildReport(input: BuildInput): ReportData {
   }
   for (const g of [...byTarget.values()].slice(0, 10)) {
     const r = incidentRow(g[0]!, tz);
-    if (g.length > 1) {
+    // (an open service is told by the service, whoever knocked first: one incident or several)
+    if (g.length > 1 || r.type === 'exposed-service') {
       gotThrough.push(targetLine(g, tz));
       continue;
     }

@@ -130,13 +130,14 @@ describe('report model and rendering', () => {
 
   it('names what got through in plain words, not the detectors\' codes', () => {
     const base = genIncidents(1, { from, to })[0]!;
-    const rdp: Incident = { ...base, id: 'r', type: 'exposed-service', subtype: 'rdp', severity: 'critical', allowed_count: 2, details: { service: 'Remote Desktop (RDP)' }, attacker: { ip: '203.0.113.9' } };
+    const rdp: Incident = { ...base, id: 'r', type: 'exposed-service', subtype: 'rdp', severity: 'critical', allowed_count: 2, details: { service: 'Remote Desktop (RDP)' }, attacker: { ip: '203.0.113.9' },
+      victims: [{ ip: '192.168.1.20', ports: [3389], count: 2 }] };
     const scan: Incident = { ...base, id: 's', type: 'portscan', subtype: 'connect', severity: 'high', allowed_count: 3, attacker: { ip: '203.0.113.10' } };
     const spray: Incident = { ...base, id: 'b', type: 'bruteforce', subtype: 'spray', severity: 'high', allowed_count: 1, attacker: { ip: '203.0.113.11' } };
     const odd: Incident = { ...base, id: 'o', type: 'portscan', subtype: 'brand-new-kind', severity: 'high', allowed_count: 1, attacker: { ip: '203.0.113.12' }, victims: [{ ip: '192.168.1.99', ports: [80], count: 1 }] };
     const r = buildReport({ from, to, incidents: [rdp, scan, spray, odd], rollups: empty, site });
     expect(r.gotThrough).to.include.members([
-      'Remote Desktop (RDP) open to the internet from 203.0.113.9: 2 connections let through.',
+      'Remote Desktop (RDP) open to the internet on 192.168.1.20 (port 3389): 2 connections let through.',
       'Port scan, full connections (someone checking which doors are open) from 203.0.113.10: 3 connections let through.',
       'Password guessing (password spraying) from 203.0.113.11: 1 connection let through.',
       'Port scan, brand-new-kind (someone checking which doors are open) from 203.0.113.12: 1 connection let through.',
