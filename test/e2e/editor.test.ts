@@ -139,6 +139,31 @@ describe('editor in headless Chromium', function () {
     expect(v.bad).to.not.equal(true);
   });
 
+  it('an alert or detect node saved before a setting existed shows, and keeps, that setting\'s default', async () => {
+    const got = await page.evaluate(async () => {
+      const R = (window as any).RED;
+      const $ = (window as any).$;
+      const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      const z = R.workspaces.active();
+      R.view.importNodes([{ id: 'oldalert', type: 'gatewatch-alert', z, x: 600, y: 600, minSeverity: 'high', throttle: 60, burst: 3, digestWindow: 10, wires: [[], []] },
+        { id: 'olddetect', type: 'gatewatch-detect', z, x: 600, y: 660, wires: [[], []] }]);
+      const out: Record<string, unknown> = {};
+      R.editor.edit(R.nodes.node('oldalert'));
+      await wait(800);
+      out.boxShown = $('#node-input-groupTargets').prop('checked');
+      $('#node-dialog-ok').trigger('click');
+      await wait(800);
+      out.saved = R.nodes.node('oldalert').groupTargets;
+      R.editor.edit(R.nodes.node('olddetect'));
+      await wait(800);
+      out.commonShown = $('#node-input-beaconCommon').val();
+      $('#node-dialog-cancel').trigger('click');
+      await wait(500);
+      return out;
+    });
+    expect(got).to.deep.equal({ boxShown: true, saved: true, commonShown: '3' });
+  });
+
   it('rejects an invalid syslog port in the dialog', async () => {
     const valid = await page.evaluate(() => {
       const R = (window as any).RED;
