@@ -98,6 +98,11 @@ export interface ReportData {
   headline: string;
   summary: string[];
   gotThrough: string[];
+  /**
+   * Stretches of 6 hours or more with no log at all, in a stream that otherwise has logs every hour: the router
+   * stopped sending (switched off, restarted without its syslog settings, a new address) and gatewatch could not see.
+   */
+  logGaps: { from: string; to: string; hours: number; ongoing: boolean }[];
   advice: string[];
   totals: Totals;
   previous?: Totals;
@@ -289,6 +294,34 @@ function targetLine(g: Incident[], tz: string): string {
   return `${typeLabel(first.type)} on ${where} from ${plural(who, 'address', 'addresses')}: ${through}; the busiest: ${t.attacker}${t.countryName ? ` (${t.countryName})` : ''}, ${num(t.allowed)}.`;
 }
 
+/** A stretch of this many hours without any log, in a steady stream, is reported as missing logs. */
+export const GAP_HOURS = 6;
+
+/**
+ * Hours with no log at all between `start` and `end`, in runs of GAP_HOURS or more, when the stream is steady
+ * enough to tell: at least a day of hours with logs, and half of those hours with 5 or more (an internet
+ * connection's background noise alone gives dozens an hour; a box that logs only rare rule hits is not judged).
+ */
+export function logGaps(series: { hour: number; count: number }[], start: number, end: number): { from: number; to: number; ongoing: boolean }[] {
+  const h0 = Math.floor(start / HOUR) * HOUR, h1 = Math.floor(end / HOUR) * HOUR;
+  if (!(h1 > h0)) return [];
+  const per = new Map<number, number>();
+  for (const r of series) if (r.hour >= h0 && r.hour < h1) per.set(r.hour, (per.get(r.hour) ?? 0) + r.count);
+  const counts = [...per.values()].filter((c) => c > 0).sort((a, b) => a - b);
+  if (counts.length < 24 || counts[counts.length >> 1]! < 5) return [];
+  const gaps: { from: number; to: number; ongoing: boolean }[] = [];
+  let runStart = -1;
+  for (let h = h0; h <= h1; h += HOUR) {
+    const empty = h < h1 && !(per.get(h)! > 0);
+    if (empty && runStart < 0) runStart = h;
+    else if (!empty && runStart >= 0) {
+      if (h - runStart >= GAP_HOURS * HOUR) gaps.push({ from: runStart, to: h, ongoing: h === h1 });
+      runStart = -1;
+    }
+  }
+  return gaps;
+}
+
 /** `one` and `many`: the counted thing, singular and plural ("serious incident", "serious incidents"). */
 function change(now: number, before: number, one: string, many: string, periodNoun: string): string {
   if (before === 0 && now === 0) return `No ${many}, the same as last ${periodNoun}.`;
@@ -470,17 +503,24 @@ export function buildReport(input: BuildInput): ReportData {
   gotThrough.length = 0;
   gotThrough.push(...uniqueThrough);
 
+  // Missing logs: from when gatewatch watched (and the period began) to the period's end or now, whichever is first.
+  const since = input.watchingSince === undefined ? NaN : toMs(input.watchingSince);
+  const watchedFrom = since > from ? since : from;
+  const gaps = logGaps(rollups.series ?? rollups.traffic, watchedFrom, Math.min(to, input.now ?? Date.now()));
+  const gapHours = gaps.reduce((n, g) => n + (g.to - g.from) / HOUR, 0);
+
   // Status and plain-English summary.
   const serious = totals.bySeverity.high + totals.bySeverity.critical;
   const status: ReportData['status'] = totals.events === 0 && incidents.length === 0 ? 'no-data'
     : totals.bySeverity.critical > 0 || (gotThrough.length > 0 && serious > 0) ? 'urgent'
-      : serious > 0 || gotThrough.length > 0 ? 'attention'
+      : serious > 0 || gotThrough.length > 0 || gaps.length > 0 ? 'attention'
         : incidents.length === 0 ? 'quiet' : 'ok';
   const periodLabel = isCalendarMonth(from, to, tz) ? fmt(tz, 'month').format(new Date(from + DAY))
     : `${formatDay(from, tz)} to ${formatDay(to - 1, tz)}`;
   const headline = status === 'no-data' ? `No firewall logs arrived this ${noun}`
     : status === 'urgent' ? `${plural(serious, 'serious incident')}${gotThrough.length ? ', and something got through' : ''}`
-      : status === 'attention' ? (gotThrough.length ? 'Something got through: please read the details' : `Worth a look: ${plural(serious, 'serious incident')}`)
+      : status === 'attention' ? (gotThrough.length ? 'Something got through: please read the details'
+        : serious > 0 ? `Worth a look: ${plural(serious, 'serious incident')}` : `No logs for ${plural(gapHours, 'hour')}: please check your router`)
         : status === 'quiet' ? `A quiet ${noun}: nothing needs your attention`
           : `All blocked: ${plural(incidents.length, 'attack')} recognised, nothing got through`;
 
@@ -503,10 +543,19 @@ export function buildReport(input: BuildInput): ReportData {
     if (home && external > 0) {
       summary.push(`${Math.round((abroad / external) * 100)}% of the traffic from outside came from abroad, ${Math.round((homeN / external) * 100)}% from ${countryName(home)}.`);
     }
+    if (gaps.length > 0) {
+      const last = gaps[gaps.length - 1]!;
+      const longest = gaps.reduce((a, g) => (g.to - g.from > a.to - a.from ? g : a));
+      const span = (g: { from: number; to: number }) => `from ${formatShort(g.from, tz)} to ${formatShort(g.to, tz)} (${plural((g.to - g.from) / HOUR, 'hour')})`;
+      const what = last.ongoing
+        ? `No logs have arrived since ${formatShort(last.from, tz)} (${plural((last.to - last.from) / HOUR, 'hour')} before this report)`
+          + (gaps.length > 1 ? `, and none ${span(gaps[0]!)}${gaps.length > 2 ? ` nor at ${plural(gaps.length - 2, 'other time')}` : ''}` : '')
+        : gaps.length === 1 ? `No logs arrived ${span(last)}` : `No logs arrived at ${plural(gaps.length, 'time')} this ${noun}, the longest ${span(longest)}`;
+      // (second: right after what the week looked like, before the attacks)
+      summary.splice(1, 0, `${what}: gatewatch could not see what happened then. If your router was not switched off, check that it still sends its logs here.`);
+    }
   }
   const comparison: string[] = [];
-  // (when gatewatch started watching; NaN: not known)
-  const since = input.watchingSince === undefined ? NaN : toMs(input.watchingSince);
   const prevFrom = input.previous ? toMs(input.previous.from) : NaN, prevTo = input.previous ? toMs(input.previous.to) : NaN;
   if (since > from && since < to && status !== 'no-data') {
     summary.splice(1, 0, `gatewatch started watching on ${formatDay(since, tz)}, so this report covers only part of the ${noun}.`);
@@ -529,6 +578,7 @@ export function buildReport(input: BuildInput): ReportData {
   }
   const advice: string[] = [];
   if (status === 'no-data') advice.push('Check the router or firewall still sends its logs to gatewatch.');
+  else if (gaps.length > 0) advice.push(`Check the router or firewall still sends its logs to gatewatch: none arrived for ${plural(gapHours, 'hour')} of this ${noun}.`);
   // Only what needs doing: kinds that got through or are at least medium; blocked low-level noise needs nothing.
   const through = new Set(throughIncidents.map((i) => i.type));
   for (const g of incidentTypes) {
@@ -554,6 +604,7 @@ export function buildReport(input: BuildInput): ReportData {
     headline,
     summary: summary.filter((s) => s),
     gotThrough: [...new Set(gotThrough)],
+    logGaps: gaps.map((g) => ({ from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString(), hours: (g.to - g.from) / HOUR, ongoing: g.ongoing })),
     advice,
     totals,
     previous,

@@ -172,6 +172,35 @@ describe('report model and rendering', () => {
     expect(one.incidentTypes[0]!.advice).to.equal('Block 203.0.113.77.');
   });
 
+  it('says when the router stopped sending logs: a stretch in the week, and one still going at report time', () => {
+    const H = 3_600_000;
+    // 30 events an hour, every hour of the week, except Tue 10:00 to Wed 08:00
+    const hours = (skip: (h: number) => boolean) => {
+      const traffic: RollupData['traffic'] = [];
+      for (let h = from; h < to; h += H) if (!skip(h)) traffic.push({ hour: h, direction: 'inbound', action: 'deny', transport: 'tcp', port: 23, country: 'CN', bad: 0, count: 30 });
+      return { ...empty, traffic };
+    };
+    const tue10 = from + DAY + 10 * H, wed08 = from + 2 * DAY + 8 * H;
+    const r = buildReport({ from, to, incidents: [], rollups: hours((h) => h >= tue10 && h < wed08), site: { ...site, timezone: 'UTC' }, now: to + H });
+    expect(r.logGaps).to.deep.equal([{ from: new Date(tue10).toISOString(), to: new Date(wed08).toISOString(), hours: 22, ongoing: false }]);
+    expect(r.status).to.equal('attention');
+    expect(r.headline).to.equal('No logs for 22 hours: please check your router');
+    expect(r.summary[1]).to.equal('No logs arrived from Tue 17 Nov, 10:00 to Wed 18 Nov, 08:00 (22 hours): gatewatch could not see what happened then. If your router was not switched off, check that it still sends its logs here.');
+    expect(r.advice[0]).to.equal('Check the router or firewall still sends its logs to gatewatch: none arrived for 22 hours of this week.');
+    expect(renderText(r)).to.contain('No logs arrived from Tue 17 Nov, 10:00');
+    // Still silent when the report is made ("report now" on Friday at 12:00, nothing since Thursday 14:00)
+    const thu14 = from + 3 * DAY + 14 * H, fri12 = from + 4 * DAY + 12 * H;
+    const now = buildReport({ from, to, incidents: [], rollups: hours((h) => h >= thu14), site: { ...site, timezone: 'UTC' }, now: fri12 + 20 * 60_000 });
+    expect(now.logGaps.map((g) => [g.hours, g.ongoing])).to.deep.equal([[22, true]]);
+    expect(now.summary[1]).to.match(/^No logs have arrived since Thu 19 Nov, 14:00 \(22 hours before this report\)/);
+    // Five hours without logs is not reported; nor are gaps in a trickle of rare rule hits
+    expect(buildReport({ from, to, incidents: [], rollups: hours((h) => h >= tue10 && h < tue10 + 5 * H), site, now: to + H }).logGaps).to.deep.equal([]);
+    const trickle = { ...empty, traffic: Array.from({ length: 40 }, (_, i) => ({ hour: from + i * 4 * H, direction: 'inbound', action: 'deny', transport: 'tcp', port: 23, country: 'CN', count: 2 })) };
+    expect(buildReport({ from, to, incidents: [], rollups: trickle as RollupData, site, now: to + H }).logGaps).to.deep.equal([]);
+    // Before gatewatch started watching is not "missing"
+    expect(buildReport({ from, to, incidents: [], rollups: hours((h) => h < from + 2 * DAY), site, now: to + H, watchingSince: from + 2 * DAY }).logGaps).to.deep.equal([]);
+  });
+
   it('renders HTML that is email-safe and escapes hostile text', () => {
     const evil = '<script>alert(1)</script>"\'';
     const inc: Incident = { ...genIncidents(1, { from, to })[0]!, summary: evil, attacker: { ip: '198.51.100.7', as: { number: 64496, organization: { name: evil } } } };
