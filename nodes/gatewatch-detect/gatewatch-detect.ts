@@ -7,6 +7,8 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { DetectEngine, DEFAULT_CONFIG, type DetectOptions } from '../../src/detect/engine';
 import type { Incident } from '../../src/detect/incident';
 import { isIpv6Prefix } from '../../src/detect/config';
+import { SilenceWatch } from '../../src/detect/silence';
+import { defaultTimezone } from '../../src/syslog/time';
 import { compact, RateMeter, ThrottledStatus } from '../lib/status';
 
 interface DetectNodeDef extends NodeDef {
@@ -24,6 +26,7 @@ interface DetectNodeDef extends NodeDef {
   allowAddresses?: string; allowPorts?: string;
   includeInternal?: boolean;
   ipv6Prefix?: number | string;
+  silenceHours?: number | string;
 }
 
 function num(v: unknown, def: number): number {
@@ -43,6 +46,15 @@ function v6Prefix(v: number | string | undefined, problems: string[]): number {
   if (isIpv6Prefix(n)) return n;
   problems.push('ipv6Prefix must be a whole number from 16 to 128');
   return def;
+}
+
+/** Hours without logs from a steady gateway before it is reported (blank: 2; 0 = off). */
+function silenceHours(v: number | string | undefined, warn: (problem: string) => void): number {
+  if (v === undefined || v === '') return 2;
+  const n = Number(v);
+  if (Number.isFinite(n) && n >= 0 && n <= 168) return n;
+  warn('silenceHours must be a number of hours from 0 (off) to 168');
+  return 2;
 }
 
 /** Beaconing's "shared by N machines" (a whole number; 0 = off; blank: the default). */
@@ -96,6 +108,11 @@ export = function (RED: NodeAPI) {
     const { opts, problems } = optionsFromNode(config);
     for (const p of problems) node.warn(RED._('gatewatch-detect.errors.badSetting', { problem: p }));
     const engine = new DetectEngine(opts);
+    // (the router that stops logging: by the wall clock, so live only; 0 hours = off)
+    const silence = new SilenceWatch({
+      afterHours: silenceHours(config.silenceHours, (problem) => node.warn(RED._('gatewatch-detect.errors.badSetting', { problem }))),
+      timeZone: defaultTimezone(),
+    });
     const rate = new RateMeter();
     let bad = 0;
     let last: Incident | null = null;
@@ -137,6 +154,10 @@ export = function (RED: NodeAPI) {
         return;
       }
       if (engine.stats.skipped > skippedBefore) bad++;
+      if (silence.enabled) {
+        const back = silence.seen(ev as never, Date.now());
+        if (back !== null) incs = [...incs, back];
+      }
       noted(incs);
       const out1 = incs.length ? toMsgs(incs) : null;
       const out2 = config.passThrough ? msg : null;
@@ -148,7 +169,10 @@ export = function (RED: NodeAPI) {
     const tickMs = Math.max(1, num(config.tickS, 5) || 5) * 1000;
     const timer = setInterval(() => {
       try {
-        const incs = engine.tick(Date.now());
+        const now = Date.now();
+        const incs = engine.tick(now);
+        const quiet = silence.check(now);
+        if (quiet.length) incs.push(...quiet);
         if (incs.length) {
           noted(incs);
           node.send([toMsgs(incs) as unknown as NodeMessageInFlow, null] as never);

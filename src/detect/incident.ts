@@ -11,7 +11,9 @@ export function severityRank(s: Severity): number {
 
 export type IncidentType =
   | 'portscan' | 'sweep' | 'bruteforce' | 'known-bad-inbound' | 'known-bad-outbound' | 'beacon' | 'flood'
-  | 'exposed-service' | 'research-scanner' | (string & {});
+  | 'exposed-service' | 'research-scanner'
+  /** Not an attack: a gateway that logged steadily went silent (src/detect/silence.ts). */
+  | 'log-silence' | (string & {});
 
 export interface Party {
   ip: string;

@@ -120,6 +120,12 @@ export function invalidIncident(x: unknown): string | null {
   return null;
 }
 
+/** The gateway a log-silence incident is about. */
+function gatewayName(inc: Incident): string {
+  const g = inc.details?.gateway;
+  return typeof g === 'string' ? g : Array.isArray(inc.observers) && typeof inc.observers[0] === 'string' ? inc.observers[0] : inc.attacker.ip;
+}
+
 interface TargetState {
   /** When the owner was last told about this target (an alert or a summary). */
   at: number;
@@ -168,6 +174,16 @@ export class Alerter {
     }
     const inc = x as Incident;
     const rank = severityRank(inc.severity);
+    // Logs that come back after the owner was told they stopped: always said (it closes what they were told).
+    if (inc.type === 'log-silence' && inc.details?.resumed !== undefined) {
+      const k = `${gatewayName(inc).slice(0, 64)}|log-silence`;
+      if (!this.last.has(k)) { this.stats.below++; return 'below'; }
+      this.last.delete(k);
+      this.stats.alerts++;
+      this.sentTimes.push(this.clock.now());
+      this.emit(renderAlert([inc], 0, this.opts));
+      return 'sent';
+    }
     if (rank < severityRank(this.opts.minSeverity)) {
       this.stats.below++;
       return 'below';
@@ -175,7 +191,9 @@ export class Alerter {
     const now = this.clock.now();
     // Capped so hostile, huge values cannot make the remembered keys large.
     // (an IPv6 attacker counted by its network is one attacker whatever address of it came first)
-    const who = typeof inc.attacker.network === 'string' ? inc.attacker.network : inc.attacker.ip;
+    // (a gateway that stopped logging is told by its name: two silent boxes are two stories)
+    const silent = inc.type === 'log-silence';
+    const who = silent ? gatewayName(inc) : typeof inc.attacker.network === 'string' ? inc.attacker.network : inc.attacker.ip;
     const key = `${who.slice(0, 64)}|${inc.type.slice(0, 64)}`;
     const tk = this.opts.groupTargets && this.opts.throttleMs > 0 ? targetKey(inc) : null;
     const t = tk !== null ? this.targets.get(tk) : undefined;
@@ -334,6 +352,7 @@ const TYPE_LABEL: Record<string, string> = {
   flood: 'Flood of traffic (denial of service)',
   'exposed-service': 'Service open to the internet',
   'research-scanner': 'Research scanner',
+  'log-silence': 'Logs stopped arriving',
 };
 
 const TYPE_EXPLAIN: Record<string, string> = {
@@ -346,6 +365,7 @@ const TYPE_EXPLAIN: Record<string, string> = {
   flood: 'Someone sent a very large amount of traffic, which can slow down or cut off your internet connection.',
   'exposed-service': 'A service on one of your machines can be reached from the whole internet and is being tried.',
   'research-scanner': 'A known internet-survey service scanned your network. This is usually harmless but shows what is visible from outside.',
+  'log-silence': 'Your router or firewall stopped sending its logs. While it is silent, gatewatch cannot see attacks on your network.',
 };
 
 const SEVERITY_LABEL: Record<Severity, string> = { low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
@@ -470,6 +490,8 @@ interface Facts {
   id: string;
   /** The exposed service's name (exposed-service incidents only). */
   service: string | undefined;
+  /** A log-silence incident: the gateway's name (no attacker, machines or "got through"). */
+  gateway: string | undefined;
 }
 
 const MAX_MACHINES = 10;
@@ -537,6 +559,7 @@ function facts(inc: Incident, tz: string): Facts {
     technique: tech,
     observers: Array.isArray(inc.observers) ? inc.observers.slice(0, 5).map((o) => clean(o, 60)) : [],
     id: clean(inc.id, 80),
+    gateway: inc.type === 'log-silence' ? clean(gatewayName(inc), 80) : undefined,
     service: inc.type === 'exposed-service' && Array.isArray(inc.victims) && inc.victims.length === 1
       ? clean(typeof inc.details?.service === 'string' ? inc.details.service : 'a service', 80) : undefined,
   };
@@ -558,6 +581,7 @@ function oneLine(f: Facts): string {
   // (an open service is the news, whoever knocked first: "Service open to the internet: Remote Desktop (RDP) on
   // 192.168.1.60 (port 3389)", not "… from 203.0.113.9")
   if (f.service !== undefined) return `${f.what}: ${f.service} on ${f.machines[0] ?? 'your network'}`;
+  if (f.gateway !== undefined) return `${f.what} from ${f.gateway}`;
   return f.outbound
     ? `${f.what}: ${machinesPhrase(f)} to ${fromPhrase(f)}`
     : `${f.what} from ${fromPhrase(f)} on ${machinesPhrase(f)}`;
@@ -585,7 +609,8 @@ export function renderAlert(incidents: Incident[], omitted: number, opts: Partia
   if (incidents.length === 1 && omitted === 0) {
     const f = all[0]!;
     const subject = clean(`${pre}${SEVERITY_LABEL[f.severity]}: ${oneLine(f)}`, 200);
-    const short = clean(`${SEVERITY_LABEL[f.severity].toUpperCase()}: ${oneLine(f)}${f.network ? `, network ${f.network}` : ''}; ${f.throughShort}. ${firstSentence(f.advice)}`, 300);
+    const short = clean(f.gateway !== undefined ? `${SEVERITY_LABEL[f.severity].toUpperCase()}: ${f.summary}`
+      : `${SEVERITY_LABEL[f.severity].toUpperCase()}: ${oneLine(f)}${f.network ? `, network ${f.network}` : ''}; ${f.throughShort}. ${firstSentence(f.advice)}`, 300);
     return { kind: 'alert', severity, subject, short, text: textOne(f), html: htmlPage(subject, htmlOne(f)), incidents, omitted: 0 };
   }
   const total = incidents.length + omitted;
@@ -679,9 +704,11 @@ function textOne(f: Facts): string {
     `  ${f.what}. ${f.summary}`.trimEnd(),
   ];
   if (f.explain) lines.push(`  ${f.explain}`);
-  lines.push('', f.outbound ? 'THE OUTSIDE ADDRESS' : 'WHO', ...whoLines(f));
-  lines.push('', 'WHICH OF YOUR MACHINES', ...machineLines(f));
-  lines.push('', 'DID IT GET THROUGH?', `  ${f.through}`);
+  if (f.gateway === undefined) {
+    lines.push('', f.outbound ? 'THE OUTSIDE ADDRESS' : 'WHO', ...whoLines(f));
+    lines.push('', 'WHICH OF YOUR MACHINES', ...machineLines(f));
+    lines.push('', 'DID IT GET THROUGH?', `  ${f.through}`);
+  }
   if (f.when) lines.push('', 'WHEN', `  ${f.when}`);
   lines.push('', 'WHAT TO DO', ...f.advice.split('\n').map((l) => `  ${l}`));
   lines.push('', '--');
@@ -796,9 +823,11 @@ function htmlOne(f: Facts): string {
   let out = banner(f.severity, oneLine(f));
   out += section('What happened', `<b>${escapeHtml(f.what)}.</b> ${escapeHtml(f.summary)}`
     + (f.explain ? `<div style="color:#555555;padding-top:4px;">${escapeHtml(f.explain)}</div>` : ''));
-  out += section(f.outbound ? 'The outside address' : 'Who', rows(whoPairs(f)));
-  out += section('Which of your machines', machinesHtml(f));
-  out += section('Did it get through?', throughHtml(f));
+  if (f.gateway === undefined) {
+    out += section(f.outbound ? 'The outside address' : 'Who', rows(whoPairs(f)));
+    out += section('Which of your machines', machinesHtml(f));
+    out += section('Did it get through?', throughHtml(f));
+  }
   if (f.when) out += section('When', escapeHtml(f.when));
   out += section('What to do', `<div style="background:#fdf2e9;border-left:4px solid #E9B872;padding:8px 12px;">${multiline(f.advice)}</div>`);
   const small = [f.technique ? `Technique (MITRE ATT&CK): ${f.technique}` : '', f.observers.length ? `Reported by: ${f.observers.join(', ')}` : '', f.id ? `Incident: ${f.id}` : '']

@@ -353,7 +353,9 @@ export function buildReport(input: BuildInput): ReportData {
     asns: input.rollups.asns.filter((r) => inRange(r.hour)),
     distinct: input.rollups.distinct.filter((r) => inRange(r.hour)),
   };
+  // (a router that stopped logging is not an attack: the report tells missing logs from the stored hours)
   const incidents = input.incidents.filter((i) => {
+    if (i.type === 'log-silence') return false;
     const f = Date.parse(i.first_seen), l = Date.parse(i.last_seen || i.first_seen);
     return (Number.isNaN(l) || l >= from) && (Number.isNaN(f) || f < to);
   });

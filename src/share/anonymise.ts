@@ -165,6 +165,8 @@ export class Anonymiser {
   one(inc: Incident): ShareSummary | 'type' | 'severity' | 'internalAttacker' | 'invalid' {
     if (!inc || typeof inc !== 'object' || typeof inc.type !== 'string' || !inc.attacker) return 'invalid';
     if (this.types && !this.types.has(inc.type)) return 'type';
+    // (a router that stopped logging is about this site's own box, not threat intelligence)
+    if (inc.type === 'log-silence') return 'type';
     const rank = severityRank(inc.severity);
     if (rank < 0) return 'invalid';
     if (rank < this.minRank) return 'severity';

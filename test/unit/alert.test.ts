@@ -308,6 +308,42 @@ describe('alert engine', () => {
     });
   });
 
+  describe('logs stopped arriving (log-silence)', () => {
+    const silent = (gateway: string, over: Partial<Incident> = {}): Incident => incident({
+      id: `ls-${gateway}`, type: 'log-silence', subtype: undefined, severity: 'high', score: 60, attacker: { ip: '0.0.0.0' }, victims: [], event_count: 0,
+      allowed_count: undefined, direction: undefined, observers: [gateway], details: { gateway, usual_per_hour: 30 },
+      mitre: { technique: { id: 'T1562.006', name: 'Impair Defenses: Indicator Blocking' }, tactic: 'Defense Evasion' },
+      summary: `Your router "${gateway}" has sent no logs since Mon 23 Nov, 08:00 (UTC) (2 hours), after about 30 an hour: until it sends again, gatewatch cannot see attacks on your network.`,
+      advice: 'Check the router or firewall is switched on and still sends its logs to gatewatch.', ...over,
+    });
+    it('names the router, not an attacker, and leaves out who/which machines/got through', () => {
+      const { a, out } = setup({ groupTargets: true });
+      expect(a.push(silent('office-fw'))).to.equal('sent');
+      const m = out[0]!;
+      expect(m.subject).to.equal('[gatewatch] High: Logs stopped arriving from office-fw');
+      expect(m.text).to.include('Your router "office-fw" has sent no logs since');
+      expect(m.text).to.not.include('WHO');
+      expect(m.text).to.not.include('DID IT GET THROUGH');
+      expect(m.text).to.not.include('0.0.0.0');
+      expect(m.html).to.not.include('0.0.0.0');
+      expect(m.short).to.match(/^HIGH: Your router "office-fw" has sent no logs/);
+      // a second router at the same time is its own alert (not throttled as the same "attacker" 0.0.0.0)
+      expect(a.push(silent('branch-fw'))).to.equal('sent');
+    });
+    it('the logs coming back are told (medium) when their stopping was; otherwise not', () => {
+      const { a, out } = setup();
+      a.push(silent('office-fw'));
+      const back = silent('office-fw', { status: 'update', severity: 'medium', details: { gateway: 'office-fw', resumed: '2026-11-23T14:00:00.000Z' },
+        summary: 'Logs from your router "office-fw" arrive again, after 6 hours without any: gatewatch could not see what happened in that time.' });
+      expect(a.push(back)).to.equal('sent');
+      expect(out[1]!.subject).to.equal('[gatewatch] Medium: Logs stopped arriving from office-fw');
+      expect(out[1]!.text).to.include('arrive again, after 6 hours');
+      // told once; and a box whose silence was never alerted (below the threshold) is not told either
+      expect(a.push(back)).to.equal('below');
+      expect(a.push(silent('other', { status: 'update', severity: 'medium', details: { gateway: 'other', resumed: 'x' } }))).to.equal('below');
+    });
+  });
+
   describe('wording', () => {
     it('says what happened, who, to which machines, whether it got through, and what to do', () => {
       const m = renderAlert([incident()], 0, { timeZone: 'UTC' });

@@ -172,6 +172,13 @@ describe('report model and rendering', () => {
     expect(one.incidentTypes[0]!.advice).to.equal('Block 203.0.113.77.');
   });
 
+  it('a router that stopped logging is not counted as an attack (the report tells missing logs itself)', () => {
+    const base = genIncidents(1, { from, to })[0]!;
+    const r = buildReport({ from, to, incidents: [base, { ...base, id: 'ls', type: 'log-silence', severity: 'high', attacker: { ip: '0.0.0.0' }, victims: [] }], rollups: empty, site });
+    expect(r.totals.incidents).to.equal(1);
+    expect(r.allIncidents.map((i) => i.type)).to.deep.equal([base.type]);
+  });
+
   it('says when the router stopped sending logs: a stretch in the week, and one still going at report time', () => {
     const H = 3_600_000;
     // 30 events an hour, every hour of the week, except Tue 10:00 to Wed 08:00

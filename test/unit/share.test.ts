@@ -81,6 +81,13 @@ describe('share: anonymise', () => {
     expect(s.attacker.asn).to.equal(undefined);
   });
 
+  it('never shares a router that stopped logging (about this site\'s own box, not threat intelligence)', () => {
+    const quiet = { ...portscan(), id: 'ls', type: 'log-silence', attacker: { ip: '198.51.100.1' }, victims: [] };
+    const r = anonymise([quiet, portscan()], opts);
+    expect(r.summaries.map((s) => s.type)).to.deep.equal(['portscan']);
+    expect(r.skipped.type).to.equal(1);
+  });
+
   it('refuses an attacker inside the home nets or with a non-public scope, and bad input', () => {
     const r = anonymise([
       portscan({ attacker: { ip: '203.0.113.65' } }), // the site's own public range
