@@ -149,6 +149,12 @@ interface PrefixInfo {
   rule?: string;
   /** The prefix itself (a flat copy: the cache key). */
   key: string;
+  /**
+   * UFW's audit log ("[UFW AUDIT]", "[UFW AUDIT INVALID]", logging medium and up): a record of a new connection
+   * before any rule decided on it, not a verdict. Read as a drop it made every audited connection a blocked
+   * attempt (CrowdSec's false scans, crowdsec#4046): such lines are not events.
+   */
+  audit: boolean;
 }
 const prefixCache = new Map<string, PrefixInfo>();
 
@@ -162,7 +168,7 @@ function prefixInfo(prefix: string): PrefixInfo {
   else if (prefix.indexOf('PVEFW') >= 0 || /\bpolicy (DROP|ACCEPT|REJECT):/.test(prefix)) product = 'proxmox-ve';
   else if (prefix.indexOf('DESCR="') >= 0 || /\[[A-Z_]+-(\d+|default)-[ADR]\]/.test(prefix)) { vendor = 'ubiquiti'; product = 'edgeos-unifi'; }
   const key = flat(prefix);
-  info = { action: a ?? 'deny', inferred: a === undefined, vendor, product, rule: ruleName(prefix), key };
+  info = { action: a ?? 'deny', inferred: a === undefined, vendor, product, rule: ruleName(prefix), key, audit: prefix.indexOf('[UFW AUDIT') >= 0 };
   if (prefixCache.size > 2000) prefixCache.clear();
   prefixCache.set(key, info);
   return info;
@@ -1114,6 +1120,7 @@ function read(h: SyslogHeader, ctx: ParseContext): boolean {
   if (dst !== undefined && dstIp === undefined) return false;
 
   if (pi === undefined) pi = prefixInfo(prefix);
+  if (pi.audit) return false;
   const tinfo = proto !== undefined ? transportOf(proto) : null;
   const t = tinfo === null ? undefined : tinfo.t;
   const portful = t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite';
