@@ -85,3 +85,12 @@ export function incidentTarget(inc: Incident): string | null {
   const withPort = type === 'bruteforce' || type === 'exposed-service';
   return `${type}|${v.ip.slice(0, 64)}|${withPort ? port : ''}`;
 }
+
+/** The target of incidentTarget() in words: "192.168.1.60 (port 3389)", or for a sweep "port 445 of your machines". */
+export function targetWords(inc: Incident): string {
+  const v = Array.isArray(inc.victims) ? inc.victims[0] : undefined;
+  const port = v && Array.isArray(v.ports) && typeof v.ports[0] === 'number' ? v.ports[0] : undefined;
+  if (inc.type === 'sweep' || !v || typeof v.ip !== 'string') return port !== undefined ? `port ${port} of your machines` : 'your machines';
+  const withPort = inc.type === 'bruteforce' || inc.type === 'exposed-service';
+  return `${v.ip.slice(0, 60)}${withPort && port !== undefined ? ` (port ${port})` : ''}`;
+}

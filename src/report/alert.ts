@@ -20,10 +20,7 @@
  *
  * No Node-RED import: the node is thin glue over `Alerter`.
  */
-import { type Incident, incidentTarget, type Severity, SEVERITIES, severityRank } from '../detect/incident';
-
-/** (the alert's name for it: what an incident attacks, as the alert engine gathers it) */
-export const targetKey = incidentTarget;
+import { type Incident, incidentTarget, type Severity, SEVERITIES, severityRank, targetWords } from '../detect/incident';
 
 export interface AlertOptions {
   /** Lowest severity that alerts (default 'high'). */
@@ -149,7 +146,7 @@ export class Alerter {
   private pending = new Map<string, Incident>();
   private omitted = 0;
   private timer: unknown = null;
-  /** Per attacked machine and service (targetKey): when the owner was last told, and what waits for a summary. */
+  /** Per attacked machine and service (incidentTarget): when the owner was last told, and what waits for a summary. */
   private readonly targets = new Map<string, TargetState>();
   private groupedHeld = 0;
 
@@ -192,10 +189,9 @@ export class Alerter {
     // Capped so hostile, huge values cannot make the remembered keys large.
     // (an IPv6 attacker counted by its network is one attacker whatever address of it came first)
     // (a gateway that stopped logging is told by its name: two silent boxes are two stories)
-    const silent = inc.type === 'log-silence';
-    const who = silent ? gatewayName(inc) : typeof inc.attacker.network === 'string' ? inc.attacker.network : inc.attacker.ip;
+    const who = inc.type === 'log-silence' ? gatewayName(inc) : typeof inc.attacker.network === 'string' ? inc.attacker.network : inc.attacker.ip;
     const key = `${who.slice(0, 64)}|${inc.type.slice(0, 64)}`;
-    const tk = this.opts.groupTargets && this.opts.throttleMs > 0 ? targetKey(inc) : null;
+    const tk = this.opts.groupTargets && this.opts.throttleMs > 0 ? incidentTarget(inc) : null;
     const t = tk !== null ? this.targets.get(tk) : undefined;
     if (t !== undefined && rank <= t.rank && t.group.has(key)) {
       // A newer state of an attacker already waiting for the summary: the summary tells the latest.
@@ -212,7 +208,7 @@ export class Alerter {
 
     if (tk !== null) {
       // (an attack that comes back after a quiet day is news again: alerted at once)
-      if (t !== undefined && now - t.at < t.quietMs && rank <= t.rank && now - t.lastSeen < Math.max(MAX_GROUP_QUIET_MS, this.opts.throttleMs)) {
+      if (t !== undefined && now - t.at < t.quietMs && rank <= t.rank && now - t.lastSeen < this.longestQuietMs) {
         // The owner already heard of this attack on this machine: one more address doing it waits for the summary.
         t.lastSeen = now;
         if (t.group.size >= this.opts.maxDigest) { t.omitted++; this.stats.grouped++; return 'grouped'; }
@@ -258,6 +254,11 @@ export class Alerter {
     return 'held';
   }
 
+  /** The longest a target's quiet time grows to (a day, or the quiet time when that is longer). */
+  private get longestQuietMs(): number {
+    return Math.max(MAX_GROUP_QUIET_MS, this.opts.throttleMs);
+  }
+
   /** This alert goes out about target `tk`: its quiet time starts now. */
   private noteTarget(tk: string, t: TargetState | undefined, now: number, rank: number): void {
     if (t === undefined) {
@@ -274,9 +275,8 @@ export class Alerter {
     // The quiet time was over (or this is more serious): an attack that has gone on within the last day
     // lengthens it as a summary does (a robot an hour would otherwise be a mail an hour); after a quiet
     // day it starts over.
-    const cap = Math.max(MAX_GROUP_QUIET_MS, this.opts.throttleMs);
-    if (now - t.lastSeen >= cap) t.quietMs = this.opts.throttleMs;
-    else if (now - t.at >= t.quietMs) t.quietMs = Math.min(t.quietMs * 2, cap);
+    if (now - t.lastSeen >= this.longestQuietMs) t.quietMs = this.opts.throttleMs;
+    else if (now - t.at >= t.quietMs) t.quietMs = Math.min(t.quietMs * 2, this.longestQuietMs);
     t.at = now;
     t.rank = rank;
     t.lastSeen = now;
@@ -297,7 +297,7 @@ export class Alerter {
     t.omitted = 0;
     const now = this.clock.now();
     t.at = now;
-    t.quietMs = Math.min(t.quietMs * 2, Math.max(MAX_GROUP_QUIET_MS, this.opts.throttleMs));
+    t.quietMs = Math.min(t.quietMs * 2, this.longestQuietMs);
     this.sentTimes.push(now);
     this.stats.summaries++;
     this.emit(renderSummary(incidents, omitted, since, t.quietMs, this.opts));
@@ -587,6 +587,12 @@ function oneLine(f: Facts): string {
     : `${f.what} from ${fromPhrase(f)} on ${machinesPhrase(f)}`;
 }
 
+/** Most serious first; otherwise in the order they came. */
+function worstFirst(incidents: Incident[]): Incident[] {
+  return incidents.map((inc, k) => ({ inc, k }))
+    .sort((x, y) => severityRank(y.inc.severity) - severityRank(x.inc.severity) || x.k - y.k).map((x) => x.inc);
+}
+
 function maxSeverity(incs: Incident[]): Severity {
   let best: Severity = 'low';
   for (const i of incs) if (severityRank(i.severity) > severityRank(best)) best = i.severity;
@@ -597,11 +603,7 @@ function maxSeverity(incs: Incident[]): Severity {
 export function renderAlert(incidents: Incident[], omitted: number, opts: Partial<AlertOptions> = {}): AlertMessage {
   const o = { ...DEFAULT_ALERT_OPTIONS, ...opts };
   const tz = o.timeZone || 'UTC';
-  if (incidents.length > 1) {
-    // Most serious first; otherwise in the order they came.
-    incidents = incidents.map((inc, k) => ({ inc, k }))
-      .sort((x, y) => severityRank(y.inc.severity) - severityRank(x.inc.severity) || x.k - y.k).map((x) => x.inc);
-  }
+  if (incidents.length > 1) incidents = worstFirst(incidents);
   const all = incidents.map((i) => facts(i, tz));
   const severity = maxSeverity(incidents);
   const prefix = clean(o.subjectPrefix, 60);
@@ -623,15 +625,6 @@ export function renderAlert(incidents: Incident[], omitted: number, opts: Partia
   return { kind: 'digest', severity, subject, short, text: textDigest(all, omitted), html: htmlPage(subject, htmlDigest(all, omitted)), incidents, omitted };
 }
 
-/** "192.168.1.60 (port 3389)", or for a sweep "port 445 on your machines". */
-function targetPhrase(inc: Incident): string {
-  const v = Array.isArray(inc.victims) ? inc.victims[0] : undefined;
-  const port = v && Array.isArray(v.ports) && typeof v.ports[0] === 'number' ? v.ports[0] : undefined;
-  if (inc.type === 'sweep' || !v) return port !== undefined ? `port ${port} on your machines` : 'your machines';
-  const withPort = inc.type === 'bruteforce' || inc.type === 'exposed-service';
-  return `${clean(v.ip, 60)}${withPort && port !== undefined ? ` (port ${port})` : ''}`;
-}
-
 function hoursText(ms: number): string {
   const h = Math.round(ms / 3_600_000);
   if (h >= 1) return plural(h, 'hour', 'hours');
@@ -645,13 +638,12 @@ function hoursText(ms: number): string {
 export function renderSummary(incidents: Incident[], omitted: number, sinceMs: number, nextMs: number, opts: Partial<AlertOptions> = {}): AlertMessage {
   const o = { ...DEFAULT_ALERT_OPTIONS, ...opts };
   const tz = o.timeZone || 'UTC';
-  incidents = incidents.map((inc, k) => ({ inc, k }))
-    .sort((x, y) => severityRank(y.inc.severity) - severityRank(x.inc.severity) || x.k - y.k).map((x) => x.inc);
+  incidents = worstFirst(incidents);
   const all = incidents.map((i) => facts(i, tz));
   const severity = maxSeverity(incidents);
   const total = incidents.length + omitted;
   const what = all[0]?.what ?? 'Attack';
-  const target = incidents[0] ? targetPhrase(incidents[0]) : 'your machines';
+  const target = incidents[0] ? clean(targetWords(incidents[0]), 80) : 'your machines';
   const more = plural(total, 'address', 'addresses');
   const sinceIso = Number.isFinite(sinceMs) ? new Date(sinceMs).toISOString() : undefined;
   const at = fmtTime(sinceIso, tz);

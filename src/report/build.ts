@@ -3,7 +3,7 @@
  * sentences every renderer (HTML, text, CSV, JSON) shows. No rendering here, no I/O.
  */
 import type { Incident, Severity } from '../detect/incident';
-import { incidentTarget, SEVERITIES, severityRank } from '../detect/incident';
+import { incidentTarget, SEVERITIES, severityRank, targetWords } from '../detect/incident';
 import { hllCount, hllMerge, HLL_M, RollupData } from './rollup';
 import { isCalendarMonth } from './schedule';
 import { countryName, serviceName } from './services';
@@ -277,9 +277,7 @@ function incidentRow(i: Incident, tz: string): IncidentRow {
 /** One "did it get through" line for several incidents with one target (incidentTarget), worst first. */
 function targetLine(g: Incident[], tz: string): string {
   const first = g[0]!;
-  const v = first.victims?.[0];
-  const port = first.type === 'bruteforce' || first.type === 'exposed-service' ? v?.ports?.[0] : undefined;
-  const where = first.type === 'sweep' ? `port ${v?.ports?.[0] ?? '?'} of your machines` : `${v?.ip ?? 'your machine'}${port !== undefined ? ` (port ${port})` : ''}`;
+  const where = targetWords(first);
   let allowed = 0;
   let top = first;
   for (const i of g) {

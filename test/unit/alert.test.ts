@@ -3,9 +3,9 @@
  * English, escaped, single-line subject), with a manual clock.
  */
 import { expect } from 'chai';
-import { Alerter, type AlertMessage, clean, escapeHtml, renderAlert, type Scheduler, targetKey } from '../../src/report/alert';
+import { Alerter, type AlertMessage, clean, escapeHtml, renderAlert, type Scheduler } from '../../src/report/alert';
 import { incident } from '../helpers/incidents';
-import type { Incident } from '../../src/detect/incident';
+import { incidentTarget, type Incident } from '../../src/detect/incident';
 
 class ManualClock implements Scheduler {
   t = Date.UTC(2026, 10, 23, 10, 5);
@@ -259,8 +259,8 @@ describe('alert engine', () => {
       expect(a.push(rdpGuess(9, { victims: [] }))).to.equal('sent');
       expect(a.push(rdpGuess(10, { victims: [] }))).to.equal('sent');
       expect(a.push(rdpGuess(11))).to.equal('grouped');
-      expect(targetKey(rdpGuess(1, { type: 'sweep', victims: [{ ip: '192.168.1.9', ports: [445], count: 1 }] })))
-        .to.equal(targetKey(rdpGuess(2, { type: 'sweep', victims: [{ ip: '192.168.1.77', ports: [445], count: 1 }] })));
+      expect(incidentTarget(rdpGuess(1, { type: 'sweep', victims: [{ ip: '192.168.1.9', ports: [445], count: 1 }] })))
+        .to.equal(incidentTarget(rdpGuess(2, { type: 'sweep', victims: [{ ip: '192.168.1.77', ports: [445], count: 1 }] })));
     });
     it('something more serious is alerted at once; a grouped attacker that grows is listed once, as it is now', () => {
       const { a, out, clock } = setup({ groupTargets: true });

@@ -169,23 +169,19 @@ export class HostPairs {
  * port are keyed by one number (address × 65536 + port: no string made).
  */
 export class Prevalence {
-  private readonly num = new Map<number, number>();
-  private readonly txt = new Map<string, number>();
+  private readonly counts = new Map<number | string, number>();
   add(dk: number | string, port: number, by: number): void {
-    if (typeof dk === 'number' && port >= 0 && port < 65536 && (port | 0) === port) {
-      const k = (dk >>> 0) * 65536 + port;
-      const n = (this.num.get(k) ?? 0) + by;
-      if (n > 0) this.num.set(k, n); else this.num.delete(k);
-    } else {
-      const k = dk + '|' + port;
-      const n = (this.txt.get(k) ?? 0) + by;
-      if (n > 0) this.txt.set(k, n); else this.txt.delete(k);
-    }
+    const k = prevalenceKey(dk, port);
+    const n = (this.counts.get(k) ?? 0) + by;
+    if (n > 0) this.counts.set(k, n); else this.counts.delete(k);
   }
   count(dk: number | string, port: number): number {
-    if (typeof dk === 'number' && port >= 0 && port < 65536 && (port | 0) === port) return this.num.get((dk >>> 0) * 65536 + port) ?? 0;
-    return this.txt.get(dk + '|' + port) ?? 0;
+    return this.counts.get(prevalenceKey(dk, port)) ?? 0;
   }
+}
+
+function prevalenceKey(dk: number | string, port: number): number | string {
+  return typeof dk === 'number' && plainPort(port) && port < 65536 ? (dk >>> 0) * 65536 + port : dk + '|' + port;
 }
 
 /** Mean and coefficient of variation of the gaps between the last contacts (the n contacts' RING times at `base`). */
