@@ -297,6 +297,34 @@ describe('alert engine', () => {
       clock.advance(10 * HOUR);
       expect(out).to.have.length(2);
     });
+    it('hostile and odd incidents never throw, and what it keeps stays bounded', () => {
+      const { a, out, clock } = setup({ groupTargets: true, maxKeys: 50, maxDigest: 5, burst: 2 });
+      let seed = 9;
+      const r = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+      const odd = [undefined, null, 7, '', 'x'.repeat(5000), '192.168.1.60\r\nBcc: x@y', [], {}, -1, 1e308, '\u2028'];
+      const pick = <T>(xs: T[]): T => xs[r(xs.length)]!;
+      for (let i = 0; i < 20_000; i++) {
+        const victims = r(4) === 0 ? pick([[], null, [{}], [{ ip: pick(odd), ports: pick([[3389], ['x'], null, [1e9]]) }]]) : [{ ip: `192.168.1.${r(60)}`, ports: [pick([22, 3389, 445])], count: 1 }];
+        const inc = {
+          ...rdpGuess(r(250)), type: pick(['bruteforce', 'sweep', 'exposed-service', 'log-silence', 'beacon', 'portscan', 'x'.repeat(300)]),
+          severity: pick(['high', 'critical', 'medium']), victims, status: pick(['new', 'update', 'repeat']),
+          details: r(3) ? { gateway: pick(odd), resumed: r(5) === 0 ? 'x' : undefined } : undefined, observers: r(2) ? [pick(odd)] : undefined,
+        } as unknown as Incident;
+        expect(() => a.push(inc)).to.not.throw();
+        if (r(50) === 0) clock.advance(r(3) * 3_600_000 + r(600_000));
+      }
+      clock.advance(3 * 86_400_000);
+      a.flush();
+      const targets = (a as unknown as { targets: Map<string, unknown> }).targets;
+      expect(targets.size).to.be.at.most(50);
+      expect(a.heldCount).to.equal(0);
+      for (const m of out) {
+        expect(m.subject.length).to.be.at.most(200);
+        expect(m.subject).to.not.match(/[\r\n\u2028]/);
+        expect(m.short.length).to.be.at.most(300);
+      }
+      expect(out.length).to.be.greaterThan(10);
+    });
     it('remembers a bounded number of targets, sending what waits for one it forgets', () => {
       const { a, out } = setup({ groupTargets: true, maxKeys: 10, burst: 1_000_000 });
       a.push(rdpGuess(1));
