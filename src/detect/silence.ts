@@ -9,7 +9,8 @@
  * Per gateway: events counted per wall-clock hour over the last day (a 24-slot ring), so "steady" means
  * logs in at least 12 of the last 24 hours, half of those hours with 5 or more; the internet's background
  * noise alone gives a router dozens of blocked probes an hour. A box that logs only rare rule hits is not
- * judged. Bounded: at most MAX_GATEWAYS gateways, the longest silent forgotten first.
+ * judged, and a silence is told only at an hour when the box logged the day before (a box that logs office
+ * hours is quiet every night). Bounded: at most MAX_GATEWAYS gateways, the longest silent forgotten first.
  */
 import type { GwEvent } from '../event';
 import type { Incident } from './incident';
@@ -41,6 +42,18 @@ class Gateway {
     }
     this.perHour[h % SLOTS]!++;
     this.lastMs = nowMs;
+  }
+
+  /**
+   * Did this gateway log in each of these last `k` hours of the day yesterday? Their ring slots were not written
+   * since the silence began, so they still hold the counts of a day before. A box whose logs follow office hours
+   * (allowed connections of people at work) is quiet every night; that is its rhythm, not a failure.
+   */
+  loggedAtThisHour(nowMs: number, k: number): boolean {
+    const h = Math.floor(nowMs / HOUR);
+    let busy = 0;
+    for (let i = 0; i < k; i++) if (this.perHour[(h - i) % SLOTS]! > 0) busy++;
+    return busy >= k;
   }
 
   /** Events an hour in a typical hour with logs, or 0 when the last day was not steady enough to judge. */
@@ -109,7 +122,7 @@ export class SilenceWatch {
     for (const g of this.gateways.values()) {
       if (g.open !== null || nowMs - g.lastMs < this.afterMs) continue;
       const usual = g.usualPerHour();
-      if (usual === 0) continue;
+      if (usual === 0 || !g.loggedAtThisHour(nowMs, Math.min(SLOTS, Math.ceil(this.afterMs / HOUR)))) continue;
       g.open = this.incident(g, usual, nowMs);
       out.push(g.open);
     }

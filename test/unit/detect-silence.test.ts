@@ -58,6 +58,25 @@ describe('silence watch (a router that stops logging)', () => {
     expect(off.check(l2 + 10 * H)).to.deep.equal([]);
   });
 
+  it('a box that logs office hours is quiet every night: told only when it misses hours it logged the day before', () => {
+    const w = new SilenceWatch({ afterHours: 2 });
+    const day0 = Math.floor(T0 / 86_400_000) * 86_400_000;
+    // 08:00-21:00, 30 an hour, for two days
+    for (let d = 0; d < 2; d++) feed(w, 'office', day0 + d * 86_400_000 + 8 * H, 13, 30);
+    const evening = day0 + 86_400_000 + 21 * H;
+    expect(w.check(evening + 2 * H)).to.deep.equal([]); // 23:00
+    expect(w.check(evening + 10 * H)).to.deep.equal([]); // 07:00: it never logs then
+    // the third morning nothing comes: told once 08:00-09:00 have passed without logs
+    expect(w.check(evening + 11 * H + 30 * 60_000)).to.deep.equal([]); // 08:30: yesterday it logged at 08:00 but not at 07:00
+    const told = w.check(evening + 12 * H + 60_000);
+    expect(told.map((i) => i.details!.gateway)).to.deep.equal(['office']);
+    // and the day it stops at 15:00, it is told at 17:00
+    const v = new SilenceWatch({ afterHours: 2 });
+    for (let d = 0; d < 2; d++) feed(v, 'office', day0 + d * 86_400_000 + 8 * H, 13, 30);
+    const last = feed(v, 'office', day0 + 2 * 86_400_000 + 8 * H, 7, 30);
+    expect(v.check(last + 2 * H).map((i) => i.type)).to.deep.equal(['log-silence']);
+  });
+
   it('two gateways are two stories; a busy one keeps the quiet one\'s silence', () => {
     const w = new SilenceWatch({ afterHours: 2 });
     feed(w, 'fw-a', T0, 24, 20);
