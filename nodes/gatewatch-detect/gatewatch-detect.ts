@@ -119,8 +119,11 @@ export = function (RED: NodeAPI) {
     let lastAt = 0;
     const status = new ThrottledStatus(node, () => {
       const lastText = last ? ` · last: ${last.type} ${new Date(lastAt).toISOString().slice(11, 16)}` : '';
-      const fill = last && (last.severity === 'critical' || last.severity === 'high') ? 'red' : bad ? 'yellow' : 'green';
-      return { fill, text: `${compact(rate.perSecond())}/s · ${engine.openCount} open${lastText}${bad ? ` · ${compact(bad)} bad` : ''}` };
+      // (a router gone silent is said first: while it lasts, nothing else here means much)
+      const quiet = silence.silent();
+      const quietText = quiet.length ? ` · no logs from ${quiet.slice(0, 2).join(', ')}${quiet.length > 2 ? ` +${quiet.length - 2}` : ''}` : '';
+      const fill = quiet.length || (last && (last.severity === 'critical' || last.severity === 'high')) ? 'red' : bad ? 'yellow' : 'green';
+      return { fill, text: `${compact(rate.perSecond())}/s · ${engine.openCount} open${quietText}${lastText}${bad ? ` · ${compact(bad)} bad` : ''}` };
     });
     const toMsgs = (incs: Incident[]) => incs.map((inc) => ({ topic: `gatewatch/incident/${inc.type}`, payload: inc }));
     const noted = (incs: Incident[]) => {

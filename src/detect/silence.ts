@@ -82,6 +82,13 @@ export class SilenceWatch {
 
   get enabled(): boolean { return this.afterMs > 0; }
 
+  /** The gateways told silent whose logs have not come back (for a status line). */
+  silent(): string[] {
+    const out: string[] = [];
+    for (const g of this.gateways.values()) if (g.open !== null) out.push(g.name);
+    return out;
+  }
+
   /**
    * An event arrived now (wall clock). Returns the gateway's silence incident, updated to say the logs came
    * back, when it had gone silent; else null.

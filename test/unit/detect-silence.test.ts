@@ -35,6 +35,7 @@ describe('silence watch (a router that stops logging)', () => {
     expect(inc!.mitre.technique.id).to.equal('T1562.006');
     expect(inc!.summary).to.match(/^Your router "office-fw" has sent no logs since .* \(2 hours\), after about 30 an hour: until it sends again, gatewatch cannot see attacks/);
     expect(inc!.details).to.include({ gateway: 'office-fw', usual_per_hour: 30 });
+    expect(w.silent()).to.deep.equal(['office-fw']);
     // told once, however long it lasts
     expect(w.check(last + 5 * H)).to.deep.equal([]);
     const back = w.seen(ev('office-fw'), last + 6 * H);
@@ -43,6 +44,7 @@ describe('silence watch (a router that stops logging)', () => {
     expect(back!.details).to.include({ silent_s: 6 * 3600 });
     // and only once
     expect(w.seen(ev('office-fw'), last + 6 * H + 1000)).to.equal(null);
+    expect(w.silent()).to.deep.equal([]);
   });
 
   it('not for a box that logs only now and then, nor before it has a day of history, nor when switched off', () => {
