@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fixtureLines } from '../../bench/gen';
 import { ROOT } from '../helpers/fixtures';
 import { freePort, sendTcp, sendUdp, waitFor } from '../helpers/net';
-import { RunningRed, startNodeRed } from '../helpers/nodered';
+import { NODE_REDS, RunningRed, startNodeRed } from '../helpers/nodered';
 import { startSmtp, TestSmtp } from '../helpers/smtp';
 
 type FlowNode = Record<string, any>;
@@ -30,7 +30,7 @@ const scanLine = (t: Date, port: number) =>
 const c2Line = (t: Date, spt: number) =>
   `<4>${bsd(t)} OpenWrt kernel: ACCEPT(lan out)IN=br-lan OUT=eth1 MAC=00:11:22:33:44:55:66:77:88:99:aa:cc:08:00 SRC=${INSIDE} DST=${BAD_C2} LEN=60 TOS=0x00 PREC=0x00 TTL=63 ID=2 DF PROTO=TCP SPT=${spt} DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0`;
 
-describe('end to end: the whole appliance with mail, a feed and a restart', function () {
+for (const nr of NODE_REDS) describe(`end to end: the whole appliance with mail, a feed and a restart (Node-RED ${nr.label})`, function () {
   this.timeout(180000);
   let red: RunningRed;
   let smtp: TestSmtp;
@@ -50,8 +50,9 @@ describe('end to end: the whole appliance with mail, a feed and a restart', func
       if (n.type === 'gatewatch-feeds') n.feeds = [{ id: 'local-c2', name: 'Local C2 list', file: feed, format: 'plain', refreshS: 3600, enabled: true }];
       if (n.type === 'gatewatch-site') Object.assign(n, { homeNets: '192.168.1.0/24', timezone: 'UTC', homeCountry: 'GB' });
     }
-    red = await startNodeRed(flows);
+    red = await startNodeRed(flows, { red: nr.pkg });
     expect(red.log()).to.not.match(/Waiting for missing types/);
+    expect(red.log()).to.match(new RegExp(`Node-RED version: v${nr.label.replace('.', '\\.')}\\.`));
   });
 
   after(async () => {

@@ -8,11 +8,15 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, SCREENSHOTS } from '../helpers/browser';
 import { ROOT } from '../helpers/fixtures';
-import { RunningRed, startNodeRed } from '../helpers/nodered';
+import { NODE_REDS, RunningRed, startNodeRed } from '../helpers/nodered';
 import { freePort } from '../helpers/net';
 
-describe('editor in headless Chromium', function () {
+for (const nr of NODE_REDS) describe(`editor in headless Chromium (Node-RED ${nr.label})`, function () {
   this.timeout(120000);
+  // (screenshots of the newest release keep their plain names; the oldest's carry its version)
+  const shot = (name: string) => join(SCREENSHOTS, nr.pkg === 'node-red' ? `${name}.png` : `${name}-nr${nr.label}.png`);
+  /** Script errors in the page: a dialog or help written for a newer editor breaks here first. */
+  const pageErrors: string[] = [];
   let browser: Browser;
   let red: RunningRed;
   let page: Page;
@@ -23,8 +27,9 @@ describe('editor in headless Chromium', function () {
     const flows: any[] = JSON.parse(readFileSync(join(ROOT, 'flows', 'gatewatch-appliance.json'), 'utf8'));
     const port = await freePort();
     for (const n of flows) if (n.type === 'gatewatch-syslog') { n.port = String(port); n.host = '127.0.0.1'; }
-    red = await startNodeRed(flows);
+    red = await startNodeRed(flows, { red: nr.pkg });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (e) => pageErrors.push(String(e?.stack ?? e)));
     await page.goto(red.url + '/');
     await page.waitForFunction(() => {
       const R = (window as any).RED;
@@ -44,6 +49,11 @@ describe('editor in headless Chromium', function () {
     await red?.stop();
   });
 
+  it(`runs on Node-RED ${nr.label}`, async () => {
+    const settings = await (await fetch(`${red.url}/settings`)).json() as { version?: string };
+    expect(settings.version).to.match(new RegExp(`^${nr.label.replace('.', '\\.')}\\.`));
+  });
+
   it('shows every gatewatch node in the palette, in the gatewatch category', async () => {
     const registered: string[] = Object.values<any>(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))['node-red'].nodes)
       .map((p: string) => p.split('/').pop()!.replace(/\.js$/, ''));
@@ -52,10 +62,10 @@ describe('editor in headless Chromium', function () {
       const el = page.locator(`#red-ui-palette-container-gatewatch .red-ui-palette-node[data-palette-type="${t.type}"]`);
       await el.waitFor({ state: 'attached', timeout: 10000 });
     }
-    await page.screenshot({ path: join(SCREENSHOTS, 'editor-palette.png') });
+    await page.screenshot({ path: shot('editor-palette') });
     // The appliance flow itself, zoomed to fit, as a newcomer first sees it.
     await page.evaluate(() => { const R = (window as any).RED; R.sidebar.hide?.(); R.view.zoomZero?.(); });
-    await page.screenshot({ path: join(SCREENSHOTS, 'editor-appliance-flow.png'), clip: { x: 180, y: 80, width: 1220, height: 480 } });
+    await page.screenshot({ path: shot('editor-appliance-flow'), clip: { x: 180, y: 80, width: 1220, height: 480 } });
   });
 
   it('opens each node\'s edit dialog and shows its help', async () => {
@@ -64,7 +74,7 @@ describe('editor in headless Chromium', function () {
         await page.evaluate((type) => (window as any).RED.editor.editConfig('', type, '_ADD_'), t.type);
         await page.locator('#node-config-dialog-ok').waitFor({ state: 'visible', timeout: 10000 });
         await page.waitForTimeout(400);
-        await page.screenshot({ path: join(SCREENSHOTS, `dialog-${t.type}.png`) });
+        await page.screenshot({ path: shot(`dialog-${t.type}`) });
         await page.locator('#node-config-dialog-cancel').click();
       } else {
         const id = await page.evaluate((type) => {
@@ -78,7 +88,7 @@ describe('editor in headless Chromium', function () {
         await page.evaluate((nid) => { const R = (window as any).RED; R.editor.edit(R.nodes.node(nid)); }, id);
         await page.locator('#node-dialog-ok').waitFor({ state: 'visible', timeout: 10000 });
         await page.waitForTimeout(400);
-        await page.screenshot({ path: join(SCREENSHOTS, `dialog-${t.type}.png`) });
+        await page.screenshot({ path: shot(`dialog-${t.type}`) });
         await page.locator('#node-dialog-cancel').click();
       }
       await page.waitForTimeout(300);
@@ -101,22 +111,33 @@ describe('editor in headless Chromium', function () {
       expect(flow, `${file} is a plain array of nodes`).to.be.an('array');
       const res = await page.evaluate((f) => {
         const R = (window as any).RED;
-        const r = R.view.importNodes(f, { addFlow: true, generateIds: true, notify: false });
+        // (what was imported: the nodes that were not there before — Node-RED 3.1's importNodes returns nothing)
+        const all = () => { const a: any[] = []; R.nodes.eachNode((n: any) => { a.push(n); }); R.nodes.eachConfig((n: any) => { a.push(n); }); return a; };
+        const before = new Set(all().map((n) => n.id));
+        R.view.importNodes(f, { addFlow: true, generateIds: true, notify: false });
         const unknown: string[] = [];
         const invalid: string[] = [];
-        const imported: any[] = [...(r.nodes || []), ...(r.configs || [])];
-        for (const n0 of imported) {
-          const n = R.nodes.node(n0.id) || n0;
+        const imported: any[] = all().filter((n) => !before.has(n.id));
+        if (!imported.length) unknown.push('(nothing was imported)');
+        for (const n of imported) {
           R.editor.validateNode(n);
           if (n.type === 'unknown') unknown.push(n.name);
-          else if (n.valid === false && String(n.type).startsWith('gatewatch-')) invalid.push(`${n.type}:${n.id}`);
+          else if (n.valid === false && String(n.type).startsWith('gatewatch-')) {
+            // (which settings: a bare "invalid" says nothing to whoever reads the failure)
+            const bad = Object.keys(n._def.defaults ?? {}).filter((k) => {
+              const v = n._def.defaults[k].validate;
+              const r = v ? v.call(n, n[k], { name: k }) : true;
+              return r !== true && r !== undefined;
+            });
+            invalid.push(`${n.type}:${n.id} (${bad.join(', ') || 'a required setting is empty'})`);
+          }
         }
         return { unknown, invalid };
       }, flow);
       expect(res.unknown, `${file}: unknown node types`).to.deep.equal([]);
-      expect(res.invalid, `${file}: invalid gatewatch nodes`).to.deep.equal([]);
+      expect(res.invalid.join("; "), `${file}: invalid gatewatch nodes`).to.equal("");
     }
-    await page.screenshot({ path: join(SCREENSHOTS, 'editor-imported.png') });
+    await page.screenshot({ path: shot('editor-imported') });
     // Deploy everything that was imported (full deployment), as a user pressing Deploy would.
     const before = red.log().length;
     await page.evaluate(() => (window as any).RED.actions.invoke('core:deploy-flows'));
@@ -140,14 +161,20 @@ describe('editor in headless Chromium', function () {
   });
 
   it('an alert or detect node saved before a setting existed shows, and keeps, that setting\'s default', async () => {
-    const got = await page.evaluate(async () => {
+    // The appliance's detect node as saved before the settings added later (the IPv6 network size, internal
+    // traffic, "Shared by", "Logs stop") existed.
+    const appliance: any[] = JSON.parse(readFileSync(join(ROOT, 'flows', 'gatewatch-appliance.json'), 'utf8'));
+    const { id: _id, z: _z, wires: _w, includeInternal: _i, ipv6Prefix: _p, beaconCommon: _b, silenceHours: _s, ...detectBefore } = appliance.find((n) => n.type === 'gatewatch-detect');
+    const got = await page.evaluate(async (detectBefore) => {
       const R = (window as any).RED;
       const $ = (window as any).$;
       const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
       const z = R.workspaces.active();
       R.view.importNodes([{ id: 'oldalert', type: 'gatewatch-alert', z, x: 600, y: 600, minSeverity: 'high', throttle: 60, burst: 3, digestWindow: 10, wires: [[], []] },
-        { id: 'olddetect', type: 'gatewatch-detect', z, x: 600, y: 660, wires: [[], []] }]);
+        { ...detectBefore, id: 'olddetect', z, x: 600, y: 660, wires: [[], []] }]);
       const out: Record<string, unknown> = {};
+      // (an old node with none of today's settings is valid: no red triangle, no "invalid nodes" on deploy)
+      for (const id of ['oldalert', 'olddetect']) { const n = R.nodes.node(id); R.editor.validateNode(n); out[`${id}Valid`] = n.valid; }
       R.editor.edit(R.nodes.node('oldalert'));
       await wait(800);
       out.boxShown = $('#node-input-groupTargets').prop('checked');
@@ -157,11 +184,12 @@ describe('editor in headless Chromium', function () {
       R.editor.edit(R.nodes.node('olddetect'));
       await wait(800);
       out.commonShown = $('#node-input-beaconCommon').val();
+      out.v6Shown = $('#node-input-ipv6Prefix').val();
       $('#node-dialog-cancel').trigger('click');
       await wait(500);
       return out;
-    });
-    expect(got).to.deep.equal({ boxShown: true, saved: true, commonShown: '3' });
+    }, detectBefore);
+    expect(got).to.deep.equal({ oldalertValid: true, olddetectValid: true, boxShown: true, saved: true, commonShown: '3', v6Shown: '64' });
   });
 
   it('rejects an invalid syslog port in the dialog', async () => {
@@ -178,5 +206,9 @@ describe('editor in headless Chromium', function () {
     // The message is translated text, not a raw message key.
     expect(String(valid.bad)).to.not.match(/errors\.|node-red-contrib-gatewatch/);
     expect(String(valid.bad)).to.match(/1 to 65535/);
+  });
+
+  it('raised no script error in the page while all of the above ran', () => {
+    expect(pageErrors).to.deep.equal([]);
   });
 });

@@ -9,6 +9,15 @@ import { join } from 'node:path';
 import { freePort } from './net';
 import { ROOT } from './fixtures';
 
+/**
+ * The Node-RED releases the end-to-end and editor tests run on: the newest that runs on Node 20, and the oldest
+ * package.json declares (`node-red-3.1` is an npm alias of node-red@3.1.x among the dev dependencies).
+ */
+export const NODE_REDS = [
+  { label: '4.1', pkg: 'node-red' },
+  { label: '3.1', pkg: 'node-red-3.1' },
+] as const;
+
 export interface RunningRed {
   url: string;
   port: number;
@@ -20,14 +29,18 @@ export interface RunningRed {
   restart(): Promise<void>;
 }
 
-export async function startNodeRed(flows: unknown[], opts: { keepDir?: boolean; env?: Record<string, string> } = {}): Promise<RunningRed> {
+/**
+ * `red`: the package to run — 'node-red' (4.1, what the pack is built and tested on) or 'node-red-3.1'
+ * (the oldest release package.json declares, installed under that alias as a dev dependency).
+ */
+export async function startNodeRed(flows: unknown[], opts: { keepDir?: boolean; env?: Record<string, string>; red?: (typeof NODE_REDS)[number]['pkg'] } = {}): Promise<RunningRed> {
   const userDir = mkdtempSync(join(tmpdir(), 'gw-e2e-'));
   writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flows, null, 2));
   const port = await freePort();
   let out = '';
   let proc: ChildProcess;
   const launch = async () => {
-    proc = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', join(ROOT, 'scripts', 'settings.js')], {
+    proc = spawn(process.execPath, [require.resolve(`${opts.red ?? 'node-red'}/red.js`), '--userDir', userDir, '--settings', join(ROOT, 'scripts', 'settings.js')], {
       env: { ...process.env, GATEWATCH_UI_PORT: String(port), GATEWATCH_UI_HOST: '127.0.0.1', GATEWATCH_CREDENTIAL_SECRET: 'e2e-test-secret', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
