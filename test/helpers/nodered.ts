@@ -33,14 +33,25 @@ export interface RunningRed {
  * `red`: the package to run — 'node-red' (4.1, what the pack is built and tested on) or 'node-red-3.1'
  * (the oldest release package.json declares, installed under that alias as a dev dependency).
  */
-export async function startNodeRed(flows: unknown[], opts: { keepDir?: boolean; env?: Record<string, string>; red?: (typeof NODE_REDS)[number]['pkg'] } = {}): Promise<RunningRed> {
+export interface StartOptions {
+  keepDir?: boolean;
+  env?: Record<string, string>;
+  red?: (typeof NODE_REDS)[number]['pkg'];
+  /** Node-RED settings file (default scripts/settings.js, which loads the pack from the working tree). */
+  settings?: string;
+  /** Runs on the new user directory before Node-RED starts (to install something into it). */
+  prepare?: (userDir: string) => void;
+}
+
+export async function startNodeRed(flows: unknown[], opts: StartOptions = {}): Promise<RunningRed> {
   const userDir = mkdtempSync(join(tmpdir(), 'gw-e2e-'));
+  opts.prepare?.(userDir);
   writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flows, null, 2));
   const port = await freePort();
   let out = '';
   let proc: ChildProcess;
   const launch = async () => {
-    proc = spawn(process.execPath, [require.resolve(`${opts.red ?? 'node-red'}/red.js`), '--userDir', userDir, '--settings', join(ROOT, 'scripts', 'settings.js')], {
+    proc = spawn(process.execPath, [require.resolve(`${opts.red ?? 'node-red'}/red.js`), '--userDir', userDir, '--settings', opts.settings ?? join(ROOT, 'scripts', 'settings.js')], {
       env: { ...process.env, GATEWATCH_UI_PORT: String(port), GATEWATCH_UI_HOST: '127.0.0.1', GATEWATCH_CREDENTIAL_SECRET: 'e2e-test-secret', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
