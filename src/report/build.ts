@@ -40,7 +40,7 @@ export interface BuildInput {
   kind?: PeriodKind;
   /** Report time (default now), for "generated at". */
   now?: number;
-  /** Most incidents listed one by one (all of them go in the CSV). Default 50. */
+  /** Rows under "Worst first" (a row may stand for several incidents with one target; the CSV has each). Default 25. */
   maxIncidentsListed?: number;
 }
 
@@ -78,6 +78,13 @@ export interface IncidentRow {
   victims: string[];
   summary: string;
   advice: string;
+  /**
+   * In the listed rows only ("Worst first"): a row that stands for several incidents with one target (incidentTarget:
+   * a week of robots guessing one Remote Desktop's password, a service open day after day) — how many incidents
+   * and how many different attackers. The CSV and the JSON's allIncidents keep one row per incident.
+   */
+  count?: number;
+  addresses?: number;
 }
 
 export interface CountRow { events: number; denied: number; allowed: number }
@@ -153,7 +160,7 @@ function toMs(x: number | string | Date): number {
 }
 
 const fmtCache = new Map<string, Intl.DateTimeFormat>();
-function fmt(tz: string, kind: 'day' | 'dayTime' | 'month' | 'short'): Intl.DateTimeFormat {
+function fmt(tz: string, kind: 'day' | 'dayTime' | 'month' | 'short' | 'weekday'): Intl.DateTimeFormat {
   const k = `${tz}|${kind}`;
   let f = fmtCache.get(k);
   if (!f) {
@@ -161,6 +168,7 @@ function fmt(tz: string, kind: 'day' | 'dayTime' | 'month' | 'short'): Intl.Date
       kind === 'day' ? { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }
         : kind === 'dayTime' ? { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
           : kind === 'month' ? { month: 'long', year: 'numeric' }
+            : kind === 'weekday' ? { weekday: 'short', day: 'numeric', month: 'short' }
             : { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
     f = new Intl.DateTimeFormat('en-GB', { ...o, timeZone: tz });
     fmtCache.set(k, f);
@@ -170,6 +178,8 @@ function fmt(tz: string, kind: 'day' | 'dayTime' | 'month' | 'short'): Intl.Date
 export function formatDay(ms: number, tz: string): string { return fmt(tz, 'day').format(new Date(ms)); }
 export function formatDayTime(ms: number, tz: string): string { return fmt(tz, 'dayTime').format(new Date(ms)); }
 export function formatShort(ms: number, tz: string): string { return fmt(tz, 'short').format(new Date(ms)); }
+/** "Wed 25 Nov" */
+function formatWeekday(ms: number, tz: string): string { return fmt(tz, 'weekday').format(new Date(ms)); }
 
 export function num(n: number): string {
   return Math.round(n).toLocaleString('en-GB');
@@ -292,6 +302,100 @@ function targetLine(g: Incident[], tz: string): string {
   return `${typeLabel(first.type)} on ${where} from ${plural(who, 'address', 'addresses')}: ${through}; the busiest: ${t.attacker}${t.countryName ? ` (${t.countryName})` : ''}, ${num(t.allowed)}.`;
 }
 
+/**
+ * The "Worst first" rows: incidents with one target (incidentTarget) become one row when there are several, so a
+ * week of 118 robots at one exposed Remote Desktop is one line that says so, not the first 25 robots one by one.
+ * Outbound cases (a device inside doing something) are never gathered. `sorted` is worst first; so are the rows.
+ */
+function groupedRows(sorted: Incident[], tz: string): IncidentRow[] {
+  const groups = new Map<string, Incident[]>();
+  for (const i of sorted) {
+    const k = incidentTarget(i) ?? `#${i.id}`;
+    const g = groups.get(k);
+    if (g) g.push(i);
+    else groups.set(k, [i]);
+  }
+  const rows: { row: IncidentRow; rank: number }[] = [];
+  for (const g of groups.values()) rows.push({ row: g.length === 1 ? incidentRow(g[0]!, tz) : groupRow(g, tz), rank: rows.length });
+  // (a group is as bad as its worst; among equals, more let through first, then more events, then as sorted)
+  return rows.sort((a, b) => severityRank(b.row.severity) - severityRank(a.row.severity) || b.row.allowed - a.row.allowed
+    || b.row.events - a.row.events || a.rank - b.rank).map((r) => r.row);
+}
+
+/** How many incidents the listed rows stand for. */
+export function incidentsListed(rows: IncidentRow[]): number {
+  let n = 0;
+  for (const r of rows) n += r.count ?? 1;
+  return n;
+}
+
+/** What several incidents at one target are, in words: "Port scans of 198.51.100.2". */
+function groupWords(type: string, where: string): string {
+  switch (type) {
+    case 'portscan': return `Port scans of ${where}`;
+    case 'sweep': return `Sweeps for ${where}`;
+    case 'bruteforce': return `Password guessing on ${where}`;
+    case 'flood': return `Floods at ${where}`;
+    case 'known-bad-inbound': return `Contact with ${where} from blocklisted addresses,`;
+    case 'research-scanner': return `Research scanners looking at ${where}`;
+    default: return `${typeLabel(type).replace(/ \(.*\)$/, '')} on ${where}`;
+  }
+}
+
+function groupRow(g: Incident[], tz: string): IncidentRow {
+  const first = g[0]!;
+  const row = incidentRow(first, tz);
+  let events = 0, allowed = 0, t0 = Infinity, t1 = -Infinity;
+  let busiest = first;
+  const who = new Set<string>();
+  const countries = new Map<string, number>();
+  const ports = new Set<number>(), victims = new Set<string>();
+  for (const i of g) {
+    events += i.event_count ?? 0;
+    allowed += i.allowed_count ?? 0;
+    if ((i.event_count ?? 0) > (busiest.event_count ?? 0)) busiest = i;
+    const f = Date.parse(i.first_seen), l = Date.parse(i.last_seen || i.first_seen);
+    if (f < t0) t0 = f;
+    if (l > t1) t1 = l;
+    who.add((typeof i.attacker?.network === 'string' ? i.attacker.network : i.attacker?.ip) ?? '');
+    const cc = i.attacker?.geo?.country_iso_code;
+    if (cc) countries.set(cc, (countries.get(cc) ?? 0) + 1);
+    for (const p of i.ports ?? []) if (ports.size < 20) ports.add(p);
+    for (const v of i.victims ?? []) if (victims.size < 10) victims.add(v.ip);
+  }
+  const where = targetWords(first);
+  const when = Number.isFinite(t0) && Number.isFinite(t1)
+    ? (formatWeekday(t0, tz) === formatWeekday(t1, tz) ? `on ${formatWeekday(t0, tz)}` : `from ${formatWeekday(t0, tz)} to ${formatWeekday(t1, tz)}`) : '';
+  const b = incidentRow(busiest, tz);
+  const top = [...countries].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+  const one = who.size === 1;
+  const summary = first.type === 'exposed-service'
+    // (an open service is one incident a day or after each quiet spell, whoever knocks: the service is the news)
+    ? `${labelOf(first)} on ${where}, ${when} (${plural(g.length, 'incident')}): your firewall let in ${plural(allowed, 'connection')}.`
+    : `${groupWords(first.type, where)} ${one ? `by ${b.attacker}` : `from ${plural(who.size, 'address', 'addresses')}`}, ${when} (${plural(g.length, 'incident')}).`
+      + (one ? '' : ` The busiest: ${b.attacker}${b.countryName ? ` (${b.countryName})` : ''}, ${plural(b.events, 'event')}.`);
+  return {
+    ...row,
+    // (the worst is first in `sorted` order)
+    severity: first.severity,
+    attacker: one ? row.attacker : first.type === 'exposed-service' ? 'many addresses' : plural(who.size, 'address', 'addresses'),
+    country: one ? row.country : '',
+    // (an open service's incidents name whoever knocked first: their countries say nothing)
+    countryName: one ? row.countryName : first.type === 'exposed-service' ? '' : top.length <= 3 ? top.map(([c]) => countryName(c)).join(', ')
+      : `${top.slice(0, 2).map(([c]) => countryName(c)).join(', ')} and ${num(top.length - 2)} more countries`,
+    network: one ? row.network : '',
+    firstSeen: Number.isFinite(t0) ? formatShort(t0, tz) : row.firstSeen,
+    lastSeen: Number.isFinite(t1) ? formatShort(t1, tz) : row.lastSeen,
+    events,
+    allowed,
+    ports: [...ports],
+    victims: [...victims],
+    summary,
+    count: g.length,
+    addresses: who.size,
+  };
+}
+
 /** A stretch of this many hours without any log, in a steady stream, is reported as missing logs. */
 export const GAP_HOURS = 6;
 
@@ -367,6 +471,7 @@ export function buildReport(input: BuildInput): ReportData {
   const sorted = [...incidents].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.allowed_count ?? 0) - (a.allowed_count ?? 0)
     || (b.event_count ?? 0) - (a.event_count ?? 0) || a.id.localeCompare(b.id));
   const allRows = sorted.map((i) => incidentRow(i, tz));
+  const listedRows = groupedRows(sorted, tz).slice(0, input.maxIncidentsListed ?? 25);
   const byType = new Map<string, { type: string; label: string; count: number; worst: Severity; advice: string }>();
   const firstAttacker = new Map<string, string>();
   for (const i of sorted) {
@@ -592,7 +697,6 @@ export function buildReport(input: BuildInput): ReportData {
 
   const title = `Security report for ${siteName}: ${periodLabel}`;
   const subjectTag = status === 'urgent' ? '[ACTION NEEDED] ' : status === 'attention' ? '[please read] ' : '';
-  const listed = input.maxIncidentsListed ?? 25;
   return {
     version: 1,
     title,
@@ -609,7 +713,7 @@ export function buildReport(input: BuildInput): ReportData {
     totals,
     previous,
     comparison,
-    incidents: allRows.slice(0, listed),
+    incidents: listedRows,
     incidentsTotal: allRows.length,
     incidentTypes,
     countries: countryList,

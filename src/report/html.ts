@@ -5,7 +5,7 @@
  * data: images); `'datauri'` embeds the PNG (handy for previews and tests).
  */
 import type { AddressRow, PortRow, ReportData } from './build';
-import { num } from './build';
+import { incidentsListed, num } from './build';
 import { COLOURS, timelinePng, timelineSvg } from './charts';
 
 export interface HtmlOptions {
@@ -155,10 +155,13 @@ ${figure('attacks recognised', num(t.incidents), t.bySeverity.critical + t.bySev
       { head: 'Severity', cell: (i) => sev(i.severity), width: '70' },
       { head: 'What happened', cell: (i) => `${esc(i.summary || i.label)}${i.allowed ? `<br><b style="color:#a61b1b">${esc(num(i.allowed))} let through</b>` : ''}` },
       { head: 'From', cell: (i) => `${esc(i.attacker)}<br><span style="color:#66707c">${esc([i.countryName, i.network].filter((x) => x).join(' · '))}</span>` },
-      { head: 'When', cell: (i) => esc(i.firstSeen), width: '110' },
+      { head: 'When', cell: (i) => (i.count ? `${esc(i.firstSeen)}<br><span style="color:#66707c">to ${esc(i.lastSeen)}</span>` : esc(i.firstSeen)), width: '110' },
       { head: 'Events', cell: (i) => esc(num(i.events)), align: 'right', width: '60' },
     ], 'gw-incidents'));
-    if (r.incidentsTotal > r.incidents.length) out.push(note(`${num(r.incidentsTotal - r.incidents.length)} more are in the attached incidents file (CSV), which opens in Excel.`));
+    const more = r.incidentsTotal - incidentsListed(r.incidents);
+    const gathered = r.incidents.some((i) => i.count);
+    if (more > 0) out.push(note(`${num(more)} more are in the attached incidents file (CSV), which opens in Excel${gathered ? ', one line per incident' : ''}.`));
+    else if (gathered) out.push(note('A line that names several addresses gathers the attacks on one machine and service; the attached incidents file (CSV) has one line per incident.'));
   }
 
   if (r.status !== 'no-data') {

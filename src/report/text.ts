@@ -1,6 +1,6 @@
 /** The report as plain text (the text/plain part of the email, and for terminals). */
 import type { ReportData } from './build';
-import { num } from './build';
+import { incidentsListed, num } from './build';
 
 function wrap(s: string, width = 76, indent = ''): string {
   const words = s.split(/ +/);
@@ -51,11 +51,12 @@ export function renderText(r: ReportData): string {
   o.push(section('Attacks recognised'));
   if (!r.incidentsTotal) o.push(`None this ${r.period.noun}.`);
   for (const i of r.incidents) {
-    o.push(`[${i.severity.toUpperCase()}] ${i.firstSeen}  ${i.attacker}${i.countryName ? ` (${i.countryName})` : ''}`);
+    o.push(`[${i.severity.toUpperCase()}] ${i.firstSeen}${i.count ? ` to ${i.lastSeen}` : ''}  ${i.attacker}${i.countryName ? ` (${i.countryName})` : ''}`);
     o.push(wrap(i.summary || i.label, 76, '    '));
     if (i.allowed) o.push(`    ${num(i.allowed)} let through`);
   }
-  if (r.incidentsTotal > r.incidents.length) o.push(`... and ${num(r.incidentsTotal - r.incidents.length)} more in the attached CSV.`);
+  const more = r.incidentsTotal - incidentsListed(r.incidents);
+  if (more > 0) o.push(`... and ${num(more)} more in the attached CSV.`);
   if (r.status !== 'no-data') {
     if (r.countries.length) {
       o.push(section('Where the traffic came from'));

@@ -258,6 +258,51 @@ describe('report model and rendering', () => {
     expect(lines.length).to.be.at.least(6);
   });
 
+  it('lists attacks on one machine and service as one row, outbound cases one each, and counts the rest right', () => {
+    const t0 = from + DAY;
+    const inc = (id: string, type: string, severity: Incident['severity'], ip: string, victim: string, port: number, at: number, events: number, allowed: number, cc = 'CN', direction = 'inbound'): Incident => ({
+      id, type, severity, score: 50, confidence: 'medium', attacker: { ip, geo: { country_iso_code: cc } },
+      victims: [{ ip: victim, ports: [port] }], first_seen: new Date(at).toISOString(), last_seen: new Date(at + 120000).toISOString(),
+      event_count: events, allowed_count: allowed, ports: [port], direction, summary: `${type} by ${ip}`, advice: '',
+    } as Incident);
+    const incidents: Incident[] = [];
+    // 30 robots guess at one Remote Desktop over four days; the busiest is the 8th.
+    for (let k = 0; k < 30; k++) incidents.push(inc(`bf${k}`, 'bruteforce', 'high', `198.51.100.${k + 1}`, '192.168.1.60', 3389, t0 + k * 3 * 3600000, k === 7 ? 90 : 20 + k, k === 7 ? 90 : 20 + k, k % 3 ? 'CN' : 'US'));
+    // The same service found open on three days (each names whoever knocked first).
+    for (let d = 0; d < 3; d++) incidents.push({ ...inc(`ex${d}`, 'exposed-service', 'high', `203.0.113.${d + 1}`, '192.168.1.60', 3389, t0 + d * DAY, 500, 500), subtype: 'rdp', details: { service: 'Remote Desktop (RDP)' } });
+    // Guessing at another port of the same machine is another row; so is each device inside calling out.
+    incidents.push(inc('ssh', 'bruteforce', 'high', '198.51.100.200', '192.168.1.60', 22, t0, 40, 0));
+    incidents.push(inc('b1', 'beacon', 'medium', '203.0.113.66', '192.168.1.20', 443, t0, 30, 30, 'RU', 'outbound'));
+    incidents.push(inc('b2', 'beacon', 'medium', '203.0.113.67', '192.168.1.21', 443, t0, 30, 30, 'RU', 'outbound'));
+    // One scanner, twice (re-opened the next day): one row, "by" that scanner.
+    incidents.push(inc('ps1', 'portscan', 'low', '192.0.2.9', '192.168.1.1', 23, t0, 100, 0, 'DE'), inc('ps2', 'portscan', 'low', '192.0.2.9', '192.168.1.1', 23, t0 + DAY, 50, 0, 'DE'));
+    const r = buildReport({ from, to, incidents, rollups: empty, site });
+    expect(r.incidentsTotal).to.equal(38);
+    expect(r.allIncidents).to.have.length(38);
+    const rows = r.incidents.map((x) => `${x.severity} ${x.count ?? 1} ${x.attacker} ${x.events}/${x.allowed}`);
+    expect(rows).to.deep.equal([
+      'high 3 many addresses 1500/1500',
+      'high 30 30 addresses 1098/1098',
+      'high 1 198.51.100.200 40/0',
+      'medium 1 203.0.113.66 30/30',
+      'medium 1 203.0.113.67 30/30',
+      'low 2 192.0.2.9 150/0',
+    ]);
+    const bf = r.incidents[1]!;
+    expect(bf.summary).to.equal('Password guessing on 192.168.1.60 (port 3389) from 30 addresses, from Tue 17 Nov to Fri 20 Nov (30 incidents). The busiest: 198.51.100.8 (China), 90 events.');
+    expect(bf.countryName).to.equal('China, United States');
+    expect(bf.addresses).to.equal(30);
+    expect(r.incidents[0]!.summary).to.match(/^Remote Desktop \(RDP\) open to the internet on 192\.168\.1\.60 \(port 3389\), from Tue 17 Nov to Thu 19 Nov \(3 incidents\): your firewall let in 1,500 connections\.$/);
+    expect(r.incidents[0]!.countryName).to.equal('');
+    expect(r.incidents[5]!.summary).to.equal('Port scans of 192.168.1.1 by 192.0.2.9, from Tue 17 Nov to Wed 18 Nov (2 incidents).');
+    const html = renderHtml(r, { charts: 'svg' }).html;
+    expect(html).to.contain('to Fri 20 Nov');
+    expect(html).to.contain('one line per incident');
+    // Listing fewer rows: what they do not cover is counted as "more", in incidents.
+    const short = buildReport({ from, to, incidents, rollups: empty, site, maxIncidentsListed: 2 });
+    expect(renderText(short)).to.contain('and 5 more in the attached CSV');
+  });
+
   it('renders everything for an email: subject, HTML, text, attachments', () => {
     const f = fed(5000);
     const r = buildReport({ from, to, incidents: genIncidents(60, { from, to }), rollups: f.rollups, site });
@@ -269,7 +314,9 @@ describe('report model and rendering', () => {
     expect(json.allIncidents).to.have.length(60);
     expect(json.totals.events).to.equal(5000);
     expect(out.text).to.contain('Attacks recognised');
-    expect(out.text).to.contain('and 35 more in the attached CSV');
+    // (the generated incidents all hit one machine: gathered per kind and port, nothing left over to list)
+    expect(out.text).to.match(/Password guessing on 192\.168\.1\.20 \(port 22\) from \d+ addresses/);
+    expect(out.text).to.not.contain('more in the attached CSV');
     expect(out.csv.trim().split('\r\n')).to.have.length(61);
     // An on-demand "last 7 days" never overwrites the scheduled week's files.
     const shift = 20 * 3600000 + 43 * 60000;
