@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Bench> = {
   hub: () => require('./hub') as Bench,
   detect: () => require('./detect'),
   pipeline: () => require('./pipeline') as Bench,
+  soak: () => require('./soak') as Bench,
 };
 
 async function main(): Promise<void> {

@@ -2,8 +2,10 @@
  * Alerts: decide which incidents the owner hears about at once, and word them in plain English.
  *
  * - Only incidents at or above a chosen severity (default high).
- * - Throttle: at most one alert per attacker and incident type per `throttleMs` (default one hour);
- *   a higher severity than last time, or an incident marked `status: 'repeat'` by detect, alerts again.
+ * - Throttle: at most one alert per attacker and incident type per quiet time, `throttleMs` (default one
+ *   hour) at first; while the same thing goes on it doubles after each alert (1, 2, 4 … 24 h), and starts over
+ *   after a quiet day: a machine beaconing all month is a reminder a day, not a mail an hour. A higher
+ *   severity than last time, or an incident marked `status: 'repeat'` by detect, alerts again at once.
  * - Digest: the first `burst` alerts within `digestWindowMs` go out at once; anything more in that window
  *   is held and sent as one digest message when the window closes, so a flood gives one mail, not fifty.
  * - Same attack, many attackers (`groupTargets`, default on): once the owner has been told that, say, the
@@ -123,6 +125,13 @@ function gatewayName(inc: Incident): string {
   return typeof g === 'string' ? g : Array.isArray(inc.observers) && typeof inc.observers[0] === 'string' ? inc.observers[0] : inc.attacker.ip;
 }
 
+interface KeyState {
+  at: number;
+  rank: number;
+  quietMs: number;
+  lastSeen: number;
+}
+
 interface TargetState {
   /** When the owner was last told about this target (an alert or a summary). */
   at: number;
@@ -141,7 +150,8 @@ interface TargetState {
 export class Alerter {
   readonly stats: AlertStats = { received: 0, below: 0, throttled: 0, invalid: 0, alerts: 0, digests: 0, held: 0, grouped: 0, summaries: 0 };
   private readonly opts: AlertOptions;
-  private readonly last = new Map<string, { at: number; rank: number }>();
+  /** Per attacker and type: when the owner was last told, how serious it was, the quiet time now, the latest push. */
+  private readonly last = new Map<string, KeyState>();
   private sentTimes: number[] = [];
   private pending = new Map<string, Incident>();
   private omitted = 0;
@@ -200,11 +210,12 @@ export class Alerter {
       return 'grouped';
     }
     const prev = this.last.get(key);
-    if (prev && this.opts.throttleMs > 0 && now - prev.at < this.opts.throttleMs && rank <= prev.rank && inc.status !== 'repeat') {
+    if (prev && this.opts.throttleMs > 0 && now - prev.at < prev.quietMs && rank <= prev.rank && inc.status !== 'repeat') {
+      prev.lastSeen = now;
       this.stats.throttled++;
       return 'throttled';
     }
-    this.remember(key, now, rank);
+    this.remember(key, now, rank, prev);
 
     if (tk !== null) {
       // (an attack that comes back after a quiet day is news again: alerted at once)
@@ -329,9 +340,19 @@ export class Alerter {
     for (const t of this.targets.values()) if (t.timer !== null) { this.clock.clearTimer(t.timer); t.timer = null; }
   }
 
-  private remember(key: string, at: number, rank: number): void {
+  /**
+   * An alert about `key` goes out now. Its quiet time: the first, or again after a quiet day, is `throttleMs`; an
+   * alert because the quiet time ran out while the same thing went on doubles it (capped at a day); an alert
+   * because it got more serious, or came back as a repeat, keeps it.
+   */
+  private remember(key: string, at: number, rank: number, prev?: KeyState): void {
+    const base = this.opts.throttleMs;
+    let quietMs = base;
+    if (prev !== undefined && at - prev.lastSeen < this.longestQuietMs) {
+      quietMs = at - prev.at >= prev.quietMs ? Math.min(prev.quietMs * 2, this.longestQuietMs) : prev.quietMs;
+    }
     this.last.delete(key);
-    this.last.set(key, { at, rank });
+    this.last.set(key, { at, rank, quietMs: Math.max(quietMs, base), lastSeen: at });
     while (this.last.size > this.opts.maxKeys) {
       const oldest = this.last.keys().next().value as string;
       this.last.delete(oldest);

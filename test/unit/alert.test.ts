@@ -88,6 +88,31 @@ describe('alert engine', () => {
       expect(out).to.have.length(2);
       expect(a.stats.throttled).to.equal(2);
     });
+    it('while the same thing goes on, the quiet time doubles after each alert up to a day, and starts over after a quiet day', () => {
+      // A machine beaconing all day long: its incident is updated every 10 minutes.
+      const { a, clock } = setup({ burst: 1000 });
+      const sentAt: number[] = [];
+      const t0 = clock.now();
+      for (let m = 0; m <= 3 * 24 * 60; m += 10) {
+        if (a.push(incident({ type: 'beacon', status: m ? 'update' : 'new', attacker: { ip: '203.0.113.9' } })) === 'sent') sentAt.push((clock.now() - t0) / HOUR);
+        clock.advance(10 * MIN);
+      }
+      // 0, then 1, 2, 4, 8, 16 h later, then once a day: 7 mails in three days (one an hour would be 72)
+      expect(sentAt).to.deep.equal([0, 1, 3, 7, 15, 31, 55]);
+      // A day without it: the next one is news again, and the quiet time is an hour again.
+      clock.advance(25 * HOUR);
+      expect(a.push(incident({ type: 'beacon', attacker: { ip: '203.0.113.9' } }))).to.equal('sent');
+      clock.advance(61 * MIN);
+      expect(a.push(incident({ type: 'beacon', status: 'update', attacker: { ip: '203.0.113.9' } }))).to.equal('sent');
+    });
+    it('a more serious alert inside the quiet time keeps it as it was (no doubling)', () => {
+      const { a, clock } = setup({ burst: 1000 });
+      expect(a.push(incident({ severity: 'high' }))).to.equal('sent');
+      clock.advance(10 * MIN);
+      expect(a.push(incident({ severity: 'critical' }))).to.equal('sent');
+      clock.advance(61 * MIN); // an hour and a minute after the critical one: its quiet time is one hour, not two
+      expect(a.push(incident({ severity: 'critical', status: 'update' }))).to.equal('sent');
+    });
     it('another type from the same attacker, or another attacker, is not throttled', () => {
       const { a } = setup();
       expect(a.push(incident())).to.equal('sent');
