@@ -243,7 +243,9 @@ export class OpenIncident implements Clocked {
     const d = this.describe(this);
     let score = d.score;
     if (d.severity === undefined) {
-      if (this.repeat > 0) score += Math.min(15, 5 * this.repeat);
+      // (a machine calling out on a schedule again the next day is not a repeat offence: a printer polling its
+      // maker's cloud does it every day too, and the bonus made every such poller a high alert from its third day)
+      if (this.repeat > 0 && this.type !== 'beacon') score += Math.min(15, 5 * this.repeat);
       if (this.attacker.reputation?.length && this.type !== 'known-bad-inbound' && this.type !== 'known-bad-outbound') score += 10;
     }
     score = Math.round(clamp(score, 0, 100));

@@ -337,6 +337,20 @@ describe('detect engine', () => {
       const two = pk.filter((p) => p.src === pcs[0] || p.src === pcs[1]);
       expect(run(two).incidents.filter((i) => i.attacker.ip === '203.0.113.14')).to.have.length(2);
     });
+    it('a device polling its cloud every minute for five days stays medium (not a "repeat offence" each day); on a reputation list it is critical', () => {
+      const pk: Pkt[] = [];
+      for (let t = T0; t < T0 + 5 * 86_400_000; t += 60_000) pk.push({ t, src: '192.168.1.40', dst: '203.0.113.200', dport: 443, action: 'allow' });
+      const { all } = run(pk);
+      const beacons = all.filter((i) => i.type === 'beacon');
+      // (one incident a day: a beacon's incident lasts at most a day)
+      expect(new Set(beacons.map((i) => i.id)).size).to.be.within(4, 6);
+      expect(beacons.some((i) => i.status === 'repeat')).to.equal(true);
+      expect(new Set(beacons.map((i) => i.severity))).to.deep.equal(new Set(['medium']));
+      expect(beacons[0]!.advice).to.match(/Printers, cameras/);
+      const listed = run(pk.slice(0, 60).map((p) => ({ ...p, bad: 'dst' as const }))).incidents.filter((i) => i.type === 'beacon');
+      expect(listed.map((i) => i.severity)).to.deep.equal(['critical']);
+      expect(listed[0]!.advice).to.match(/reputation list/);
+    });
     it('irregular contacts are not a beacon', () => {
       const rng = new Rng(4);
       let t = T0;
