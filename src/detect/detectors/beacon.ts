@@ -217,7 +217,7 @@ export const beacon: DetectorDef = {
           summary: `Your computer ${who} contacts ${place(inc.attacker)} on port ${inc.topPorts()[0] ?? '?'} like clockwork, about every ${duration(period * 1000)} (${plural(inc.events, 'contact')} so far), which is how malware checks in with its controller${bad ? '; that address is on a reputation list' : ''}.`,
           advice: bad
             ? `Have ${who} checked for malware now and block ${inc.attacker.ip}: that address is on a reputation list.`
-            : `Find out what on ${who} makes these connections. Printers, cameras, phones and update or backup software check in with their makers like this too: if that is what it is, add ${inc.attacker.ip} to the allowed addresses of the detect node and you will not hear of it again. If you do not recognise it, have the machine scanned for malware and block ${inc.attacker.ip}.`,
+            : `Find out what on ${who} makes these connections. Printers, cameras, phones and update or backup software check in with their makers like this too: if that is what it is, add ${inc.attacker.ip} to "Never report" in the detect node and you will not hear of it again. If you do not recognise it, have the machine scanned for malware and block ${inc.attacker.ip}.`,
         };
       },
     },
