@@ -247,6 +247,12 @@ export class OpenIncident implements Clocked {
       // maker's cloud does it every day too, and the bonus made every such poller a high alert from its third day)
       if (this.repeat > 0 && this.type !== 'beacon') score += Math.min(15, 5 * this.repeat);
       if (this.attacker.reputation?.length && this.type !== 'known-bad-inbound' && this.type !== 'known-bad-outbound') score += 10;
+      // A scan or sweep the firewall blocked entirely, from an address on no list, is at most medium: there is
+      // nothing to do about it now, and every internet address is scanned daily (the same survey scanner back
+      // each day reached "high" by the repeat bonus alone: an alert mail a day for blocked packets). It stays in
+      // the report; anything let through, or a listed address, keeps its full score.
+      if (this.allowed === 0 && (this.type === 'portscan' || this.type === 'sweep' || this.type === 'research-scanner')
+        && !this.attacker.reputation?.length) score = Math.min(score, BLOCKED_RECON_MAX);
     }
     score = Math.round(clamp(score, 0, 100));
     const severity = d.severity ?? severityOf(score);
@@ -346,6 +352,9 @@ function sortedCopy(ps: number[]): number[] {
   }
   return out;
 }
+
+/** The highest score of blocked reconnaissance from an unlisted address: the top of "medium". */
+const BLOCKED_RECON_MAX = 59;
 
 export function severityOf(score: number): Severity {
   return score >= 85 ? 'critical' : score >= 60 ? 'high' : score >= 35 ? 'medium' : 'low';

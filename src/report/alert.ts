@@ -675,6 +675,24 @@ export function renderSummary(incidents: Incident[], omitted: number, sinceMs: n
   const through = all.filter((f) => f.throughShort.endsWith('got through')).length;
   const short = clean(`${SEVERITY_LABEL[severity].toUpperCase()}: ${what} on ${target} goes on: ${more} since ${since}`
     + `${through ? `; ${through} got through` : ''}. See the email for details.`, 300);
+  const service = all[0]?.service;
+  if (service !== undefined) {
+    // An open service is news by itself being open (one incident a day, each naming whoever knocked first): what
+    // the reminder says is that it is still open and how much got in, not "1 address".
+    let allowed = 0;
+    for (const i of incidents) allowed += typeof i.allowed_count === 'number' && i.allowed_count > 0 ? i.allowed_count : 0;
+    const inNow = `${plural(allowed, 'connection', 'connections')} let in`;
+    const subject = clean(`${pre}${SEVERITY_LABEL[severity]}: ${service} on ${target} is still open to the internet: ${inNow}`, 200);
+    const short = clean(`${SEVERITY_LABEL[severity].toUpperCase()}: ${service} on ${target} is still open to the internet: ${inNow} since ${since}. See the email for details.`, 300);
+    const words: ListWords = {
+      title: `${service} on ${target} is still open to the internet`,
+      intro: `Since the last mail about this (${since}), your firewall let ${plural(allowed, 'connection', 'connections')} from the internet reach ${service} on ${target}. `
+        + `It stays open until the port is closed or limited on the router; while it stays open, the next reminder comes within ${hoursText(nextMs)}.`,
+      more: ['more day', 'more days'],
+      heading: 'Each day, the first address that came in',
+    };
+    return { kind: 'summary', severity, subject, short, text: textDigest(all, omitted, words), html: htmlPage(subject, htmlDigest(all, omitted, words)), incidents, omitted };
+  }
   const words: ListWords = {
     title: `${what} on ${target} goes on: ${more}`,
     intro: `Since the last mail about this (${since}), ${more} did the same to ${target}. gatewatch gathers them into one mail `

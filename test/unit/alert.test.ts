@@ -271,6 +271,21 @@ describe('alert engine', () => {
       expect(m.subject).to.equal('[gatewatch] High: Service open to the internet: Remote Desktop (RDP) on 192.168.1.60 (port 3389)');
       expect(m.text).to.include('Address: 198.51.100.1');
     });
+    it('an open service found again on the next days is a reminder that it is still open, with what got in', () => {
+      const { a, out, clock } = setup({ groupTargets: true });
+      const open = (day: number, allowed: number) => rdpGuess(day + 1, { id: `ex-${day}`, type: 'exposed-service', subtype: 'rdp', details: { service: 'Remote Desktop (RDP)' }, allowed_count: allowed, event_count: allowed });
+      expect(a.push(open(0, 700))).to.equal('sent');
+      clock.advance(20 * HOUR);
+      expect(a.push(open(1, 800))).to.equal('sent'); // the hour was long over: told again, its quiet time doubles
+      clock.advance(HOUR);
+      expect(a.push(open(2, 900))).to.equal('grouped');
+      expect(a.push(open(3, 600))).to.equal('grouped');
+      clock.advance(3 * HOUR);
+      const s = out.find((m) => m.kind === 'summary')!;
+      expect(s.subject).to.equal('[gatewatch] High: Remote Desktop (RDP) on 192.168.1.60 (port 3389) is still open to the internet: 1,500 connections let in');
+      expect(s.text).to.include('reach Remote Desktop (RDP) on 192.168.1.60 (port 3389)');
+      expect(s.text).to.not.match(/goes on: \d+ address/);
+    });
     it('another service, another machine, another kind of attack or an outbound case is told on its own', () => {
       const { a } = setup({ groupTargets: true, burst: 100 });
       expect(a.push(rdpGuess(1))).to.equal('sent');

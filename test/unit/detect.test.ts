@@ -26,6 +26,15 @@ describe('detect engine', () => {
   });
 
   describe('portscan', () => {
+    it('the same scanner back every day, all blocked, stays medium at most; let through or listed, it can be high', () => {
+      const days = (extra: Partial<Pkt>) => Array.from({ length: 6 }, (_, d) => portScan('203.0.113.77', WAN, T0 + d * 86_400_000, 300, 2 * 60_000, ['SYN'], extra)).flat();
+      const blocked = run(days({})).all.filter((i) => i.type === 'portscan');
+      expect(blocked.some((i) => i.status === 'repeat')).to.equal(true);
+      expect(Math.max(...blocked.map((i) => i.score))).to.equal(59);
+      expect(new Set(blocked.map((i) => i.severity))).to.not.include('high');
+      const listed = run(days({ bad: 'src' })).all.filter((i) => i.type === 'portscan');
+      expect(listed.some((i) => i.severity === 'high')).to.equal(true);
+    });
     it('a fast SYN scan is one incident, updated as it grows, with a stable id', () => {
       const { incidents, all } = run(portScan('203.0.113.5', WAN, T0, 300, 20));
       expect(incidents).to.have.length(1);
