@@ -87,8 +87,12 @@ export interface GatewatchExtras {
   icmp?: { type?: number; code?: number };
   ttl?: number;
   length?: number;
-  /** Where the sender's clock and ours disagree, the seconds added to its timestamps. */
+  /**
+   * Where the sender's clock is wrong (live syslog; see src/syslog/clock-watch.ts), the seconds added to its
+   * timestamps, and the time it wrote itself.
+   */
   clock_skew_s?: number;
+  device_time?: string;
   /** The address the log came from (the syslog sender), when known. */
   reporter?: string;
   /** Set by reputation: AbuseIPDB's view of the remote address. */

@@ -4,6 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { LineParser, PARSERS } from '../../src/parsers/registry';
+import { ClockWatch, offsetText } from '../../src/syslog/clock-watch';
 import { defaultTimezone, isValidTimezone } from '../../src/syslog/time';
 import { compact, RateMeter, ThrottledStatus } from '../lib/status';
 
@@ -13,6 +14,8 @@ interface ParseNodeDef extends NodeDef {
   keepOriginal?: boolean;
   maxLength?: number | string;
   site?: string;
+  /** Correct the times of a router whose clock is wrong (live syslog only). Default on. */
+  fixClocks?: boolean;
 }
 
 interface SiteLike { timezone?: string }
@@ -44,13 +47,22 @@ export = function (RED: NodeAPI) {
     }
     const rate = new RateMeter();
     let badInput = 0;
+    // (a flow saved before the setting existed runs with it on)
+    const clocks = config.fixClocks === false ? null : new ClockWatch();
     const status = new ThrottledStatus(node, () => {
       const s = parser.stats;
       const problems = s.errors + badInput + s.tooLong;
+      const wrong = clocks?.wrongClocks() ?? [];
+      const clockText = wrong.length ? ` · clock of ${wrong[0]!.gateway} ${offsetText(wrong[0]!.behindMs)} ${wrong[0]!.behindMs > 0 ? 'behind' : 'ahead'}${wrong.length > 1 ? ` (+${wrong.length - 1})` : ''}` : '';
       const text = `${compact(rate.perSecond())}/s · ${compact(s.events)} events · ${compact(s.unrecognised)} other`
-        + (problems ? ` · ${compact(problems)} bad` : '');
-      return { fill: problems ? 'yellow' : 'green', text };
+        + (problems ? ` · ${compact(problems)} bad` : '') + clockText;
+      return { fill: problems || wrong.length ? 'yellow' : 'green', text };
     });
+    const clockChanged = (gateway: string) => {
+      const w = clocks!.wrongClocks().find((x) => x.gateway === gateway);
+      if (w) node.warn(RED._('gatewatch-parse.errors.wrongClock', { gateway, offset: offsetText(w.behindMs), way: w.behindMs > 0 ? 'behind' : 'ahead' }));
+      else node.log(RED._('gatewatch-parse.errors.clockRight', { gateway }));
+    };
 
     node.on('input', (msg: Msg, send, done) => {
       const p = msg.payload as unknown;
@@ -63,7 +75,8 @@ export = function (RED: NodeAPI) {
         done(new Error(RED._('gatewatch-parse.errors.notText', { type: p === null ? 'null' : typeof p })));
         return;
       }
-      const receivedMs = typeof msg.syslog?.receivedAt === 'number' ? msg.syslog.receivedAt : Date.now();
+      const live = typeof msg.syslog?.receivedAt === 'number';
+      const receivedMs = live ? msg.syslog!.receivedAt! : Date.now();
       const errorsBefore = parser.stats.errors;
       // A payload may hold several lines (a file read whole, a TCP chunk): one message per line.
       const lines = text.indexOf('\n') >= 0 ? text.split('\n').filter((l) => l.length > 0) : [text];
@@ -74,6 +87,23 @@ export = function (RED: NodeAPI) {
         if (ev) {
           const reporter = msg.remote?.address ?? msg.ip;
           if (reporter) (ev.gatewatch ??= {}).reporter = reporter;
+          // (only lines that came in over syslog have an arrival time to judge a clock by; a replayed file never)
+          if (clocks !== null && live) {
+            const gateway = reporter ?? ev.observer?.hostname ?? '-';
+            const changes = clocks.stats.changes;
+            const fix = clocks.observe(gateway, ev['@timestamp'], receivedMs);
+            if (clocks.stats.changes !== changes) clockChanged(gateway);
+            if (fix !== 0) {
+              const own = ev['@timestamp'];
+              const t = Date.parse(own);
+              if (t === t) {
+                ev['@timestamp'] = new Date(t + fix).toISOString();
+                const gw = (ev.gatewatch ??= {});
+                gw.device_time = own;
+                gw.clock_skew_s = fix / 1000;
+              }
+            }
+          }
           const out = multi ? RED.util.cloneMessage(msg) : msg;
           out.payload = ev;
           send([out, null]);

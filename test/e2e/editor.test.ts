@@ -171,10 +171,11 @@ for (const nr of NODE_REDS) describe(`editor in headless Chromium (Node-RED ${nr
       const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
       const z = R.workspaces.active();
       R.view.importNodes([{ id: 'oldalert', type: 'gatewatch-alert', z, x: 600, y: 600, minSeverity: 'high', throttle: 60, burst: 3, digestWindow: 10, wires: [[], []] },
-        { ...detectBefore, id: 'olddetect', z, x: 600, y: 660, wires: [[], []] }]);
+        { ...detectBefore, id: 'olddetect', z, x: 600, y: 660, wires: [[], []] },
+        { id: 'oldparse', type: 'gatewatch-parse', z, x: 600, y: 720, format: 'auto', tz: '', keepOriginal: false, maxLength: 65536, wires: [[], []] }]);
       const out: Record<string, unknown> = {};
       // (an old node with none of today's settings is valid: no red triangle, no "invalid nodes" on deploy)
-      for (const id of ['oldalert', 'olddetect']) { const n = R.nodes.node(id); R.editor.validateNode(n); out[`${id}Valid`] = n.valid; }
+      for (const id of ['oldalert', 'olddetect', 'oldparse']) { const n = R.nodes.node(id); R.editor.validateNode(n); out[`${id}Valid`] = n.valid; }
       R.editor.edit(R.nodes.node('oldalert'));
       await wait(800);
       out.boxShown = $('#node-input-groupTargets').prop('checked');
@@ -187,9 +188,14 @@ for (const nr of NODE_REDS) describe(`editor in headless Chromium (Node-RED ${nr
       out.v6Shown = $('#node-input-ipv6Prefix').val();
       $('#node-dialog-cancel').trigger('click');
       await wait(500);
+      R.editor.edit(R.nodes.node('oldparse'));
+      await wait(800);
+      out.clocksShown = $('#node-input-fixClocks').prop('checked');
+      $('#node-dialog-cancel').trigger('click');
+      await wait(500);
       return out;
     }, detectBefore);
-    expect(got).to.deep.equal({ oldalertValid: true, olddetectValid: true, boxShown: true, saved: true, commonShown: '3', v6Shown: '64' });
+    expect(got).to.deep.equal({ oldalertValid: true, olddetectValid: true, oldparseValid: true, boxShown: true, saved: true, commonShown: '3', v6Shown: '64', clocksShown: true });
   });
 
   it('rejects an invalid syslog port in the dialog', async () => {
