@@ -6,7 +6,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { DetectEngine, DEFAULT_CONFIG, type DetectOptions } from '../../src/detect/engine';
 import type { Incident } from '../../src/detect/incident';
-import { isIpv6Prefix } from '../../src/detect/config';
+import { isIpv6Prefix, parseAccepted } from '../../src/detect/config';
 import { SilenceWatch } from '../../src/detect/silence';
 import { defaultTimezone } from '../../src/syslog/time';
 import { compact, RateMeter, ThrottledStatus } from '../lib/status';
@@ -21,6 +21,8 @@ interface DetectNodeDef extends NodeDef {
   knownBad?: boolean;
   beacon?: boolean; beaconContacts?: number | string; beaconMaxCv?: number | string; beaconCommon?: number | string;
   exposed?: boolean;
+  /** Services open on purpose: "3389", "192.168.1.60:3389", comma-separated. */
+  exposedAccepted?: string;
   flood?: boolean; floodSource?: number | string; floodDest?: number | string; floodWindowS?: number | string;
   knownScanners?: string;
   allowAddresses?: string; allowPorts?: string;
@@ -67,6 +69,16 @@ function commonHosts(v: number | string | undefined, problems: string[]): number
   return def;
 }
 
+/** "Open on purpose": the entries that read as a port or address:port (each other one is a problem). */
+function acceptedList(v: string | undefined, problems: string[]): string[] {
+  const out: string[] = [];
+  for (const a of list(v)) {
+    if (parseAccepted(a) === null) problems.push(`exposedAccepted: "${a.slice(0, 60)}" is not a port or address:port`);
+    else out.push(a);
+  }
+  return out;
+}
+
 /** The engine settings from the node's editor fields (blank = documented default). */
 function optionsFromNode(c: DetectNodeDef): { opts: DetectOptions; problems: string[] } {
   const d = DEFAULT_CONFIG;
@@ -93,7 +105,7 @@ function optionsFromNode(c: DetectNodeDef): { opts: DetectOptions; problems: str
     },
     knownBad: { enabled: on(c.knownBad) },
     beacon: { enabled: on(c.beacon), minContacts: n('beaconContacts', d.beacon.minContacts), maxCv: n('beaconMaxCv', d.beacon.maxCv), commonHosts: commonHosts(c.beaconCommon, problems) },
-    exposed: { enabled: on(c.exposed) },
+    exposed: { enabled: on(c.exposed), accepted: acceptedList(c.exposedAccepted, problems) },
     flood: { enabled: on(c.flood), sourceEvents: n('floodSource', d.flood.sourceEvents), destEvents: n('floodDest', d.flood.destEvents), windowS: n('floodWindowS', d.flood.windowS) },
   };
   return { opts, problems };

@@ -112,6 +112,12 @@ export interface ExposedConfig {
   services: Record<string, string>;
   /** Connections needed before reporting. */
   minEvents: number;
+  /**
+   * Services open on purpose, not reported as open (password guessing at them still is): "3389" (that port on
+   * any of your machines), "192.168.1.60:3389", "[2001:db8::5]:3389". The weekly report still lists them among
+   * the services reachable from the internet.
+   */
+  accepted: string[];
 }
 
 export interface FloodConfig {
@@ -183,7 +189,7 @@ export const DEFAULT_CONFIG: DetectConfig = {
   },
   knownBad: { enabled: true, inboundDenied: true },
   beacon: { enabled: true, minContacts: 8, maxCv: 0.2, minIntervalS: 1, maxIntervalS: 21600, ignorePorts: [53, 123, 5353], commonHosts: 3 },
-  exposed: { enabled: true, services: RISKY_SERVICES, minEvents: 1 },
+  exposed: { enabled: true, services: RISKY_SERVICES, minEvents: 1, accepted: [] },
   flood: { enabled: true, sourceEvents: 500, destEvents: 5000, windowS: 10 },
 };
 
@@ -225,7 +231,27 @@ export function validateConfig(c: DetectConfig): string[] {
   };
   for (const [sec, o] of Object.entries(c)) pos(sec, o as object);
   if (!['low', 'ignore', 'off'].includes(c.knownScanners.mode)) bad.push(`knownScanners.mode must be low, ignore or off`);
+  const acc = c.exposed.accepted;
+  if (!Array.isArray(acc)) bad.push('exposed.accepted must be a list of "port" or "address:port"');
+  else for (const a of acc) if (parseAccepted(a) === null) bad.push(`exposed.accepted: "${String(a).slice(0, 60)}" is not a port or address:port`);
   const v6 = c.general.ipv6Prefix;
   if (!isIpv6Prefix(v6)) bad.push(`general.ipv6Prefix must be a whole number from 16 to 128 (got ${v6})`);
   return bad;
+}
+
+/**
+ * One "open on purpose" entry: "3389" → { port }, "192.168.1.60:3389" or "[2001:db8::5]:3389" → { ip, port };
+ * null when it is neither.
+ */
+export function parseAccepted(x: unknown): { ip?: string; port: number } | null {
+  if (typeof x === 'number') x = String(x);
+  if (typeof x !== 'string') return null;
+  const s = x.trim();
+  const m = /^(?:\[([0-9a-fA-F:.]{2,45})\]:|(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5})$/.exec(s);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (!(port > 0 && port < 65536)) return null;
+  const ip = m[1] ?? m[2];
+  if (ip !== undefined && m[2] !== undefined && m[2].split('.').some((o) => Number(o) > 255)) return null;
+  return ip === undefined ? { port } : { ip: ip.toLowerCase(), port };
 }

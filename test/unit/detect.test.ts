@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { DetectEngine, type DetectOptions } from '../../src/detect/engine';
 import type { Incident } from '../../src/detect/incident';
+import { parseAccepted, resolveConfig, validateConfig } from '../../src/detect/config';
 import { LAN, makeEvent, normalTraffic, portScan, Rng, syntheticSource, T0, WAN, type Pkt } from '../helpers/traffic';
 
 function run(pkts: Pkt[], cfg: DetectOptions = {}, engine = new DetectEngine(cfg)): { incidents: Incident[]; all: Incident[]; engine: DetectEngine } {
@@ -392,6 +393,21 @@ describe('detect engine', () => {
       expect(ex.map((i) => i.details!.sources)).to.deep.equal([16, 16, 16]);
       expect(ex[1]!.summary).to.include('let in 300 connections from 16 or more different addresses');
       expect(ex[0]!.score).to.equal(80); // RDP (70) + 10 for ten or more addresses
+    });
+    it('a service open on purpose is not reported as open; guessing at it still is; other machines still are', () => {
+      // Robots guess at the RDP on .10 (20 tries in 10 s from one address) and one connection reaches .11's RDP.
+      const pk: Pkt[] = Array.from({ length: 20 }, (_, i) => ({ t: T0 + i * 500, src: '203.0.113.60', dst: '192.168.1.10', dport: 3389, sport: 40000 + i, action: 'allow' as const }));
+      pk.push({ t: T0 + 20_000, src: '203.0.113.61', dst: '192.168.1.11', dport: 3389, action: 'allow' });
+      const kinds = (accepted: string[]) => run(pk, { exposed: { accepted } }).incidents.map((i) => `${i.type} ${i.victims[0]!.ip}`).sort();
+      expect(kinds([])).to.deep.equal(['bruteforce 192.168.1.10', 'exposed-service 192.168.1.10', 'exposed-service 192.168.1.11']);
+      expect(kinds(['192.168.1.10:3389'])).to.deep.equal(['bruteforce 192.168.1.10', 'exposed-service 192.168.1.11']);
+      expect(kinds([' 3389 '])).to.deep.equal(['bruteforce 192.168.1.10']);
+      expect(kinds(['192.168.1.10:22'])).to.have.length(3);
+    });
+    it('"open on purpose" entries are a port or address:port; anything else is a clear problem', () => {
+      expect(['3389', '192.168.1.60:3389', '[2001:DB8::5]:3389', 22].map(parseAccepted)).to.deep.equal([{ port: 3389 }, { ip: '192.168.1.60', port: 3389 }, { ip: '2001:db8::5', port: 3389 }, { port: 22 }]);
+      for (const bad of ['rdp', '70000', '0', '300.1.1.1:22', '192.168.1.60', '2001:db8::5:3389', '', null]) expect(parseAccepted(bad), String(bad)).to.equal(null);
+      expect(validateConfig(resolveConfig({ exposed: { accepted: ['3389', 'rdp'] } }))).to.deep.equal(['exposed.accepted: "rdp" is not a port or address:port']);
     });
     it('allowed HTTPS and a blocked RDP attempt are not', () => {
       expect(run([{ t: T0, src: '203.0.113.40', dst: '192.168.1.10', dport: 443, action: 'allow' }, { t: T0, src: '203.0.113.41', dst: '192.168.1.10', dport: 3389 }]).incidents).to.deep.equal([]);

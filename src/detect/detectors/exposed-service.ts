@@ -4,7 +4,7 @@
  * a hole the owner should close, whoever knocked on it.
  */
 import { NEEDS_ALLOWED_PROFILE, type DetectorDef, type Detector, type Ctx } from '../detector';
-import type { DetectConfig } from '../config';
+import { parseAccepted, type DetectConfig } from '../config';
 import { plural } from '../incidents';
 import type { Obs } from '../obs';
 import { BoundedMap, type Clocked } from '../util';
@@ -62,6 +62,15 @@ export const exposedService: DetectorDef = {
     const risky = new Uint8Array(65536);
     for (const p of names.keys()) if (p >= 0 && p < 65536) risky[p] = 1;
     const table = new BoundedMap<Seen>(Math.max(1024, cfg.general.maxSources >> 4));
+    // Open on purpose (the owner knows and accepts it): a port on every machine, or one machine's port.
+    const acceptedPort = new Uint8Array(65536);
+    const acceptedPair = new Set<string>();
+    for (const a of c.accepted ?? []) {
+      const x = parseAccepted(a);
+      if (x === null) continue;
+      if (x.ip === undefined) acceptedPort[x.port] = 1;
+      else acceptedPair.add(x.ip + '|' + x.port);
+    }
     return {
       id: 'exposed',
       needs: NEEDS_ALLOWED_PROFILE,
@@ -70,6 +79,7 @@ export const exposedService: DetectorDef = {
       process(o: Obs, ctx: Ctx): void {
         const port = o.dport;
         if (!o.allowed || port < 0 || risky[port] !== 1 || ctx.profile === null) return;
+        if (acceptedPort[port] === 1 || (acceptedPair.size !== 0 && acceptedPair.has(o.dst.toLowerCase() + '|' + port))) return;
         const key = 'exposed-service|' + o.dst + '|' + port;
         let s = table.get(key);
         if (s === undefined) { s = new Seen(); table.set(key, s); }
