@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import helper = require('node-red-node-test-helper');
+import sinon = require('sinon');
 import detectNode = require('../../nodes/gatewatch-detect/gatewatch-detect');
 import { ROOT } from '../helpers/fixtures';
 import { makeEvent, portScan, T0, WAN } from '../helpers/traffic';
@@ -33,7 +34,11 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
 describe('gatewatch-detect node', function () {
   this.timeout(15000);
   beforeEach(() => helper.startServer());
+  /** A faked Date, restored after the test whatever happens (a timed-out test never reaches its own cleanup). */
+  let fakeClock: sinon.SinonFakeTimers | undefined;
   afterEach(async () => {
+    fakeClock?.restore();
+    fakeClock = undefined;
     await helper.unload();
     await helper.stopServer();
   });
@@ -105,6 +110,43 @@ describe('gatewatch-detect node', function () {
     const handles = (process as any)._getActiveHandles().length;
     await helper.unload();
     expect((process as any)._getActiveHandles().length).to.be.at.most(handles);
+  });
+
+  it('tells when a router that logged all day stops, in its status and on output 1, and when its logs come back', async () => {
+    // The silence watch runs on the wall clock; the test moves the clock the node reads (Date only: the
+    // runtime's own timers stay real, so the node's 1-second tick really runs).
+    const clock = fakeClock = sinon.useFakeTimers({ now: Date.UTC(2026, 11, 2, 8, 0, 0), toFake: ['Date'], shouldAdvanceTime: true });
+    {
+      await helper.load(detectNode, flow({ tickS: 1, silenceHours: 2 }));
+      const incs: AnyMsg[] = [];
+      helper.getNode('inc').on('input', (m: AnyMsg) => incs.push(m));
+      const d = helper.getNode('d') as any;
+      const start = Date.now();
+      // 30 hours of an office router's logs, a dozen lines an hour (background probes)
+      for (let h = 0; h < 30; h++) {
+        for (let k = 0; k < 12; k++) {
+          clock.setSystemTime(start + h * 3_600_000 + k * 300_000);
+          d.receive({ payload: makeEvent({ t: Date.now(), src: `203.0.113.${k + 1}`, dst: WAN, dport: 23, observer: 'office-fw' }) });
+        }
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(incs.filter((m) => m.payload.type === 'log-silence')).to.deep.equal([]);
+      // then nothing for three hours, in hours it logged the day before
+      clock.setSystemTime(start + 33 * 3_600_000);
+      await waitFor(() => incs.some((m) => m.payload.type === 'log-silence'), 5000, 'the silence incident');
+      const quiet = incs.find((m) => m.payload.type === 'log-silence')!;
+      expect(quiet.topic).to.equal('gatewatch/incident/log-silence');
+      expect(quiet.payload).to.include({ severity: 'high', status: 'new' });
+      expect(quiet.payload.summary).to.match(/office-fw/);
+      const texts = () => d.status.getCalls().filter((c: any) => c.thisValue === d).map((c: any) => String(c.args[0]?.text ?? ''));
+      await waitFor(() => texts().some((t: string) => /no logs from office-fw/.test(t)), 3000, 'the status naming the router');
+      expect(d.status.getCalls().filter((c: any) => c.thisValue === d).pop().args[0].fill).to.equal('red');
+      // its logs come back: an update that says so, at once
+      d.receive({ payload: makeEvent({ t: Date.now(), src: '203.0.113.99', dst: WAN, dport: 23, observer: 'office-fw' }) });
+      await waitFor(() => incs.some((m) => m.payload.type === 'log-silence' && m.payload.status === 'update'), 3000, 'the resume update');
+      expect(incs.find((m) => m.payload.status === 'update' && m.payload.type === 'log-silence')!.payload.details.resumed).to.be.a('string');
+      await waitFor(() => texts().length > 0 && !/no logs from/.test(texts()[texts().length - 1]!), 3000, 'the status without the silence');
+    }
   });
 
   it('has an editor definition with every setting in the form and help for every detector', () => {
