@@ -656,6 +656,17 @@ function hoursText(ms: number): string {
  * A target's summary: `incidents` are further attackers doing what the mail sent at `sinceMs` told of, to
  * the same machine and service; the next summary comes at most `nextMs` from now.
  */
+/** ": 1,204 connections, 310 let through" for the incidents a summary lists (empty when they carry no counts). */
+function attemptsText(incidents: Incident[]): string {
+  let events = 0, allowed = 0;
+  for (const i of incidents) {
+    if (typeof i.event_count === 'number' && i.event_count > 0) events += i.event_count;
+    if (typeof i.allowed_count === 'number' && i.allowed_count > 0) allowed += i.allowed_count;
+  }
+  if (events === 0) return '';
+  return `: ${plural(events, 'connection', 'connections')}${allowed ? `, ${num(allowed)} let through` : ', all blocked'}`;
+}
+
 export function renderSummary(incidents: Incident[], omitted: number, sinceMs: number, nextMs: number, opts: Partial<AlertOptions> = {}): AlertMessage {
   const o = { ...DEFAULT_ALERT_OPTIONS, ...opts };
   const tz = o.timeZone || 'UTC';
@@ -695,7 +706,7 @@ export function renderSummary(incidents: Incident[], omitted: number, sinceMs: n
   }
   const words: ListWords = {
     title: `${what} on ${target} goes on: ${more}`,
-    intro: `Since the last mail about this (${since}), ${more} did the same to ${target}. gatewatch gathers them into one mail `
+    intro: `Since the last mail about this (${since}), ${more} did the same to ${target}${attemptsText(incidents)}. gatewatch gathers them into one mail `
       + `instead of one each; while this goes on, the next summary comes within ${hoursText(nextMs)}. Anything more serious is still sent at once.`,
     more: ['more address', 'more addresses'],
     heading: 'The addresses',

@@ -221,7 +221,7 @@ describe('alert engine', () => {
       expect(s.incidents).to.have.length(24);
       expect(s.severity).to.equal('high');
       expect(s.subject).to.equal('[gatewatch] High: Password guessing on 192.168.1.60 (port 3389) goes on: 24 addresses');
-      expect(s.text).to.include('Since the last mail about this (23 Nov 2026, 10:05 (UTC)), 24 addresses did the same to 192.168.1.60 (port 3389).');
+      expect(s.text).to.include('Since the last mail about this (23 Nov 2026, 10:05 (UTC)), 24 addresses did the same to 192.168.1.60 (port 3389): 168 connections, 168 let through.');
       expect(s.text).to.include('the next summary comes within 2 hours');
       for (let i = 2; i <= 25; i++) { expect(s.text).to.include(`198.51.100.${i} `); expect(s.html).to.include(`198.51.100.${i}`); }
       expect(s.text).to.not.include('198.51.100.1 ');
