@@ -52,7 +52,7 @@ export async function startNodeRed(flows: unknown[], opts: StartOptions = {}): P
   let proc: ChildProcess;
   const launch = async () => {
     proc = spawn(process.execPath, [require.resolve(`${opts.red ?? 'node-red'}/red.js`), '--userDir', userDir, '--settings', opts.settings ?? join(ROOT, 'scripts', 'settings.js')], {
-      env: { ...process.env, GATEWATCH_UI_PORT: String(port), GATEWATCH_UI_HOST: '127.0.0.1', GATEWATCH_CREDENTIAL_SECRET: 'e2e-test-secret', ...opts.env },
+      env: { ...process.env, GATEWATCH_UI_PORT: String(port), GATEWATCH_UI_HOST: '127.0.0.1', GATEWATCH_CREDENTIAL_SECRET: 'e2e-test-secret', GATEWATCH_PASSWORD_HASH: '', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout!.on('data', (d) => { out += d.toString(); });
