@@ -3,8 +3,9 @@
  * The login and password are Node-RED credentials: stored encrypted, never exported with the flow.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { hostname } from 'node:os';
 import type { Security, SmtpSettings } from '../../src/report/mailer';
-import { addressList, defaultPort } from '../../src/report/mailer';
+import { addressList, defaultPort, mailFromInput, smtpSender } from '../../src/report/mailer';
 
 interface SmtpDef extends NodeDef {
   host?: string;
@@ -48,5 +49,48 @@ export = function (RED: NodeAPI) {
       user: { type: 'text' },
       password: { type: 'password' },
     },
+  });
+
+  // "Send a test mail" in the dialog: the settings as they are in the form (saved or not), straight to the
+  // server, and its answer back to the dialog in words. An unchanged password arrives as Node-RED's
+  // placeholder and is taken from the saved node.
+  RED.httpAdmin.post('/gatewatch/smtp/test', RED.auth.needsPermission('gatewatch-smtp.write'), (req, res) => {
+    void (async () => {
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+      const id = str(b.id);
+      const saved = id ? (RED.nodes.getCredentials(id) as SmtpCreds | undefined) : undefined;
+      const security: Security = b.security === 'tls' || b.security === 'none' ? b.security : 'starttls';
+      const port = Number(b.port);
+      const timeout = Number(b.timeout);
+      const pw = typeof b.password === 'string' && b.password !== '__PWRD__' ? b.password : saved?.password;
+      const user = str(b.user) || undefined;
+      const settings: SmtpSettings = {
+        host: str(b.host),
+        port: Number.isInteger(port) && port > 0 && port < 65536 ? port : defaultPort(security),
+        security,
+        user,
+        password: user ? pw : undefined,
+        rejectUnauthorized: b.rejectUnauthorized !== false,
+        // (the dialog waits for the answer: at most 20 s, whatever the setting)
+        timeoutMs: Math.min(timeout > 0 ? timeout * 1000 : 20_000, 20_000),
+      };
+      if (!settings.host) { res.json({ ok: false, error: 'Fill in the mail server first.' }); return; }
+      const sender = smtpSender(settings);
+      try {
+        const mail = await mailFromInput({
+          topic: 'gatewatch test mail',
+          payload: `This is a test from gatewatch on ${hostname()}.\n\nIf you can read it, gatewatch's alerts and reports will reach you at this address.\n`,
+        }, { from: str(b.from), to: addressList(b.to) });
+        const rejected = (await sender.send(mail)).rejected ?? [];
+        if (rejected.length) res.json({ ok: false, error: `The server refused ${rejected.map((x) => `${x.recipient} (${x.message})`).join(', ')}` });
+        else res.json({ ok: true, to: mail.to });
+      } catch (err) {
+        const e = err as { message?: string; code?: string; response?: string };
+        res.json({ ok: false, error: String(e.response || e.message || err).slice(0, 300), code: e.code });
+      } finally {
+        sender.close();
+      }
+    })();
   });
 };
