@@ -112,7 +112,7 @@ export = function (RED: NodeAPI) {
       const report = buildReport({
         from: period.from, to: period.to, kind: period.kind, incidents: cur.incidents, rollups: cur.rollups,
         previous: { from: prev.from, to: prev.to, incidents: before.incidents, rollups: before.rollups }, site: siteInfo,
-        watchingSince: store.oldestMs() ?? undefined,
+        watchingSince: store.oldestMs() ?? undefined, clocks: cur.clocks,
       });
       const out = renderAll(report);
       let filename: string | undefined;

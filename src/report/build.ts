@@ -42,6 +42,8 @@ export interface BuildInput {
   now?: number;
   /** Rows under "Worst first" (a row may stand for several incidents with one target; the CSV has each). Default 25. */
   maxIncidentsListed?: number;
+  /** Routers whose clock was wrong in the period (the parse node corrected their times): ReportStore's `clocks`. */
+  clocks?: { gateway: string; behindS: number; first: number; last: number }[];
 }
 
 export interface Totals {
@@ -110,6 +112,8 @@ export interface ReportData {
    * stopped sending (switched off, restarted without its syslog settings, a new address) and gatewatch could not see.
    */
   logGaps: { from: string; to: string; hours: number; ongoing: boolean }[];
+  /** Routers whose clock was wrong: gatewatch corrected their times; the owner should set the clock. */
+  clocks: { gateway: string; behindS: number }[];
   advice: string[];
   totals: Totals;
   previous?: Totals;
@@ -396,6 +400,16 @@ function groupRow(g: Incident[], tz: string): IncidentRow {
   };
 }
 
+/** "3 hours", "41 days" (a clock's error, in seconds). */
+function offsetWords(seconds: number): string {
+  const m = Math.round(Math.abs(seconds) / 60);
+  if (m < 120) return plural(m, 'minute');
+  const h = Math.round(m / 60);
+  if (h < 72) return plural(h, 'hour');
+  const d = Math.round(h / 24);
+  return d < 730 ? plural(d, 'day') : plural(Math.round(d / 365.25), 'year');
+}
+
 /** A stretch of this many hours without any log, in a steady stream, is reported as missing logs. */
 export const GAP_HOURS = 6;
 
@@ -461,6 +475,8 @@ export function buildReport(input: BuildInput): ReportData {
     const f = Date.parse(i.first_seen), l = Date.parse(i.last_seen || i.first_seen);
     return (Number.isNaN(l) || l >= from) && (Number.isNaN(f) || f < to);
   });
+  const clocks = (input.clocks ?? []).filter((c) => c.last >= from && c.first < to && Math.abs(c.behindS) >= 60)
+    .sort((a, b) => Math.abs(b.behindS) - Math.abs(a.behindS)).slice(0, 5);
   const totals = computeTotals(rollups, incidents);
   const previous = input.previous ? computeTotals(input.previous.rollups, input.previous.incidents.filter((i) => {
     const pf = toMs(input.previous!.from), pt = toMs(input.previous!.to);
@@ -659,6 +675,9 @@ export function buildReport(input: BuildInput): ReportData {
       // (second: right after what the week looked like, before the attacks)
       summary.splice(1, 0, `${what}: gatewatch could not see what happened then. If your router was not switched off, check that it still sends its logs here.`);
     }
+    for (const c of clocks) {
+      summary.push(`The clock of ${c.gateway} is ${offsetWords(c.behindS)} ${c.behindS > 0 ? 'behind' : 'ahead'}: gatewatch corrected the times of its logs, so this report is right, but the router's own logs and anything else it dates are not.`);
+    }
   }
   const comparison: string[] = [];
   const prevFrom = input.previous ? toMs(input.previous.from) : NaN, prevTo = input.previous ? toMs(input.previous.to) : NaN;
@@ -685,6 +704,7 @@ export function buildReport(input: BuildInput): ReportData {
   if (status === 'no-data') advice.push('Check the router or firewall still sends its logs to gatewatch.');
   else if (gaps.length > 0) advice.push(`Check the router or firewall still sends its logs to gatewatch: none arrived for ${plural(gapHours, 'hour')} of this ${noun}.`);
   // Only what needs doing: kinds that got through or are at least medium; blocked low-level noise needs nothing.
+  for (const c of clocks.slice(0, 2)) advice.push(`Set the clock of ${c.gateway}: turn on its automatic time (NTP) in the router's settings. It is ${offsetWords(c.behindS)} ${c.behindS > 0 ? 'behind' : 'ahead'}.`);
   const through = new Set(throughIncidents.map((i) => i.type));
   for (const g of incidentTypes) {
     if (advice.length >= 4 || !g.advice || advice.includes(g.advice)) continue;
@@ -709,6 +729,7 @@ export function buildReport(input: BuildInput): ReportData {
     summary: summary.filter((s) => s),
     gotThrough: [...new Set(gotThrough)],
     logGaps: gaps.map((g) => ({ from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString(), hours: (g.to - g.from) / HOUR, ongoing: g.ongoing })),
+    clocks: clocks.map((c) => ({ gateway: c.gateway, behindS: c.behindS })),
     advice,
     totals,
     previous,

@@ -38,7 +38,21 @@ export interface StoreOptions extends RollupOptions {
 export interface StoreQuery {
   incidents: Incident[];
   rollups: RollupData;
+  /** Routers whose clock was wrong (their times corrected by the parse node) during the period. */
+  clocks: ClockSeen[];
 }
+
+/** A router whose events arrived with a corrected time (gatewatch.clock_skew_s), by its event times. */
+export interface ClockSeen {
+  gateway: string;
+  /** The latest correction, in seconds (positive: its clock was behind). */
+  behindS: number;
+  first: number;
+  last: number;
+}
+
+/** Routers remembered with a wrong clock (a site has few). */
+const MAX_CLOCKS = 32;
 
 export interface StoreStats {
   acknowledged: number;
@@ -66,6 +80,8 @@ export class ReportStore {
   private flushTimer: NodeJS.Timeout | null = null;
   private maintainTimer: NodeJS.Timeout | null = null;
   private readonly sourceRowsWritten = new Map<number, number>();
+  private readonly clocks = new Map<string, ClockSeen>();
+  private clocksDirty = false;
   private closed = false;
   /** Every whole UTC day before this (ms) has been summed into traffic_day. */
   private rolledUntil = 0;
@@ -106,6 +122,14 @@ export class ReportStore {
     `);
     this.db.prepare(`INSERT OR IGNORE INTO meta(k, v) VALUES ('schema', '1')`).run();
     this.db.prepare(`INSERT OR IGNORE INTO meta(k, v) VALUES ('created', ?)`).run(String(Date.now()));
+    try {
+      const saved = JSON.parse(this.getMeta('clocks') ?? '[]') as ClockSeen[];
+      if (Array.isArray(saved)) {
+        for (const c of saved.slice(0, MAX_CLOCKS)) {
+          if (c && typeof c.gateway === 'string' && Number.isFinite(c.behindS) && Number.isFinite(c.first) && Number.isFinite(c.last)) this.clocks.set(c.gateway, c);
+        }
+      }
+    } catch { /* a damaged note is dropped: it only feeds a report line */ }
     this.st = {
       traffic: this.db.prepare(`INSERT INTO traffic(hour, action, direction, country, port, transport, bad, count)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count`),
@@ -161,10 +185,34 @@ export class ReportStore {
   addEvent(ev: GwEvent): void {
     if (this.closed) throw new Error('report store is closed');
     this.acc.add(ev);
+    const skew = ev.gatewatch?.clock_skew_s;
+    if (typeof skew === 'number' && skew !== 0 && Number.isFinite(skew)) this.noteClock(ev, skew);
     if (this.opts.keepRawDays > 0) this.pendingRaw.push([ms(ev['@timestamp']), JSON.stringify(ev)]);
     this.pendingEvents++;
     this.stats.pending = this.pendingEvents;
     if (this.pendingEvents >= this.opts.flushEvents) this.flush();
+  }
+
+  private noteClock(ev: GwEvent, skew: number): void {
+    const t = ms(ev['@timestamp']);
+    if (t === 0) return;
+    const gw = ev.gatewatch?.reporter;
+    const name = (typeof gw === 'string' && gw ? gw : ev.observer?.hostname ?? '-').slice(0, 80);
+    let c = this.clocks.get(name);
+    if (c === undefined) {
+      if (this.clocks.size >= MAX_CLOCKS) {
+        let oldest: string | undefined;
+        for (const [k, v] of this.clocks) if (oldest === undefined || v.last < this.clocks.get(oldest)!.last) oldest = k;
+        this.clocks.delete(oldest!);
+      }
+      c = { gateway: name, behindS: skew, first: t, last: t };
+      this.clocks.set(name, c);
+      this.clocksDirty = true;
+    }
+    if (c.behindS !== skew) { c.behindS = skew; this.clocksDirty = true; }
+    if (t < c.first) { c.first = t; this.clocksDirty = true; }
+    // (the end moves with every event: written at the next flush, no sooner than a minute after the last write)
+    if (t > c.last) { if (t - c.last >= 60_000) this.clocksDirty = true; c.last = t; }
   }
 
   /** Store an incident; a later version with the same id replaces it. */
@@ -210,6 +258,10 @@ export class ReportStore {
         st.incident!.run(inc.id, first, last, inc.severity, inc.type, JSON.stringify(inc));
       }
       for (const [t, j] of raw) st.raw!.run(t, j);
+      if (this.clocksDirty) {
+        this.setMeta('clocks', JSON.stringify([...this.clocks.values()]));
+        this.clocksDirty = false;
+      }
       // Keep the per-address table bounded: closed hours keep their busiest addresses only, and an
       // open hour is trimmed whenever many new rows arrived for it.
       for (const [hour, written] of this.sourceRowsWritten) {
@@ -297,7 +349,8 @@ export class ReportStore {
       };
     }
     const incidents = (st.qIncidents!.all(fromMs, toMs) as { json: string }[]).map((r) => JSON.parse(r.json) as Incident);
-    return { incidents, rollups };
+    const clocks = [...this.clocks.values()].filter((c) => c.last >= fromMs && c.first < toMs).map((c) => ({ ...c }));
+    return { incidents, rollups, clocks };
   }
 
   getMeta(k: string): string | undefined {

@@ -41,6 +41,28 @@ describe('report store (SQLite)', function () {
     s.close();
   });
 
+  it('remembers routers whose clock was corrected, across a restart, and the report tells the owner to set it', () => {
+    const path = join(dir, 'clock.db');
+    let s = new ReportStore(path, { flushMs: 0, maintainMs: 0 });
+    const evs = [...genEvents(300, { from, to: from + 2 * DAY, seed: 4 })];
+    evs.forEach((ev, i) => {
+      ev.gatewatch = { ...(ev.gatewatch ?? {}), reporter: i % 3 ? '192.0.2.1' : '192.0.2.2' };
+      if (i % 3) { ev.gatewatch.clock_skew_s = 3 * 3600; ev.gatewatch.device_time = 'x'; }
+      s.addEvent(ev);
+    });
+    s.flush();
+    s.close();
+    s = new ReportStore(path, { flushMs: 0, maintainMs: 0 });
+    const q = s.query(from, from + 7 * DAY);
+    expect(q.clocks.map((c) => [c.gateway, c.behindS])).to.deep.equal([['192.0.2.1', 10800]]);
+    expect(s.query(from + 8 * DAY, from + 9 * DAY).clocks).to.deep.equal([]);
+    const r = buildReport({ from, to: from + 7 * DAY, incidents: [], rollups: q.rollups, clocks: q.clocks, site: { timezone: 'UTC' } });
+    expect(r.clocks).to.deep.equal([{ gateway: '192.0.2.1', behindS: 10800 }]);
+    expect(r.summary.join(' ')).to.contain('The clock of 192.0.2.1 is 3 hours behind: gatewatch corrected the times of its logs');
+    expect(r.advice).to.include('Set the clock of 192.0.2.1: turn on its automatic time (NTP) in the router\'s settings. It is 3 hours behind.');
+    s.close();
+  });
+
   it('flushes on its own every flushMs', async () => {
     const path = join(dir, 't.db');
     const s = new ReportStore(path, { flushMs: 200, maintainMs: 0 });
