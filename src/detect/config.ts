@@ -79,6 +79,14 @@ export interface BruteforceConfig {
   services: Record<string, string>;
   /** Extra ports of VPN or web login portals (e.g. 443 for an SSL-VPN), counted as logins. */
   vpnPorts: number[];
+  /**
+   * Distributed guessing: connections the firewall let through to one login service of one machine, from at
+   * least `distributedSources` addresses and `distributedAttempts` in all within `distributedWindowS` — robots
+   * that each stay under per-address limits. 0 sources = off.
+   */
+  distributedSources: number;
+  distributedAttempts: number;
+  distributedWindowS: number;
 }
 
 export interface KnownBadConfig {
@@ -185,7 +193,7 @@ export const DEFAULT_CONFIG: DetectConfig = {
   sweep: { enabled: true, hosts: 10, windowS: 86400 },
   bruteforce: {
     enabled: true, fastCount: 5, fastWindowS: 10, slowCount: 10, slowWindowS: 600, sprayHosts: 5,
-    services: AUTH_SERVICES, vpnPorts: [],
+    services: AUTH_SERVICES, vpnPorts: [], distributedSources: 10, distributedAttempts: 30, distributedWindowS: 3600,
   },
   knownBad: { enabled: true, inboundDenied: true },
   beacon: { enabled: true, minContacts: 8, maxCv: 0.2, minIntervalS: 1, maxIntervalS: 21600, ignorePorts: [53, 123, 5353], commonHosts: 3 },
@@ -216,7 +224,7 @@ export function isIpv6Prefix(v: unknown): v is number {
 }
 
 /** Settings where 0 switches the rule off (whole numbers). */
-const ZERO_MEANS_OFF = new Set(['beacon.commonHosts']);
+const ZERO_MEANS_OFF = new Set(['beacon.commonHosts', 'bruteforce.distributedSources']);
 
 /** Check numbers are positive and return a list of problems (empty when fine). */
 export function validateConfig(c: DetectConfig): string[] {

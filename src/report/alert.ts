@@ -513,6 +513,8 @@ interface Facts {
   service: string | undefined;
   /** A log-silence incident: the gateway's name (no attacker, machines or "got through"). */
   gateway: string | undefined;
+  /** Guessing spread over many addresses (bruteforce/distributed): how many; the attacker is only the first. */
+  many: number | undefined;
 }
 
 const MAX_MACHINES = 10;
@@ -581,12 +583,14 @@ function facts(inc: Incident, tz: string): Facts {
     observers: Array.isArray(inc.observers) ? inc.observers.slice(0, 5).map((o) => clean(o, 60)) : [],
     id: clean(inc.id, 80),
     gateway: inc.type === 'log-silence' ? clean(gatewayName(inc), 80) : undefined,
+    many: inc.subtype === 'distributed' && typeof inc.details?.sources === 'number' && inc.details.sources > 1 ? Math.floor(inc.details.sources) : undefined,
     service: inc.type === 'exposed-service' && Array.isArray(inc.victims) && inc.victims.length === 1
       ? clean(typeof inc.details?.service === 'string' ? inc.details.service : 'a service', 80) : undefined,
   };
 }
 
 function fromPhrase(f: Facts): string {
+  if (f.many !== undefined) return `${num(f.many)} addresses`;
   const where = f.country ? ` (${f.country})` : '';
   return `${f.ip}${where}`;
 }

@@ -266,6 +266,10 @@ describe('alert engine', () => {
       expect(out.map((m) => m.kind)).to.deep.equal(['alert', 'alert', 'summary', 'summary', 'summary', 'summary']);
       expect(out.reduce((n, m) => n + m.incidents.length, 0)).to.equal(24);
     });
+    it('guessing spread over many addresses names how many, not the first of them', () => {
+      const m = renderAlert([rdpGuess(1, { subtype: 'distributed', details: { sources: 37, services: ['Remote Desktop (RDP)'] } })], 0, { timeZone: 'UTC' });
+      expect(m.subject).to.equal('[gatewatch] High: Password guessing from 37 addresses on 192.168.1.60');
+    });
     it('an open service is named as the news, not the first address that knocked', () => {
       const m = renderAlert([rdpGuess(1, { type: 'exposed-service', subtype: 'rdp', details: { service: 'Remote Desktop (RDP)' } })], 0, { timeZone: 'UTC' });
       expect(m.subject).to.equal('[gatewatch] High: Service open to the internet: Remote Desktop (RDP) on 192.168.1.60 (port 3389)');

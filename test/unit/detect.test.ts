@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { DetectEngine, type DetectOptions } from '../../src/detect/engine';
-import type { Incident } from '../../src/detect/incident';
+import { incidentTarget, type Incident } from '../../src/detect/incident';
 import { parseAccepted, resolveConfig, validateConfig } from '../../src/detect/config';
 import { LAN, makeEvent, normalTraffic, portScan, Rng, syntheticSource, T0, WAN, type Pkt } from '../helpers/traffic';
 
@@ -179,6 +179,30 @@ describe('detect engine', () => {
   });
 
   describe('bruteforce', () => {
+    /** `robots` addresses, each making `each` connections to SSH on 192.168.1.5, spread over `minutes`. */
+    const botnet = (robots: number, each: number, minutes: number, action: 'allow' | 'deny' = 'allow'): Pkt[] => {
+      const pk: Pkt[] = [];
+      const n = robots * each;
+      for (let k = 0; k < n; k++) pk.push({ t: T0 + Math.floor((k * minutes * 60_000) / n), src: `203.0.113.${(k % robots) + 1}`, dst: '192.168.1.5', dport: 22, sport: 40000 + k, action });
+      return pk;
+    };
+    it('many addresses with a few logins each, let through to one service: distributed guessing, one incident', () => {
+      const { incidents } = run(botnet(40, 2, 50));
+      expect(incidents.map((i) => [i.type, i.subtype, i.severity])).to.deep.equal([['bruteforce', 'distributed', 'high']]);
+      const inc = incidents[0]!;
+      expect(inc.details!.sources).to.equal(40);
+      expect(inc.event_count).to.equal(80);
+      expect(inc.victims.map((v) => [v.ip, v.ports])).to.deep.equal([['192.168.1.5', [22]]]);
+      expect(inc.summary).to.match(/^40 addresses made 80 connection attempts to SSH on 192\.168\.1\.5 in .*each only a few/);
+      expect(incidentTarget(inc)).to.equal(incidentTarget({ ...inc, subtype: 'fast' }));
+    });
+    it('not when blocked, not from a few addresses, not below the count, and not when switched off', () => {
+      expect(run(botnet(40, 2, 50, 'deny')).incidents.filter((i) => i.subtype === 'distributed')).to.deep.equal([]);
+      expect(run(botnet(5, 10, 50)).incidents.filter((i) => i.subtype === 'distributed')).to.deep.equal([]);
+      // 20 an hour from 20 addresses for five hours: under 30 in any hour
+      expect(run(botnet(20, 5, 300)).incidents.filter((i) => i.subtype === 'distributed')).to.deep.equal([]);
+      expect(run(botnet(40, 2, 50), { bruteforce: { distributedSources: 0 } }).incidents).to.deep.equal([]);
+    });
     const attempts = (n: number, gapMs: number, extra: Partial<Pkt> = {}) =>
       Array.from({ length: n }, (_, i) => ({ t: T0 + i * gapMs, src: '203.0.113.30', dst: WAN, sport: 50000 + i, dport: 22, ...extra }));
     it('fast: 6 SSH connections in 10 seconds', () => {

@@ -3,13 +3,15 @@
  * VPN, mail, databases …). A firewall log shows connections, not failed passwords, so this counts
  * connection attempts (retransmissions of the same attempt count once). Fast (5 in 10 s, like
  * CrowdSec's ssh-bf), slow (10 in 10 min, like fail2ban's jails) and password spraying (the same
- * service on many of your machines).
+ * service on many of your machines). And distributed guessing: many addresses, each with a few connections
+ * that stay under every per-address limit, let through to one login service of one machine (a botnet's way
+ * round fail2ban) — counted per service, not per address.
  */
 import { NEEDS_PROFILE, type DetectorDef, type Detector, type Ctx } from '../detector';
 import type { DetectConfig } from '../config';
 import { duration, place, plural, type OpenIncident } from '../incidents';
 import type { Obs } from '../obs';
-import { own } from '../util';
+import { BoundedMap, own, type Clocked } from '../util';
 import { formatIPv4 } from '../../net/ip';
 import { AUX_WORDS, type Profile } from '../profile';
 
@@ -257,6 +259,18 @@ function retried(attempts: number, machines: number, counts: number[] | null): b
   return false;
 }
 
+/** Buckets of the distributed-guessing window, and addresses remembered per bucket (enough to count to the threshold). */
+const DIST_BUCKETS = 6;
+const DIST_SOURCES_PER_BUCKET = 64;
+
+/** One login service of one machine: allowed connections and their addresses, in DIST_BUCKETS time buckets. */
+class LoginTarget implements Clocked {
+  hot = true;
+  readonly bucket = new Float64Array(DIST_BUCKETS).fill(-1);
+  readonly attempts = new Int32Array(DIST_BUCKETS);
+  readonly sources: string[][] = Array.from({ length: DIST_BUCKETS }, () => []);
+}
+
 function rank(s: string | undefined): number {
   return s === 'spray' ? 3 : s === 'fast' ? 2 : s === 'slow' ? 1 : 0;
 }
@@ -276,6 +290,15 @@ export const bruteforce: DetectorDef = {
         if (inc.events >= 100) score += 10;
         const attempts = plural(inc.events, 'connection attempt');
         const where = hosts === 1 ? (inc.victims[0]?.ip ?? 'your network') : plural(hosts, 'of your machines', 'of your machines');
+        if (inc.subtype === 'distributed') {
+          const n = Number(inc.details.sources ?? 0);
+          return {
+            score: (inc.allowed > 0 ? 65 : 40) + (inc.events >= 100 ? 10 : 0),
+            confidence: 'medium',
+            summary: `${plural(n, 'address', 'addresses')} made ${attempts} to ${svc} on ${where} in ${duration(inc.last - inc.first)}, each only a few: password guessing spread over many addresses, so that limits per address (like fail2ban's) never trip. The firewall let them reach the login.`,
+            advice: `Make sure ${svc} on ${where} uses strong passwords or keys and multi-factor sign-in, and check its log for successful logins you do not recognise. Blocking addresses one by one will not stop this: reach ${svc} only through a VPN, or allow it only from the addresses that need it.`,
+          };
+        }
         const summary = inc.subtype === 'spray'
           ? `${place(inc.attacker)} is trying passwords on ${svc} across ${where} (${attempts} in ${duration(inc.last - inc.first)})${inc.allowed > 0 ? ', and the firewall let it reach the login' : ''}.`
           : `${place(inc.attacker)} made ${attempts} to ${svc} on ${where} in ${duration(inc.last - inc.first)}, which looks like password guessing${inc.allowed > 0 ? '; the firewall let it reach the login' : '; your firewall blocked it'}.`;
@@ -300,16 +323,57 @@ export const bruteforce: DetectorDef = {
     const lazy = fastK > 1 && slowK > 1 && c.sprayHosts > 1;
     // (one first record per source profile: the profile store's slots, IPv4 and others)
     const pool = new AuthPool(cfg.general.maxSources + Math.max(16, cfg.general.maxSources >> 2) + 1);
+    const distOn = c.distributedSources > 0;
+    const distBucketMs = Math.max(1000, (c.distributedWindowS * 1000) / DIST_BUCKETS);
+    const logins = new BoundedMap<LoginTarget>(1024);
+    /** Distributed guessing: an allowed connection to login service `port` of o.dst. */
+    const distributed = (o: Obs, ctx: Ctx, port: number): void => {
+      const key = 'bruteforce|dist|' + o.dst + '|' + port;
+      let tg = logins.get(key);
+      if (tg === undefined) { tg = new LoginTarget(); logins.set(key, tg); }
+      const b = Math.floor(o.t / distBucketMs);
+      const slot = ((b % DIST_BUCKETS) + DIST_BUCKETS) % DIST_BUCKETS;
+      if (tg.bucket[slot] !== b) {
+        // (a late event for a bucket long gone is not counted: it would wipe a newer one)
+        if (tg.bucket[slot]! > b) return;
+        tg.bucket[slot] = b; tg.attempts[slot] = 0; tg.sources[slot]!.length = 0;
+      }
+      tg.attempts[slot]!++;
+      const here = tg.sources[slot]!;
+      if (here.length < DIST_SOURCES_PER_BUCKET && !here.includes(o.src)) here.push(o.src);
+      const open = ctx.find(key, o.t);
+      let attempts = 0;
+      for (let i = 0; i < DIST_BUCKETS; i++) if (tg.bucket[i]! > b - DIST_BUCKETS) attempts += tg.attempts[i]!;
+      if (open === undefined && attempts < c.distributedAttempts) return;
+      const seen = new Set<string>();
+      for (let i = 0; i < DIST_BUCKETS; i++) if (tg.bucket[i]! > b - DIST_BUCKETS) for (const x of tg.sources[i]!) seen.add(x);
+      if (open !== undefined) {
+        open.add(o, o.dst, port);
+        if (seen.size > Number(open.details.sources ?? 0)) open.details.sources = seen.size;
+        ctx.changed(open, o.t);
+        return;
+      }
+      if (seen.size < c.distributedSources) return;
+      const inc = ctx.incident(key, 'bruteforce', o, 'source');
+      if (inc === null) return;
+      inc.subtype = 'distributed';
+      inc.details.services = [names.get(port) ?? `port ${port}`];
+      inc.details.sources = seen.size;
+      inc.details.window_s = c.distributedWindowS;
+      inc.add(o, o.dst, port, attempts);
+      ctx.changed(inc, o.t);
+    };
     return {
       id: 'bruteforce',
       needs: NEEDS_PROFILE,
       ports: isAuth,
-      tables: () => ({}),
+      tables: () => ({ logins: logins.size }),
       release: (p: Profile) => pool.release(p),
       process(o: Obs, ctx: Ctx): void {
         const port = o.dport;
         const p = ctx.profile;
         if (port < 0 || isAuth[port] !== 1 || p === null) return;
+        if (o.allowed && distOn) distributed(o, ctx, port);
         // The record for this port: the profile's own first, then the pool's chain.
         const aux = p.aux;
         let a = -1, count = 0;
