@@ -202,6 +202,11 @@ describe('detect engine', () => {
       // 20 an hour from 20 addresses for five hours: under 30 in any hour
       expect(run(botnet(20, 5, 300)).incidents.filter((i) => i.subtype === 'distributed')).to.deep.equal([]);
       expect(run(botnet(40, 2, 50), { bruteforce: { distributedSources: 0 } }).incidents).to.deep.equal([]);
+      // staff phones collecting mail, VoIP phones, VPN clients: many addresses are normal there
+      for (const dport of [993, 5060, 1194, 443]) {
+        const pk = botnet(40, 2, 50).map((p) => ({ ...p, dport }));
+        expect(run(pk, { bruteforce: { vpnPorts: [443] } }).incidents.filter((i) => i.subtype === 'distributed'), String(dport)).to.deep.equal([]);
+      }
     });
     const attempts = (n: number, gapMs: number, extra: Partial<Pkt> = {}) =>
       Array.from({ length: n }, (_, i) => ({ t: T0 + i * gapMs, src: '203.0.113.30', dst: WAN, sport: 50000 + i, dport: 22, ...extra }));

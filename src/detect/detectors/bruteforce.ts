@@ -259,6 +259,14 @@ function retried(attempts: number, machines: number, counts: number[] | null): b
   return false;
 }
 
+/**
+ * Logins many legitimate clients use from many addresses — mail (servers delivering, phones and laptops
+ * collecting), VoIP phones, VPN clients and portals — are not judged by how many addresses reach them: a small
+ * office's own staff would look like a botnet. Remote-admin logins (SSH, Remote Desktop, Telnet, FTP, file
+ * sharing, databases, VNC) are, where ten outside addresses in an hour are not normal.
+ */
+const DIST_NOT = new Set([25, 110, 143, 465, 500, 587, 993, 995, 1194, 4500, 5060, 5061]);
+
 /** Buckets of the distributed-guessing window, and addresses remembered per bucket (enough to count to the threshold). */
 const DIST_BUCKETS = 6;
 const DIST_SOURCES_PER_BUCKET = 64;
@@ -324,6 +332,9 @@ export const bruteforce: DetectorDef = {
     // (one first record per source profile: the profile store's slots, IPv4 and others)
     const pool = new AuthPool(cfg.general.maxSources + Math.max(16, cfg.general.maxSources >> 2) + 1);
     const distOn = c.distributedSources > 0;
+    const distPort = new Uint8Array(65536);
+    for (const p of names.keys()) if (p >= 0 && p < 65536 && !DIST_NOT.has(p)) distPort[p] = 1;
+    for (const p of c.vpnPorts) if (p >= 0 && p < 65536) distPort[Number(p)] = 0;
     const distBucketMs = Math.max(1000, (c.distributedWindowS * 1000) / DIST_BUCKETS);
     const logins = new BoundedMap<LoginTarget>(1024);
     /** Distributed guessing: an allowed connection to login service `port` of o.dst. */
@@ -373,7 +384,7 @@ export const bruteforce: DetectorDef = {
         const port = o.dport;
         const p = ctx.profile;
         if (port < 0 || isAuth[port] !== 1 || p === null) return;
-        if (o.allowed && distOn) distributed(o, ctx, port);
+        if (o.allowed && distOn && distPort[port] === 1) distributed(o, ctx, port);
         // The record for this port: the profile's own first, then the pool's chain.
         const aux = p.aux;
         let a = -1, count = 0;
