@@ -306,21 +306,27 @@ function targetLine(g: Incident[], tz: string): string {
   return `${typeLabel(first.type)} on ${where} from ${plural(who, 'address', 'addresses')}: ${through}; the busiest: ${t.attacker}${t.countryName ? ` (${t.countryName})` : ''}, ${num(t.allowed)}.`;
 }
 
+/** Incidents gathered by incidentTarget(), in the order of each target's first; those without a target one each. */
+function byTarget(incidents: Incident[]): Incident[][] {
+  const groups = new Map<string, Incident[]>();
+  let alone = 0;
+  for (const i of incidents) {
+    const k = incidentTarget(i) ?? `#${alone++}`;
+    const g = groups.get(k);
+    if (g) g.push(i);
+    else groups.set(k, [i]);
+  }
+  return [...groups.values()];
+}
+
 /**
  * The "Worst first" rows: incidents with one target (incidentTarget) become one row when there are several, so a
  * week of 118 robots at one exposed Remote Desktop is one line that says so, not the first 25 robots one by one.
  * Outbound cases (a device inside doing something) are never gathered. `sorted` is worst first; so are the rows.
  */
 function groupedRows(sorted: Incident[], tz: string): IncidentRow[] {
-  const groups = new Map<string, Incident[]>();
-  for (const i of sorted) {
-    const k = incidentTarget(i) ?? `#${i.id}`;
-    const g = groups.get(k);
-    if (g) g.push(i);
-    else groups.set(k, [i]);
-  }
   const rows: { row: IncidentRow; rank: number }[] = [];
-  for (const g of groups.values()) rows.push({ row: g.length === 1 ? incidentRow(g[0]!, tz) : groupRow(g, tz), rank: rows.length });
+  for (const g of byTarget(sorted)) rows.push({ row: g.length === 1 ? incidentRow(g[0]!, tz) : groupRow(g, tz), rank: rows.length });
   // (a group is as bad as its worst; among equals, more let through first, then more events, then as sorted)
   return rows.sort((a, b) => severityRank(b.row.severity) - severityRank(a.row.severity) || b.row.allowed - a.row.allowed
     || b.row.events - a.row.events || a.rank - b.rank).map((r) => r.row);
@@ -589,14 +595,7 @@ export function buildReport(input: BuildInput): ReportData {
   const throughIncidents = sorted.filter((i) => (i.allowed_count ?? 0) > 0 || i.type === 'known-bad-outbound' || i.type === 'beacon');
   // One line per attacked machine and service: a week of robots guessing one exposed Remote Desktop's password
   // is one thing to fix, not a hundred (the alert engine gathers them the same way); outbound cases one each.
-  const byTarget = new Map<string, Incident[]>();
-  for (const i of throughIncidents) {
-    const k = incidentTarget(i) ?? `#${byTarget.size}`;
-    const g = byTarget.get(k);
-    if (g) g.push(i);
-    else byTarget.set(k, [i]);
-  }
-  for (const g of [...byTarget.values()].slice(0, 10)) {
+  for (const g of byTarget(throughIncidents).slice(0, 10)) {
     const r = incidentRow(g[0]!, tz);
     // (an open service is told by the service, whoever knocked first: one incident or several)
     if (g.length > 1 || r.type === 'exposed-service') {
