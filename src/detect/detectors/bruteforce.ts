@@ -277,6 +277,19 @@ class LoginTarget implements Clocked {
   readonly bucket = new Float64Array(DIST_BUCKETS).fill(-1);
   readonly attempts = new Int32Array(DIST_BUCKETS);
   readonly sources: string[][] = Array.from({ length: DIST_BUCKETS }, () => []);
+  /** Bumped when the addresses change (one added, a bucket started over): the count below is redone only then. */
+  version = 0;
+  countedVersion = -1;
+  counted = 0;
+  constructor(readonly key: string) {}
+  /** Distinct addresses in the window ending with bucket `b` (recounted only when they changed). */
+  distinct(b: number): number {
+    if (this.countedVersion === this.version) return this.counted;
+    const seen = new Set<string>();
+    for (let i = 0; i < DIST_BUCKETS; i++) if (this.bucket[i]! > b - DIST_BUCKETS) for (const x of this.sources[i]!) seen.add(x);
+    this.countedVersion = this.version;
+    return (this.counted = seen.size);
+  }
 }
 
 function rank(s: string | undefined): number {
@@ -338,38 +351,46 @@ export const bruteforce: DetectorDef = {
     const distBucketMs = Math.max(1000, (c.distributedWindowS * 1000) / DIST_BUCKETS);
     const logins = new BoundedMap<LoginTarget>(1024);
     /** Distributed guessing: an allowed connection to login service `port` of o.dst. */
+    // (the last service looked up: a site's logins are on one or two machines, so the key is rarely rebuilt)
+    let last: LoginTarget | undefined, lastDst = '', lastPort = -1;
     const distributed = (o: Obs, ctx: Ctx, port: number): void => {
-      const key = 'bruteforce|dist|' + o.dst + '|' + port;
-      let tg = logins.get(key);
-      if (tg === undefined) { tg = new LoginTarget(); logins.set(key, tg); }
+      let tg = o.dst === lastDst && port === lastPort ? last : undefined;
+      if (tg === undefined || logins.peek(tg.key) !== tg) {
+        const key = 'bruteforce|dist|' + o.dst + '|' + port;
+        tg = logins.get(key);
+        if (tg === undefined) { tg = new LoginTarget(key); logins.set(key, tg); }
+        last = tg; lastDst = o.dst; lastPort = port;
+      }
+      tg.hot = true;
       const b = Math.floor(o.t / distBucketMs);
       const slot = ((b % DIST_BUCKETS) + DIST_BUCKETS) % DIST_BUCKETS;
       if (tg.bucket[slot] !== b) {
         // (a late event for a bucket long gone is not counted: it would wipe a newer one)
         if (tg.bucket[slot]! > b) return;
         tg.bucket[slot] = b; tg.attempts[slot] = 0; tg.sources[slot]!.length = 0;
+        tg.version++;
       }
       tg.attempts[slot]!++;
       const here = tg.sources[slot]!;
-      if (here.length < DIST_SOURCES_PER_BUCKET && !here.includes(o.src)) here.push(o.src);
-      const open = ctx.find(key, o.t);
-      let attempts = 0;
-      for (let i = 0; i < DIST_BUCKETS; i++) if (tg.bucket[i]! > b - DIST_BUCKETS) attempts += tg.attempts[i]!;
-      if (open === undefined && attempts < c.distributedAttempts) return;
-      const seen = new Set<string>();
-      for (let i = 0; i < DIST_BUCKETS; i++) if (tg.bucket[i]! > b - DIST_BUCKETS) for (const x of tg.sources[i]!) seen.add(x);
+      if (here.length < DIST_SOURCES_PER_BUCKET && !here.includes(o.src)) { here.push(o.src); tg.version++; }
+      const open = ctx.find(tg.key, o.t);
       if (open !== undefined) {
         open.add(o, o.dst, port);
-        if (seen.size > Number(open.details.sources ?? 0)) open.details.sources = seen.size;
+        const n = tg.distinct(b);
+        if (n > Number(open.details.sources ?? 0)) open.details.sources = n;
         ctx.changed(open, o.t);
         return;
       }
-      if (seen.size < c.distributedSources) return;
-      const inc = ctx.incident(key, 'bruteforce', o, 'source');
+      let attempts = 0;
+      for (let i = 0; i < DIST_BUCKETS; i++) if (tg.bucket[i]! > b - DIST_BUCKETS) attempts += tg.attempts[i]!;
+      if (attempts < c.distributedAttempts) return;
+      const n = tg.distinct(b);
+      if (n < c.distributedSources) return;
+      const inc = ctx.incident(tg.key, 'bruteforce', o, 'source');
       if (inc === null) return;
       inc.subtype = 'distributed';
       inc.details.services = [names.get(port) ?? `port ${port}`];
-      inc.details.sources = seen.size;
+      inc.details.sources = n;
       inc.details.window_s = c.distributedWindowS;
       inc.add(o, o.dst, port, attempts);
       ctx.changed(inc, o.t);
