@@ -119,6 +119,16 @@ export function invalidIncident(x: unknown): string | null {
   return null;
 }
 
+/**
+ * The alert engine's target (incidentTarget): an open login service and the password guessing at it are one story
+ * for the owner — one quiet time, one summary — not a "still open" reminder and a "guessing goes on" one a day.
+ */
+export function alertTarget(inc: Incident): string | null {
+  const t = incidentTarget(inc);
+  if (t === null || (inc.type !== 'exposed-service' && inc.type !== 'bruteforce')) return t;
+  return 'login' + t.slice(t.indexOf('|'));
+}
+
 /** The gateway a log-silence incident is about. */
 function gatewayName(inc: Incident): string {
   const g = inc.details?.gateway;
@@ -201,7 +211,7 @@ export class Alerter {
     // (a gateway that stopped logging is told by its name: two silent boxes are two stories)
     const who = inc.type === 'log-silence' ? gatewayName(inc) : typeof inc.attacker.network === 'string' ? inc.attacker.network : inc.attacker.ip;
     const key = `${who.slice(0, 64)}|${inc.type.slice(0, 64)}`;
-    const tk = this.opts.groupTargets && this.opts.throttleMs > 0 ? incidentTarget(inc) : null;
+    const tk = this.opts.groupTargets && this.opts.throttleMs > 0 ? alertTarget(inc) : null;
     const t = tk !== null ? this.targets.get(tk) : undefined;
     if (t !== undefined && rank <= t.rank && t.group.has(key)) {
       // A newer state of an attacker already waiting for the summary: the summary tells the latest.
@@ -690,7 +700,25 @@ export function renderSummary(incidents: Incident[], omitted: number, sinceMs: n
   const through = all.filter((f) => f.throughShort.endsWith('got through')).length;
   const short = clean(`${SEVERITY_LABEL[severity].toUpperCase()}: ${what} on ${target} goes on: ${more} since ${since}`
     + `${through ? `; ${through} got through` : ''}. See the email for details.`, 300);
-  const service = all[0]?.service;
+  const service = all.find((f) => f.service !== undefined)?.service;
+  const guesses = incidents.filter((i) => i.type !== 'exposed-service');
+  if (service !== undefined && guesses.length > 0) {
+    // The service is still open and robots are trying it: one reminder that says both.
+    let allowed = 0;
+    for (const i of incidents) if (i.type === 'exposed-service') allowed += typeof i.allowed_count === 'number' && i.allowed_count > 0 ? i.allowed_count : 0;
+    const tried = plural(guesses.length, 'address', 'addresses');
+    const subject = clean(`${pre}${SEVERITY_LABEL[severity]}: ${service} on ${target} is still open to the internet and being tried: ${tried}`, 200);
+    const short = clean(`${SEVERITY_LABEL[severity].toUpperCase()}: ${service} on ${target} is still open to the internet; ${tried} tried to log in since ${since}. See the email for details.`, 300);
+    const words: ListWords = {
+      title: `${service} on ${target} is still open to the internet and being tried`,
+      intro: `Since the last mail about this (${since}), your firewall let ${plural(allowed, 'connection', 'connections')} from the internet reach ${service} on ${target}, `
+        + `and ${tried} tried to log in${attemptsText(guesses)}. It stays open until the port is closed or limited on the router; while it stays open, `
+        + `the next reminder comes within ${hoursText(nextMs)}. Anything more serious is still sent at once.`,
+      more: ['more', 'more'],
+      heading: 'Who came in',
+    };
+    return { kind: 'summary', severity, subject, short, text: textDigest(all, omitted, words), html: htmlPage(subject, htmlDigest(all, omitted, words)), incidents, omitted };
+  }
   if (service !== undefined) {
     // An open service is news by itself being open (one incident a day, each naming whoever knocked first): what
     // the reminder says is that it is still open and how much got in, not "1 address".

@@ -275,6 +275,23 @@ describe('alert engine', () => {
       expect(m.subject).to.equal('[gatewatch] High: Service open to the internet: Remote Desktop (RDP) on 192.168.1.60 (port 3389)');
       expect(m.text).to.include('Address: 198.51.100.1');
     });
+    it('an open service and the robots guessing at it are one story: one reminder that says both', () => {
+      const { a, out, clock } = setup({ groupTargets: true });
+      const open = (day: number, allowed: number) => rdpGuess(100 + day, { id: `ex-${day}`, type: 'exposed-service', subtype: 'rdp', details: { service: 'Remote Desktop (RDP)' }, allowed_count: allowed, event_count: allowed });
+      expect(a.push(open(0, 700))).to.equal('sent');
+      for (let i = 1; i <= 5; i++) { clock.advance(5 * MIN); expect(a.push(rdpGuess(i))).to.equal('grouped'); }
+      clock.advance(20 * HOUR);
+      expect(a.push(open(1, 800))).to.equal('sent');
+      clock.advance(HOUR);
+      expect(a.push(open(2, 900))).to.equal('grouped');
+      for (let i = 6; i <= 9; i++) expect(a.push(rdpGuess(i))).to.equal('grouped');
+      clock.advance(3 * HOUR);
+      const kinds = out.map((m) => m.kind);
+      expect(kinds).to.deep.equal(['alert', 'summary', 'alert', 'summary']);
+      const s = out[3]!;
+      expect(s.subject).to.equal('[gatewatch] High: Remote Desktop (RDP) on 192.168.1.60 (port 3389) is still open to the internet and being tried: 4 addresses');
+      expect(s.text).to.include('your firewall let 900 connections from the internet reach Remote Desktop (RDP) on 192.168.1.60 (port 3389), and 4 addresses tried to log in: 28 connections, 28 let through.');
+    });
     it('an open service found again on the next days is a reminder that it is still open, with what got in', () => {
       const { a, out, clock } = setup({ groupTargets: true });
       const open = (day: number, allowed: number) => rdpGuess(day + 1, { id: `ex-${day}`, type: 'exposed-service', subtype: 'rdp', details: { service: 'Remote Desktop (RDP)' }, allowed_count: allowed, event_count: allowed });
@@ -295,7 +312,9 @@ describe('alert engine', () => {
       expect(a.push(rdpGuess(1))).to.equal('sent');
       expect(a.push(rdpGuess(2, { victims: [{ ip: '192.168.1.60', ports: [22], count: 7 }] }))).to.equal('sent');
       expect(a.push(rdpGuess(3, { victims: [{ ip: '192.168.1.61', ports: [3389], count: 7 }] }))).to.equal('sent');
-      expect(a.push(rdpGuess(4, { type: 'exposed-service' }))).to.equal('sent');
+      // (the same service found open is the same story as the guessing at it: it waits for the summary)
+      expect(a.push(rdpGuess(4, { type: 'exposed-service' }))).to.equal('grouped');
+      expect(a.push(rdpGuess(12, { type: 'exposed-service', victims: [{ ip: '192.168.1.60', ports: [5900], count: 1 }] }))).to.equal('sent');
       expect(a.push(rdpGuess(5, { type: 'known-bad-outbound', direction: 'outbound' }))).to.equal('sent');
       expect(a.push(rdpGuess(6, { type: 'known-bad-outbound', direction: 'outbound' }))).to.equal('sent');
       expect(a.push(rdpGuess(7, { type: 'beacon', direction: 'outbound' }))).to.equal('sent');
