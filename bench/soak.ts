@@ -14,9 +14,10 @@
  *
  * The peer is the same pipeline on its own early days (days 3–7, after the tables have filled): the verdict is
  * the ratio of the last five days' median CPU per line to theirs, and the heap after a full GC at the end less
- * at day 7. GW_SOAK_DAYS (default 30).
+ * at day 7. GW_SOAK_DAYS (default 30). At the end, the month's report is built from the store as the report node
+ * builds it (query, build, render) and timed; GW_SOAK_REPORT=FILE.html keeps it to read.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DetectEngine } from '../src/detect/engine';
@@ -25,6 +26,8 @@ import { SilenceWatch } from '../src/detect/silence';
 import { Enricher } from '../src/enrich/pipeline';
 import { LineParser } from '../src/parsers/registry';
 import { Alerter, type Scheduler } from '../src/report/alert';
+import { buildReport, pickBucket } from '../src/report/build';
+import { renderAll } from '../src/report/render';
 import { ReportStore } from '../src/report/store';
 import { LAN, netfilterLine, Rng, syntheticSource, type Pkt } from '../test/helpers/traffic';
 import { collectGarbage, median } from './util';
@@ -163,6 +166,15 @@ export async function run(): Promise<void> {
           + ` · profiles ${r.profiles} · open incidents ${r.incidents} · beacon pairs ${r.pairs} · store ${r.dbMB.toFixed(1)} MB · alert mails so far ${r.alerts} · timers ${r.timers}`);
       }
     }
+    // The month's report, as the report node makes it.
+    const to = START + DAYS * DAY, from = to - 30 * DAY;
+    const t0 = process.hrtime.bigint();
+    const q = store.query(from, to, { bucketMs: pickBucket(to - from) });
+    const report = buildReport({ from, to, kind: 'monthly', incidents: q.incidents, rollups: q.rollups, clocks: q.clocks, site: { name: 'Soak office', homeCountry: 'GB', timezone: 'UTC' } });
+    const out = renderAll(report);
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(`  the month's report: ${s.toFixed(2)} s to query, build and render (${report.incidentsTotal} incidents in ${report.incidents.length} rows, HTML ${Math.round(out.fileHtml.length / 1024)} KB): "${report.headline}"`);
+    if (process.env.GW_SOAK_REPORT) writeFileSync(process.env.GW_SOAK_REPORT, out.fileHtml);
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -301,9 +301,30 @@ function targetLine(g: Incident[], tz: string): string {
   const through = `${plural(allowed, 'connection')} let through`;
   // (an exposed service is one incident a day or less, not one per attacker: no address count)
   if (first.type === 'exposed-service') return `${labelOf(first)} on ${where}: ${through}.`;
-  const who = new Set(g.map((i) => (typeof i.attacker?.network === 'string' ? i.attacker.network : i.attacker?.ip))).size;
+  const who = addressCount(g);
   const t = incidentRow(top, tz);
-  return `${typeLabel(first.type)} on ${where} from ${plural(who, 'address', 'addresses')}: ${through}; the busiest: ${t.attacker}${t.countryName ? ` (${t.countryName})` : ''}, ${num(t.allowed)}.`;
+  return `${typeLabel(first.type)} on ${where} from ${addressesText(who)}: ${through}; the busiest: ${t.attacker}${t.countryName ? ` (${t.countryName})` : ''}, ${num(t.allowed)}.`;
+}
+
+/**
+ * How many attacking addresses some incidents stand for: each one's attacker, and for guessing spread over many
+ * addresses (bruteforce/distributed, whose attacker is only the first) its own count of them — summed, so a robot
+ * back on another day counts again: an estimate, said as "about".
+ */
+function addressCount(g: Incident[]): { n: number; about: boolean } {
+  const who = new Set<string>();
+  let spread = 0;
+  for (const i of g) {
+    const k = i.subtype === 'distributed' ? Number(i.details?.sources) : NaN;
+    if (k > 1) spread += Math.floor(k);
+    else who.add((typeof i.attacker?.network === 'string' ? i.attacker.network : i.attacker?.ip) ?? '');
+  }
+  return { n: who.size + spread, about: spread > 0 };
+}
+
+/** "118 addresses", or "about 640 addresses" when part of it is an estimate. */
+function addressesText(c: { n: number; about: boolean }): string {
+  return `${c.about ? 'about ' : ''}${plural(c.n, 'address', 'addresses')}`;
 }
 
 /** Incidents gathered by incidentTarget(), in the order of each target's first; those without a target one each. */
@@ -357,7 +378,6 @@ function groupRow(g: Incident[], tz: string): IncidentRow {
   const row = incidentRow(first, tz);
   let events = 0, allowed = 0, t0 = Infinity, t1 = -Infinity;
   let busiest = first;
-  const who = new Set<string>();
   const countries = new Map<string, number>();
   const ports = new Set<number>(), victims = new Set<string>();
   for (const i of g) {
@@ -367,7 +387,6 @@ function groupRow(g: Incident[], tz: string): IncidentRow {
     const f = Date.parse(i.first_seen), l = Date.parse(i.last_seen || i.first_seen);
     if (f < t0) t0 = f;
     if (l > t1) t1 = l;
-    who.add((typeof i.attacker?.network === 'string' ? i.attacker.network : i.attacker?.ip) ?? '');
     const cc = i.attacker?.geo?.country_iso_code;
     if (cc) countries.set(cc, (countries.get(cc) ?? 0) + 1);
     for (const p of i.ports ?? []) if (ports.size < 20) ports.add(p);
@@ -378,17 +397,18 @@ function groupRow(g: Incident[], tz: string): IncidentRow {
     ? (formatWeekday(t0, tz) === formatWeekday(t1, tz) ? `on ${formatWeekday(t0, tz)}` : `from ${formatWeekday(t0, tz)} to ${formatWeekday(t1, tz)}`) : '';
   const b = incidentRow(busiest, tz);
   const top = [...countries].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
-  const one = who.size === 1;
+  const count = addressCount(g);
+  const one = count.n === 1;
   const summary = first.type === 'exposed-service'
     // (an open service is one incident a day or after each quiet spell, whoever knocks: the service is the news)
     ? `${labelOf(first)} on ${where}, ${when} (${plural(g.length, 'incident')}): your firewall let in ${plural(allowed, 'connection')}.`
-    : `${groupWords(first.type, where)} ${one ? `by ${b.attacker}` : `from ${plural(who.size, 'address', 'addresses')}`}, ${when} (${plural(g.length, 'incident')}).`
+    : `${groupWords(first.type, where)} ${one ? `by ${b.attacker}` : `from ${addressesText(count)}`}, ${when} (${plural(g.length, 'incident')}).`
       + (one ? '' : ` The busiest: ${b.attacker}${b.countryName ? ` (${b.countryName})` : ''}, ${plural(b.events, 'event')}.`);
   return {
     ...row,
     // (the worst is first in `sorted` order)
     severity: first.severity,
-    attacker: one ? row.attacker : first.type === 'exposed-service' ? 'many addresses' : plural(who.size, 'address', 'addresses'),
+    attacker: one ? row.attacker : first.type === 'exposed-service' ? 'many addresses' : addressesText(count),
     country: one ? row.country : '',
     // (an open service's incidents name whoever knocked first: their countries say nothing)
     countryName: one ? row.countryName : first.type === 'exposed-service' ? '' : top.length <= 3 ? top.map(([c]) => countryName(c)).join(', ')
@@ -402,7 +422,7 @@ function groupRow(g: Incident[], tz: string): IncidentRow {
     victims: [...victims],
     summary,
     count: g.length,
-    addresses: who.size,
+    addresses: count.n,
   };
 }
 

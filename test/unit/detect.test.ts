@@ -196,6 +196,12 @@ describe('detect engine', () => {
       expect(inc.summary).to.match(/^40 addresses made 80 connection attempts to SSH on 192\.168\.1\.5 in .*each only a few/);
       expect(incidentTarget(inc)).to.equal(incidentTarget({ ...inc, subtype: 'fast' }));
     });
+    it('a day and more of it: the next day\'s incident does not count the previous one\'s connections again', () => {
+      const pk = botnet(60, 30, 30 * 60); // 1,800 connections from 60 addresses over 30 hours
+      const dist = run(pk).incidents.filter((i) => i.subtype === 'distributed');
+      expect(dist.length).to.equal(2);
+      expect(dist.reduce((n, i) => n + i.event_count, 0)).to.be.at.most(pk.length);
+    });
     it('not when blocked, not from a few addresses, not below the count, and not when switched off', () => {
       expect(run(botnet(40, 2, 50, 'deny')).incidents.filter((i) => i.subtype === 'distributed')).to.deep.equal([]);
       expect(run(botnet(5, 10, 50)).incidents.filter((i) => i.subtype === 'distributed')).to.deep.equal([]);

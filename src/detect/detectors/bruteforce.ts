@@ -281,6 +281,8 @@ class LoginTarget implements Clocked {
   version = 0;
   countedVersion = -1;
   counted = 0;
+  /** The last connection counted into an incident (-Infinity: none): a new incident right after one counts from here. */
+  lastCounted = -Infinity;
   constructor(readonly key: string) {}
   /** Distinct addresses in the window ending with bucket `b` (recounted only when they changed). */
   distinct(b: number): number {
@@ -376,6 +378,7 @@ export const bruteforce: DetectorDef = {
       const open = ctx.find(tg.key, o.t);
       if (open !== undefined) {
         open.add(o, o.dst, port);
+        tg.lastCounted = o.t;
         const n = tg.distinct(b);
         if (n > Number(open.details.sources ?? 0)) open.details.sources = n;
         ctx.changed(open, o.t);
@@ -392,7 +395,9 @@ export const bruteforce: DetectorDef = {
       inc.details.services = [names.get(port) ?? `port ${port}`];
       inc.details.sources = n;
       inc.details.window_s = c.distributedWindowS;
-      inc.add(o, o.dst, port, attempts);
+      // (the window's earlier connections, unless the incident before (a day's, ended by maxIncidentS) counted them)
+      inc.add(o, o.dst, port, o.t - tg.lastCounted <= c.distributedWindowS * 1000 ? 1 : attempts);
+      tg.lastCounted = o.t;
       ctx.changed(inc, o.t);
     };
     return {
