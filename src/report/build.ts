@@ -308,23 +308,24 @@ function targetLine(g: Incident[], tz: string): string {
 
 /**
  * How many attacking addresses some incidents stand for: each one's attacker, and for guessing spread over many
- * addresses (bruteforce/distributed, whose attacker is only the first) its own count of them — summed, so a robot
- * back on another day counts again: an estimate, said as "about".
+ * addresses (bruteforce/distributed, whose attacker is only the first) its own count of them. Those counts cannot
+ * be added up (the same robots come back day after day: a month's sum was twice the truth), so the answer is then
+ * the largest count seen, said as "at least".
  */
-function addressCount(g: Incident[]): { n: number; about: boolean } {
+function addressCount(g: Incident[]): { n: number; atLeast: boolean } {
   const who = new Set<string>();
   let spread = 0;
   for (const i of g) {
     const k = i.subtype === 'distributed' ? Number(i.details?.sources) : NaN;
-    if (k > 1) spread += Math.floor(k);
+    if (k > 1) spread = Math.max(spread, Math.floor(k));
     else who.add((typeof i.attacker?.network === 'string' ? i.attacker.network : i.attacker?.ip) ?? '');
   }
-  return { n: who.size + spread, about: spread > 0 };
+  return spread > 0 ? { n: Math.max(spread, who.size), atLeast: true } : { n: who.size, atLeast: false };
 }
 
-/** "118 addresses", or "about 640 addresses" when part of it is an estimate. */
-function addressesText(c: { n: number; about: boolean }): string {
-  return `${c.about ? 'about ' : ''}${plural(c.n, 'address', 'addresses')}`;
+/** "118 addresses", or "at least 40 addresses" when that is all that can be said. */
+function addressesText(c: { n: number; atLeast: boolean }): string {
+  return `${c.atLeast ? 'at least ' : ''}${plural(c.n, 'address', 'addresses')}`;
 }
 
 /** Incidents gathered by incidentTarget(), in the order of each target's first; those without a target one each. */

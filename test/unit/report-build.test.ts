@@ -303,7 +303,7 @@ describe('report model and rendering', () => {
     expect(renderText(short)).to.contain('and 5 more in the attached CSV');
   });
 
-  it('guessing spread over many addresses counts its addresses, as an estimate', () => {
+  it('guessing spread over many addresses counts its addresses, as a lower bound', () => {
     const t0 = from + DAY;
     const mk = (id: string, ip: string, extra: Partial<Incident>): Incident => ({
       id, type: 'bruteforce', severity: 'high', score: 65, confidence: 'medium', attacker: { ip }, victims: [{ ip: '192.168.1.60', ports: [3389] }],
@@ -312,8 +312,8 @@ describe('report model and rendering', () => {
     const r = buildReport({ from, to, rollups: empty, site, incidents: [
       mk('d1', '203.0.113.1', { subtype: 'distributed', details: { sources: 40 } }), mk('d2', '203.0.113.2', { subtype: 'distributed', details: { sources: 25 } }),
       mk('f1', '203.0.113.3', { subtype: 'fast' })] });
-    expect(r.incidents[0]!.attacker).to.equal('about 66 addresses');
-    expect(r.gotThrough[0]).to.match(/^Password guessing on 192\.168\.1\.60 \(port 3389\) from about 66 addresses: 30 connections let through/);
+    expect(r.incidents[0]!.attacker).to.equal('at least 40 addresses');
+    expect(r.gotThrough[0]).to.match(/^Password guessing on 192\.168\.1\.60 \(port 3389\) from at least 40 addresses: 30 connections let through/);
   });
 
   it('renders everything for an email: subject, HTML, text, attachments', () => {
