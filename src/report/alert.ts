@@ -696,54 +696,47 @@ export function renderSummary(incidents: Incident[], omitted: number, sinceMs: n
   const since = at ? `${at[0]}, ${at[1]} (${tz})` : 'the last mail';
   const prefix = clean(o.subjectPrefix, 60);
   const pre = prefix ? `${prefix} ` : '';
-  const subject = clean(`${pre}${SEVERITY_LABEL[severity]}: ${what} on ${target} goes on: ${more}`, 200);
-  const through = all.filter((f) => f.throughShort.endsWith('got through')).length;
-  const short = clean(`${SEVERITY_LABEL[severity].toUpperCase()}: ${what} on ${target} goes on: ${more} since ${since}`
-    + `${through ? `; ${through} got through` : ''}. See the email for details.`, 300);
+  const sev = SEVERITY_LABEL[severity];
+  const within = hoursText(nextMs);
   const service = all.find((f) => f.service !== undefined)?.service;
   const guesses = incidents.filter((i) => i.type !== 'exposed-service');
-  if (service !== undefined && guesses.length > 0) {
-    // The service is still open and robots are trying it: one reminder that says both.
-    let allowed = 0;
-    for (const i of incidents) if (i.type === 'exposed-service') allowed += typeof i.allowed_count === 'number' && i.allowed_count > 0 ? i.allowed_count : 0;
-    const tried = plural(guesses.length, 'address', 'addresses');
-    const subject = clean(`${pre}${SEVERITY_LABEL[severity]}: ${service} on ${target} is still open to the internet and being tried: ${tried}`, 200);
-    const short = clean(`${SEVERITY_LABEL[severity].toUpperCase()}: ${service} on ${target} is still open to the internet; ${tried} tried to log in since ${since}. See the email for details.`, 300);
-    const words: ListWords = {
-      title: `${service} on ${target} is still open to the internet and being tried`,
-      intro: `Since the last mail about this (${since}), your firewall let ${plural(allowed, 'connection', 'connections')} from the internet reach ${service} on ${target}, `
-        + `and ${tried} tried to log in${attemptsText(guesses)}. It stays open until the port is closed or limited on the router; while it stays open, `
-        + `the next reminder comes within ${hoursText(nextMs)}. Anything more serious is still sent at once.`,
-      more: ['more', 'more'],
-      heading: 'Who came in',
-    };
-    return { kind: 'summary', severity, subject, short, text: textDigest(all, omitted, words), html: htmlPage(subject, htmlDigest(all, omitted, words)), incidents, omitted };
-  }
+  // The wording: what is going on (subject, title), in one line (short), and the mail's first paragraph.
+  let head: string, short: string, words: Omit<ListWords, 'title'>;
   if (service !== undefined) {
-    // An open service is news by itself being open (one incident a day, each naming whoever knocked first): what
-    // the reminder says is that it is still open and how much got in, not "1 address".
+    // An open service is news by being open (one incident a day, each naming whoever knocked first): the reminder
+    // says it is still open and how much got in — and, when robots are trying it, that too (one story).
     let allowed = 0;
-    for (const i of incidents) allowed += typeof i.allowed_count === 'number' && i.allowed_count > 0 ? i.allowed_count : 0;
-    const inNow = `${plural(allowed, 'connection', 'connections')} let in`;
-    const subject = clean(`${pre}${SEVERITY_LABEL[severity]}: ${service} on ${target} is still open to the internet: ${inNow}`, 200);
-    const short = clean(`${SEVERITY_LABEL[severity].toUpperCase()}: ${service} on ${target} is still open to the internet: ${inNow} since ${since}. See the email for details.`, 300);
-    const words: ListWords = {
-      title: `${service} on ${target} is still open to the internet`,
-      intro: `Since the last mail about this (${since}), your firewall let ${plural(allowed, 'connection', 'connections')} from the internet reach ${service} on ${target}. `
-        + `It stays open until the port is closed or limited on the router; while it stays open, the next reminder comes within ${hoursText(nextMs)}.`,
-      more: ['more day', 'more days'],
-      heading: 'Each day, the first address that came in',
+    for (const i of incidents) if (i.type === 'exposed-service' && typeof i.allowed_count === 'number' && i.allowed_count > 0) allowed += i.allowed_count;
+    const reach = `Since the last mail about this (${since}), your firewall let ${plural(allowed, 'connection', 'connections')} from the internet reach ${service} on ${target}`;
+    const stays = `It stays open until the port is closed or limited on the router; while it stays open, the next reminder comes within ${within}.`;
+    if (guesses.length > 0) {
+      const tried = plural(guesses.length, 'address', 'addresses');
+      head = `${service} on ${target} is still open to the internet and being tried: ${tried}`;
+      short = `${service} on ${target} is still open to the internet; ${tried} tried to log in since ${since}`;
+      words = { intro: `${reach}, and ${tried} tried to log in${attemptsText(guesses)}. ${stays} Anything more serious is still sent at once.`, more: ['more', 'more'], heading: 'Who came in' };
+    } else {
+      const inNow = `${plural(allowed, 'connection', 'connections')} let in`;
+      head = `${service} on ${target} is still open to the internet: ${inNow}`;
+      short = `${head} since ${since}`;
+      words = { intro: `${reach}. ${stays}`, more: ['more day', 'more days'], heading: 'Each day, the first address that came in' };
+    }
+  } else {
+    const through = all.filter((f) => f.throughShort.endsWith('got through')).length;
+    head = `${what} on ${target} goes on: ${more}`;
+    short = `${head} since ${since}${through ? `; ${through} got through` : ''}`;
+    words = {
+      intro: `Since the last mail about this (${since}), ${more} did the same to ${target}${attemptsText(incidents)}. gatewatch gathers them into one mail `
+        + `instead of one each; while this goes on, the next summary comes within ${within}. Anything more serious is still sent at once.`,
+      more: ['more address', 'more addresses'],
+      heading: 'The addresses',
     };
-    return { kind: 'summary', severity, subject, short, text: textDigest(all, omitted, words), html: htmlPage(subject, htmlDigest(all, omitted, words)), incidents, omitted };
   }
-  const words: ListWords = {
-    title: `${what} on ${target} goes on: ${more}`,
-    intro: `Since the last mail about this (${since}), ${more} did the same to ${target}${attemptsText(incidents)}. gatewatch gathers them into one mail `
-      + `instead of one each; while this goes on, the next summary comes within ${hoursText(nextMs)}. Anything more serious is still sent at once.`,
-    more: ['more address', 'more addresses'],
-    heading: 'The addresses',
+  const subject = clean(`${pre}${sev}: ${head}`, 200);
+  const list: ListWords = { title: head, ...words };
+  return {
+    kind: 'summary', severity, subject, short: clean(`${sev.toUpperCase()}: ${short}. See the email for details.`, 300),
+    text: textDigest(all, omitted, list), html: htmlPage(subject, htmlDigest(all, omitted, list)), incidents, omitted,
   };
-  return { kind: 'summary', severity, subject, short, text: textDigest(all, omitted, words), html: htmlPage(subject, htmlDigest(all, omitted, words)), incidents, omitted };
 }
 
 function firstSentence(s: string): string {

@@ -356,8 +356,9 @@ export const bruteforce: DetectorDef = {
     // (the last service looked up: a site's logins are on one or two machines, so the key is rarely rebuilt)
     let last: LoginTarget | undefined, lastDst = '', lastPort = -1;
     const distributed = (o: Obs, ctx: Ctx, port: number): void => {
+      // (should the table have dropped that service meanwhile, counting on in the dropped object is harmless)
       let tg = o.dst === lastDst && port === lastPort ? last : undefined;
-      if (tg === undefined || logins.peek(tg.key) !== tg) {
+      if (tg === undefined) {
         const key = 'bruteforce|dist|' + o.dst + '|' + port;
         tg = logins.get(key);
         if (tg === undefined) { tg = new LoginTarget(key); logins.set(key, tg); }
