@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Command> = {
   parse: () => require('./cli/parse') as Command,
   analyze: () => require('./cli/analyze') as Command,
   share: () => require('./cli/share') as Command,
+  check: () => require('./cli/check') as Command,
 };
 
 function help(): string {

@@ -5,6 +5,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { LineParser, PARSERS } from '../../src/parsers/registry';
 import { ClockWatch, offsetText } from '../../src/syslog/clock-watch';
+import { isProblem, SenderChange, SenderWatch } from '../../src/syslog/sender-watch';
 import { defaultTimezone, isValidTimezone } from '../../src/syslog/time';
 import { compact, RateMeter, ThrottledStatus } from '../lib/status';
 
@@ -21,6 +22,9 @@ interface ParseNodeDef extends NodeDef {
 interface SiteLike { timezone?: string }
 
 type Msg = NodeMessageInFlow & { syslog?: { receivedAt?: number }; remote?: { address?: string }; ip?: string };
+
+/** Each deployed parse node's sender watch, for the editor's "What is arriving?" (by node id; removed on close). */
+const watches = new Map<string, SenderWatch>();
 
 export = function (RED: NodeAPI) {
   function GatewatchParseNode(this: Node, config: ParseNodeDef) {
@@ -49,6 +53,9 @@ export = function (RED: NodeAPI) {
     let badInput = 0;
     // (a flow saved before the setting existed runs with it on)
     const clocks = config.fixClocks === false ? null : new ClockWatch();
+    const senders = new SenderWatch();
+    watches.set(node.id, senders);
+    const lastName: { host?: string; reporter?: string; sender: string } = { sender: 'unnamed sender' };
     const status = new ThrottledStatus(node, () => {
       const s = parser.stats;
       const problems = s.errors + badInput + s.tooLong;
@@ -56,8 +63,16 @@ export = function (RED: NodeAPI) {
       const clockText = wrong.length ? ` · clock of ${wrong[0]!.gateway} ${offsetText(wrong[0]!.behindMs)} ${wrong[0]!.behindMs > 0 ? 'behind' : 'ahead'}${wrong.length > 1 ? ` (+${wrong.length - 1})` : ''}` : '';
       const text = `${compact(rate.perSecond())}/s · ${compact(s.events)} events · ${compact(s.unrecognised)} other`
         + (problems ? ` · ${compact(problems)} bad` : '') + clockText;
-      return { fill: problems || wrong.length ? 'yellow' : 'green', text };
+      const lost = senders.problems();
+      const senderText = lost.length ? ` · ${lost[0]!.sender} ${RED._(`gatewatch-parse.status.${lost[0]!.verdict}`)}${lost.length > 1 ? ` (+${lost.length - 1})` : ''}` : '';
+      return { fill: problems || wrong.length || lost.length ? 'yellow' : 'green', text: text + senderText };
     });
+    const senderChanged = (c: SenderChange) => {
+      if (isProblem(c.to)) {
+        const r = senders.problems().find((x) => x.sender === c.sender);
+        node.warn(`${r?.advice ?? c.sender}${r?.samples.length ? ` ${RED._('gatewatch-parse.errors.sample')} ${r.samples[r.samples.length - 1]}` : ''}`);
+      } else node.log(RED._('gatewatch-parse.errors.senderUnderstood', { sender: c.sender }));
+    };
     const clockChanged = (gateway: string) => {
       const w = clocks!.wrongClocks().find((x) => x.gateway === gateway);
       if (w) node.warn(RED._('gatewatch-parse.errors.wrongClock', { gateway, offset: offsetText(w.behindMs), way: w.behindMs > 0 ? 'behind' : 'ahead' }));
@@ -84,8 +99,18 @@ export = function (RED: NodeAPI) {
       for (const line of lines) {
         const ev = parser.parse(line, receivedMs);
         rate.add();
+        const reporter = msg.remote?.address ?? msg.ip;
+        // (a relay forwards several boxes from one address: the name in the line tells them apart)
+        const host = parser.lastHost;
+        if (host !== lastName.host || reporter !== lastName.reporter) {
+          lastName.host = host;
+          lastName.reporter = reporter;
+          lastName.sender = host !== undefined ? (reporter !== undefined && reporter !== host ? `${host} (${reporter})` : host) : reporter ?? 'unnamed sender';
+        }
+        const sender = lastName.sender;
+        const change = senders.observe(sender, parser.lastClaim, ev !== null, line, receivedMs);
+        if (change !== null) senderChanged(change);
         if (ev) {
-          const reporter = msg.remote?.address ?? msg.ip;
           if (reporter) (ev.gatewatch ??= {}).reporter = reporter;
           // (only lines that came in over syslog have an arrival time to judge a clock by; a replayed file never)
           if (clocks !== null && live) {
@@ -124,10 +149,19 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.close();
+      if (watches.get(node.id) === senders) watches.delete(node.id);
       done();
     });
   }
   RED.nodes.registerType('gatewatch-parse', GatewatchParseNode);
+
+  // "What is arriving?" in the dialog: the boxes this (deployed) node has had lines from, and what it made of them.
+  // (Sample lines stay on this machine: only the editor's user sees them, with the node's read permission.)
+  RED.httpAdmin.get('/gatewatch/parse/:id/senders', RED.auth.needsPermission('gatewatch-parse.read'), (req, res) => {
+    const w = watches.get(String(req.params.id));
+    if (!w) { res.status(404).json({ error: 'not deployed' }); return; }
+    res.set('Cache-Control', 'no-store').json({ senders: w.list(), dropped: w.dropped });
+  });
 
   // The editor lists the formats from here, so a new parser needs no editor change.
   RED.httpAdmin.get('/gatewatch/parsers', RED.auth.needsPermission('gatewatch-parse.read'), (_req, res) => {

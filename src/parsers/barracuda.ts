@@ -195,6 +195,7 @@ function intField(m: string, k: number, nf: number, max: number): number | undef
 export const barracuda: VendorParser = {
   id: 'barracuda',
   title: 'Barracuda CloudGen Firewall (activity log)',
+  logHint: 'tick Firewall Activity in Syslog Streaming, and logging on the access rules',
   detect,
   parse,
 };

@@ -487,6 +487,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const cef: VendorParser = {
   id: 'cef',
   title: 'CEF (ArcSight Common Event Format: UniFi, SonicWall, Forcepoint, F5 and other senders)',
+  logHint: 'choose the firewall or traffic events for its CEF output',
   detect,
   parse,
 };

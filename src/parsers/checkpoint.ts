@@ -449,6 +449,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const checkpoint: VendorParser = {
   id: 'checkpoint',
   title: 'Check Point (Log Exporter syslog, CEF, fw log export)',
+  logHint: 'set Track to Log on the rules, and have the Log Exporter send the Firewall blade\'s logs',
   detect,
   parse,
 };

@@ -558,6 +558,7 @@ function stripPunct(s: string | undefined): string | undefined {
 export const ciscoAsa: VendorParser = {
   id: 'cisco-asa',
   title: 'Cisco ASA / Firepower Threat Defense (FTD)',
+  logHint: 'logging trap informational (denies are level 4, connections level 6) and logging enable',
   detect,
   parse,
 };

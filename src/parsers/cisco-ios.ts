@@ -125,6 +125,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const ciscoIos: VendorParser = {
   id: 'cisco-ios',
   title: 'Cisco IOS / IOS XE access-list log (%SEC-6-IPACCESSLOG…, %IPV6-6-ACCESSLOG…)',
+  logHint: 'add log to the access-list lines, e.g. deny ip any any log',
   detect,
   parse,
 };

@@ -79,6 +79,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const clavister: VendorParser = {
   id: 'clavister',
   title: 'Clavister cOS Core (NetWall)',
+  logHint: 'turn on logging on the IP rules, and send the CONN and RULE log categories to the syslog receiver',
   detect,
   parse,
 };

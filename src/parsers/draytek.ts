@@ -109,6 +109,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const draytek: VendorParser = {
   id: 'draytek',
   title: 'DrayTek Vigor (IP filter syslog)',
+  logHint: 'tick Firewall Log in System Maintenance › Syslog/Mail Alert, and Syslog on the filter rules',
   detect,
   parse,
 };

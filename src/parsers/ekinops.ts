@@ -94,6 +94,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const ekinops: VendorParser = {
   id: 'ekinops-oneos',
   title: 'Ekinops OneOS (access-list hits)',
+  logHint: 'turn on logging on the access-list entries (the log keyword)',
   detect,
   parse,
 };

@@ -126,6 +126,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const f5Bigip: VendorParser = {
   id: 'f5-bigip',
   title: 'F5 BIG-IP (LTM/APM connection messages, ASM violations)',
+  logHint: 'add a logging profile with network firewall (AFM) or connection events, sent to the remote destination',
   detect,
   parse,
 };

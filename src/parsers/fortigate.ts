@@ -427,6 +427,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const fortigate: VendorParser = {
   id: 'fortigate',
   title: 'Fortinet FortiGate / FortiProxy (key=value and CEF)',
+  logHint: 'set Log Allowed Traffic on the firewall policies, turn on logging of the implicit deny policy, and send traffic logs to syslog (config log syslogd filter: set forward-traffic enable)',
   detect,
   parse,
 };

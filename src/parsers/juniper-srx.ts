@@ -262,6 +262,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const juniperSrx: VendorParser = {
   id: 'juniper-srx',
   title: 'Juniper SRX (Junos RT_FLOW sessions, screens, IDP, SecIntel; structured or plain text)',
+  logHint: 'add then log session-init session-close to the security policies, with security log mode stream',
   detect,
   parse,
 };

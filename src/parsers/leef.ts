@@ -251,6 +251,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const leef: VendorParser = {
   id: 'leef',
   title: 'LEEF 1.0/2.0 (IBM QRadar format: WatchGuard, Forcepoint and other senders)',
+  logHint: 'choose the firewall or traffic events for its LEEF output',
   detect,
   parse,
 };

@@ -211,6 +211,7 @@ function parseEventLog(m: string, i: number, ms: number, device: string): GwEven
 export const meraki: VendorParser = {
   id: 'meraki',
   title: 'Cisco Meraki MX (flows, firewall, urls, IDS)',
+  logHint: 'in Network-wide › General › Reporting give the syslog server the Flows and Security events roles, and tick Logging on the firewall rules',
   detect,
   parse,
 };

@@ -179,6 +179,7 @@ function hostPort(s: string): [string, number | undefined] {
 export const mikrotik: VendorParser = {
   id: 'mikrotik',
   title: 'MikroTik RouterOS (firewall rules with log)',
+  logHint: 'set log=yes on the filter rules, and /system logging add topics=firewall action=<your remote action>',
   detect,
   parse,
 };

@@ -1315,6 +1315,7 @@ const RECORD: VendorRecord = {
 export const netfilter: VendorParser = {
   id: 'netfilter',
   title: 'Linux netfilter (iptables/nftables LOG: OpenWrt, UFW, EdgeOS/UniFi, Synology, Proxmox, any Linux router)',
+  logHint: 'add logging to the firewall rules or zones (OpenWrt: tick Enable logging on the wan zone; UFW: ufw logging low; UniFi: turn on logging on the firewall rules; Linux: a LOG or log rule before the drop)',
   detect,
   parse,
   record: RECORD,

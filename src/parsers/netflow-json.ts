@@ -159,6 +159,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const netflowJson: VendorParser = {
   id: 'netflow-json',
   title: 'NetFlow v9 / IPFIX flow records as JSON (Cisco SD-WAN cflowd, flow collectors)',
+  logHint: 'send the flow records themselves (cflowd or IPFIX as JSON), one per line',
   detect,
   parse,
 };

@@ -422,6 +422,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const paloalto: VendorParser = {
   id: 'paloalto',
   title: 'Palo Alto Networks PAN-OS (CSV, CEF, JSON): TRAFFIC and THREAT',
+  logHint: 'add a Log Forwarding profile with Traffic and Threat logs to the security rules (Log at Session End)',
   detect,
   parse,
 };

@@ -349,6 +349,7 @@ const RECORD: VendorRecord = {
 export const pfsense: VendorParser = {
   id: 'pfsense',
   title: 'pfSense / OPNsense filterlog',
+  logHint: 'tick Log packets matched from the default block rules (Status › System Logs › Settings) and the Log option on the rules you want to see, and send the Firewall events',
   detect,
   parse,
   record: RECORD,

@@ -130,6 +130,15 @@ export class LineParser {
     this.hopts = { tz: this.tz, refMs: 0 };
   }
 
+  /**
+   * The parser that took the last line as its own (its detect() said so), whether or not the line was a
+   * network event: a FortiGate system notice gives null but `fortigate` here, a line of no known make gives
+   * undefined. (What tells an owner "your box is understood but logs no connections" from "not understood".)
+   */
+  lastClaim: VendorParser | undefined = undefined;
+  /** The host name in the last line's syslog header, if it had one. */
+  lastHost: string | undefined = undefined;
+
   /** Parse one line. Returns the event or null (not a network event / not recognised). Never throws. */
   parse(rawLine: string, receivedMs = Date.now()): GwEvent | null {
     return this.run(rawLine, receivedMs, false) as GwEvent | null;
@@ -146,6 +155,8 @@ export class LineParser {
 
   private run(rawLine: string, receivedMs: number, lazy: boolean): GwEvent | VendorParser | null {
     this.stats.lines++;
+    this.lastClaim = undefined;
+    this.lastHost = undefined;
     let line = rawLine;
     if (line.length > this.maxLength) {
       this.stats.tooLong++;
@@ -168,6 +179,8 @@ export class LineParser {
       hopts.refMs = ctx.refMs;
       const h = parseHeader(line, hopts);
       const ev = this.dispatch(h, ctx, lazy);
+      const claim = this.lastClaim as VendorParser | undefined; // (set by dispatch)
+      this.lastHost = claim !== undefined && claim.hostOf !== undefined ? claim.hostOf(h) : h.hostname;
       if (ev) {
         const read = ev === this.readBy;
         if (this.keepOriginal && !read) (ev as GwEvent).event.original = line;
@@ -203,7 +216,11 @@ export class LineParser {
 
   private dispatch(h: SyslogHeader, ctx: ParseContext, lazy: boolean): GwEvent | VendorParser | null {
     this.readBy = undefined;
-    if (this.forced) return this.forced.detect(h) ? this.parseWith(this.forced, h, ctx, lazy) : null;
+    if (this.forced) {
+      if (!this.forced.detect(h)) return null;
+      this.lastClaim = this.forced;
+      return this.parseWith(this.forced, h, ctx, lazy);
+    }
     // Several boxes may feed one parser: remember the format per sending host (bounded). A line with no
     // host (or a host not seen yet) tries the parser that last read a message starting with the same 16
     // characters (enough to tell "CEF:0|Fortinet|" from "CEF:0|Check Point|"), else the last one used.
@@ -227,6 +244,7 @@ export class LineParser {
     }
     let claimed = false;
     if (first !== undefined && first.detect(h)) {
+      this.lastClaim = first;
       const ev = this.parseWith(first, h, ctx, lazy);
       if (ev) {
         if (first === mark && mark !== undefined) {
@@ -247,7 +265,12 @@ export class LineParser {
     for (const p of PARSERS) {
       if (p === first || !p.detect(h)) continue;
       const ev = this.parseWith(p, h, ctx, lazy);
-      if (!ev) { claimed = true; continue; }
+      if (!ev) {
+        if (!claimed) this.lastClaim = p;
+        claimed = true;
+        continue;
+      }
+      this.lastClaim = p;
       if (!claimed && p !== cef && p !== leef) {
         if (this.byMark.size >= 4096) this.byMark.clear();
         this.byMark.set(markKey, p);

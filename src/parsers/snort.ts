@@ -102,6 +102,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const snort: VendorParser = {
   id: 'snort',
   title: 'Snort / Suricata alerts (pfSense and OPNsense IDS packages, Linux sensors)',
+  logHint: 'tick Send alerts to system log in the Snort or Suricata package',
   detect,
   parse,
 };

@@ -127,6 +127,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const sonicwall: VendorParser = {
   id: 'sonicwall',
   title: 'SonicWall SonicOS (key=value syslog)',
+  logHint: 'in Log › Settings send the Network Access and Attacks categories to syslog at Inform level',
   detect,
   parse,
 };

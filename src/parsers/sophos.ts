@@ -158,6 +158,7 @@ function tcpFlagNames(s: string): string[] | undefined {
 export const sophos: VendorParser = {
   id: 'sophos',
   title: 'Sophos Firewall (XG/SFOS) and Sophos UTM (SG) packet filter',
+  logHint: 'tick Log firewall traffic on the firewall rules (SFOS), or turn on packet filter logging (UTM)',
   detect,
   parse,
 };

@@ -83,6 +83,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const stormshield: VendorParser = {
   id: 'stormshield',
   title: 'Stormshield Network Security (SNS)',
+  logHint: 'tick the log option on the filter rules, and send the Filter logs to the syslog profile',
   detect,
   parse,
 };

@@ -20,7 +20,17 @@ export interface VendorParser {
   id: string;
   /** Human name for the editor and README. */
   title: string;
+  /**
+   * How to make this make of box log the firewall's decisions (what an owner is told when it sends only
+   * system notices): a clause that completes "Turn on logging of the firewall's decisions: …".
+   */
+  logHint: string;
   detect(h: SyslogHeader): boolean;
+  /**
+   * Optional: the sending box's name for a line this parser took, where the header's host position may hold
+   * something else (pfirewall.log's "2026-11-23 10:00:00 DROP …" reads as host "DROP"). Default: h.hostname.
+   */
+  hostOf?(h: SyslogHeader): string | undefined;
   parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null;
   /** Optional: the analyze worker's fast path (see VendorRecord). */
   record?: VendorRecord;

@@ -123,6 +123,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const watchguard: VendorParser = {
   id: 'watchguard',
   title: 'WatchGuard Firebox (Fireware traffic log)',
+  logHint: 'tick Send a log message on the policies, and Traffic in the syslog settings',
   detect,
   parse,
 };

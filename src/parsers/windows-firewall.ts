@@ -64,12 +64,24 @@ function isWfp(m: string): boolean {
     && m.indexOf('"Microsoft-Windows-Security-Auditing"') > 0;
 }
 
+/** pfirewall.log's own lines that are not connections: its header and the "events lost" record (null, but ours). */
+const OWN_HEADERS = ['#Version: 1.5', '#Software: Microsoft Windows Firewall', '#Time Format: ', '#Fields: date time action '];
+const OWN_RECORDS: Record<string, true> = { 'INFO-EVENTS-LOST': true };
+
 function detect(h: SyslogHeader): boolean {
   const m = bounded(h.message);
-  if (m.charCodeAt(0) === 123) return isWfp(m);
-  const r = (h.format === 'rfc3164' && h.hostname !== undefined && Object.hasOwn(W3C_ACTIONS, h.hostname))
+  const c = m.charCodeAt(0);
+  if (c === 123) return isWfp(m);
+  if (c === 35) return OWN_HEADERS.some((x) => m.startsWith(x));
+  const r = (h.format === 'rfc3164' && h.hostname !== undefined && (Object.hasOwn(W3C_ACTIONS, h.hostname) || Object.hasOwn(OWN_RECORDS, h.hostname)))
     || (m.charCodeAt(4) === 45 && m.charCodeAt(10) === 32 && m.charCodeAt(13) === 58);
   return r;
+}
+
+/** A record read as "<date time> <host=DROP> …" names no host: the action sat where the host goes. */
+function hostOf(h: SyslogHeader): string | undefined {
+  const n = h.hostname;
+  return n !== undefined && h.format === 'rfc3164' && (Object.hasOwn(W3C_ACTIONS, n) || Object.hasOwn(OWN_RECORDS, n)) ? undefined : n;
 }
 
 function parseW3c(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
@@ -149,6 +161,8 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const windowsFirewall: VendorParser = {
   id: 'windows-firewall',
   title: 'Windows Defender Firewall (pfirewall.log; Filtering Platform events 5152–5159 as NXLog JSON)',
+  logHint: 'turn on Log dropped packets and Log successful connections (Windows Defender Firewall › Properties › Logging › Customize)',
   detect,
   parse,
+  hostOf,
 };

@@ -94,6 +94,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const zyxel: VendorParser = {
   id: 'zyxel',
   title: 'Zyxel USG / USG FLEX / ATP (ZLD key="value" syslog)',
+  logHint: 'send the Security Policy category to the remote server (Log & Report › Log Settings), and turn on Log on the policies',
   detect,
   parse,
 };

@@ -186,6 +186,51 @@ describe('gatewatch-syslog + gatewatch-parse nodes', function () {
     await waitFor(() => texts().some((t: string) => /clock of 192\.0\.2\.1 3 hours behind/.test(t)), 3000, 'status names the clock');
   });
 
+  it('parse: says when a box sends nothing it understands, what to turn on, and lists what arrives for the editor', async () => {
+    await helper.load([syslogNode, parseNode], <any[]>[
+      { id: 'tab', type: 'tab' },
+      { id: 'p', z: 'tab', type: 'gatewatch-parse', format: 'auto', tz: 'UTC', wires: [['ev'], ['other']] },
+      { id: 'ev', z: 'tab', type: 'helper' },
+      { id: 'other', z: 'tab', type: 'helper' },
+    ]);
+    const p = helper.getNode('p');
+    const warned: string[] = [], logged: string[] = [];
+    (p as any).warn = (w: unknown) => { warned.push(String(w)); };
+    (p as any).log = (w: unknown) => { logged.push(String(w)); };
+    const other: AnyMsg[] = [];
+    helper.getNode('other').on('input', (m: AnyMsg) => other.push(m));
+    // A FortiGate with traffic logging off (only its own notices, written from Fortinet's log reference), and
+    // the office's router, understood, both sending to the same node.
+    const login = (i: number) => `<189>date=2026-12-03 time=09:00:${String(i % 60).padStart(2, '0')} devname="FGT60F" devid="FGT60FTK00000001" logid="0100032001" type="event" subtype="system" level="information" vd="root" logdesc="Admin login successful" user="admin" action="login" status="success" msg="Administrator admin logged in successfully"`;
+    const t0 = Date.now();
+    for (let i = 0; i < 30; i++) {
+      p.receive({ payload: login(i), syslog: { receivedAt: t0 + i * 1000 }, remote: { address: '192.0.2.7' } } as any);
+      p.receive({ payload: LINE, syslog: { receivedAt: t0 + i * 1000 }, remote: { address: '192.0.2.1' } } as any);
+    }
+    await waitFor(() => other.length === 30, 5000, 'the notices on output 2');
+    expect(warned).to.have.length(1);
+    expect(warned[0]).to.contain('192.0.2.7 sends Fortinet FortiGate / FortiProxy logs, but none of its 30 lines is about a connection')
+      .and.to.contain('Log Allowed Traffic').and.to.contain('logdesc="Admin login successful"');
+    const texts = () => (p as any).status.getCalls().filter((c: any) => c.thisValue === p).map((c: any) => String(c.args[0]?.text ?? ''));
+    await waitFor(() => texts().some((t: string) => /192\.0\.2\.7 gatewatch-parse\.status\.no-connections/.test(t)), 3000, 'status names the box');
+    // What the dialog's "Show the boxes sending logs" asks for.
+    const res = await helper.request().get('/gatewatch/parse/p/senders').expect(200);
+    const senders = res.body.senders as AnyMsg[];
+    expect(senders.map((x) => [x.sender, x.verdict, x.events, x.other])).to.deep.equal([
+      ['192.0.2.7', 'no-connections', 0, 30],
+      ['OpenWrt (192.0.2.1)', 'understood', 30, 0],
+    ]);
+    expect(senders[0]!.samples).to.have.length(1);
+    await helper.request().get('/gatewatch/parse/nosuchnode/senders').expect(404);
+    // Logging turned on: the box is understood, said once in the log; the status is green again.
+    p.receive({ payload: '<189>date=2026-12-03 time=09:01:00 devname="FGT60F" logid="0000000013" type="traffic" subtype="forward" level="notice" srcip=203.0.113.40 srcport=40000 srcintf="wan1" dstip=198.51.100.2 dstport=3389 dstintf="internal" proto=6 action="deny" policyid=0', syslog: { receivedAt: t0 + 60_000 }, remote: { address: '192.0.2.7' } } as any);
+    await waitFor(() => logged.some((l) => /senderUnderstood/.test(l)), 3000, 'the log line');
+    const after = await helper.request().get('/gatewatch/parse/p/senders').expect(200);
+    expect(after.body.senders.find((x: AnyMsg) => x.sender === '192.0.2.7')).to.include({ verdict: 'understood', events: 1, make: 'Fortinet FortiGate / FortiProxy' });
+    await waitFor(() => { const calls = (p as any).status.getCalls().filter((c: any) => c.thisValue === p); return calls[calls.length - 1]?.args[0]?.fill === 'green'; }, 3000, 'green status');
+    expect(warned).to.have.length(1);
+  });
+
   it('parse: sends non-text payloads to Catch nodes and keeps going', async () => {
     await helper.load([syslogNode, parseNode], <any[]>[
       { id: 'tab', type: 'tab' },
