@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureLines } from '../../bench/gen';
@@ -36,10 +36,11 @@ for (const nr of NODE_REDS) describe(`end to end: the whole appliance with mail,
   let smtp: TestSmtp;
   let syslogPort: number;
   let sent = 0;
+  let dir: string;
 
   before(async () => {
     smtp = await startSmtp();
-    const dir = mkdtempSync(join(tmpdir(), 'gw-e2e-full-'));
+    dir = mkdtempSync(join(tmpdir(), 'gw-e2e-full-'));
     const feed = join(dir, 'local-c2.txt');
     writeFileSync(feed, `# test list of command-and-control servers\n${BAD_C2}\n203.0.113.250/32\n`);
     const flows: FlowNode[] = JSON.parse(readFileSync(join(ROOT, 'flows', 'gatewatch-appliance.json'), 'utf8'));
@@ -58,6 +59,7 @@ for (const nr of NODE_REDS) describe(`end to end: the whole appliance with mail,
   after(async () => {
     await red?.stop();
     await smtp?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('raises an immediate alert email for a machine talking to a known command-and-control server', async () => {

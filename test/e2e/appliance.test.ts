@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/fixtures';
 import { freePort, sendTcp, sendUdp, waitFor } from '../helpers/net';
@@ -47,6 +47,7 @@ describe('end to end: node-red with the appliance flow', function () {
 
   after(async () => {
     await red?.stop();
+    rmSync(outFile, { force: true });
   });
 
   const events = (): any[] => (existsSync(outFile) ? readFileSync(outFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
