@@ -7,6 +7,7 @@ import { LineParser, PARSERS } from '../../src/parsers/registry';
 import { ClockWatch, offsetText } from '../../src/syslog/clock-watch';
 import { isProblem, SenderChange, SenderWatch } from '../../src/syslog/sender-watch';
 import { defaultTimezone, isValidTimezone } from '../../src/syslog/time';
+import { forgetWatch, shareWatch, watchOf } from '../lib/senders';
 import { compact, RateMeter, ThrottledStatus } from '../lib/status';
 
 interface ParseNodeDef extends NodeDef {
@@ -22,9 +23,6 @@ interface ParseNodeDef extends NodeDef {
 interface SiteLike { timezone?: string }
 
 type Msg = NodeMessageInFlow & { syslog?: { receivedAt?: number }; remote?: { address?: string }; ip?: string };
-
-/** Each deployed parse node's sender watch, for the editor's "What is arriving?" (by node id; removed on close). */
-const watches = new Map<string, SenderWatch>();
 
 export = function (RED: NodeAPI) {
   function GatewatchParseNode(this: Node, config: ParseNodeDef) {
@@ -54,7 +52,7 @@ export = function (RED: NodeAPI) {
     // (a flow saved before the setting existed runs with it on)
     const clocks = config.fixClocks === false ? null : new ClockWatch();
     const senders = new SenderWatch();
-    watches.set(node.id, senders);
+    shareWatch(node.id, config.site || '', senders);
     const lastName: { host?: string; reporter?: string; sender: string } = { sender: 'unnamed sender' };
     const status = new ThrottledStatus(node, () => {
       const s = parser.stats;
@@ -149,7 +147,7 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.close();
-      if (watches.get(node.id) === senders) watches.delete(node.id);
+      forgetWatch(node.id, senders);
       done();
     });
   }
@@ -158,7 +156,7 @@ export = function (RED: NodeAPI) {
   // "What is arriving?" in the dialog: the boxes this (deployed) node has had lines from, and what it made of them.
   // (Sample lines stay on this machine: only the editor's user sees them, with the node's read permission.)
   RED.httpAdmin.get('/gatewatch/parse/:id/senders', RED.auth.needsPermission('gatewatch-parse.read'), (req, res) => {
-    const w = watches.get(String(req.params.id));
+    const w = watchOf(String(req.params.id));
     if (!w) { res.status(404).json({ error: 'not deployed' }); return; }
     res.set('Cache-Control', 'no-store').json({ senders: w.list(), dropped: w.dropped });
   });

@@ -9,6 +9,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { GwEvent } from '../../src/event';
 import type { Incident } from '../../src/detect/incident';
 import { buildReport, formatShort, pickBucket } from '../../src/report/build';
+import { senderProblems } from '../lib/senders';
 import { fileStem, renderAll } from '../../src/report/render';
 import {
   lastDue, monthlyPeriod, nextMonthly, nextWeekly, parseTime, Period, previousPeriod, weeklyPeriod,
@@ -113,6 +114,8 @@ export = function (RED: NodeAPI) {
         from: period.from, to: period.to, kind: period.kind, incidents: cur.incidents, rollups: cur.rollups,
         previous: { from: prev.from, to: prev.to, incidents: before.incidents, rollups: before.rollups }, site: siteInfo,
         watchingSince: store.oldestMs() ?? undefined, clocks: cur.clocks,
+        // (what the parse nodes know of the boxes sending logs is about now: only for a period that ends about now)
+        senders: period.to >= Date.now() - 86_400_000 ? senderProblems(config.site || '', period.from) : undefined,
       });
       const out = renderAll(report);
       let filename: string | undefined;

@@ -106,5 +106,9 @@ export async function run(argv: string[]): Promise<number> {
   if (s.errors > 0 || s.tooLong > 0) {
     process.stderr.write(`gatewatch analyze: ${s.lines} lines, ${s.events} events, ${s.errors} parser errors, ${s.tooLong} too long\n`);
   }
+  // (a log with lines but no connection in it: say why rather than let an empty result read as a quiet time)
+  if (s.lines > 0 && s.events === 0) {
+    process.stderr.write(`gatewatch analyze: none of the ${s.lines} lines is a connection event gatewatch reads; \`gatewatch check ${files.length === 1 ? files[0] : 'FILE…'}\` shows which box sent what and what to turn on\n`);
+  }
   return 0;
 }

@@ -44,6 +44,21 @@ export interface BuildInput {
   maxIncidentsListed?: number;
   /** Routers whose clock was wrong in the period (the parse node corrected their times): ReportStore's `clocks`. */
   clocks?: { gateway: string; behindS: number; first: number; last: number }[];
+  /**
+   * Boxes whose logs arrive but are not understood (the parse node's SenderWatch, at report time): a box of a
+   * known make logging no connections, a box gatewatch does not read, one no longer understood.
+   */
+  senders?: ReportSender[];
+}
+
+export interface ReportSender {
+  sender: string;
+  verdict: 'no-connections' | 'not-understood' | 'stopped' | string;
+  make?: string;
+  /** The plain-words explanation (SenderReport.advice). */
+  advice?: string;
+  /** How to turn on logging on its make (for no-connections). */
+  hint?: string;
 }
 
 export interface Totals {
@@ -114,6 +129,8 @@ export interface ReportData {
   logGaps: { from: string; to: string; hours: number; ongoing: boolean }[];
   /** Routers whose clock was wrong: gatewatch corrected their times; the owner should set the clock. */
   clocks: { gateway: string; behindS: number }[];
+  /** Boxes whose logs arrived but were not understood: what this report could not see. */
+  senders: { sender: string; verdict: string; make?: string }[];
   advice: string[];
   totals: Totals;
   previous?: Totals;
@@ -652,21 +669,29 @@ export function buildReport(input: BuildInput): ReportData {
 
   // Status and plain-English summary.
   const serious = totals.bySeverity.high + totals.bySeverity.critical;
+  // Boxes sending logs gatewatch could not use: without them "no logs" or "a quiet week" would be false comfort.
+  const blind = (input.senders ?? []).filter((x) => x.verdict === 'no-connections' || x.verdict === 'not-understood' || x.verdict === 'stopped').slice(0, 5);
   const status: ReportData['status'] = totals.events === 0 && incidents.length === 0 ? 'no-data'
     : totals.bySeverity.critical > 0 || (gotThrough.length > 0 && serious > 0) ? 'urgent'
-      : serious > 0 || gotThrough.length > 0 || gaps.length > 0 ? 'attention'
+      : serious > 0 || gotThrough.length > 0 || gaps.length > 0 || blind.length > 0 ? 'attention'
         : incidents.length === 0 ? 'quiet' : 'ok';
   const periodLabel = isCalendarMonth(from, to, tz) ? fmt(tz, 'month').format(new Date(from + DAY))
     : `${formatDay(from, tz)} to ${formatDay(to - 1, tz)}`;
-  const headline = status === 'no-data' ? `No firewall logs arrived this ${noun}`
+  const blindText = blind.some((x) => x.verdict === 'no-connections') ? 'logs arrive, but they do not show what the firewall did'
+    : 'logs arrive that gatewatch cannot read';
+  const headline = status === 'no-data' ? (blind.length ? `${blindText[0]!.toUpperCase()}${blindText.slice(1)}` : `No firewall logs arrived this ${noun}`)
     : status === 'urgent' ? `${plural(serious, 'serious incident')}${gotThrough.length ? ', and something got through' : ''}`
       : status === 'attention' ? (gotThrough.length ? 'Something got through: please read the details'
-        : serious > 0 ? `Worth a look: ${plural(serious, 'serious incident')}` : `No logs for ${plural(gapHours, 'hour')}: please check your router`)
+        : serious > 0 ? `Worth a look: ${plural(serious, 'serious incident')}`
+          : gaps.length === 0 && blind.length ? `Some ${blindText}: please read`
+            : `No logs for ${plural(gapHours, 'hour')}: please check your router`)
         : status === 'quiet' ? `A quiet ${noun}: nothing needs your attention`
           : `All blocked: ${plural(incidents.length, 'attack')} recognised, nothing got through`;
 
   const summary: string[] = [];
-  if (status === 'no-data') {
+  if (status === 'no-data' && blind.length) {
+    summary.push(`gatewatch received logs for ${siteName} this ${noun}, but not one was about a connection your firewall let in or blocked. So this report cannot show any attack: not because there were none, but because gatewatch could not see them.`);
+  } else if (status === 'no-data') {
     summary.push(`gatewatch received no firewall logs for ${siteName} this ${noun}. If your router or firewall should be sending its logs here, please check that it is switched on and still set up to send them (ask your IT supplier to check the syslog settings).`);
   } else {
     summary.push(`From ${formatDay(from, tz)} to ${formatDay(to - 1, tz)}, your firewall blocked ${plural(totals.inboundDenied, 'connection attempt')} from the internet`
@@ -695,6 +720,9 @@ export function buildReport(input: BuildInput): ReportData {
       // (second: right after what the week looked like, before the attacks)
       summary.splice(1, 0, `${what}: gatewatch could not see what happened then. If your router was not switched off, check that it still sends its logs here.`);
     }
+  }
+  for (const b of blind) if (b.advice) summary.push(b.advice);
+  if (status !== 'no-data') {
     for (const c of clocks) {
       summary.push(`The clock of ${c.gateway} is ${offsetWords(c.behindS)} ${c.behindS > 0 ? 'behind' : 'ahead'}: gatewatch corrected the times of its logs, so this report is right, but the router's own logs and anything else it dates are not.`);
     }
@@ -721,7 +749,12 @@ export function buildReport(input: BuildInput): ReportData {
     }
   }
   const advice: string[] = [];
-  if (status === 'no-data') advice.push('Check the router or firewall still sends its logs to gatewatch.');
+  for (const b of blind.slice(0, 2)) {
+    advice.push(b.verdict === 'no-connections' ? `Turn on logging of the firewall's decisions on ${b.sender}${b.make ? ` (${b.make})` : ''}${b.hint ? `: ${b.hint}` : ''}.`
+      : b.verdict === 'stopped' ? `Check ${b.sender}: gatewatch no longer understands its logs (a firmware update or a changed setting?).`
+        : `Check what ${b.sender} sends: gatewatch cannot read its logs (the parse node's "Show the boxes sending logs" lists a few of its lines).`);
+  }
+  if (status === 'no-data' && !blind.length) advice.push('Check the router or firewall still sends its logs to gatewatch.');
   else if (gaps.length > 0) advice.push(`Check the router or firewall still sends its logs to gatewatch: none arrived for ${plural(gapHours, 'hour')} of this ${noun}.`);
   // Only what needs doing: kinds that got through or are at least medium; blocked low-level noise needs nothing.
   for (const c of clocks.slice(0, 2)) advice.push(`Set the clock of ${c.gateway}: turn on its automatic time (NTP) in the router's settings. It is ${offsetWords(c.behindS)} ${c.behindS > 0 ? 'behind' : 'ahead'}.`);
@@ -750,6 +783,7 @@ export function buildReport(input: BuildInput): ReportData {
     gotThrough: [...new Set(gotThrough)],
     logGaps: gaps.map((g) => ({ from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString(), hours: (g.to - g.from) / HOUR, ongoing: g.ongoing })),
     clocks: clocks.map((c) => ({ gateway: c.gateway, behindS: c.behindS })),
+    senders: blind.map((b) => (b.make ? { sender: b.sender, verdict: b.verdict, make: b.make } : { sender: b.sender, verdict: b.verdict })),
     advice,
     totals,
     previous,

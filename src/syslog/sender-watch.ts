@@ -62,6 +62,8 @@ export interface SenderReport {
   samples: string[];
   /** What to do, in plain words (absent when all is well or not yet judged). */
   advice?: string;
+  /** For `no-connections`: the make's own words on turning its firewall logging on (VendorParser.logHint). */
+  hint?: string;
 }
 
 class Sender {
@@ -231,6 +233,7 @@ function report(name: string, s: Sender): SenderReport {
   if (s.events > 0) r.lastEvent = iso(s.lastEventMs);
   const advice = adviceFor(name, s, make);
   if (advice) r.advice = advice;
+  if (s.verdict === 'no-connections' && make?.logHint) r.hint = make.logHint;
   return r;
 }
 

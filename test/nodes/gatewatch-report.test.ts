@@ -163,6 +163,33 @@ describe('gatewatch-report node', function () {
     expect([13, 14]).to.include(new Date(msg.period.from).getUTCHours());
   });
 
+  it('names a box whose logs arrive but say nothing about connections (from the parse node of its site)', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const parseNode = require('../../nodes/gatewatch-parse/gatewatch-parse');
+    const f = flow({ writeFiles: false });
+    f.push({ id: 'p', z: 'tab', type: 'gatewatch-parse', format: 'auto', tz: 'UTC', wires: [['r'], []] } as any);
+    await helper.load([reportNode, parseNode], f);
+    const p = helper.getNode('p');
+    (p as any).warn = () => {};
+    // A FortiGate with traffic logging off: only its notices (written from Fortinet's log reference).
+    for (let i = 0; i < 40; i++) {
+      p.receive({ payload: `<189>date=2026-12-03 time=09:00:${String(i % 60).padStart(2, '0')} devname="FGT60F" logid="0100032001" type="event" subtype="system" level="information" vd="root" logdesc="Admin login successful" user="admin" action="login" status="success"`, syslog: { receivedAt: Date.now() }, remote: { address: '192.0.2.7' } } as any);
+    }
+    const got = nextMessage('out');
+    helper.getNode('r').receive({ payload: 'weekly' });
+    const msg = await got;
+    expect(msg.report.status).to.equal('no-data');
+    expect(msg.topic).to.contain('Logs arrive, but they do not show what the firewall did');
+    expect(msg.report.senders).to.deep.equal([{ sender: '192.0.2.7', verdict: 'no-connections', make: 'Fortinet FortiGate / FortiProxy' }]);
+    expect(msg.text.replace(/\s+/g, ' ')).to.contain('Turn on logging of the firewall\'s decisions on 192.0.2.7 (Fortinet FortiGate / FortiProxy): set Log Allowed Traffic');
+    // After the parse node is gone (redeployed without it), nothing is said about it.
+    await helper.unload();
+    await helper.load(reportNode, flow({ writeFiles: false }));
+    const again = nextMessage('out');
+    helper.getNode('r').receive({ payload: 'weekly' });
+    expect((await again).report.senders).to.deep.equal([]);
+  });
+
   it('clears its timers and closes the database on close', async () => {
     const timeouts = () => process.getActiveResourcesInfo().filter((x) => x === 'Timeout').length;
     await new Promise((res) => setTimeout(res, 50));

@@ -53,6 +53,16 @@ describe('gatewatch check (CLI)', function () {
     expect(ok.stdout).to.contain('every sender understood');
   });
 
+  it('analyze on a log with no connection in it points to check, rather than printing nothing', () => {
+    const f = write('notices.log', [
+      '<189>Dec  3 09:00:02 fgt-office date=2026-12-03 time=09:00:02 devname="FGT60F" logid="0100032001" type="event" subtype="system" level="information" vd="root" logdesc="Admin login successful" user="admin" action="login" status="success"',
+    ]);
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'gatewatch.js'), 'analyze', f], { encoding: 'utf8' });
+    expect(r.status).to.equal(0);
+    expect(r.stdout).to.equal('');
+    expect(r.stderr).to.contain(`none of the 1 lines is a connection event gatewatch reads; \`gatewatch check ${f}\``);
+  });
+
   it('refuses a call without a file', () => {
     const r = cli();
     expect(r.status).to.equal(2);

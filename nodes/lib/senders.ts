@@ -1,0 +1,33 @@
+/**
+ * The parse nodes' sender watches, shared inside this Node-RED: the parse dialog's "What is arriving?" asks for
+ * one node's, and the report node names the boxes of its site whose logs arrive but are not understood (else a
+ * week of a FortiGate sending only its notices reads as "no firewall logs arrived").
+ */
+import { SenderReport, SenderWatch } from '../../src/syslog/sender-watch';
+
+const live = new Map<string, { site: string; watch: SenderWatch }>();
+
+export function shareWatch(nodeId: string, site: string, watch: SenderWatch): void {
+  live.set(nodeId, { site, watch });
+}
+
+export function forgetWatch(nodeId: string, watch: SenderWatch): void {
+  if (live.get(nodeId)?.watch === watch) live.delete(nodeId);
+}
+
+export function watchOf(nodeId: string): SenderWatch | undefined {
+  return live.get(nodeId)?.watch;
+}
+
+/**
+ * Boxes with a problem (not understood, logging no connections, no longer understood) seen since `sinceMs`, from
+ * the parse nodes of `site` ('' matches every site: one-site set-ups often leave one of the two blank).
+ */
+export function senderProblems(site: string, sinceMs: number): SenderReport[] {
+  const out: SenderReport[] = [];
+  for (const { site: s, watch } of live.values()) {
+    if (site && s && s !== site) continue;
+    for (const r of watch.problems()) if (!r.lastSeen || Date.parse(r.lastSeen) >= sinceMs) out.push(r);
+  }
+  return out;
+}
