@@ -10,9 +10,9 @@ import type { Browser } from 'playwright-core';
 import { launchBrowser, SCREENSHOTS } from '../helpers/browser';
 import { ROOT } from '../helpers/fixtures';
 import { freePort, sendUdp, waitFor } from '../helpers/net';
-import { RunningRed, startNodeRed } from '../helpers/nodered';
+import { NODE_REDS, RunningRed, startNodeRed } from '../helpers/nodered';
 
-describe('parse dialog: what is arriving', function () {
+for (const nr of NODE_REDS) describe(`parse dialog: what is arriving (Node-RED ${nr.label})`, function () {
   this.timeout(120000);
   let red: RunningRed;
   let browser: Browser | undefined;
@@ -23,7 +23,7 @@ describe('parse dialog: what is arriving', function () {
     const port = await freePort();
     for (const n of flows) if (n.type === 'gatewatch-syslog') { n.port = String(port); n.host = '127.0.0.1'; }
     parseId = flows.find((n) => n.type === 'gatewatch-parse').id;
-    red = await startNodeRed(flows);
+    red = await startNodeRed(flows, { red: nr.pkg });
     const lines: string[] = [];
     for (let i = 0; i < 30; i++) {
       const t = `09:00:${String(i).padStart(2, '0')}`;
@@ -69,7 +69,7 @@ describe('parse dialog: what is arriving', function () {
     // The attacker-chosen text is text: no element made from it, nothing run.
     expect(await page.locator('#gatewatch-parse-senders img').count()).to.equal(0);
     expect(await page.evaluate(() => (window as any).__pwned)).to.equal(undefined);
-    await page.screenshot({ path: join(SCREENSHOTS, 'dialog-gatewatch-parse-senders.png') });
+    await page.screenshot({ path: join(SCREENSHOTS, `dialog-gatewatch-parse-senders-${nr.label}.png`) });
     expect(errors).to.deep.equal([]);
   });
 });
