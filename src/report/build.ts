@@ -4,6 +4,7 @@
  */
 import type { Incident, Severity } from '../detect/incident';
 import { incidentTarget, SEVERITIES, severityRank, targetWords } from '../detect/incident';
+import { alertTarget } from './alert';
 import { hllCount, hllMerge, HLL_M, RollupData } from './rollup';
 import { isCalendarMonth } from './schedule';
 import { countryName, serviceName } from './services';
@@ -316,6 +317,19 @@ function targetLine(g: Incident[], tz: string): string {
     if ((i.allowed_count ?? 0) > (top.allowed_count ?? 0)) top = i;
   }
   const through = `${plural(allowed, 'connection')} let through`;
+  // An open login service and the guessing at it are one story (as in the alert mails): the service's count of
+  // connections let in holds the guessers' own, so the two are not added.
+  const open = g.find((i) => i.type === 'exposed-service');
+  const guessing = g.filter((i) => i.type === 'bruteforce');
+  if (open !== undefined && guessing.length > 0) {
+    let busiest = guessing[0]!;
+    for (const i of guessing) if ((i.allowed_count ?? 0) > (busiest.allowed_count ?? 0)) busiest = i;
+    const t = incidentRow(busiest, tz);
+    let openAllowed = 0, guessAllowed = 0;
+    for (const i of g) if (i.type === 'exposed-service') openAllowed += i.allowed_count ?? 0; else guessAllowed += i.allowed_count ?? 0;
+    return `${labelOf(open)} on ${targetWords(open)}, and passwords are being tried on it from ${addressesText(addressCount(guessing))}: `
+      + `${plural(Math.max(openAllowed, guessAllowed), 'connection')} let in; the busiest: ${t.attacker}${t.countryName ? ` (${t.countryName})` : ''}, ${num(t.allowed)}.`;
+  }
   // (an exposed service is one incident a day or less, not one per attacker: no address count)
   if (first.type === 'exposed-service') return `${labelOf(first)} on ${where}: ${through}.`;
   const who = addressCount(g);
@@ -345,12 +359,15 @@ function addressesText(c: { n: number; atLeast: boolean }): string {
   return `${c.atLeast ? 'at least ' : ''}${plural(c.n, 'address', 'addresses')}`;
 }
 
-/** Incidents gathered by incidentTarget(), in the order of each target's first; those without a target one each. */
-function byTarget(incidents: Incident[]): Incident[][] {
+/**
+ * Incidents gathered by `target` (default incidentTarget()), in the order of each target's first; those without a
+ * target one each.
+ */
+function byTarget(incidents: Incident[], target: (i: Incident) => string | null = incidentTarget): Incident[][] {
   const groups = new Map<string, Incident[]>();
   let alone = 0;
   for (const i of incidents) {
-    const k = incidentTarget(i) ?? `#${alone++}`;
+    const k = target(i) ?? `#${alone++}`;
     const g = groups.get(k);
     if (g) g.push(i);
     else groups.set(k, [i]);
@@ -633,7 +650,7 @@ export function buildReport(input: BuildInput): ReportData {
   const throughIncidents = sorted.filter((i) => (i.allowed_count ?? 0) > 0 || i.type === 'known-bad-outbound' || i.type === 'beacon');
   // One line per attacked machine and service: a week of robots guessing one exposed Remote Desktop's password
   // is one thing to fix, not a hundred (the alert engine gathers them the same way); outbound cases one each.
-  for (const g of byTarget(throughIncidents).slice(0, 10)) {
+  for (const g of byTarget(throughIncidents, alertTarget).slice(0, 10)) {
     const r = incidentRow(g[0]!, tz);
     // (an open service is told by the service, whoever knocked first: one incident or several)
     if (g.length > 1 || r.type === 'exposed-service') {

@@ -184,14 +184,17 @@ describe('report model and rendering', () => {
     const calls: Incident[] = [1, 2].map((k) => ({ ...base, id: `b${k}`, type: 'beacon', severity: 'high', direction: 'outbound', allowed_count: 9,
       attacker: { ip: `192.0.2.${k}` }, victims: [{ ip: '192.168.1.23', ports: [443], count: 9 }] }));
     const r = buildReport({ from, to, incidents: [...guesses, ...open, ssh, ...calls], rollups: empty, site });
-    expect(r.gotThrough).to.have.length(5);
+    // (the open service and the guessing at it are one story, as in the alert mails: its count holds theirs)
+    expect(r.gotThrough).to.have.length(4);
     expect(r.gotThrough).to.include.members([
-      'Remote Desktop (RDP) open to the internet on 192.168.1.60 (port 3389): 2,103 connections let through.',
-      'Password guessing on 192.168.1.60 (port 3389) from 30 addresses: 351 connections let through; the busiest: 198.51.100.7 (China), 61.',
+      'Remote Desktop (RDP) open to the internet on 192.168.1.60 (port 3389), and passwords are being tried on it from 30 addresses: 2,103 connections let in; the busiest: 198.51.100.7 (China), 61.',
       'Password guessing (fast) from 203.0.113.77: 5 connections let through.',
     ]);
     expect(r.gotThrough.filter((l) => l.includes('talked to 192.0.2.'))).to.have.length(2);
-    expect(r.summary.join(' ')).to.contain('5 things may need your IT supplier to look at');
+    expect(r.summary.join(' ')).to.contain('4 things may need your IT supplier to look at');
+    // guessing alone at a service not found open stays a guessing line
+    const alone = buildReport({ from, to, incidents: guesses, rollups: empty, site });
+    expect(alone.gotThrough).to.deep.equal(['Password guessing on 192.168.1.60 (port 3389) from 30 addresses: 351 connections let through; the busiest: 198.51.100.7 (China), 61.']);
     // advice written for one attacker ("block this address") is not given for thirty: the kind's own advice is
     const guessing = r.incidentTypes.find((t) => t.type === 'bruteforce')!;
     expect(guessing.advice).to.equal('Use long, unique passwords and two-factor login on anything reachable from the internet; if possible, allow logins only over a VPN.');
