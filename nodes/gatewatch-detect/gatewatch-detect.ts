@@ -7,8 +7,9 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { DetectEngine, DEFAULT_CONFIG, type DetectOptions } from '../../src/detect/engine';
 import type { Incident } from '../../src/detect/incident';
 import { isIpv6Prefix, parseAccepted } from '../../src/detect/config';
-import { SilenceWatch } from '../../src/detect/silence';
+import { SilenceWatch, stillSending } from '../../src/detect/silence';
 import { defaultTimezone } from '../../src/syslog/time';
+import { findSender } from '../lib/senders';
 import { compact, RateMeter, ThrottledStatus } from '../lib/status';
 
 interface DetectNodeDef extends NodeDef {
@@ -181,13 +182,20 @@ export = function (RED: NodeAPI) {
       done();
     });
 
+    // A box gone quiet to detection whose lines still reach a parse node, none understood: its log changed.
+    const stillArriving = (inc: Incident): Incident => {
+      const gw = typeof inc.details?.gateway === 'string' ? inc.details.gateway : '';
+      const r = findSender(gw, inc.attacker.ip !== '0.0.0.0' ? inc.attacker.ip : undefined);
+      const last = r?.lastSeen ? Date.parse(r.lastSeen) : NaN;
+      return r !== undefined && r.sinceEvent > 0 && last > Date.parse(inc.first_seen) ? stillSending(inc, r.sinceEvent, last, defaultTimezone()) : inc;
+    };
     const tickMs = Math.max(1, num(config.tickS, 5) || 5) * 1000;
     const timer = setInterval(() => {
       try {
         const now = Date.now();
         const incs = engine.tick(now);
         const quiet = silence.check(now);
-        if (quiet.length) incs.push(...quiet);
+        for (const inc of quiet) incs.push(stillArriving(inc));
         if (incs.length) {
           noted(incs);
           node.send([toMsgs(incs) as unknown as NodeMessageInFlow, null] as never);

@@ -31,3 +31,20 @@ export function senderProblems(site: string, sinceMs: number): SenderReport[] {
   }
   return out;
 }
+
+/**
+ * What the parse nodes know of the box a detect node names `name` (its host name, else its address) with syslog
+ * address `address`: matched by address first (a sender is "host (address)" or "address"), else by name.
+ */
+export function findSender(name: string, address: string | undefined): SenderReport | undefined {
+  let best: SenderReport | undefined;
+  for (const { watch } of live.values()) {
+    for (const r of watch.list()) {
+      const s = r.sender;
+      const match = address !== undefined && (s === address || s.endsWith(` (${address})`)) ? true
+        : s === name || s.startsWith(`${name} (`);
+      if (match && (best === undefined || (r.lastSeen ?? '') > (best.lastSeen ?? ''))) best = r;
+    }
+  }
+  return best;
+}

@@ -170,6 +170,25 @@ export class SilenceWatch {
   }
 }
 
+/**
+ * A silence incident for a gateway whose lines still arrive, none of them understood (the parse node's sender
+ * watch says so): the box did not go dark, its log changed — a firmware update, a changed log setting, or logging
+ * of the firewall's decisions turned off. Saying "no logs" would send the owner to check cables and addresses.
+ */
+export function stillSending(inc: Incident, lines: number, lastSeenMs: number, timeZone?: string): Incident {
+  const name = typeof inc.details?.gateway === 'string' ? inc.details.gateway : 'your router';
+  const since = Date.parse(inc.first_seen);
+  return {
+    ...inc,
+    summary: `${capital(quote(name))} still sends logs (${lines.toLocaleString('en-GB')} lines since ${timeText(since, timeZone)}, the last at `
+      + `${timeText(lastSeenMs, timeZone)}), but none of them is a connection gatewatch can read: until that changes, gatewatch cannot see attacks on your network.`,
+    advice: 'Its log has changed: often a firmware update changes the format, or a setting stopped the logging of what the firewall lets in or '
+      + 'blocks. Check that its firewall rules still log their decisions; the parse node\'s "Show the boxes sending logs" shows what it sends now. '
+      + 'If nobody changed the router, ask your IT supplier to look at it: an intruder may turn logging off.',
+    details: { ...inc.details, still_sending: true, lines_since: lines },
+  };
+}
+
 /** The gateway an event came from: its host name, else the syslog sender's address. */
 export function gatewayOf(ev: GwEvent): string {
   const h = ev.observer?.hostname;

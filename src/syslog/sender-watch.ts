@@ -56,8 +56,9 @@ export interface SenderReport {
   /** When its first and last lines came (absent when not known: a file's lines before any event). */
   firstSeen?: string;
   lastSeen?: string;
-  /** When it last gave an event. */
+  /** When it last gave an event, and how many lines it has sent since (none of them an event). */
   lastEvent?: string;
+  sinceEvent: number;
   /** A few lines it sent that were not connection events, shortened. */
   samples: string[];
   /** What to do, in plain words (absent when all is well or not yet judged). */
@@ -225,6 +226,7 @@ function report(name: string, s: Sender): SenderReport {
     lines: s.lines,
     events: s.events,
     other: s.lines - s.events,
+    sinceEvent: s.linesSinceEvent,
     formats,
     samples: s.samples.slice(),
   };

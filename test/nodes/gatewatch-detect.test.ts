@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import helper = require('node-red-node-test-helper');
 import sinon = require('sinon');
 import detectNode = require('../../nodes/gatewatch-detect/gatewatch-detect');
+import parseNode = require('../../nodes/gatewatch-parse/gatewatch-parse');
 import { ROOT } from '../helpers/fixtures';
 import { makeEvent, portScan, T0, WAN } from '../helpers/traffic';
 
@@ -146,6 +147,46 @@ describe('gatewatch-detect node', function () {
       await waitFor(() => incs.some((m) => m.payload.type === 'log-silence' && m.payload.status === 'update'), 3000, 'the resume update');
       expect(incs.find((m) => m.payload.status === 'update' && m.payload.type === 'log-silence')!.payload.details.resumed).to.be.a('string');
       await waitFor(() => texts().length > 0 && !/no logs from/.test(texts()[texts().length - 1]!), 3000, 'the status without the silence');
+    }
+  });
+
+  it('a router whose lines still arrive but are no longer understood is told as that, not as "no logs"', async () => {
+    const clock = fakeClock = sinon.useFakeTimers({ now: Date.UTC(2026, 11, 2, 8, 0, 0), toFake: ['Date'], shouldAdvanceTime: true });
+    {
+      await helper.load([detectNode, parseNode], [
+        { id: 'tab', type: 'tab' },
+        { id: 'p', z: 'tab', type: 'gatewatch-parse', format: 'auto', tz: 'UTC', wires: [['d'], []] },
+        ...flow({ tickS: 1, silenceHours: 2 }).slice(1),
+      ]);
+      const incs: AnyMsg[] = [];
+      helper.getNode('inc').on('input', (m: AnyMsg) => incs.push(m));
+      const p = helper.getNode('p') as any;
+      p.warn = () => {};
+      const bsd = (t: number) => { const d = new Date(t); return `${d.toUTCString().slice(8, 11)} ${String(d.getUTCDate()).padStart(2, ' ')} ${d.toISOString().slice(11, 19)}`; };
+      // (each line is let through to the detect node before the clock moves on: the runtime delivers between nodes later)
+      const send = async (line: string) => {
+        p.receive({ payload: line, syslog: { receivedAt: Date.now() }, remote: { address: '192.0.2.1' } });
+        for (let k = 0; k < 3; k++) await new Promise((r) => setImmediate(r));
+      };
+      const start = Date.now();
+      // 30 hours of an office router's logs, a dozen lines an hour, through the parse node
+      for (let h = 0; h < 30; h++) {
+        for (let k = 0; k < 12; k++) {
+          clock.setSystemTime(start + h * 3_600_000 + k * 300_000);
+          await send(`<4>${bsd(Date.now())} office-fw kernel: DROP IN=eth1 OUT= SRC=203.0.113.${k + 1} DST=198.51.100.2 LEN=40 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=23 WINDOW=1024 RES=0x00 SYN URGP=0`);
+        }
+      }
+      // then a firmware update: its lines keep coming, in a form gatewatch does not read
+      for (let k = 0; k < 36; k++) {
+        clock.setSystemTime(start + 30 * 3_600_000 + k * 300_000);
+        await send(`<4>${bsd(Date.now())} office-fw fwlog[7]: pkt drop in=wan src 203.0.113.${k + 1} dst 198.51.100.2 proto tcp dport 23`);
+      }
+      clock.setSystemTime(start + 33 * 3_600_000);
+      await waitFor(() => incs.some((m) => m.payload.type === 'log-silence'), 5000, 'the silence incident');
+      const quiet = incs.find((m) => m.payload.type === 'log-silence')!.payload;
+      expect(quiet.summary).to.match(/^Your router "office-fw" still sends logs \(36 lines since .*\), but none of them is a connection gatewatch can read/);
+      expect(quiet.advice).to.contain('often a firmware update changes the format');
+      expect(quiet.details).to.include({ still_sending: true, lines_since: 36 });
     }
   });
 
