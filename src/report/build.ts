@@ -56,8 +56,8 @@ export interface ReportSender {
   sender: string;
   verdict: 'no-connections' | 'not-understood' | 'stopped' | string;
   make?: string;
-  /** The plain-words explanation (SenderReport.advice). */
-  advice?: string;
+  /** What is wrong, in one sentence (SenderReport.problem); the report's "What to do" says what to do. */
+  problem?: string;
   /** How to turn on logging on its make (for no-connections). */
   hint?: string;
 }
@@ -738,7 +738,7 @@ export function buildReport(input: BuildInput): ReportData {
       summary.splice(1, 0, `${what}: gatewatch could not see what happened then. If your router was not switched off, check that it still sends its logs here.`);
     }
   }
-  for (const b of blind) if (b.advice) summary.push(b.advice);
+  for (const b of blind) if (b.problem) summary.push(b.problem);
   if (status !== 'no-data') {
     for (const c of clocks) {
       summary.push(`The clock of ${c.gateway} is ${offsetWords(c.behindS)} ${c.behindS > 0 ? 'behind' : 'ahead'}: gatewatch corrected the times of its logs, so this report is right, but the router's own logs and anything else it dates are not.`);

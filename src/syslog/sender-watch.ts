@@ -61,7 +61,8 @@ export interface SenderReport {
   sinceEvent: number;
   /** A few lines it sent that were not connection events, shortened. */
   samples: string[];
-  /** What to do, in plain words (absent when all is well or not yet judged). */
+  /** What is wrong, in one sentence, and that with what to do (both absent when all is well or not yet judged). */
+  problem?: string;
   advice?: string;
   /** For `no-connections`: the make's own words on turning its firewall logging on (VendorParser.logHint). */
   hint?: string;
@@ -234,7 +235,7 @@ function report(name: string, s: Sender): SenderReport {
   if (make) { r.make = makeName(make); r.makeId = make.id; }
   if (s.events > 0) r.lastEvent = iso(s.lastEventMs);
   const advice = adviceFor(name, s, make);
-  if (advice) r.advice = advice;
+  if (advice) { r.problem = advice[0]; r.advice = `${advice[0]} ${advice[1]}`; }
   if (s.verdict === 'no-connections' && make?.logHint) r.hint = make.logHint;
   return r;
 }
@@ -243,20 +244,21 @@ function n(x: number): string {
   return x.toLocaleString('en-GB');
 }
 
-function adviceFor(name: string, s: Sender, make: MakeInfo | undefined): string | undefined {
+/** What is wrong with a sender, in one sentence, and what to do about it (undefined when all is well or not judged). */
+function adviceFor(name: string, s: Sender, make: MakeInfo | undefined): [string, string] | undefined {
   switch (s.verdict) {
     case 'no-connections':
-      return `${name} sends ${makeName(make!)} logs, but none of its ${n(s.lines)} lines is about a connection the firewall `
-        + `let in or blocked, so gatewatch has nothing to watch. Turn on logging of the firewall's decisions: `
-        + `${make!.logHint ?? 'tick the logging option on its firewall rules'}.`;
+      return [`${name} sends ${makeName(make!)} logs, but none of its ${n(s.lines)} lines is about a connection the firewall `
+        + `let in or blocked, so gatewatch has nothing to watch.`,
+      `Turn on logging of the firewall's decisions: ${make!.logHint ?? 'tick the logging option on its firewall rules'}.`];
     case 'not-understood':
-      return `None of the ${n(s.lines)} lines from ${name} is a kind of log gatewatch reads. If ${name} is your router or `
-        + `firewall, set it to send its firewall (traffic) log; if its make is not in the list of supported boxes, see `
-        + `whether it can send CEF or LEEF. The lines below show what it sends now.`;
+      return [`None of the ${n(s.lines)} lines from ${name} is a kind of log gatewatch reads.`,
+        `If ${name} is your router or firewall, set it to send its firewall (traffic) log; if its make is not in the list of `
+        + `supported boxes, see whether it can send CEF or LEEF. The lines below show what it sends now.`];
     case 'stopped':
-      return `${name} was understood${make ? ` (${makeName(make)})` : ''} until ${iso(s.lastEventMs).slice(0, 16).replace('T', ' ')} UTC, `
-        + `but none of the ${n(s.linesSinceEvent)} lines it has sent since is: its log format or settings have `
-        + `changed (a firmware update?). Check that it still logs the firewall's decisions; the lines below show what it sends now.`;
+      return [`${name} was understood${make ? ` (${makeName(make)})` : ''} until ${iso(s.lastEventMs).slice(0, 16).replace('T', ' ')} UTC, `
+        + `but none of the ${n(s.linesSinceEvent)} lines it has sent since is: its log format or settings have changed (a firmware update?).`,
+      `Check that it still logs the firewall's decisions; the lines below show what it sends now.`];
     default:
       return undefined;
   }

@@ -181,7 +181,11 @@ describe('gatewatch-report node', function () {
     expect(msg.report.status).to.equal('no-data');
     expect(msg.topic).to.contain('Logs arrive, but they do not show what the firewall did');
     expect(msg.report.senders).to.deep.equal([{ sender: '192.0.2.7', verdict: 'no-connections', make: 'Fortinet FortiGate / FortiProxy' }]);
-    expect(msg.text.replace(/\s+/g, ' ')).to.contain('Turn on logging of the firewall\'s decisions on 192.0.2.7 (Fortinet FortiGate / FortiProxy): set Log Allowed Traffic');
+    const text = msg.text.replace(/\s+/g, ' ');
+    // said once: the situation in the summary, the action under "What to do"
+    expect(text).to.contain('192.0.2.7 sends Fortinet FortiGate / FortiProxy logs, but none of its 40 lines is about a connection');
+    expect(text.split('set Log Allowed Traffic').length).to.equal(2);
+    expect(text).to.contain('Turn on logging of the firewall\'s decisions on 192.0.2.7 (Fortinet FortiGate / FortiProxy): set Log Allowed Traffic');
     // After the parse node is gone (redeployed without it), nothing is said about it.
     await helper.unload();
     await helper.load(reportNode, flow({ writeFiles: false }));

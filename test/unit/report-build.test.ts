@@ -85,25 +85,25 @@ describe('report model and rendering', () => {
   it('a week of logs that say nothing about connections is not "no logs arrived", and a box not understood beside a working one is named', () => {
     const fgt = {
       sender: '192.168.1.1', verdict: 'no-connections', make: 'Fortinet FortiGate / FortiProxy', hint: 'set Log Allowed Traffic on the firewall policies',
-      advice: '192.168.1.1 sends Fortinet FortiGate / FortiProxy logs, but none of its 4,000 lines is about a connection the firewall let in or blocked, so gatewatch has nothing to watch.',
+      problem: '192.168.1.1 sends Fortinet FortiGate / FortiProxy logs, but none of its 4,000 lines is about a connection the firewall let in or blocked, so gatewatch has nothing to watch.',
     };
     const blind = buildReport({ from, to, incidents: [], rollups: empty, site, senders: [fgt] });
     expect(blind.status).to.equal('no-data');
     expect(blind.headline).to.equal('Logs arrive, but they do not show what the firewall did');
     expect(blind.summary[0]).to.contain('received logs for Corner Bakery this week, but not one was about a connection')
       .and.to.contain('not because there were none');
-    expect(blind.summary[1]).to.equal(fgt.advice);
+    expect(blind.summary[1]).to.equal(fgt.problem);
     expect(blind.advice).to.deep.equal(["Turn on logging of the firewall's decisions on 192.168.1.1 (Fortinet FortiGate / FortiProxy): set Log Allowed Traffic on the firewall policies."]);
     expect(blind.senders).to.deep.equal([{ sender: '192.168.1.1', verdict: 'no-connections', make: 'Fortinet FortiGate / FortiProxy' }]);
     expect(renderText(blind)).to.contain('set Log Allowed Traffic');
     // A quiet week from the router, and a second box sending what gatewatch cannot read: worth a read, not "quiet".
     const acc = new RollupAccumulator();
     for (const ev of genEvents(2000, { from, to, outbound: 0, seed: 9 })) { ev.event.action = 'deny'; ev.threat = undefined; acc.add(ev); }
-    const nas = { sender: 'nas-1 (192.168.1.5)', verdict: 'not-understood', advice: 'None of the 40 lines from nas-1 (192.168.1.5) is a kind of log gatewatch reads.' };
+    const nas = { sender: 'nas-1 (192.168.1.5)', verdict: 'not-understood', problem: 'None of the 40 lines from nas-1 (192.168.1.5) is a kind of log gatewatch reads.' };
     const r = buildReport({ from, to, incidents: [], rollups: acc.snapshot(), site, senders: [nas, { sender: 'ok-box', verdict: 'understood' }] });
     expect(r.status).to.equal('attention');
     expect(r.headline).to.equal('Some logs arrive that gatewatch cannot read: please read');
-    expect(r.summary).to.include(nas.advice);
+    expect(r.summary).to.include(nas.problem);
     expect(r.advice[0]).to.match(/^Check what nas-1 \(192\.168\.1\.5\) sends: gatewatch cannot read its logs/);
     expect(r.senders.map((x) => x.sender)).to.deep.equal(['nas-1 (192.168.1.5)']);
     // Without them, the same week is quiet.
