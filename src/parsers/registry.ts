@@ -95,6 +95,12 @@ export interface ParseStats {
 }
 
 export const DEFAULT_MAX_LENGTH = 64 * 1024;
+
+/** "2026-12-03 09…": a date, a space and a time at the start of a line. */
+function isoSpaceDate(l: string): boolean {
+  return l.length > 13 && l.charCodeAt(4) === 45 && l.charCodeAt(7) === 45 && l.charCodeAt(10) === 32
+    && l.charCodeAt(13) === 58 && l.charCodeAt(0) >= 48 && l.charCodeAt(0) <= 57;
+}
 const MARK_LEN = 16;
 
 export class LineParser {
@@ -180,7 +186,10 @@ export class LineParser {
       const h = parseHeader(line, hopts);
       const ev = this.dispatch(h, ctx, lazy);
       const claim = this.lastClaim as VendorParser | undefined; // (set by dispatch)
-      this.lastHost = claim !== undefined && claim.hostOf !== undefined ? claim.hostOf(h) : h.hostname;
+      this.lastHost = claim !== undefined ? (claim.hostOf !== undefined ? claim.hostOf(h) : h.hostname)
+        // (an application's own log, "2026-12-03 09:00:00 Could not …", reads as host "Could": no syslog header
+        // says so, and a line no parser took has no other witness)
+        : h.pri === undefined && isoSpaceDate(line) ? undefined : h.hostname;
       if (ev) {
         const read = ev === this.readBy;
         if (this.keepOriginal && !read) (ev as GwEvent).event.original = line;

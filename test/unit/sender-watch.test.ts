@@ -41,6 +41,11 @@ describe('sender watch (which boxes gatewatch understands)', () => {
     expect(p.parse('2026-12-03 09:00:05 INFO-EVENTS-LOST - - - - - - - - - - - - 12 -', T0)).to.equal(null);
     expect(p.lastClaim?.id).to.equal('windows-firewall');
     expect(p.lastHost).to.equal(undefined);
+    // An application's own log line names no host ("Could" is a word of its message), unless a syslog header says so.
+    expect(p.parse('2026-12-03 09:00:00 Could not resolve host example.org', T0)).to.equal(null);
+    expect(p.lastHost).to.equal(undefined);
+    p.parse('<13>2026-12-03 09:00:00 vpn-1 openvpn[9]: TLS handshake failed', T0);
+    expect(p.lastHost).to.equal('vpn-1');
     // A forced format claims only what its detect() takes.
     const forced = new LineParser({ format: 'fortigate', tz: 'UTC' });
     forced.parse(FGT_DHCP, T0);
