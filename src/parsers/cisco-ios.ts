@@ -42,7 +42,29 @@ function findAclTag(m: string): number {
 
 function detect(h: SyslogHeader): boolean {
   const m = h.message;
-  return m.indexOf('ACCESSLOG') >= 0 && findAclTag(m) >= 0;
+  return (m.indexOf('ACCESSLOG') >= 0 && findAclTag(m) >= 0) || mnemonicAt(m) >= 0;
+}
+
+const ASA_FAMILY: Record<string, true> = { ASA: true, FTD: true, PIX: true, FWSM: true, NGIPS: true };
+
+/**
+ * Where an IOS message's "%SYS-5-CONFIG_I:" starts (in the first 80 characters), else -1: a router's own notices
+ * (configuration, interfaces) are not connections, but they say the box is a Cisco router whose access lists
+ * do not log.
+ */
+function mnemonicAt(m: string): number {
+  const p = m.indexOf('%');
+  if (p < 0 || p > 80) return -1;
+  let i = p + 1;
+  const f0 = i;
+  while (i < m.length && i - f0 < 24) { const c = m.charCodeAt(i); if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95) i++; else break; }
+  if (i === f0 || m.charCodeAt(i) !== 45 || ASA_FAMILY[m.slice(f0, i)] === true) return -1;
+  const s = m.charCodeAt(i + 1);
+  if (!(s >= 48 && s <= 55) || m.charCodeAt(i + 2) !== 45) return -1;
+  let k = i + 3;
+  const n0 = k;
+  while (k < m.length && k - n0 < 40) { const c = m.charCodeAt(k); if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95) k++; else break; }
+  return k > n0 && m.charCodeAt(k) === 58 ? p : -1;
 }
 
 /** "ip(port)" or "ip" → [ip, port]. */

@@ -23,7 +23,14 @@ function filterAt(m: string): number {
 }
 
 function detect(h: SyslogHeader): boolean {
-  return filterAt(bounded(h.message, 128)) >= 0;
+  return filterAt(bounded(h.message, 128)) >= 0 || isVigorTag(h.appName);
+}
+
+/** DrayTek's syslog tag: "Vigor" or a model ("Vigor2927"), on its notices (PPPoE, DHCP, logins) too. */
+function isVigorTag(app: string | undefined): boolean {
+  if (app === undefined || !app.startsWith('Vigor') || app.length > 16) return false;
+  for (let i = 5; i < app.length; i++) { const c = app.charCodeAt(i); if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return false; }
+  return true;
 }
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {

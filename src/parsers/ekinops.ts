@@ -19,6 +19,12 @@ import type { ParseContext, VendorParser } from './types';
 
 /** Index of "list " after ": #LEVEL# " at the start of the message, or -1. */
 function listAt(m: string): number {
+  const j = afterLevel(m);
+  return j >= 0 && m.startsWith('list ', j) ? j : -1;
+}
+
+/** Index just after OneOS's ": #LEVEL# " at the start of the message (any OneOS message has it), or -1. */
+function afterLevel(m: string): number {
   let i = 0;
   if (m.charCodeAt(0) === 58) i = 1; // ':' left by the syslog header ("host : #INFO# …")
   while (m.charCodeAt(i) === 32) i++;
@@ -31,11 +37,12 @@ function listAt(m: string): number {
   }
   let j = e + 1;
   while (m.charCodeAt(j) === 32 && j < e + 4) j++;
-  return m.startsWith('list ', j) ? j : -1;
+  return j;
 }
 
 function detect(h: SyslogHeader): boolean {
-  return listAt(h.message) >= 0;
+  // (OneOS's own notices, "#NOTIFY# DHCP …", are its too: parse() gives null for them)
+  return afterLevel(h.message) >= 0;
 }
 
 /** "192.0.2.1:53", "[2001:db8::1]:53" → [ip, port]; anything else → undefined. */

@@ -49,8 +49,8 @@ const SECEV = '[SECEV] ';
 
 function detect(h: SyslogHeader): boolean {
   const m = bounded(h.message, 1024);
-  const e = idEnd(m);
-  return e > 0 && (m.startsWith(SECEV, e + 1) || m.indexOf(' -> ', e) > 0);
+  // (any message with a BIG-IP message id is the box's: its audit and access-policy notices give null)
+  return idEnd(m) > 0;
 }
 
 /** ASM "[SECEV] Request violations: …" record: client and virtual server from the keyed pairs. */

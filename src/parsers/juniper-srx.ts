@@ -58,8 +58,29 @@ function tagOf(h: SyslogHeader): [string, number] {
 
 function detect(h: SyslogHeader): boolean {
   const c = h.msgId !== undefined ? h.msgId.charCodeAt(0) : h.message.charCodeAt(0);
-  if (c !== 82 && c !== 65 && c !== 73 && c !== 83) return false; // R A I S
-  return kindOf(tagOf(h)[0]) !== undefined;
+  if ((c === 82 || c === 65 || c === 73 || c === 83) && kindOf(tagOf(h)[0]) !== undefined) return true; // R A I S
+  return junosNotice(h);
+}
+
+/** Junos daemons whose messages are the box's own notices (commits, logins, routing, chassis). */
+const JUNOS_DAEMONS: Record<string, true> = {
+  mgd: true, rpd: true, chassisd: true, dcd: true, eventd: true, snmpd: true, kmd: true, alarmd: true, cosd: true,
+  dfwd: true, jsrpd: true, idpd: true, utmd: true, mib2d: true, l2ald: true, lacpd: true, craftd: true, smid: true, license_check: true,
+};
+
+/**
+ * A Junos box's own message (not a session): structured data of Juniper's enterprise number (2636), or a Junos
+ * daemon's tag ("mgd … UI_COMMIT …"). parse() gives null; an owner is then told the SRX logs no sessions.
+ */
+function junosNotice(h: SyslogHeader): boolean {
+  const sd = h.structuredData;
+  if (sd !== undefined && sd.indexOf('@2636') > 0) return true;
+  const app = h.appName;
+  if (app === undefined || JUNOS_DAEMONS[app] !== true) return false;
+  const tag = h.msgId ?? tagOf(h)[0];
+  if (tag.length < 3) return false;
+  for (let i = 0; i < tag.length; i++) { const x = tag.charCodeAt(i); if (!((x >= 65 && x <= 90) || (x >= 48 && x <= 57) || x === 95)) return false; }
+  return true;
 }
 
 /** Every structured-data key parse() reads; the other pairs are skipped without being copied. */

@@ -30,9 +30,31 @@ function inAt(m: string): number {
 function detect(h: SyslogHeader): boolean {
   const m = bounded(h.message);
   const p = inAt(m);
-  if (p < 0) return false;
+  // (RouterOS sends no tag: its topics follow the host name)
+  if (p < 0) return h.appName === undefined && topicNotice(m);
   const o = m.indexOf(' out:', p);
-  return o > 0 && o - p < 96 && m.indexOf('proto ', o) > 0;
+  return (o > 0 && o - p < 96 && m.indexOf('proto ', o) > 0) || (h.appName === undefined && topicNotice(m));
+}
+
+const SEVERITY_TOPICS: Record<string, true> = { info: true, warning: true, error: true, critical: true, debug: true };
+
+/**
+ * RouterOS's own notices ("system,info,account user admin logged in", "dhcp,info dhcp1 assigned …"): topics
+ * joined by commas, one of them a severity. Not connections (parse() gives null), but they tell an owner the box
+ * is a MikroTik whose firewall rules do not log.
+ */
+function topicNotice(m: string): boolean {
+  let i = 0, start = 0, comma = false, severity = false;
+  for (; i < m.length && i < 64; i++) {
+    const c = m.charCodeAt(i);
+    if (c === 44 || c === 32) {
+      if (Object.hasOwn(SEVERITY_TOPICS, m.slice(start, i))) severity = true;
+      if (c === 32) break;
+      comma = true;
+      start = i + 1;
+    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return false;
+  }
+  return comma && severity && i < m.length && m.charCodeAt(i) === 32;
 }
 
 /** Allow/deny from the admin's prefix words ("drop-in", "ACCEPT_SSH", "blocked"). */

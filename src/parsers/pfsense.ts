@@ -51,9 +51,13 @@ function eq(m: string, r: [number, number], w: string): boolean {
   return r[0] >= 0 && r[1] - r[0] === w.length && m.startsWith(w, r[0]);
 }
 
+/** pfSense/OPNsense's own daemons: their notices say the box is one, though not a connection (parse() gives null). */
+const OWN_NOTICES: Record<string, true> = { check_reload_status: true, dpinger: true, filterdns: true, 'configd.py': true };
+
 function detect(h: SyslogHeader): boolean {
   const m = h.message;
   if (h.appName === 'filterlog') return true;
+  if (h.appName !== undefined && OWN_NOTICES[h.appName] === true) return true;
   // A bare body: a rule number first, then action/direction/IP version at their places.
   const c = m.charCodeAt(0);
   if (!(c >= 48 && c <= 57)) return false;
@@ -113,6 +117,7 @@ const FLAG_ORDER = ['SYN', 'ACK', 'FIN', 'RST', 'PSH', 'URG', 'ECE', 'CWR'];
 const FLAG_INDEX: Record<string, number> = { S: 0, A: 1, F: 2, R: 3, P: 4, U: 5, E: 6, W: 7 };
 
 function read(h: SyslogHeader, ctx: ParseContext): boolean {
+  if (h.appName !== undefined && OWN_NOTICES[h.appName] === true) return false;
   const f = h.message.split(',', 64);
   if (f.length < 17) return false;
   const actionText = f[6];

@@ -71,7 +71,8 @@ const OWN_RECORDS: Record<string, true> = { 'INFO-EVENTS-LOST': true };
 function detect(h: SyslogHeader): boolean {
   const m = bounded(h.message);
   const c = m.charCodeAt(0);
-  if (c === 123) return isWfp(m);
+  // (the Security log's other events are Windows' too: parse() gives null for them)
+  if (c === 123) return m.length <= MAX_JSON && m.indexOf('"Microsoft-Windows-Security-Auditing"') > 0;
   if (c === 35) return OWN_HEADERS.some((x) => m.startsWith(x));
   const r = (h.format === 'rfc3164' && h.hostname !== undefined && (Object.hasOwn(W3C_ACTIONS, h.hostname) || Object.hasOwn(OWN_RECORDS, h.hostname)))
     || (m.charCodeAt(4) === 45 && m.charCodeAt(10) === 32 && m.charCodeAt(13) === 58);
@@ -161,7 +162,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
 export const windowsFirewall: VendorParser = {
   id: 'windows-firewall',
   title: 'Windows Defender Firewall (pfirewall.log; Filtering Platform events 5152–5159 as NXLog JSON)',
-  logHint: 'turn on Log dropped packets and Log successful connections (Windows Defender Firewall › Properties › Logging › Customize)',
+  logHint: 'turn on Log dropped packets and Log successful connections (Windows Defender Firewall › Properties › Logging › Customize), or for Security log events the audit of Filtering Platform Connection (auditpol)',
   detect,
   parse,
   hostOf,

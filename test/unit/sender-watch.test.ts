@@ -54,6 +54,31 @@ describe('sender watch (which boxes gatewatch understands)', () => {
     expect(forced.lastClaim).to.equal(undefined);
   });
 
+  it('a box\'s own notices (no connection in them) are claimed by its make; other software\'s lines are not', () => {
+    const p = new LineParser({ tz: 'UTC' });
+    const claim = (line: string) => { expect(p.parse(line, T0), line).to.equal(null); return p.lastClaim?.id; };
+    // written from each vendor's log documentation
+    expect(claim('<30>Dec  3 09:00:00 gw system,info,account user admin logged in from 192.168.88.2 via winbox')).to.equal('mikrotik');
+    expect(claim('<30>Dec  3 09:00:01 gw dhcp,info dhcp1 deassigned 192.168.88.254 from 00:00:5E:00:53:21')).to.equal('mikrotik');
+    expect(claim('<134>Dec  3 09:00:02 Vigor: PPPoE ==> Protocol:LCP(c021) ConfReq Identifier:0x01')).to.equal('draytek');
+    expect(claim('<134>Dec  3 09:00:02 Vigor2927: Admin login from LAN 192.168.1.10 succeeded')).to.equal('draytek');
+    expect(claim('<189>41: Dec  3 09:00:03.123: %SYS-5-CONFIG_I: Configured from console by admin on vty0 (192.168.1.10)')).to.equal('cisco-ios');
+    expect(claim('<189>42: Dec  3 09:00:04.123: %LINEPROTO-5-UPDOWN: Line protocol on Interface GigabitEthernet0/1, changed state to up')).to.equal('cisco-ios');
+    expect(claim('<166>Dec 03 2026 09:00:05: %ASA-6-113004: AAA user authentication Successful : server = 192.168.1.5 : user = admin')).to.equal('cisco-asa');
+    expect(claim('<13>1 2026-12-03T09:00:06.000Z srx1 mgd 4242 UI_COMMIT [junos@2636.1.1.1.2.129 username="admin" command="commit"] User \'admin\' requested \'commit\' operation')).to.equal('juniper-srx');
+    expect(claim('<13>Dec  3 09:00:07 srx1 mgd[4242]: UI_LOGIN_EVENT: User \'admin\' login, class \'j-super-user\'')).to.equal('juniper-srx');
+    expect(claim('<133>Dec  3 09:00:08 bigip1 tmsh[28791]: 01420002:5: AUDIT - pid=28791 user=root folder=/Common module=(tmos)# status=[Command OK] cmd_data=save sys config')).to.equal('f5-bigip');
+    expect(claim('<189>Dec  3 09:00:09 oneos-br1 : #NOTIFY# DHCP [SERVER] address 192.168.1.40 offered to 00:00:5e:00:53:40')).to.equal('ekinops-oneos');
+    expect(claim('{"EventTime":"2026-12-03 09:00:10","Hostname":"fs1.example.org","EventID":4624,"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security","TargetUserName":"alice","LogonType":"3"}')).to.equal('windows-firewall');
+    expect(claim('<29>Dec  3 09:00:11 fw dpinger[1234]: WAN_DHCP 192.0.2.1: Alarm latency 0us stddev 0us loss 100%')).to.equal('pfsense');
+    // anybody's software: no make
+    expect(claim('<38>Dec  3 09:00:12 fw sshd[5123]: Accepted publickey for admin from 192.168.1.10 port 50000 ssh2')).to.equal(undefined);
+    expect(claim('<30>Dec  3 09:00:13 nas systemd[1]: Started Daily backup; disk 90% full, 12% free')).to.equal(undefined);
+    expect(claim('<30>Dec  3 09:00:14 nas app: info,error in module x')).to.equal(undefined);
+    expect(claim('<30>Dec  3 09:00:15 nas app[2]: 100%-5-DONE: finished')).to.equal(undefined);
+    expect(claim('<13>Dec  3 09:00:16 srx1 sshd[999]: Failed password for root from 203.0.113.99 port 40000 ssh2')).to.equal(undefined);
+  });
+
   it('every make says how to turn on logging of the firewall\'s decisions', () => {
     for (const p of PARSERS) {
       expect(p.logHint, p.id).to.be.a('string');
