@@ -63,7 +63,10 @@ export = function (RED: NodeAPI) {
         + (problems ? ` · ${compact(problems)} bad` : '') + clockText;
       const lost = senders.problems();
       const senderText = lost.length ? ` · ${lost[0]!.sender} ${RED._(`gatewatch-parse.status.${lost[0]!.verdict}`)}${lost.length > 1 ? ` (+${lost.length - 1})` : ''}` : '';
-      return { fill: problems || wrong.length || lost.length ? 'yellow' : 'green', text: text + senderText };
+      // (a box of unknown make beside working ones may be a printer or access point sending its notices: named, but
+      // the status turns yellow only for a firewall logging nothing, one no longer understood, or when nothing is)
+      const worrying = lost.some((x) => x.verdict !== 'not-understood') || (lost.length > 0 && s.events === 0);
+      return { fill: problems || wrong.length || worrying ? 'yellow' : 'green', text: text + senderText };
     });
     const senderChanged = (c: SenderChange) => {
       if (isProblem(c.to)) {

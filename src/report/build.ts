@@ -687,10 +687,14 @@ export function buildReport(input: BuildInput): ReportData {
   // Status and plain-English summary.
   const serious = totals.bySeverity.high + totals.bySeverity.critical;
   // Boxes sending logs gatewatch could not use: without them "no logs" or "a quiet week" would be false comfort.
+  // A firewall of a known make that logs no connections, or one no longer understood, needs doing something; a
+  // box of unknown make beside a working router may be a NAS or an access point sending its own notices, so it
+  // is mentioned but does not make the week "please read" (it does when nothing else was understood).
   const blind = (input.senders ?? []).filter((x) => x.verdict === 'no-connections' || x.verdict === 'not-understood' || x.verdict === 'stopped').slice(0, 5);
+  const firewallBlind = blind.filter((x) => x.verdict !== 'not-understood');
   const status: ReportData['status'] = totals.events === 0 && incidents.length === 0 ? 'no-data'
     : totals.bySeverity.critical > 0 || (gotThrough.length > 0 && serious > 0) ? 'urgent'
-      : serious > 0 || gotThrough.length > 0 || gaps.length > 0 || blind.length > 0 ? 'attention'
+      : serious > 0 || gotThrough.length > 0 || gaps.length > 0 || firewallBlind.length > 0 ? 'attention'
         : incidents.length === 0 ? 'quiet' : 'ok';
   const periodLabel = isCalendarMonth(from, to, tz) ? fmt(tz, 'month').format(new Date(from + DAY))
     : `${formatDay(from, tz)} to ${formatDay(to - 1, tz)}`;
@@ -700,7 +704,7 @@ export function buildReport(input: BuildInput): ReportData {
     : status === 'urgent' ? `${plural(serious, 'serious incident')}${gotThrough.length ? ', and something got through' : ''}`
       : status === 'attention' ? (gotThrough.length ? 'Something got through: please read the details'
         : serious > 0 ? `Worth a look: ${plural(serious, 'serious incident')}`
-          : gaps.length === 0 && blind.length ? `Some ${blindText}: please read`
+          : gaps.length === 0 && firewallBlind.length ? `Some ${blindText}: please read`
             : `No logs for ${plural(gapHours, 'hour')}: please check your router`)
         : status === 'quiet' ? `A quiet ${noun}: nothing needs your attention`
           : `All blocked: ${plural(incidents.length, 'attack')} recognised, nothing got through`;
@@ -738,7 +742,12 @@ export function buildReport(input: BuildInput): ReportData {
       summary.splice(1, 0, `${what}: gatewatch could not see what happened then. If your router was not switched off, check that it still sends its logs here.`);
     }
   }
-  for (const b of blind) if (b.problem) summary.push(b.problem);
+  for (const b of blind) {
+    if (!b.problem) continue;
+    summary.push(b.verdict === 'not-understood' && status !== 'no-data'
+      ? `${b.problem} If it is a router or firewall, set it to send its firewall log; a printer, storage box or access point sending its own notices needs nothing.`
+      : b.problem);
+  }
   if (status !== 'no-data') {
     for (const c of clocks) {
       summary.push(`The clock of ${c.gateway} is ${offsetWords(c.behindS)} ${c.behindS > 0 ? 'behind' : 'ahead'}: gatewatch corrected the times of its logs, so this report is right, but the router's own logs and anything else it dates are not.`);
@@ -766,7 +775,7 @@ export function buildReport(input: BuildInput): ReportData {
     }
   }
   const advice: string[] = [];
-  for (const b of blind.slice(0, 2)) {
+  for (const b of (status === 'no-data' ? blind : firewallBlind).slice(0, 2)) {
     advice.push(b.verdict === 'no-connections' ? `Turn on logging of the firewall's decisions on ${b.sender}${b.make ? ` (${b.make})` : ''}${b.hint ? `: ${b.hint}` : ''}.`
       : b.verdict === 'stopped' ? `Check ${b.sender}: gatewatch no longer understands its logs (a firmware update or a changed setting?).`
         : `Check what ${b.sender} sends: gatewatch cannot read its logs (the parse node's "Show the boxes sending logs" lists a few of its lines).`);

@@ -213,6 +213,8 @@ describe('gatewatch-syslog + gatewatch-parse nodes', function () {
       .and.to.contain('Log Allowed Traffic').and.to.contain('logdesc="Admin login successful"');
     const texts = () => (p as any).status.getCalls().filter((c: any) => c.thisValue === p).map((c: any) => String(c.args[0]?.text ?? ''));
     await waitFor(() => texts().some((t: string) => /192\.0\.2\.7 gatewatch-parse\.status\.no-connections/.test(t)), 3000, 'status names the box');
+    const lastStatus = () => { const calls = (p as any).status.getCalls().filter((c: any) => c.thisValue === p); return calls[calls.length - 1]?.args[0]; };
+    expect(lastStatus().fill).to.equal('yellow');
     // What the dialog's "Show the boxes sending logs" asks for.
     const res = await helper.request().get('/gatewatch/parse/p/senders').expect(200);
     const senders = res.body.senders as AnyMsg[];
@@ -227,8 +229,14 @@ describe('gatewatch-syslog + gatewatch-parse nodes', function () {
     await waitFor(() => logged.some((l) => /senderUnderstood/.test(l)), 3000, 'the log line');
     const after = await helper.request().get('/gatewatch/parse/p/senders').expect(200);
     expect(after.body.senders.find((x: AnyMsg) => x.sender === '192.0.2.7')).to.include({ verdict: 'understood', events: 1, make: 'Fortinet FortiGate / FortiProxy' });
-    await waitFor(() => { const calls = (p as any).status.getCalls().filter((c: any) => c.thisValue === p); return calls[calls.length - 1]?.args[0]?.fill === 'green'; }, 3000, 'green status');
+    await waitFor(() => lastStatus()?.fill === 'green', 3000, 'green status');
     expect(warned).to.have.length(1);
+    // A box of no known make beside them (a storage box's own notices): named and warned about, but not yellow.
+    for (let i = 0; i < 30; i++) p.receive({ payload: `<13>Dec  3 09:02:${String(i).padStart(2, '0')} nas-1 backupd[311]: backup job finished`, syslog: { receivedAt: t0 + 120_000 + i * 1000 }, remote: { address: '192.0.2.9' } } as any);
+    await waitFor(() => /nas-1 \(192\.0\.2\.9\) gatewatch-parse\.status\.not-understood/.test(String(lastStatus()?.text)), 3000, 'status names the storage box');
+    expect(lastStatus().fill).to.equal('green');
+    expect(warned).to.have.length(2);
+    expect(warned[1]).to.contain('None of the 30 lines from nas-1 (192.0.2.9) is a kind of log gatewatch reads');
   });
 
   it('parse: sends non-text payloads to Catch nodes and keeps going', async () => {

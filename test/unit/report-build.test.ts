@@ -100,12 +100,25 @@ describe('report model and rendering', () => {
     const acc = new RollupAccumulator();
     for (const ev of genEvents(2000, { from, to, outbound: 0, seed: 9 })) { ev.event.action = 'deny'; ev.threat = undefined; acc.add(ev); }
     const nas = { sender: 'nas-1 (192.168.1.5)', verdict: 'not-understood', problem: 'None of the 40 lines from nas-1 (192.168.1.5) is a kind of log gatewatch reads.' };
+    // (a box of unknown make beside a working router may be a NAS sending its notices: said, not "please read")
     const r = buildReport({ from, to, incidents: [], rollups: acc.snapshot(), site, senders: [nas, { sender: 'ok-box', verdict: 'understood' }] });
-    expect(r.status).to.equal('attention');
-    expect(r.headline).to.equal('Some logs arrive that gatewatch cannot read: please read');
-    expect(r.summary).to.include(nas.problem);
-    expect(r.advice[0]).to.match(/^Check what nas-1 \(192\.168\.1\.5\) sends: gatewatch cannot read its logs/);
+    expect(r.status).to.equal('quiet');
+    expect(r.summary.join(' ')).to.contain(`${nas.problem} If it is a router or firewall, set it to send its firewall log`);
+    expect(r.advice.join(' ')).to.not.contain('nas-1');
     expect(r.senders.map((x) => x.sender)).to.deep.equal(['nas-1 (192.168.1.5)']);
+    // a second firewall of a known make logging nothing, or one no longer understood, is worth a read
+    const r2 = buildReport({ from, to, incidents: [], rollups: acc.snapshot(), site, senders: [nas, fgt] });
+    expect(r2.status).to.equal('attention');
+    expect(r2.headline).to.equal('Some logs arrive, but they do not show what the firewall did: please read');
+    expect(r2.advice[0]).to.match(/^Turn on logging of the firewall's decisions on 192\.168\.1\.1 \(Fortinet FortiGate \/ FortiProxy\)/);
+    const fw2 = buildReport({ from, to, incidents: [], rollups: acc.snapshot(), site, senders: [{ sender: 'xg', verdict: 'stopped', make: 'Sophos Firewall', problem: 'xg was understood until …' }] });
+    expect(fw2.headline).to.equal('Some logs arrive that gatewatch cannot read: please read');
+    expect(fw2.advice[0]).to.match(/^Check xg: gatewatch no longer understands its logs/);
+    // nothing else understood: the box not understood is the whole story
+    const only = buildReport({ from, to, incidents: [], rollups: empty, site, senders: [nas] });
+    expect(only.status).to.equal('no-data');
+    expect(only.headline).to.equal('Logs arrive that gatewatch cannot read');
+    expect(only.advice[0]).to.match(/^Check what nas-1 \(192\.168\.1\.5\) sends: gatewatch cannot read its logs/);
     // Without them, the same week is quiet.
     expect(buildReport({ from, to, incidents: [], rollups: acc.snapshot(), site }).status).to.equal('quiet');
   });
