@@ -44,22 +44,79 @@ function detect(h: SyslogHeader): boolean {
   return false;
 }
 
-/** Lower-cased keys of a record (at most 256), so each standard's spelling is one lookup. */
-function lowerKeys(o: Record<string, unknown>): Map<string, unknown> {
-  const out = new Map<string, unknown>();
+/** Every (lower-case) field name read, in one table: a name's slot is its index here. */
+const NAMES = [
+  'sourceipv4address', 'ipv4_src_addr', 'sourceipv6address', 'ipv6_src_addr',
+  'destinationipv4address', 'ipv4_dst_addr', 'destinationipv6address', 'ipv6_dst_addr',
+  'firewallevent', 'nf_f_fw_event', 'fw_event', 'forwardingstatus', 'forwarding_status',
+  'flowstartmilliseconds', 'flowendmilliseconds', 'flowstartseconds', 'flowendseconds',
+  'protocolidentifier', 'protocol', 'proto',
+  'sourcetransportport', 'l4_src_port', 'src_port', 'destinationtransportport', 'l4_dst_port', 'dst_port',
+  'icmptypecodeipv4', 'icmptypecodeipv6', 'icmp_type',
+  'octetdeltacount', 'in_bytes', 'in_octets', 'octettotalcount', 'packetdeltacount', 'in_pkts', 'in_packets', 'packettotalcount',
+  'tcpcontrolbits', 'tcp_flags', 'ingressinterface', 'input_snmp', 'input', 'egressinterface', 'output_snmp', 'output',
+  'netflow',
+] as const;
+type Name = (typeof NAMES)[number];
+const SLOT = new Map<string, number>(NAMES.map((n, i) => [n, i]));
+const NETFLOW = SLOT.get('netflow')!;
+
+/**
+ * A record's keys as JSON.parse made them (the same few spellings on every line) → slot, or -1 for a key not
+ * read. Lower-casing and looking up each key once per spelling, not once per record (bounded: a hostile stream
+ * of new keys only refills it).
+ */
+const slotOfKey = new Map<string, number>();
+
+function slotOf(k: string): number {
+  let i = slotOfKey.get(k);
+  if (i === undefined) {
+    if (slotOfKey.size >= 4096) slotOfKey.clear();
+    i = SLOT.get(k.toLowerCase()) ?? -1;
+    slotOfKey.set(k, i);
+  }
+  return i;
+}
+
+/** The record's values by slot (the first of a name's spellings wins; at most 256 keys are looked at). */
+function readSlots(o: Record<string, unknown>, into: unknown[]): void {
+  into.fill(undefined);
   let n = 0;
   for (const k in o) {
     if (!Object.hasOwn(o, k)) continue;
     if (++n > 256) break;
-    const lk = k.toLowerCase();
-    if (!out.has(lk)) out.set(lk, o[k]);
+    const i = slotOf(k);
+    if (i >= 0 && into[i] === undefined) into[i] = o[k];
   }
-  return out;
 }
 
-function first(r: Map<string, unknown>, names: string[]): unknown {
-  for (const n of names) {
-    const v = r.get(n);
+const VALUES: unknown[] = new Array(NAMES.length).fill(undefined);
+
+/** The slots of some spellings of one field, in order of preference. */
+function slots(names: readonly Name[]): number[] {
+  return names.map((n) => SLOT.get(n)!);
+}
+
+const AT_SRC = slots(['sourceipv4address', 'ipv4_src_addr', 'sourceipv6address', 'ipv6_src_addr']);
+const AT_DST = slots(['destinationipv4address', 'ipv4_dst_addr', 'destinationipv6address', 'ipv6_dst_addr']);
+const AT_FW_EVENT = slots(['firewallevent', 'nf_f_fw_event', 'fw_event']);
+const AT_FORWARDING = slots(['forwardingstatus', 'forwarding_status']);
+const AT_START_MS = slots(['flowstartmilliseconds', 'flowendmilliseconds']);
+const AT_START_S = slots(['flowstartseconds', 'flowendseconds']);
+const AT_PROTO = slots(['protocolidentifier', 'protocol', 'proto']);
+const AT_SPORT = slots(['sourcetransportport', 'l4_src_port', 'src_port']);
+const AT_DPORT = slots(['destinationtransportport', 'l4_dst_port', 'dst_port']);
+const AT_ICMP = slots(['icmptypecodeipv4', 'icmptypecodeipv6', 'icmp_type']);
+const AT_BYTES = slots(['octetdeltacount', 'in_bytes', 'in_octets', 'octettotalcount']);
+const AT_PACKETS = slots(['packetdeltacount', 'in_pkts', 'in_packets', 'packettotalcount']);
+const AT_TCP_FLAGS = slots(['tcpcontrolbits', 'tcp_flags']);
+const AT_IN_IF = slots(['ingressinterface', 'input_snmp', 'input']);
+const AT_OUT_IF = slots(['egressinterface', 'output_snmp', 'output']);
+
+/** The first of a field's spellings the record has (not null or empty). */
+function first(r: unknown[], at: readonly number[]): unknown {
+  for (let k = 0; k < at.length; k++) {
+    const v = r[at[k]!];
     if (v !== undefined && v !== null && v !== '') return v;
   }
   return undefined;
@@ -91,26 +148,27 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
     return null;
   }
   if (o === null || typeof o !== 'object' || Array.isArray(o)) return null;
-  let r = lowerKeys(o as Record<string, unknown>);
-  const nested = r.get('netflow');
-  if (nested !== null && typeof nested === 'object' && !Array.isArray(nested)) r = lowerKeys(nested as Record<string, unknown>);
+  const r = VALUES;
+  readSlots(o as Record<string, unknown>, r);
+  const nested = r[NETFLOW];
+  if (nested !== null && typeof nested === 'object' && !Array.isArray(nested)) readSlots(nested as Record<string, unknown>, r);
 
-  const src = addr(first(r, ['sourceipv4address', 'ipv4_src_addr', 'sourceipv6address', 'ipv6_src_addr']));
-  const dst = addr(first(r, ['destinationipv4address', 'ipv4_dst_addr', 'destinationipv6address', 'ipv6_dst_addr']));
+  const src = addr(first(r, AT_SRC));
+  const dst = addr(first(r, AT_DST));
   if (src === undefined || dst === undefined) return null;
 
   let action: 'allow' | 'deny' = 'allow';
-  const fw = num(first(r, ['firewallevent', 'nf_f_fw_event', 'fw_event']), 255);
+  const fw = num(first(r, AT_FW_EVENT), 255);
   if (fw === 3) action = 'deny';
-  const fwd = num(first(r, ['forwardingstatus', 'forwarding_status']), 0xffffffff);
+  const fwd = num(first(r, AT_FORWARDING), 0xffffffff);
   // RFC 7270: the top two bits of the (first byte of the) status are 10 for "dropped".
   if (fwd !== undefined && (fwd <= 255 ? fwd >> 6 : (fwd >>> 24) >> 6) === 2) action = 'deny';
 
   let ms: number | undefined;
-  const startMs = num(first(r, ['flowstartmilliseconds', 'flowendmilliseconds']));
+  const startMs = num(first(r, AT_START_MS));
   if (startMs !== undefined && startMs > 1e11 && startMs < 1e14) ms = startMs;
   else {
-    const startS = num(first(r, ['flowstartseconds', 'flowendseconds']));
+    const startS = num(first(r, AT_START_S));
     if (startS !== undefined && startS > 1e8 && startS < 1e11) ms = startS * 1000;
   }
   const ev = newEvent('gatewatch.netflow-json', 'cisco', 'netflow', fastIso(ms ?? h.time ?? ctx.receivedMs), action);
@@ -120,37 +178,37 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   ev.destination.ip = dst;
   ev.network.type = src.indexOf(':') >= 0 ? 'ipv6' : 'ipv4';
 
-  const proto = num(first(r, ['protocolidentifier', 'protocol', 'proto']), 255);
+  const proto = num(first(r, AT_PROTO), 255);
   if (proto !== undefined) setTransport(ev, String(proto));
   else {
-    const p = first(r, ['protocolidentifier', 'protocol', 'proto']);
+    const p = first(r, AT_PROTO);
     if (typeof p === 'string' && p.length <= 16) setTransport(ev, p);
   }
   const t = ev.network.transport;
   if (t === 'tcp' || t === 'udp' || t === 'sctp' || t === 'udplite') {
-    const sp = num(first(r, ['sourcetransportport', 'l4_src_port', 'src_port']), 65535);
-    const dp = num(first(r, ['destinationtransportport', 'l4_dst_port', 'dst_port']), 65535);
+    const sp = num(first(r, AT_SPORT), 65535);
+    const dp = num(first(r, AT_DPORT), 65535);
     if (sp !== undefined) ev.source.port = sp;
     if (dp !== undefined) ev.destination.port = dp;
   } else if (t === 'icmp' || t === 'ipv6-icmp') {
     // type × 256 + code
-    const tc = num(first(r, ['icmptypecodeipv4', 'icmptypecodeipv6', 'icmp_type']), 65535);
+    const tc = num(first(r, AT_ICMP), 65535);
     if (tc !== undefined) ev.gatewatch = { icmp: { type: tc >> 8, code: tc & 255 } };
   }
-  const bytes = num(first(r, ['octetdeltacount', 'in_bytes', 'in_octets', 'octettotalcount']));
+  const bytes = num(first(r, AT_BYTES));
   if (bytes !== undefined) ev.network.bytes = bytes;
-  const packets = num(first(r, ['packetdeltacount', 'in_pkts', 'in_packets', 'packettotalcount']));
+  const packets = num(first(r, AT_PACKETS));
   if (packets !== undefined) ev.network.packets = packets;
   if (t === 'tcp') {
-    const fl = num(first(r, ['tcpcontrolbits', 'tcp_flags']), 0xffff);
+    const fl = num(first(r, AT_TCP_FLAGS), 0xffff);
     if (fl !== undefined) {
       const names: string[] = [];
       for (let b = 0; b < 8; b++) if (fl & (1 << b)) names.push(FLAG_NAMES[b]!);
       (ev.gatewatch ??= {}).tcp_flags = names;
     }
   }
-  const inIf = num(first(r, ['ingressinterface', 'input_snmp', 'input']), 0xffffffff);
-  const outIf = num(first(r, ['egressinterface', 'output_snmp', 'output']), 0xffffffff);
+  const inIf = num(first(r, AT_IN_IF), 0xffffffff);
+  const outIf = num(first(r, AT_OUT_IF), 0xffffffff);
   if (inIf) ev.observer.ingress = { interface: { name: String(inIf) } };
   if (outIf) ev.observer.egress = { interface: { name: String(outIf) } };
   return ev;
