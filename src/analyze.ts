@@ -12,6 +12,8 @@ import { DetectEngine, type DetectOptions, type DetectStats } from './detect/eng
 import type { Incident } from './detect/incident';
 import { Enricher, EnrichOptions } from './enrich/pipeline';
 import { LineParser, LineParserOptions, ParseStats } from './parsers/registry';
+import { OfflineSenders } from './analyze/senders';
+import type { SenderReport } from './syslog/sender-watch';
 import { msOfIso } from './syslog/time';
 
 export interface AnalyzeOptions extends EnrichOptions {
@@ -41,6 +43,12 @@ export interface AnalyzeOptions extends EnrichOptions {
   onThreadStats?: (s: ThreadStats) => void;
   /** Tests only: the worker exits (as if it crashed) after sending this many batches. */
   testWorkerExitAfterBatches?: number;
+  /**
+   * Judge which boxes in the logs are understood (src/syslog/sender-watch.ts) and give the result in
+   * `senders`: for a report, so that a log of a box's notices only is not "no firewall logs". Off by default
+   * (a Map lookup a line).
+   */
+  watchSenders?: boolean;
 }
 
 /** Below this much input (bytes, all files), 'auto' stays on one thread: starting a worker costs more than it gains. */
@@ -54,7 +62,10 @@ export interface AnalyzeResult {
   to?: string;
   /** What the detection engine counted (skipped, duplicates, allow-listed, table sizes). */
   detect?: DetectStats;
+  /** With watchSenders: every sender (host name in the lines, else the file's name) and what was made of it. */
+  senders?: SenderReport[];
 }
+
 
 /** Keep the latest version of each incident id, in first-seen order. */
 function collect(map: Map<string, Incident>, list: Incident[]): void {
@@ -64,6 +75,7 @@ function collect(map: Map<string, Incident>, list: Incident[]): void {
 export class Analyzer {
   readonly parser: LineParser;
   readonly engine: DetectEngine;
+  readonly senders?: OfflineSenders;
   private readonly incidents = new Map<string, Incident>();
   private from?: string;
   private to?: string;
@@ -72,6 +84,7 @@ export class Analyzer {
   private toMs = NaN;
   private constructor(readonly enricher: Enricher, private readonly opts: AnalyzeOptions) {
     this.parser = new LineParser(opts.parse ?? {});
+    if (opts.watchSenders) this.senders = new OfflineSenders();
     // Offline only the latest state of each incident is kept: no periodic re-sends needed.
     const d = opts.detect ?? {};
     this.engine = new DetectEngine({ ...d, general: { updateEveryS: 1e9, ...d.general } });
@@ -84,6 +97,7 @@ export class Analyzer {
 
   line(line: string): void {
     const ev = this.parser.parse(line);
+    if (this.senders !== undefined) this.senders.note(this.parser, line, ev);
     if (!ev) return;
     this.event(ev);
   }
@@ -111,10 +125,16 @@ export class Analyzer {
     collect(this.incidents, this.engine.process(ev));
   }
 
-  /** The result; `parse`: the counts of a parser that ran elsewhere (the worker), instead of this one's. */
-  finish(parse?: ParseStats): AnalyzeResult {
+  /**
+   * The result; `parse` and `senders`: what a parser that ran elsewhere (the worker) counted and judged,
+   * instead of this one's.
+   */
+  finish(parse?: ParseStats, senders?: SenderReport[]): AnalyzeResult {
     collect(this.incidents, this.engine.flush());
-    return { incidents: [...this.incidents.values()], parse: parse ?? this.parser.stats, from: this.from, to: this.to, detect: this.engine.tableSizes() };
+    const r: AnalyzeResult = { incidents: [...this.incidents.values()], parse: parse ?? this.parser.stats, from: this.from, to: this.to, detect: this.engine.tableSizes() };
+    const judged = senders ?? this.senders?.watch.list(true);
+    if (judged !== undefined) r.senders = judged;
+    return r;
   }
 }
 
@@ -142,8 +162,8 @@ async function analyzeFilesThreaded(files: string[], opts: AnalyzeOptions): Prom
     site: opts.site, geo: opts.geo, feeds: opts.feeds, geoSides: opts.geoSides, geoCacheSize: opts.geoCacheSize, cityDb: opts.cityDb,
     asnDb: opts.asnDb, matchLocalOnFeeds: opts.matchLocalOnFeeds, shareGeo,
   } : undefined;
-  const { stats, thread } = await runWorker(
-    { files, parse: opts.parse ?? {}, enrich, exitAfterBatches: opts.testWorkerExitAfterBatches },
+  const { stats, thread, senders } = await runWorker(
+    { files, parse: opts.parse ?? {}, enrich, exitAfterBatches: opts.testWorkerExitAfterBatches, watchSenders: opts.watchSenders },
     analyzer.then((a) => {
       if (inWorker) return (ev: GwEvent) => a.enriched(ev);
       // The geo data (~0.2 s to load) now, while the worker starts, rather than on the first batch.
@@ -152,13 +172,16 @@ async function analyzeFilesThreaded(files: string[], opts: AnalyzeOptions): Prom
     }),
   );
   opts.onThreadStats?.(thread);
-  return (await analyzer).finish(stats);
+  return (await analyzer).finish(stats, senders);
 }
 
 export async function analyzeFiles(files: string[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   if (threadsFor(files, opts) === 2) return analyzeFilesThreaded(files, opts);
   const a = await Analyzer.create(opts);
-  for (const f of files) await forEachLine(f, (l) => a.line(l));
+  for (const f of files) {
+    a.senders?.reading(f);
+    await forEachLine(f, (l) => a.line(l));
+  }
   return a.finish();
 }
 

@@ -9,6 +9,7 @@ import type { EnrichOptions } from '../enrich/pipeline';
 import type { GwEvent } from '../event';
 import { RECORD_PARSERS, type LineParserOptions, type ParseStats } from '../parsers/registry';
 import { threadCpuS } from './thread-cpu';
+import type { SenderReport } from '../syslog/sender-watch';
 import type { WorkerInput, WorkerMessage } from './worker';
 
 export interface ThreadStats {
@@ -28,6 +29,8 @@ export interface WorkerRun {
   batch?: number;
   maxInFlight?: number;
   exitAfterBatches?: number;
+  /** Judge the senders in the worker (AnalyzeOptions.watchSenders). */
+  watchSenders?: boolean;
 }
 
 /**
@@ -39,7 +42,7 @@ export interface WorkerRun {
  * (in order) until the promise gives the function, so the caller's own start-up (loading the geo data)
  * runs at the same time as the worker's first batches instead of before them.
  */
-export function runWorker(run: WorkerRun, onEvent: ((ev: GwEvent) => void) | Promise<(ev: GwEvent) => void>): Promise<{ stats: ParseStats; thread: ThreadStats }> {
+export function runWorker(run: WorkerRun, onEvent: ((ev: GwEvent) => void) | Promise<(ev: GwEvent) => void>): Promise<{ stats: ParseStats; thread: ThreadStats; senders?: SenderReport[] }> {
   return new Promise((resolve, reject) => {
     const ctl = new SharedArrayBuffer(4);
     const inFlight = new Int32Array(ctl);
@@ -52,6 +55,7 @@ export function runWorker(run: WorkerRun, onEvent: ((ev: GwEvent) => void) | Pro
     const views = slots.map((s) => ({ ints: new Int32Array(s.ints), nums: new Float64Array(s.nums) }));
     const data: WorkerInput = {
       files: run.files, parse: run.parse, enrich: run.enrich, batch, maxInFlight, ctl, slots, exitAfterBatches: run.exitAfterBatches,
+      watchSenders: run.watchSenders,
     };
     const cpu0 = threadCpuS();
     const worker = new Worker(join(__dirname, 'worker.js'), { workerData: data });
@@ -85,7 +89,7 @@ export function runWorker(run: WorkerRun, onEvent: ((ev: GwEvent) => void) | Pro
       } else if (m.type === 'end') {
         settled = true;
         const cpu1 = threadCpuS();
-        resolve({ stats: m.stats, thread: { workerCpuS: m.cpuS, mainCpuS: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined, batches } });
+        resolve({ stats: m.stats, thread: { workerCpuS: m.cpuS, mainCpuS: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined, batches }, senders: m.senders });
       } else {
         // The worker's error (a file it could not read) as the single-thread path gives it: message, code,
         // errno, syscall, path; no stack from this thread, which would point at this message handler.

@@ -9,6 +9,7 @@ import { EventEncoder, MAX_EVENT_WORDS, transferList } from '../codec/event-code
 import { Enricher, type EnrichOptions } from '../enrich/pipeline';
 import { LineParser, RECORD_PARSERS, type LineParserOptions } from '../parsers/registry';
 import type { VendorParser } from '../parsers/types';
+import { OfflineSenders } from './senders';
 import { threadCpuS } from './thread-cpu';
 
 export interface WorkerInput {
@@ -25,11 +26,13 @@ export interface WorkerInput {
   slots: { ints: SharedArrayBuffer; nums: SharedArrayBuffer }[];
   /** Tests: the worker exits (as if it crashed) after sending this many batches. */
   exitAfterBatches?: number;
+  /** Judge the senders (AnalyzeOptions.watchSenders); their reports go with 'end'. */
+  watchSenders?: boolean;
 }
 
 export type WorkerMessage =
   | { type: 'batch'; slot: number; batch: import('../codec/event-codec').EventBatch }
-  | { type: 'end'; stats: import('../parsers/registry').ParseStats; cpuS?: number }
+  | { type: 'end'; stats: import('../parsers/registry').ParseStats; cpuS?: number; senders?: import('../syslog/sender-watch').SenderReport[] }
   | { type: 'error'; message: string; code?: string; errno?: number; syscall?: string; path?: string };
 
 async function main(): Promise<void> {
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
   const port = parentPort!;
   const ctl = new Int32Array(d.ctl);
   const parser = new LineParser(d.parse);
+  const senders = d.watchSenders ? new OfflineSenders() : undefined;
   const enricher = d.enrich ? await Enricher.create(d.enrich) : undefined;
   const enc = new EventEncoder(d.batch);
   const slots = d.slots.map((s) => ({ ints: new Int32Array(s.ints), nums: new Float64Array(s.nums) }));
@@ -64,21 +68,26 @@ async function main(): Promise<void> {
   // only on the main thread (see VendorParser.record).
   const onLine = enricher ? (line: string): void => {
     const ev = parser.parse(line);
+    if (senders !== undefined) senders.note(parser, line, ev);
     if (!ev) return;
     enricher.enrich(ev);
     enc.add(ev);
     if (enc.size >= d.batch || enc.room < MAX_EVENT_WORDS) flush();
   } : (line: string): void => {
     const r = parser.parseOrRead(line);
+    if (senders !== undefined) senders.note(parser, line, r);
     if (!r) return;
     const kind = RECORD_PARSERS.indexOf(r as VendorParser);
     if (kind >= 0) enc.addRecord(kind, (r as VendorParser).record!);
     else enc.add(r);
     if (enc.size >= d.batch || enc.room < MAX_EVENT_WORDS) flush();
   };
-  for (const f of d.files) forEachLineSync(f, onLine);
+  for (const f of d.files) {
+    senders?.reading(f);
+    forEachLineSync(f, onLine);
+  }
   if (enc.size > 0) flush();
-  port.postMessage({ type: 'end', stats: parser.stats, cpuS: threadCpuS() } satisfies WorkerMessage);
+  port.postMessage({ type: 'end', stats: parser.stats, cpuS: threadCpuS(), senders: senders?.watch.list(true) } satisfies WorkerMessage);
 }
 
 main().catch((err: unknown) => {

@@ -90,11 +90,13 @@ export async function run(argv: string[]): Promise<number> {
   // The report counts every enriched event into hourly rollups, as the report node does live.
   const rollups = wantReport ? new RollupAccumulator() : undefined;
   if (rollups) options.onEvent = (ev) => rollups.add(ev);
+  // (a report or the JSON names the boxes not understood: a log of a box's notices only is not "no logs")
+  if (wantReport || typeof opts.json === 'string') options.watchSenders = true;
   const result = await analyzeFiles(files, options);
   if (rollups) {
     const { from, to } = offlinePeriod(result.from, result.to);
     await writeOfflineReport(
-      { incidents: result.incidents, rollups, from, to, site: { name: 'gatewatch analyze', homeCountry: homeCountry ?? '', timezone: options.site?.timezone ?? options.parse?.tz ?? 'UTC' } },
+      { incidents: result.incidents, rollups, from, to, senders: result.senders, site: { name: 'gatewatch analyze', homeCountry: homeCountry ?? '', timezone: options.site?.timezone ?? options.parse?.tz ?? 'UTC' } },
       { html: typeof opts.html === 'string' ? opts.html : undefined, pdf: typeof opts.pdf === 'string' ? opts.pdf : undefined },
     );
   }

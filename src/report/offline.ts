@@ -6,7 +6,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Incident } from '../detect/incident';
-import { buildReport, ReportData, ReportSite } from './build';
+import { buildReport, ReportData, ReportSender, ReportSite } from './build';
 import { renderHtml } from './html';
 import type { RollupAccumulator } from './rollup';
 
@@ -17,6 +17,8 @@ export interface OfflineInput {
   from: number | string | Date;
   to: number | string | Date;
   site?: ReportSite;
+  /** The senders the offline pipeline judged (AnalyzeResult.senders): boxes not understood are named. */
+  senders?: ReportSender[];
 }
 
 export interface OfflineOutputs {
@@ -36,7 +38,7 @@ export function offlinePeriod(from: string | undefined, to: string | undefined):
 }
 
 export async function writeOfflineReport(input: OfflineInput, out: OfflineOutputs): Promise<ReportData> {
-  const report = buildReport({ from: input.from, to: input.to, incidents: input.incidents, rollups: input.rollups.snapshot(), site: input.site, kind: 'custom' });
+  const report = buildReport({ from: input.from, to: input.to, incidents: input.incidents, rollups: input.rollups.snapshot(), site: input.site, kind: 'custom', senders: input.senders });
   const html = renderHtml(report, { charts: 'svg' }).html;
   if (out.html) {
     mkdirSync(dirname(out.html), { recursive: true });

@@ -1,7 +1,7 @@
 /** `gatewatch check` through the real command line: which boxes in a log are understood, and what to do about the rest. */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/fixtures';
@@ -61,6 +61,28 @@ describe('gatewatch check (CLI)', function () {
     expect(r.status).to.equal(0);
     expect(r.stdout).to.equal('');
     expect(r.stderr).to.contain(`none of the 1 lines is a connection event gatewatch reads; \`gatewatch check ${f}\``);
+  });
+
+  it('analyze --json and --html judge the senders too, on one thread and on two (same result)', () => {
+    const f = mixed();
+    const judged: string[][] = [];
+    for (const threads of ['1', '2']) {
+      const json = join(dir, `a${threads}.json`), html = join(dir, `a${threads}.html`);
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'gatewatch.js'), 'analyze', '--threads', threads, '--tz', 'UTC', '--year', '2026', '--json', json, '--html', html, f], { encoding: 'utf8' });
+      expect(r.status, r.stderr).to.equal(0);
+      const doc = JSON.parse(readFileSync(json, 'utf8'));
+      judged.push(doc.senders.map((x: any) => `${x.sender} ${x.verdict} ${x.events}/${x.lines}`));
+      expect(readFileSync(html, 'utf8')).to.contain('Turn on logging of the firewall&#39;s decisions on fgt-office (Fortinet FortiGate / FortiProxy)');
+    }
+    expect(judged[0]).to.deep.equal(['fgt-office no-connections 0/2', 'nas-1 not-understood 0/1', 'gw understood 2/2']);
+    expect(judged[1]).to.deep.equal(judged[0]);
+    // a log of the FortiGate's notices only: the report says what it is, not "no firewall logs arrived"
+    const notices = write('fgt-notices.log', [
+      '<189>Dec  3 09:00:02 fgt-office date=2026-12-03 time=09:00:02 devname="FGT60F" logid="0100032001" type="event" subtype="system" level="information" vd="root" logdesc="Admin login successful" user="admin" action="login" status="success"',
+    ]);
+    const html = join(dir, 'notices.html');
+    spawnSync(process.execPath, [join(ROOT, 'bin', 'gatewatch.js'), 'analyze', '--html', html, notices], { encoding: 'utf8' });
+    expect(readFileSync(html, 'utf8')).to.contain('Logs arrive, but they do not show what the firewall did').and.not.to.contain('No firewall logs arrived');
   });
 
   it('refuses a call without a file', () => {
