@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, SCREENSHOTS } from '../helpers/browser';
+import { launchBrowser, openEditor, SCREENSHOTS } from '../helpers/browser';
 import { ROOT } from '../helpers/fixtures';
 import { NODE_REDS, RunningRed, startNodeRed } from '../helpers/nodered';
 import { freePort } from '../helpers/net';
@@ -16,7 +16,7 @@ for (const nr of NODE_REDS) describe(`editor in headless Chromium (Node-RED ${nr
   // (screenshots of the newest release keep their plain names; the oldest's carry its version)
   const shot = (name: string) => join(SCREENSHOTS, nr.pkg === 'node-red' ? `${name}.png` : `${name}-nr${nr.label}.png`);
   /** Script errors in the page: a dialog or help written for a newer editor breaks here first. */
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   let browser: Browser;
   let red: RunningRed;
   let page: Page;
@@ -28,14 +28,7 @@ for (const nr of NODE_REDS) describe(`editor in headless Chromium (Node-RED ${nr
     const port = await freePort();
     for (const n of flows) if (n.type === 'gatewatch-syslog') { n.port = String(port); n.host = '127.0.0.1'; }
     red = await startNodeRed(flows, { red: nr.pkg });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(String(e?.stack ?? e)));
-    await page.goto(red.url + '/');
-    await page.waitForFunction(() => {
-      const R = (window as any).RED;
-      const loading = document.getElementById('red-ui-loading-progress');
-      return R && R.workspaces && R.workspaces.active() && (!loading || loading.offsetParent === null);
-    }, undefined, { timeout: 60000, polling: 200 });
+    ({ page, errors: pageErrors } = await openEditor(browser, red.url));
     types = await page.evaluate(() => {
       const R = (window as any).RED;
       return R.nodes.registry.getNodeTypes()

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, SCREENSHOTS } from '../helpers/browser';
+import { launchBrowser, openEditor, SCREENSHOTS } from '../helpers/browser';
 import { ROOT } from '../helpers/fixtures';
 import { freePort, sendUdp, waitFor } from '../helpers/net';
 import { NODE_REDS, RunningRed, startNodeRed } from '../helpers/nodered';
@@ -47,11 +47,7 @@ for (const nr of NODE_REDS) describe(`parse dialog: what is arriving (Node-RED $
 
   it('lists the boxes with their state; the two not understood first, with advice and their lines as plain text', async function () {
     browser = await launchBrowser(this);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(red.url + '/');
-    await page.waitForFunction(() => { const R = (window as any).RED; return R && R.workspaces && R.workspaces.active(); }, undefined, { timeout: 60000, polling: 200 });
+    const { page, errors } = await openEditor(browser, red.url, { width: 1400, height: 1000 });
     await page.evaluate((id) => { const R = (window as any).RED; R.editor.edit(R.nodes.node(id)); }, parseId);
     await page.locator('#gatewatch-parse-senders-show').waitFor({ state: 'visible', timeout: 10000 });
     await page.locator('#gatewatch-parse-senders-show').click();

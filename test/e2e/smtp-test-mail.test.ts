@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, SCREENSHOTS } from '../helpers/browser';
+import { launchBrowser, openEditor, SCREENSHOTS } from '../helpers/browser';
 import { ROOT } from '../helpers/fixtures';
 import { freePort } from '../helpers/net';
 import { RunningRed, startNodeRed } from '../helpers/nodered';
@@ -73,11 +73,7 @@ describe('mail server dialog: send a test mail', function () {
 
   it('the button in the dialog sends one and shows the answer', async function () {
     browser = await launchBrowser(this);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(red.url + '/');
-    await page.waitForFunction(() => { const R = (window as any).RED; return R && R.workspaces && R.workspaces.active(); }, undefined, { timeout: 60000, polling: 200 });
+    const { page, errors } = await openEditor(browser, red.url);
     const before = smtp.received.length;
     await page.evaluate((id) => (window as any).RED.editor.editConfig('', 'gatewatch-smtp', id), smtpId);
     await page.locator('#gatewatch-smtp-test').waitFor({ state: 'visible', timeout: 10000 });

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ROOT } from './fixtures';
 
 export const CHROMIUM = process.env.GATEWATCH_CHROMIUM || '/usr/bin/chromium';
@@ -24,4 +24,21 @@ export async function launchBrowser(ctx: Mocha.Context): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
+}
+
+/**
+ * A page on the Node-RED editor at `url`, once the editor has loaded (its workspace shown, the loading bar gone);
+ * `errors` collects every script error the page raises (a test asserts it stays empty).
+ */
+export async function openEditor(browser: Browser, url: string, viewport = { width: 1400, height: 900 }): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e?.stack ?? e)));
+  await page.goto(url + '/');
+  await page.waitForFunction(() => {
+    const R = (window as any).RED;
+    const loading = document.getElementById('red-ui-loading-progress');
+    return R && R.workspaces && R.workspaces.active() && (!loading || loading.offsetParent === null);
+  }, undefined, { timeout: 60000, polling: 200 });
+  return { page, errors };
 }
