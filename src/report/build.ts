@@ -778,7 +778,7 @@ export function buildReport(input: BuildInput): ReportData {
   for (const b of (status === 'no-data' ? blind : firewallBlind).slice(0, 2)) {
     advice.push(b.verdict === 'no-connections' ? `Turn on logging of the firewall's decisions on ${b.sender}${b.make ? ` (${b.make})` : ''}${b.hint ? `: ${b.hint}` : ''}.`
       : b.verdict === 'stopped' ? `Check ${b.sender}: gatewatch no longer understands its logs (a firmware update or a changed setting?).`
-        : `Check what ${b.sender} sends: gatewatch cannot read its logs (the parse node's "Show the boxes sending logs" lists a few of its lines).`);
+        : `Check what ${b.sender} sends: gatewatch cannot read its logs (the parse node's "Show the boxes sending logs", or \`gatewatch check\` on a log file, shows a few of its lines).`);
   }
   if (status === 'no-data' && !blind.length) advice.push('Check the router or firewall still sends its logs to gatewatch.');
   else if (gaps.length > 0) advice.push(`Check the router or firewall still sends its logs to gatewatch: none arrived for ${plural(gapHours, 'hour')} of this ${noun}.`);
