@@ -66,7 +66,6 @@ export interface AnalyzeResult {
   senders?: SenderReport[];
 }
 
-
 /** Keep the latest version of each incident id, in first-seen order. */
 function collect(map: Map<string, Incident>, list: Incident[]): void {
   for (const inc of list) map.set(inc.id, inc);

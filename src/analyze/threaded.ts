@@ -8,8 +8,8 @@ import { EventDecoder, MAX_EVENT_WORDS } from '../codec/event-codec';
 import type { EnrichOptions } from '../enrich/pipeline';
 import type { GwEvent } from '../event';
 import { RECORD_PARSERS, type LineParserOptions, type ParseStats } from '../parsers/registry';
-import { threadCpuS } from './thread-cpu';
 import type { SenderReport } from '../syslog/sender-watch';
+import { threadCpuS } from './thread-cpu';
 import type { WorkerInput, WorkerMessage } from './worker';
 
 export interface ThreadStats {

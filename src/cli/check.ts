@@ -1,6 +1,6 @@
-import { basename } from 'node:path';
+import { OfflineSenders } from '../analyze/senders';
 import { LineParser } from '../parsers/registry';
-import { SenderWatch } from '../syslog/sender-watch';
+import type { SenderVerdict } from '../syslog/sender-watch';
 import { parseArgs, UsageError } from './args';
 import { forEachLine } from './lines';
 import { parserOptions } from './parse';
@@ -11,26 +11,23 @@ export const usage = `gatewatch check [--format auto|<id>] [--tz ZONE] [--year Y
   that sends nothing gatewatch can watch, what to turn on and a few of its lines. --json prints the same
   as one JSON document. Exit status 0 when every sender is understood, 3 when one is not.`;
 
+const STATE: Record<SenderVerdict, string> = {
+  understood: 'understood', 'no-connections': 'logs no connections', 'not-understood': 'not understood',
+  stopped: 'no longer understood', waiting: 'too few lines',
+};
+
 export async function run(argv: string[]): Promise<number> {
   const { opts, files } = parseArgs(argv, { flags: { format: true, tz: true, year: true, json: false, help: false } });
   if (opts.help) { console.log(usage); return 0; }
   if (files.length === 0) throw new UsageError('check takes one or more FILEs (or - for standard input)');
   const parser = new LineParser({ ...parserOptions(opts), keepOriginal: false });
-  const watch = new SenderWatch();
-  // A file has no arrival times: a line that is not an event is placed at the time of the last event read.
-  let lastMs = NaN;
+  // (the same judgement analyze makes for its report: host name in the line, else the file's name)
+  const watch = new OfflineSenders();
   for (const file of files) {
-    const unnamed = file === '-' ? 'standard input' : basename(file);
-    await forEachLine(file, (line) => {
-      const ev = parser.parse(line);
-      if (ev !== null) {
-        const t = Date.parse(ev['@timestamp']);
-        if (t === t) lastMs = t;
-      }
-      watch.observe(parser.lastHost ?? unnamed, parser.lastClaim, ev !== null, line, lastMs);
-    });
+    watch.reading(file);
+    await forEachLine(file, (line) => watch.note(parser, line, parser.parse(line)));
   }
-  const senders = watch.list(true);
+  const senders = watch.watch.list(true);
   const bad = senders.filter((s) => s.verdict !== 'understood');
   if (opts.json) {
     process.stdout.write(JSON.stringify({ lines: parser.stats.lines, events: parser.stats.events, senders }, null, 2) + '\n');
@@ -38,8 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     const out: string[] = [];
     const w = Math.min(40, Math.max(6, ...senders.map((s) => s.sender.length)));
     for (const s of senders) {
-      const state = s.verdict.replace('-', ' ').replace('no connections', 'logs no connections').replace('stopped', 'no longer understood');
-      out.push(`${s.sender.padEnd(w)}  ${state.padEnd(20)} ${s.make ?? '(unknown make)'}: ${count(s.events, 'event')}, ${count(s.other, 'other line')}`);
+      out.push(`${s.sender.padEnd(w)}  ${STATE[s.verdict].padEnd(20)} ${s.make ?? '(unknown make)'}: ${count(s.events, 'event')}, ${count(s.other, 'other line')}`);
       if (s.verdict !== 'understood') {
         if (s.advice) out.push(`  ${s.advice}`);
         for (const l of s.samples) out.push(`    | ${l}`);
