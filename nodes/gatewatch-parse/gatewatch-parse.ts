@@ -2,12 +2,13 @@
  * gatewatch parse: raw log line → normalised ECS-shaped event (output 1), or the message untouched
  * when the line is not a network event (output 2). Thin glue over src/parsers.
  */
+import { existsSync, promises as fsp } from 'node:fs';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { LineParser, PARSERS } from '../../src/parsers/registry';
 import { ClockWatch, offsetText } from '../../src/syslog/clock-watch';
 import { isProblem, SenderChange, SenderWatch } from '../../src/syslog/sender-watch';
 import { defaultTimezone, isValidTimezone } from '../../src/syslog/time';
-import { forgetWatch, shareWatch, watchOf } from '../lib/senders';
+import { forgetWatch, loadWatch, saveWatch, senderFile, shareWatch, watchOf } from '../lib/senders';
 import { compact, RateMeter, ThrottledStatus } from '../lib/status';
 
 interface ParseNodeDef extends NodeDef {
@@ -21,6 +22,9 @@ interface ParseNodeDef extends NodeDef {
 }
 
 interface SiteLike { timezone?: string }
+
+/** How often the list of boxes sending logs is written to disk when it has changed (and always on stop). */
+const SAVE_EVERY_MS = 5 * 60_000;
 
 type Msg = NodeMessageInFlow & { syslog?: { receivedAt?: number }; remote?: { address?: string }; ip?: string };
 
@@ -52,7 +56,37 @@ export = function (RED: NodeAPI) {
     // (a flow saved before the setting existed runs with it on)
     const clocks = config.fixClocks === false ? null : new ClockWatch();
     const senders = new SenderWatch();
+    // The boxes known before a restart or redeploy, so a report sent at start-up still names them (kept in the
+    // user directory; without one, as in some embedded set-ups, the list lives only as long as the process).
+    const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
+    // (never creates the user directory itself: one that is gone is not where Node-RED keeps anything)
+    const savedAt = userDir && existsSync(userDir) ? senderFile(userDir, node.id) : null;
+    if (savedAt !== null) {
+      try {
+        const r = loadWatch(savedAt, senders);
+        if (r?.skipped) node.warn(RED._('gatewatch-parse.errors.sendersSkipped', { n: r.skipped, file: savedAt }));
+      } catch (err) {
+        node.warn(RED._('gatewatch-parse.errors.sendersUnreadable', { file: savedAt, error: (err as Error).message }));
+      }
+    }
     shareWatch(node.id, config.site || '', senders);
+    let seen = 0, saved = 0, saving: Promise<void> | null = null, saveFailed = false;
+    const save = (): Promise<void> => {
+      if (savedAt === null || seen === saved) return saving ?? Promise.resolve();
+      if (saving) return saving.then(save);
+      const at = seen;
+      saving = saveWatch(savedAt, senders).then(() => {
+        saved = at;
+        if (saveFailed) { saveFailed = false; node.log(RED._('gatewatch-parse.errors.sendersSaved', { file: savedAt })); }
+      }, (err: Error) => {
+        // (said once until it works again: a full disk would otherwise repeat it every few minutes)
+        if (!saveFailed) node.warn(RED._('gatewatch-parse.errors.sendersNotSaved', { file: savedAt, error: err.message }));
+        saveFailed = true;
+      }).finally(() => { saving = null; });
+      return saving;
+    };
+    const saveTimer = setInterval(() => { void save(); }, SAVE_EVERY_MS);
+    saveTimer.unref();
     const lastName: { host?: string; reporter?: string; sender: string } = { sender: 'unnamed sender' };
     const status = new ThrottledStatus(node, () => {
       const s = parser.stats;
@@ -110,6 +144,7 @@ export = function (RED: NodeAPI) {
         }
         const sender = lastName.sender;
         const change = senders.observe(sender, parser.lastClaim, ev !== null, line, receivedMs);
+        seen++;
         if (change !== null) senderChanged(change);
         if (ev) {
           if (reporter) (ev.gatewatch ??= {}).reporter = reporter;
@@ -148,10 +183,14 @@ export = function (RED: NodeAPI) {
       done();
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       status.close();
+      clearInterval(saveTimer);
       forgetWatch(node.id, senders);
-      done();
+      if (savedAt === null) { done(); return; }
+      // A node deleted from the flow takes its list with it; one redeployed or stopped keeps it for next time.
+      if (removed) { fsp.rm(savedAt, { force: true }).then(done, () => done()); return; }
+      save().then(done, () => done());
     });
   }
   RED.nodes.registerType('gatewatch-parse', GatewatchParseNode);

@@ -3,6 +3,9 @@
  * one node's, and the report node names the boxes of its site whose logs arrive but are not understood (else a
  * week of a FortiGate sending only its notices reads as "no firewall logs arrived").
  */
+import { promises as fsp, readFileSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PARSERS } from '../../src/parsers/registry';
 import { SenderReport, SenderWatch } from '../../src/syslog/sender-watch';
 
 const live = new Map<string, { site: string; watch: SenderWatch }>();
@@ -47,4 +50,39 @@ export function findSender(name: string, address: string | undefined): SenderRep
     }
   }
   return best;
+}
+
+/** Where a parse node keeps its list of boxes between restarts (in Node-RED's user directory, never elsewhere). */
+export function senderFile(userDir: string, nodeId: string): string {
+  return join(userDir, 'gatewatch', 'senders', `${nodeId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+}
+
+const makeOf = (id: string) => PARSERS.find((p) => p.id === id);
+
+/**
+ * Reads a saved list into `watch`: null when there is none yet. A file that cannot be read as one is moved aside
+ * to "<file>.bad" (kept for whoever wants to look, not overwritten by the next save) and the error thrown.
+ */
+export function loadWatch(path: string, watch: SenderWatch): { restored: number; skipped: number } | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    return watch.restore(JSON.parse(text), makeOf);
+  } catch (err) {
+    try { renameSync(path, `${path}.bad`); } catch { /* (read-only: the next save fails and says so) */ }
+    throw err;
+  }
+}
+
+/** Writes the list whole (to a temporary file, then renamed: a crash mid-write leaves the old list). */
+export async function saveWatch(path: string, watch: SenderWatch): Promise<void> {
+  await fsp.mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await fsp.writeFile(tmp, JSON.stringify(watch.snapshot()), { mode: 0o600 });
+  await fsp.rename(tmp, path);
 }

@@ -15,7 +15,9 @@
  *  - `not-understood`: none of its lines is a kind gatewatch reads;
  *  - `stopped`: understood once, then nothing for a long while although lines keep coming (a new format);
  *  - `waiting`: too few lines to say yet.
- * Bounded to 256 senders (the first seen are dropped first; counted). No Node-RED import.
+ * Bounded to 256 senders (the first seen are dropped first; counted). `snapshot()`/`restore()` carry it over a
+ * restart (else a report sent at start-up, or a box that changed format while Node-RED was down, starts from
+ * nothing). No Node-RED import.
  */
 
 /** Lines, or lines over a span, before a sender that gave no event is judged (a burst of notices at boot is not). */
@@ -85,6 +87,19 @@ class Sender {
   constructor(at: number) { this.firstMs = at; this.lastMs = at; }
 }
 
+/** A watch as JSON (what `snapshot` writes and `restore` reads back; times in ms, null for "not known"). */
+export interface SenderSnapshot {
+  version: 1;
+  dropped: number;
+  senders: {
+    sender: string; lines: number; events: number; claimed: Record<string, number>; formats: Record<string, number>;
+    firstMs: number | null; lastMs: number | null; lastEventMs: number | null; linesSinceEvent: number;
+    samples: string[]; verdict: SenderVerdict;
+  }[];
+}
+
+const VERDICTS: readonly SenderVerdict[] = ['understood', 'no-connections', 'not-understood', 'stopped', 'waiting'];
+
 export interface SenderChange {
   sender: string;
   from: SenderVerdict;
@@ -151,6 +166,43 @@ export class SenderWatch {
     return out;
   }
 
+  /** Everything the watch knows, as plain JSON. */
+  snapshot(): SenderSnapshot {
+    const senders: SenderSnapshot['senders'] = [];
+    const ids = (m: Map<MakeInfo, number>) => { const o: Record<string, number> = {}; for (const [k, c] of m) o[k.id] = c; return o; };
+    const ms = (x: number) => (x === x ? x : null);
+    for (const [name, s] of this.senders) {
+      senders.push({
+        sender: name, lines: s.lines, events: s.events, claimed: ids(s.claimed), formats: ids(s.formats),
+        firstMs: ms(s.firstMs), lastMs: ms(s.lastMs), lastEventMs: ms(s.lastEventMs), linesSinceEvent: s.linesSinceEvent,
+        samples: s.samples.slice(), verdict: s.verdict,
+      });
+    }
+    return { version: 1, dropped: this.dropped, senders };
+  }
+
+  /**
+   * Takes back what `snapshot` wrote (a file from disk: anything may be in it). Entries that do not make sense are
+   * skipped and counted, a make no longer known (`makeOf` undefined) is forgotten; senders already seen by this
+   * watch keep what they have. Throws only when `data` is not a snapshot at all.
+   */
+  restore(data: unknown, makeOf: (id: string) => MakeInfo | undefined): { restored: number; skipped: number } {
+    const d = data as Partial<SenderSnapshot> | null;
+    if (d === null || typeof d !== 'object' || d.version !== 1 || !Array.isArray(d.senders)) throw new Error('not a gatewatch sender list (version 1)');
+    let restored = 0, skipped = 0;
+    for (const e of d.senders.slice(0, MAX_SENDERS)) {
+      const s = senderFrom(e, makeOf);
+      if (s === null) { skipped++; continue; }
+      const name = (e as { sender: string }).sender;
+      if (this.senders.has(name) || this.senders.size >= MAX_SENDERS) { skipped++; continue; }
+      this.senders.set(name, s);
+      restored++;
+    }
+    skipped += Math.max(0, d.senders.length - MAX_SENDERS);
+    if (count(d.dropped)) this.dropped += d.dropped as number;
+    return { restored, skipped };
+  }
+
   private judge(name: string, s: Sender, final: boolean): SenderChange | null {
     const from = s.verdict;
     let to: SenderVerdict;
@@ -165,6 +217,50 @@ export class SenderWatch {
     if (!isProblem(from) && !isProblem(to)) return null;
     return { sender: name, from, to };
   }
+}
+
+function count(x: unknown): boolean {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+function msOrNaN(x: unknown): number | undefined {
+  if (x === null) return NaN;
+  return typeof x === 'number' && Number.isFinite(x) && Math.abs(x) < 1e14 ? x : undefined;
+}
+
+/** One snapshot entry back as a Sender, or null when any part of it is not what snapshot() writes. */
+function senderFrom(e: unknown, makeOf: (id: string) => MakeInfo | undefined): Sender | null {
+  if (e === null || typeof e !== 'object') return null;
+  const x = e as Record<string, unknown>;
+  if (typeof x.sender !== 'string' || x.sender.length === 0 || x.sender.length > 300) return null;
+  if (!count(x.lines) || !count(x.events) || !count(x.linesSinceEvent) || (x.events as number) > (x.lines as number)) return null;
+  if (typeof x.verdict !== 'string' || !VERDICTS.includes(x.verdict as SenderVerdict)) return null;
+  const first = msOrNaN(x.firstMs), last = msOrNaN(x.lastMs), lastEvent = msOrNaN(x.lastEventMs);
+  if (first === undefined || last === undefined || lastEvent === undefined) return null;
+  if (!Array.isArray(x.samples) || x.samples.length > SAMPLES || !x.samples.every((l) => typeof l === 'string')) return null;
+  const s = new Sender(first);
+  s.lastMs = last;
+  s.lines = x.lines as number;
+  s.events = x.events as number;
+  s.linesSinceEvent = x.linesSinceEvent as number;
+  s.lastEventMs = lastEvent;
+  s.verdict = x.verdict as SenderVerdict;
+  for (const [field, into] of [[x.claimed, s.claimed], [x.formats, s.formats]] as const) {
+    if (field === null || typeof field !== 'object' || Array.isArray(field)) return null;
+    for (const [id, c] of Object.entries(field)) {
+      if (!count(c)) return null;
+      const make = makeOf(id);
+      if (make !== undefined) into.set(make, c as number);
+    }
+  }
+  for (const line of x.samples as string[]) {
+    // (through printable() again: the file may have been edited, and the editor shows these lines; a sample cut to
+    // 300 characters and "…" comes out the same)
+    const clean = printable(line);
+    s.samples.push(clean);
+    s.shapes.push(clean.slice(0, 200).replace(/[0-9]+/g, '').slice(0, 160));
+  }
+  return s;
 }
 
 export function isProblem(v: SenderVerdict): boolean {

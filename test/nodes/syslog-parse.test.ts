@@ -3,6 +3,9 @@
  * fed over real UDP and TCP sockets on loopback.
  */
 import { expect } from 'chai';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import helper = require('node-red-node-test-helper');
 import syslogNode = require('../../nodes/gatewatch-syslog/gatewatch-syslog');
 import parseNode = require('../../nodes/gatewatch-parse/gatewatch-parse');
@@ -237,6 +240,61 @@ describe('gatewatch-syslog + gatewatch-parse nodes', function () {
     expect(lastStatus().fill).to.equal('green');
     expect(warned).to.have.length(2);
     expect(warned[1]).to.contain('None of the 30 lines from nas-1 (192.0.2.9) is a kind of log gatewatch reads');
+  });
+
+  it('parse: keeps the list of boxes over a restart; a damaged list is moved aside; a deleted node takes its list along', async () => {
+    const userDir = mkdtempSync(join(tmpdir(), 'gw-parse-'));
+    helper.settings({ userDir });
+    try {
+      const parseFlow = <any[]>[
+        { id: 'tab', type: 'tab' },
+        { id: 'p', z: 'tab', type: 'gatewatch-parse', format: 'auto', tz: 'UTC', wires: [['ev'], ['other']] },
+        { id: 'ev', z: 'tab', type: 'helper' },
+        { id: 'other', z: 'tab', type: 'helper' },
+      ];
+      const saved = join(userDir, 'gatewatch', 'senders', 'p.json');
+      await helper.load([syslogNode, parseNode], parseFlow);
+      const other: AnyMsg[] = [];
+      helper.getNode('other').on('input', (m: AnyMsg) => other.push(m));
+      const p = helper.getNode('p');
+      const notice = (i: number) => `<189>date=2026-12-03 time=09:00:${String(i % 60).padStart(2, '0')} devname="FGT60F" logid="0100026001" type="event" subtype="system" level="information" logdesc="DHCP Ack log" interface="internal" dhcp_msg="Ack" ip=192.168.1.110`;
+      const t0 = Date.now();
+      for (let i = 0; i < 30; i++) {
+        p.receive({ payload: notice(i), syslog: { receivedAt: t0 + i * 1000 }, remote: { address: '192.0.2.7' } } as any);
+        p.receive({ payload: LINE, syslog: { receivedAt: t0 + i * 1000 }, remote: { address: '192.0.2.1' } } as any);
+      }
+      await waitFor(() => other.length === 30, 5000, 'the notices');
+      const before = (await helper.request().get('/gatewatch/parse/p/senders').expect(200)).body.senders;
+      expect(existsSync(saved)).to.equal(false);
+      // Node-RED stops (or the flow is redeployed): the list is written, readable only by its owner…
+      await helper.unload();
+      expect(JSON.parse(readFileSync(saved, 'utf8')).senders.map((x: AnyMsg) => x.sender)).to.have.members(['192.0.2.7', 'OpenWrt (192.0.2.1)']);
+      expect(statSync(saved).mode & 0o077).to.equal(0);
+      // …and read back when it starts: the box logging no connections is known before any new line arrives.
+      await helper.load([syslogNode, parseNode], parseFlow);
+      const after = (await helper.request().get('/gatewatch/parse/p/senders').expect(200)).body.senders;
+      expect(after).to.deep.equal(before);
+      expect(after[0]).to.include({ sender: '192.0.2.7', verdict: 'no-connections', other: 30 });
+      // A list that is not one (a disk fault, a hand edit): said in the log, moved aside, a new list begins.
+      await helper.unload();
+      writeFileSync(saved, '{"version":1,"senders":[{"sender":"x"');
+      await helper.load([syslogNode, parseNode], parseFlow);
+      const warnings = (helper.log().args as any[][]).filter((a) => a[0]?.level === (helper.log() as any).WARN).map((a) => String(a[0].msg));
+      expect(warnings.some((w) => w.includes('gatewatch-parse.errors.sendersUnreadable'))).to.equal(true);
+      expect(readFileSync(`${saved}.bad`, 'utf8')).to.equal('{"version":1,"senders":[{"sender":"x"');
+      expect((await helper.request().get('/gatewatch/parse/p/senders').expect(200)).body.senders).to.deep.equal([]);
+      // The node deleted from the flow: its list goes with it.
+      helper.getNode('p').receive({ payload: LINE, syslog: { receivedAt: t0 }, remote: { address: '192.0.2.1' } } as any);
+      await helper.unload();
+      expect(existsSync(saved)).to.equal(true);
+      await helper.load([syslogNode, parseNode], parseFlow);
+      await helper.setFlows(parseFlow.filter((n) => n.id !== 'p'), 'full');
+      expect(existsSync(saved)).to.equal(false);
+      expect(existsSync(`${saved}.bad`)).to.equal(true);
+    } finally {
+      helper.settings({});
+      rmSync(userDir, { recursive: true, force: true });
+    }
   });
 
   it('parse: sends non-text payloads to Catch nodes and keeps going', async () => {

@@ -164,4 +164,64 @@ describe('sender watch (which boxes gatewatch understands)', () => {
     expect(w.list()).to.have.length(256);
     expect(w.dropped).to.equal(45);
   });
+
+  it('carries over a restart: a snapshot restored into a new watch judges and reports as the old one did', () => {
+    const p = new LineParser({ tz: 'UTC' });
+    const w = new SenderWatch();
+    for (let i = 0; i < 30; i++) feed(w, p, 'fgt (192.0.2.7)', i % 2 ? FGT_LOGIN : FGT_DHCP, T0 + i * 1000);
+    feed(w, p, 'gw', KERNEL, T0);
+    for (let i = 0; i < 3; i++) w.observe('nas-1', undefined, false, `${NAS}\u0007 ${'y'.repeat(i * 200)}`, T0 + i * MIN);
+    const before = w.list();
+    // through text, as the file on disk
+    const snap = JSON.parse(JSON.stringify(w.snapshot()));
+    const byId = (id: string) => PARSERS.find((x) => x.id === id);
+    const w2 = new SenderWatch();
+    expect(w2.restore(snap, byId)).to.deep.equal({ restored: 3, skipped: 0 });
+    expect(w2.list()).to.deep.equal(before);
+    expect(w2.problems().map((r) => r.sender)).to.deep.equal(['fgt (192.0.2.7)']);
+    // it goes on from where it was: the FortiGate's first traffic line clears its problem
+    expect(feed(w2, p, 'fgt (192.0.2.7)', FGT_DENY, T0 + 3600_000).change).to.deep.equal({ sender: 'fgt (192.0.2.7)', from: 'no-connections', to: 'understood' });
+    // a box that changed format while Node-RED was stopped is still judged against its events before the stop
+    const w3 = new SenderWatch();
+    w3.observe('xg', FORTI, true, 'x', T0);
+    const w4 = new SenderWatch();
+    w4.restore(JSON.parse(JSON.stringify(w3.snapshot())), byId);
+    let change = null;
+    for (let i = 1; i <= 500; i++) change = w4.observe('xg', undefined, false, `new ${i}`, T0 + 7 * 3600_000 + i) ?? change;
+    expect(change).to.deep.include({ from: 'understood', to: 'stopped' });
+  });
+
+  it('a damaged or hand-edited snapshot: bad entries are skipped and counted, nothing else believed', () => {
+    const byId = (id: string) => PARSERS.find((x) => x.id === id);
+    const w = new SenderWatch();
+    for (const bad of [null, 42, 'text', [], { version: 2, senders: [] }, { version: 1 }, { version: 1, senders: {} }]) {
+      expect(() => w.restore(bad, byId), JSON.stringify(bad)).to.throw(/not a gatewatch sender list/);
+    }
+    const good = { sender: 'gw', lines: 10, events: 4, claimed: { netfilter: 6 }, formats: { netfilter: 4, 'gone-vendor': 2 },
+      firstMs: T0, lastMs: T0 + MIN, lastEventMs: T0, linesSinceEvent: 6, samples: ['a\u0000b<img src=x onerror=alert(1)>', 'z'.repeat(5000)], verdict: 'understood' };
+    const entries = [
+      good,
+      { ...good, sender: '' }, { ...good, sender: 'x'.repeat(301) }, { ...good, sender: 'neg', lines: -1 },
+      { ...good, sender: 'frac', lines: 1.5 }, { ...good, sender: 'more-events', events: 11 }, { ...good, sender: 'v', verdict: 'owned' },
+      { ...good, sender: 'when', lastMs: 'yesterday' }, { ...good, sender: 'inf', firstMs: 1e300 }, { ...good, sender: 'many', samples: ['a', 'b', 'c', 'd'] },
+      { ...good, sender: 'obj', samples: [{}] }, { ...good, sender: 'claims', claimed: { netfilter: 'six' } }, { ...good, sender: 'arr', formats: [4] },
+      { ...good, sender: 'proto', claimed: JSON.parse('{"__proto__": 5, "netfilter": 6}') },
+      { ...good, sender: 'gw' }, null, 'str',
+    ];
+    const r = w.restore({ version: 1, dropped: 3, senders: entries }, byId);
+    expect(r).to.deep.equal({ restored: 2, skipped: entries.length - 2 });
+    expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+    const gw = w.list().find((x) => x.sender === 'gw')!;
+    // the vendor no longer known is forgotten; the samples are cleaned and cut again as the editor shows them
+    expect(gw.formats).to.deep.equal({ netfilter: 4 });
+    expect(gw.samples[0]).to.equal('a?b<img src=x onerror=alert(1)>');
+    expect(gw.samples[1]!.length).to.equal(301);
+    expect(w.list().map((x) => x.sender).sort()).to.deep.equal(['gw', 'proto']);
+    expect(w.dropped).to.equal(3);
+    // a sender seen live before the snapshot was read keeps what it has
+    const w2 = new SenderWatch();
+    w2.observe('gw', undefined, false, 'fresh', T0);
+    expect(w2.restore({ version: 1, dropped: 0, senders: [good] }, byId)).to.deep.equal({ restored: 0, skipped: 1 });
+    expect(w2.list()[0]!.lines).to.equal(1);
+  });
 });
