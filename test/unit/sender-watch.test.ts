@@ -71,12 +71,16 @@ describe('sender watch (which boxes gatewatch understands)', () => {
     expect(claim('<189>Dec  3 09:00:09 oneos-br1 : #NOTIFY# DHCP [SERVER] address 192.168.1.40 offered to 00:00:5e:00:53:40')).to.equal('ekinops-oneos');
     expect(claim('{"EventTime":"2026-12-03 09:00:10","Hostname":"fs1.example.org","EventID":4624,"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security","TargetUserName":"alice","LogonType":"3"}')).to.equal('windows-firewall');
     expect(claim('<29>Dec  3 09:00:11 fw dpinger[1234]: WAN_DHCP 192.0.2.1: Alarm latency 0us stddev 0us loss 100%')).to.equal('pfsense');
+    expect(claim('<134>Dec  3 09:00:11 dfl-860 EFW: USAGE: conns=12 if0=core ip0=127.0.0.1 tp0=0.00 if1=wan ip1=192.0.2.1 tp1=1.20')).to.equal('clavister');
+    expect(claim('<134>Dec  3 09:00:11 dfl-860 EFW: USERAUTH: prio=2 id=03700001 rev=1 event=user_login action=allow username=admin srcip=192.168.1.10')).to.equal('clavister');
     // anybody's software: no make
     expect(claim('<38>Dec  3 09:00:12 fw sshd[5123]: Accepted publickey for admin from 192.168.1.10 port 50000 ssh2')).to.equal(undefined);
     expect(claim('<30>Dec  3 09:00:13 nas systemd[1]: Started Daily backup; disk 90% full, 12% free')).to.equal(undefined);
     expect(claim('<30>Dec  3 09:00:14 nas app: info,error in module x')).to.equal(undefined);
     expect(claim('<30>Dec  3 09:00:15 nas app[2]: 100%-5-DONE: finished')).to.equal(undefined);
     expect(claim('<13>Dec  3 09:00:16 srx1 sshd[999]: Failed password for root from 203.0.113.99 port 40000 ssh2')).to.equal(undefined);
+    expect(claim('<13>Dec  3 09:00:17 box EFW: started: version=1')).to.equal(undefined);
+    expect(claim('<13>Dec  3 09:00:18 box app: NOTE: Value=1')).to.equal(undefined);
   });
 
   it('every make says how to turn on logging of the firewall\'s decisions', () => {
