@@ -19,6 +19,7 @@ import { zyxel } from './zyxel';
 import { draytek } from './draytek';
 import { stormshield } from './stormshield';
 import { clavister } from './clavister';
+import { peplink } from './peplink';
 import { f5Bigip } from './f5-bigip';
 import { ekinops } from './ekinops';
 import { cef } from './cef';
@@ -56,6 +57,7 @@ export const PARSERS: VendorParser[] = [
   draytek,
   stormshield,
   clavister,
+  peplink,
   f5Bigip,
   ekinops,
   cef,

@@ -41,6 +41,9 @@ describe('sender watch (which boxes gatewatch understands)', () => {
     expect(p.parse('2026-12-03 09:00:05 INFO-EVENTS-LOST - - - - - - - - - - - - 12 -', T0)).to.equal(null);
     expect(p.lastClaim?.id).to.equal('windows-firewall');
     expect(p.lastHost).to.equal(undefined);
+    // A Peplink line copied from its Event Log page: the verdict sits where a host goes, and is not one.
+    expect(p.parse('Nov 23 10:00:04 Denied CONN=Ethernet WAN SRC=203.0.113.9 DST=192.168.1.20 LEN=48 PROTO=TCP SPT=2261 DPT=80', T0)).to.not.equal(null);
+    expect([p.lastClaim?.id, p.lastHost]).to.deep.equal(['peplink', undefined]);
     // An application's own log line names no host ("Could" is a word of its message), unless a syslog header says so.
     expect(p.parse('2026-12-03 09:00:00 Could not resolve host example.org', T0)).to.equal(null);
     expect(p.lastHost).to.equal(undefined);
