@@ -61,9 +61,11 @@ export = function (RED: NodeAPI) {
     const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
     // (never creates the user directory itself: one that is gone is not where Node-RED keeps anything)
     const savedAt = userDir && existsSync(userDir) ? senderFile(userDir, node.id) : null;
+    let restored = 0;
     if (savedAt !== null) {
       try {
         const r = loadWatch(savedAt, senders);
+        restored = r?.restored ?? 0;
         if (r?.skipped) node.warn(RED._('gatewatch-parse.errors.sendersSkipped', { n: r.skipped, file: savedAt }));
       } catch (err) {
         node.warn(RED._('gatewatch-parse.errors.sendersUnreadable', { file: savedAt, error: (err as Error).message }));
@@ -99,9 +101,11 @@ export = function (RED: NodeAPI) {
       const senderText = lost.length ? ` · ${lost[0]!.sender} ${RED._(`gatewatch-parse.status.${lost[0]!.verdict}`)}${lost.length > 1 ? ` (+${lost.length - 1})` : ''}` : '';
       // (a box of unknown make beside working ones may be a printer or access point sending its notices: named, but
       // the status turns yellow only for a firewall logging nothing, one no longer understood, or when nothing is)
-      const worrying = lost.some((x) => x.verdict !== 'not-understood') || (lost.length > 0 && s.events === 0);
+      const worrying = lost.some((x) => x.verdict !== 'not-understood') || (lost.length > 0 && s.events === 0 && !senders.hasUnderstood());
       return { fill: problems || wrong.length || worrying ? 'yellow' : 'green', text: text + senderText };
     });
+    // (a box known from before the restart to log nothing useful is named at once, not after its next line)
+    if (restored > 0) status.touch();
     const senderChanged = (c: SenderChange) => {
       if (isProblem(c.to)) {
         const r = senders.problems().find((x) => x.sender === c.sender);

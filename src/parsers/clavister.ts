@@ -140,7 +140,7 @@ function sessionPhase(event: string): string | undefined {
 
 export const clavister: VendorParser = {
   id: 'clavister',
-  title: 'Clavister cOS Core (NetWall), D-Link NetDefend',
+  title: 'Clavister cOS Core / D-Link NetDefend (NetWall, DFL)',
   logHint: 'turn on logging on the IP rules, and send the CONN and RULE log categories to the syslog receiver',
   detect,
   parse,

@@ -159,6 +159,12 @@ export class SenderWatch {
     return out.sort((a, b) => Number(isProblem(b.verdict)) - Number(isProblem(a.verdict)) || b.lines - a.lines || (a.sender < b.sender ? -1 : 1));
   }
 
+  /** Whether any sender is understood (its connections read), this run or before a restart. */
+  hasUnderstood(): boolean {
+    for (const s of this.senders.values()) if (s.verdict === 'understood') return true;
+    return false;
+  }
+
   /** Senders with a problem now (not understood, no connections, stopped). */
   problems(): SenderReport[] {
     const out: SenderReport[] = [];

@@ -275,6 +275,10 @@ describe('gatewatch-syslog + gatewatch-parse nodes', function () {
       const after = (await helper.request().get('/gatewatch/parse/p/senders').expect(200)).body.senders;
       expect(after).to.deep.equal(before);
       expect(after[0]).to.include({ sender: '192.0.2.7', verdict: 'no-connections', other: 30 });
+      // …and the status names it at once, not only after its next line.
+      const p2 = helper.getNode('p');
+      await waitFor(() => (p2 as any).status.getCalls().some((c: any) => c.thisValue === p2
+        && /192\.0\.2\.7 gatewatch-parse\.status\.no-connections/.test(String(c.args[0]?.text))), 3000, 'status after the restart');
       // A list that is not one (a disk fault, a hand edit): said in the log, moved aside, a new list begins.
       await helper.unload();
       writeFileSync(saved, '{"version":1,"senders":[{"sender":"x"');
