@@ -20,6 +20,7 @@ import { draytek } from './draytek';
 import { stormshield } from './stormshield';
 import { clavister } from './clavister';
 import { peplink } from './peplink';
+import { netscreen } from './netscreen';
 import { f5Bigip } from './f5-bigip';
 import { ekinops } from './ekinops';
 import { cef } from './cef';
@@ -58,6 +59,7 @@ export const PARSERS: VendorParser[] = [
   stormshield,
   clavister,
   peplink,
+  netscreen,
   f5Bigip,
   ekinops,
   cef,
