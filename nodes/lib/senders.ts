@@ -83,6 +83,12 @@ export function loadWatch(path: string, watch: SenderWatch): { restored: number;
 export async function saveWatch(path: string, watch: SenderWatch): Promise<void> {
   await fsp.mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  await fsp.writeFile(tmp, JSON.stringify(watch.snapshot()), { mode: 0o600 });
-  await fsp.rename(tmp, path);
+  try {
+    await fsp.writeFile(tmp, JSON.stringify(watch.snapshot()), { mode: 0o600 });
+    await fsp.rename(tmp, path);
+  } catch (err) {
+    // (a disk that filled up mid-write leaves no half file behind)
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
 }

@@ -301,6 +301,30 @@ describe('gatewatch-syslog + gatewatch-parse nodes', function () {
     }
   });
 
+  it('parse: a list that cannot be saved (no room, a file in the way) is said once; stopping does not hang', async () => {
+    const userDir = mkdtempSync(join(tmpdir(), 'gw-parse-'));
+    // where the list goes, a plain file: every save fails
+    writeFileSync(join(userDir, 'gatewatch'), 'not a folder');
+    helper.settings({ userDir });
+    try {
+      const parseFlow = <any[]>[
+        { id: 'tab', type: 'tab' },
+        { id: 'p', z: 'tab', type: 'gatewatch-parse', format: 'auto', tz: 'UTC', wires: [[], []] },
+      ];
+      await helper.load([syslogNode, parseNode], parseFlow);
+      const p = helper.getNode('p');
+      const warned: string[] = [];
+      (p as any).warn = (w: unknown) => { warned.push(String(w)); };
+      p.receive({ payload: LINE, syslog: { receivedAt: Date.now() }, remote: { address: '192.0.2.1' } } as any);
+      await helper.unload();
+      expect(warned.filter((w) => w.includes('gatewatch-parse.errors.sendersNotSaved'))).to.have.length(1);
+      expect(readFileSync(join(userDir, 'gatewatch'), 'utf8')).to.equal('not a folder');
+    } finally {
+      helper.settings({});
+      rmSync(userDir, { recursive: true, force: true });
+    }
+  });
+
   it('parse: sends non-text payloads to Catch nodes and keeps going', async () => {
     await helper.load([syslogNode, parseNode], <any[]>[
       { id: 'tab', type: 'tab' },
