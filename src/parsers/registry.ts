@@ -21,6 +21,7 @@ import { stormshield } from './stormshield';
 import { clavister } from './clavister';
 import { peplink } from './peplink';
 import { netscreen } from './netscreen';
+import { lancom } from './lancom';
 import { f5Bigip } from './f5-bigip';
 import { ekinops } from './ekinops';
 import { cef } from './cef';
@@ -60,6 +61,7 @@ export const PARSERS: VendorParser[] = [
   clavister,
   peplink,
   netscreen,
+  lancom,
   f5Bigip,
   ekinops,
   cef,

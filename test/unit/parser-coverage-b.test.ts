@@ -7,7 +7,7 @@ import { LineParser, parserById } from '../../src/parsers/registry';
 import { vendorFixtures } from '../helpers/fixtures';
 
 const GROUP_B = ['juniper-srx', 'sophos', 'sonicwall', 'watchguard', 'mikrotik', 'barracuda', 'windows-firewall', 'zyxel', 'draytek',
-  'stormshield', 'clavister', 'peplink', 'netscreen', 'f5-bigip', 'ekinops-oneos', 'cef', 'leef'];
+  'stormshield', 'clavister', 'peplink', 'netscreen', 'lancom', 'f5-bigip', 'ekinops-oneos', 'cef', 'leef'];
 const REF = Date.UTC(2026, 10, 23, 12, 0, 0);
 
 describe('group B parsers: fixture coverage', () => {

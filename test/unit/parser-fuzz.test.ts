@@ -33,7 +33,7 @@ const MARKERS = [
   'src="203.0.113.5:1" dst="198.51.100.1:2" devID="x" cat="y" ', 'Info h Allow: ', 'Info h Block: FWD|TCP|', 'x SecurityEvent: (scan) source IP ',
   '{"EventID":5156,"SourceName":"Microsoft-Windows-Security-Auditing",', '2026-11-23 10:00:00 DROP TCP ', '2026-11-23 10:00:00 ALLOW ',
   'IN=eth0 OUT= SRC=', 'kernel: IN=eth0 PROTO=TCP SRC=', '<14>1 2026-11-23T10:00:00Z h RT_FLOW - RT_FLOW_SESSION_DENY [junos@1 ',
-  '<134>Nov 23 10:00:00 host ', '<134>Nov 23 10:00:00 h EFW: DROP: prio=1 ', '[2026-11-23 10:00:00] EFW: CONN: conn=', 'Denied CONN=WAN1 SRC=', 'NetScreen device_id=x [Root]system-notification-00257(traffic): ', 'NetScreen device_id=x [Root]system-alert-00016: Port scan! From ', '<134>Nov 23 10:00:00 b Allowed CONN=', '',
+  '<134>Nov 23 10:00:00 host ', '<134>Nov 23 10:00:00 h EFW: DROP: prio=1 ', '[2026-11-23 10:00:00] EFW: CONN: conn=', 'Denied CONN=WAN1 SRC=', 'PACKET_ALERT: Dst: 192.0.2.1:80 {}, Src: ', '<132>Nov 23 10:00:00 l PACKET_ALERT: Dst: ', 'NetScreen device_id=x [Root]system-notification-00257(traffic): ', 'NetScreen device_id=x [Root]system-alert-00016: Port scan! From ', '<134>Nov 23 10:00:00 b Allowed CONN=', '',
 ];
 const SEPARATORS = ['=', '"', ',', '|', '[', ']', ' ', ':', '\\', '\t', '/', '-', '>', '(', ')', '{', '}', '#011', '->', '=\\'];
 const LONG_RUNS = ['=', '"', ',', '|', '['];

@@ -76,6 +76,7 @@ describe('sender watch (which boxes gatewatch understands)', () => {
     expect(claim('<29>Dec  3 09:00:11 fw dpinger[1234]: WAN_DHCP 192.0.2.1: Alarm latency 0us stddev 0us loss 100%')).to.equal('pfsense');
     expect(claim('<134>Dec  3 09:00:11 dfl-860 EFW: USAGE: conns=12 if0=core ip0=127.0.0.1 tp0=0.00 if1=wan ip1=192.0.2.1 tp1=1.20')).to.equal('clavister');
     expect(claim('<133>Dec  3 09:00:11 ssg5 ssg5: NetScreen device_id=ssg5  [Root]system-warning-00515: Admin user netscreen has logged on via SSH from 192.168.1.10:50000')).to.equal('netscreen');
+    expect(claim('<132>Dec  3 09:00:11 lancom-1781 PACKET_INFO: matched filter: BLOCKHTTP exceeded limit: more than 0 packets actions: drop;')).to.equal('lancom');
     expect(claim('<134>Dec  3 09:00:11 dfl-860 EFW: USERAUTH: prio=2 id=03700001 rev=1 event=user_login action=allow username=admin srcip=192.168.1.10')).to.equal('clavister');
     // anybody's software: no make
     expect(claim('<38>Dec  3 09:00:12 fw sshd[5123]: Accepted publickey for admin from 192.168.1.10 port 50000 ssh2')).to.equal(undefined);
