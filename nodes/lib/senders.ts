@@ -5,7 +5,7 @@
  */
 import { promises as fsp, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PARSERS } from '../../src/parsers/registry';
+import { parserById } from '../../src/parsers/registry';
 import { SenderReport, SenderWatch } from '../../src/syslog/sender-watch';
 
 const live = new Map<string, { site: string; watch: SenderWatch }>();
@@ -57,8 +57,6 @@ export function senderFile(userDir: string, nodeId: string): string {
   return join(userDir, 'gatewatch', 'senders', `${nodeId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
 }
 
-const makeOf = (id: string) => PARSERS.find((p) => p.id === id);
-
 /**
  * Reads a saved list into `watch`: null when there is none yet. A file that cannot be read as one is moved aside
  * to "<file>.bad" (kept for whoever wants to look, not overwritten by the next save) and the error thrown.
@@ -72,7 +70,7 @@ export function loadWatch(path: string, watch: SenderWatch): { restored: number;
     throw err;
   }
   try {
-    return watch.restore(JSON.parse(text), makeOf);
+    return watch.restore(JSON.parse(text), parserById);
   } catch (err) {
     try { renameSync(path, `${path}.bad`); } catch { /* (read-only: the next save fails and says so) */ }
     throw err;

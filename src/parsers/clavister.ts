@@ -21,19 +21,24 @@
 import { markSession, type GwEvent } from '../event';
 import type { SyslogHeader } from '../syslog/header';
 import { actionFromName, actionOf } from './cef';
-import { bounded, buildEvent, newFlow } from './flow';
+import { addCounts, bounded, buildEvent, newFlow } from './flow';
 import { isoMsAt } from '../syslog/time';
 import { keySlots } from './keyslots';
 import { scanKvWanted, toInt, toPort } from './kv';
 import type { ParseContext, VendorParser } from './types';
 
-function detect(h: SyslogHeader): boolean {
+/** Where the key=value pairs begin: 0 for the bracketed layout, after "CATEGORY: " for the flat one; -1: neither. */
+function bodyStart(h: SyslogHeader): number {
   const m = h.message;
   if (m.startsWith('id=')) {
     const sp = m.indexOf(' ', 3);
-    return sp > 3 && sp < 14 && toInt(m.slice(3, sp)) !== undefined && m.startsWith('event=', sp + 1);
+    return sp > 3 && sp < 14 && toInt(m.slice(3, sp)) !== undefined && m.startsWith('event=', sp + 1) ? 0 : -1;
   }
-  return flatStart(h) >= 0;
+  return flatStart(h);
+}
+
+function detect(h: SyslogHeader): boolean {
+  return bodyStart(h) >= 0;
 }
 
 /**
@@ -77,9 +82,8 @@ const NKEYS = KEYS.names.length;
 
 function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   const m = bounded(h.message);
-  if (!detect(h)) return null;
   // (the flat layout's category, and the bracketed time before it, are not key=value pairs)
-  const start = m.startsWith('id=') ? 0 : flatStart(h);
+  const start = bodyStart(h);
   if (start < 0) return null;
   // The first non-empty value of each key read (the protocol: see below), by index in KEYS.
   const x = new Array<string | undefined>(NKEYS);
@@ -116,8 +120,7 @@ function parse(h: SyslogHeader, ctx: ParseContext): GwEvent | null {
   flow.ruleName = x[K.rule];
   flow.code = x[K.id];
   // Bytes both ways, on the record of a connection closing.
-  const sent = toInt(x[K.origsent]), back = toInt(x[K.termsent]);
-  if (sent !== undefined || back !== undefined) flow.bytes = (sent ?? 0) + (back ?? 0);
+  flow.bytes = addCounts(toInt(x[K.origsent]), toInt(x[K.termsent]));
   // The firewall's own time (UTC, say Clavister's and D-Link's manuals), for a line whose header had none.
   if (start > 0 && h.time === undefined && m.charCodeAt(0) === 91) {
     const t = isoMsAt(m, 1, 'UTC');

@@ -33,7 +33,7 @@ function detect(h: SyslogHeader): boolean {
   return alertAt(h, m) >= 0 || isInfo(h, m);
 }
 
-/** One side: "192.168.200.10:80 {ntserver}" (braces optional) → address, port, and the index after it. */
+/** One side: "192.168.200.10:80 {ntserver}" (braces optional) → address and port. */
 function side(m: string, from: number, end: number): [string, number | undefined] {
   let s = m.slice(from, end).trim();
   const brace = s.indexOf(' {');

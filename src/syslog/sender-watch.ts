@@ -264,7 +264,7 @@ function senderFrom(e: unknown, makeOf: (id: string) => MakeInfo | undefined): S
     // 300 characters and "…" comes out the same)
     const clean = printable(line);
     s.samples.push(clean);
-    s.shapes.push(clean.slice(0, 200).replace(/[0-9]+/g, '').slice(0, 160));
+    s.shapes.push(shapeOf(clean));
   }
   return s;
 }
@@ -291,10 +291,15 @@ export function makeName(m: MakeInfo): string {
   return i > 0 ? m.title.slice(0, i) : m.title;
 }
 
+/** A line's kind: its first 160 characters once digits are dropped (see keepSample). */
+function shapeOf(line: string): string {
+  return (line.length > 200 ? line.slice(0, 200) : line).replace(/[0-9]+/g, '').slice(0, 160);
+}
+
 function keepSample(s: Sender, line: string, atMs: number): void {
   // Two lines are "the same kind" when their first 160 characters agree once digits are dropped: times,
   // addresses and ids differ, the words (a FortiGate's logdesc, a daemon's name) do not.
-  const shape = (line.length > 200 ? line.slice(0, 200) : line).replace(/[0-9]+/g, '').slice(0, 160);
+  const shape = shapeOf(line);
   if (s.shapes.includes(shape)) {
     // (a box sending one kind of line all day is not re-read on every line)
     s.nextSampleMs = atMs + 1000;
